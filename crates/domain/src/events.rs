@@ -1,0 +1,723 @@
+//! Journey events: everything that happens to a child, as an append-only record. Each event has
+//! the date it took effect, the time it was recorded, who recorded it, and may supersede an
+//! earlier event with a stated reason. Nothing is edited in place.
+//!
+//! The fields carry the DfE codes that the CIN census and SSDA903 returns need: referral source,
+//! primary need, assessment factors, category of abuse, reason for closure, legal status,
+//! placement type and provider, reason for new episode, reason episode ceased, review
+//! participation, missing type, care-leaver activity and accommodation.
+
+use chrono::{DateTime, NaiveDate, NaiveTime, Utc};
+use serde::{Deserialize, Serialize};
+
+use crate::DomainError;
+use crate::codes;
+use crate::ids::{EventSeq, PersonId, Postcode, TeamId, WorkerId};
+
+/// One event in a child's journey.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct JourneyEvent {
+    /// The event's position in the log; 0 until the store has appended it.
+    pub seq: EventSeq,
+    pub child: PersonId,
+    /// The date the event took effect (a visit's date, a plan's start date).
+    pub effective: NaiveDate,
+    /// The time of day it took effect, where that matters (a contact's receipt).
+    pub effective_time: Option<NaiveTime>,
+    /// When it was written into the record.
+    pub recorded_at: DateTime<Utc>,
+    /// The worker who recorded it.
+    pub recorded_by: WorkerId,
+    /// An earlier event that this one corrects or withdraws.
+    pub supersedes: Option<Supersession>,
+    pub kind: EventKind,
+}
+
+/// A correction: which earlier event is replaced and why.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Supersession {
+    pub event: EventSeq,
+    pub reason: String,
+}
+
+/// Where a contact was sent by the front door.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum ContactOutcome {
+    NoFurtherAction,
+    InformationAndAdvice,
+    EarlyHelp,
+    SocialCareReferral,
+}
+
+/// What an assessment concluded.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum AssessmentOutcome {
+    NoFurtherAction,
+    StepDownToEarlyHelp,
+    ChildInNeedPlan,
+    StrategyDiscussion,
+    LookedAfter,
+    Other,
+}
+
+/// What a section 47 enquiry concluded.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum Section47Outcome {
+    InitialConference,
+    ChildInNeedServices,
+    NoFurtherAction,
+    LegalAction,
+    Other,
+}
+
+/// Why an early help episode closed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum EarlyHelpClosure {
+    NeedsMet,
+    SteppedUp,
+    ConsentWithdrawn,
+    MovedAway,
+    Other,
+}
+
+/// The part a worker takes for the child.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum AllocationRole {
+    Keyworker,
+    SocialWorker,
+    PersonalAdviser,
+}
+
+/// Why a visit was made; statutory visit frequencies differ by purpose.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, utoipa::ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum VisitPurpose {
+    EarlyHelp,
+    Assessment,
+    ChildInNeed,
+    ChildProtection,
+    LookedAfter,
+    CareLeaver,
+}
+
+/// The legal and placement details of a looked-after episode (one SSDA903 episode row).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
+pub struct Placement {
+    /// Legal status (LS), e.g. C2, V2.
+    pub legal_status: String,
+    /// Placement type (PLACE), e.g. U6, K2.
+    pub placement: String,
+    /// Placement provider (PLACE_PROVIDER), e.g. PR1.
+    pub provider: String,
+    /// Category of need (CIN), N1 to N8.
+    pub category_of_need: String,
+    /// The child's home postcode (HOME_POST).
+    #[schema(value_type = Option<String>)]
+    pub home_postcode: Option<Postcode>,
+    /// The placement's postcode (PL_POST).
+    #[schema(value_type = Option<String>)]
+    pub placement_postcode: Option<Postcode>,
+    /// Ofsted URN of the placement, where it has one.
+    pub urn: Option<String>,
+}
+
+/// What happened.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "type", rename_all = "snake_case")]
+pub enum EventKind {
+    /// A concern about the child reached the front door.
+    ContactReceived {
+        source: String,
+        concerns: String,
+        consent: bool,
+    },
+    /// The front door decided the level of need and the response.
+    ContactDecided {
+        level: String,
+        outcome: ContactOutcome,
+        reason: String,
+    },
+    /// An early help episode began at a level of need.
+    EarlyHelpOpened { level: String },
+    /// The early help episode ended.
+    EarlyHelpClosed { reason: EarlyHelpClosure },
+    /// A worker was allocated (or changed). `reason` is an SW_REASON code on a change.
+    WorkerAllocated {
+        worker: WorkerId,
+        team: TeamId,
+        role: AllocationRole,
+        reason: Option<String>,
+    },
+    /// A referral to children's social care: the start of a CIN episode.
+    ReferralOpened {
+        source: String,
+        primary_need: String,
+        no_further_action: bool,
+    },
+    /// The CIN episode closed, with the CIN census reason for closure.
+    ReferralClosed { reason: String },
+    /// A single assessment started.
+    AssessmentStarted,
+    /// The assessment was authorised, with the factors it identified.
+    AssessmentAuthorised {
+        factors: Vec<String>,
+        outcome: AssessmentOutcome,
+    },
+    /// A strategy discussion was held.
+    StrategyDiscussion { section47: bool },
+    /// A section 47 enquiry started.
+    Section47Started,
+    /// The section 47 enquiry concluded.
+    Section47Completed { outcome: Section47Outcome },
+    /// An initial child protection conference was held.
+    InitialConference { plan: bool },
+    /// A child protection plan started, with its initial category of abuse.
+    CpPlanStarted { category: String },
+    /// A review child protection conference, with the latest category of abuse.
+    CpReview { category: String },
+    /// The child protection plan ended.
+    CpPlanEnded,
+    /// A child in need plan started.
+    CinPlanStarted,
+    /// The child in need plan ended.
+    CinPlanEnded,
+    /// The child started to be looked after (SSDA903 reason for new episode S).
+    LookedAfterStarted { placement: Placement },
+    /// A new SSDA903 episode within a period of care: legal status or placement changed.
+    LookedAfterChanged {
+        reason_new_episode: String,
+        placement: Placement,
+        reason_place_change: Option<String>,
+    },
+    /// The period of care ended, with the SSDA903 reason episode ceased.
+    LookedAfterEnded { reason: String },
+    /// A looked-after review was held, with the child's participation code.
+    LookedAfterReview { participation: String },
+    /// A visit to the child.
+    Visit {
+        purpose: VisitPurpose,
+        seen_alone: bool,
+    },
+    /// The child went missing (M) or was away without authorisation (A).
+    MissingEpisode {
+        missing: String,
+        end: Option<NaiveDate>,
+    },
+    /// Stepped up from early help to social care.
+    SteppedUp { level: String, reason: String },
+    /// Stepped down from social care to early help.
+    SteppedDown { level: String, reason: String },
+    /// The young person became a care leaver.
+    CareLeaverStarted,
+    /// A contact with a care leaver, with SSDA903 OC3 codes.
+    CareLeaverContact {
+        in_touch: String,
+        activity: String,
+        accommodation: String,
+    },
+    /// Leaving-care support ended.
+    CareLeaverEnded,
+    /// A case note.
+    CaseNote { subject: String, text: String },
+    /// Withdraws the event it supersedes (entered in error) without replacing it.
+    Withdrawn,
+}
+
+/// The families of events, for filtering a chronology.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, utoipa::ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum EventCategory {
+    FrontDoor,
+    EarlyHelp,
+    Assessment,
+    ChildProtection,
+    ChildInNeed,
+    LookedAfter,
+    CareLeaver,
+    Allocation,
+    Visit,
+    Note,
+    Correction,
+}
+
+impl EventCategory {
+    /// Every category, in display order.
+    pub const ALL: [EventCategory; 11] = [
+        Self::FrontDoor,
+        Self::EarlyHelp,
+        Self::Assessment,
+        Self::ChildInNeed,
+        Self::ChildProtection,
+        Self::LookedAfter,
+        Self::CareLeaver,
+        Self::Allocation,
+        Self::Visit,
+        Self::Note,
+        Self::Correction,
+    ];
+    /// The name used in URLs and the API.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::FrontDoor => "front_door",
+            Self::EarlyHelp => "early_help",
+            Self::Assessment => "assessment",
+            Self::ChildProtection => "child_protection",
+            Self::ChildInNeed => "child_in_need",
+            Self::LookedAfter => "looked_after",
+            Self::CareLeaver => "care_leaver",
+            Self::Allocation => "allocation",
+            Self::Visit => "visit",
+            Self::Note => "note",
+            Self::Correction => "correction",
+        }
+    }
+    /// Reads a name.
+    pub fn parse(s: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|c| c.as_str() == s)
+    }
+    /// How people name it.
+    pub fn label(self) -> &'static str {
+        match self {
+            Self::FrontDoor => "Front door",
+            Self::EarlyHelp => "Early help",
+            Self::Assessment => "Assessment",
+            Self::ChildProtection => "Child protection",
+            Self::ChildInNeed => "Child in need",
+            Self::LookedAfter => "Looked after",
+            Self::CareLeaver => "Care leaver",
+            Self::Allocation => "Allocation",
+            Self::Visit => "Visits",
+            Self::Note => "Case notes",
+            Self::Correction => "Corrections",
+        }
+    }
+}
+
+impl EventKind {
+    /// The stored type name of the event.
+    pub fn type_name(&self) -> &'static str {
+        match self {
+            Self::ContactReceived { .. } => "contact_received",
+            Self::ContactDecided { .. } => "contact_decided",
+            Self::EarlyHelpOpened { .. } => "early_help_opened",
+            Self::EarlyHelpClosed { .. } => "early_help_closed",
+            Self::WorkerAllocated { .. } => "worker_allocated",
+            Self::ReferralOpened { .. } => "referral_opened",
+            Self::ReferralClosed { .. } => "referral_closed",
+            Self::AssessmentStarted => "assessment_started",
+            Self::AssessmentAuthorised { .. } => "assessment_authorised",
+            Self::StrategyDiscussion { .. } => "strategy_discussion",
+            Self::Section47Started => "section47_started",
+            Self::Section47Completed { .. } => "section47_completed",
+            Self::InitialConference { .. } => "initial_conference",
+            Self::CpPlanStarted { .. } => "cp_plan_started",
+            Self::CpReview { .. } => "cp_review",
+            Self::CpPlanEnded => "cp_plan_ended",
+            Self::CinPlanStarted => "cin_plan_started",
+            Self::CinPlanEnded => "cin_plan_ended",
+            Self::LookedAfterStarted { .. } => "looked_after_started",
+            Self::LookedAfterChanged { .. } => "looked_after_changed",
+            Self::LookedAfterEnded { .. } => "looked_after_ended",
+            Self::LookedAfterReview { .. } => "looked_after_review",
+            Self::Visit { .. } => "visit",
+            Self::MissingEpisode { .. } => "missing_episode",
+            Self::SteppedUp { .. } => "stepped_up",
+            Self::SteppedDown { .. } => "stepped_down",
+            Self::CareLeaverStarted => "care_leaver_started",
+            Self::CareLeaverContact { .. } => "care_leaver_contact",
+            Self::CareLeaverEnded => "care_leaver_ended",
+            Self::CaseNote { .. } => "case_note",
+            Self::Withdrawn => "withdrawn",
+        }
+    }
+
+    /// The chronology family the event belongs to.
+    pub fn category(&self) -> EventCategory {
+        use EventCategory as C;
+        match self {
+            Self::ContactReceived { .. } | Self::ContactDecided { .. } => C::FrontDoor,
+            Self::EarlyHelpOpened { .. }
+            | Self::EarlyHelpClosed { .. }
+            | Self::SteppedUp { .. }
+            | Self::SteppedDown { .. } => C::EarlyHelp,
+            Self::ReferralOpened { .. }
+            | Self::ReferralClosed { .. }
+            | Self::AssessmentStarted
+            | Self::AssessmentAuthorised { .. } => C::Assessment,
+            Self::StrategyDiscussion { .. }
+            | Self::Section47Started
+            | Self::Section47Completed { .. }
+            | Self::InitialConference { .. }
+            | Self::CpPlanStarted { .. }
+            | Self::CpReview { .. }
+            | Self::CpPlanEnded => C::ChildProtection,
+            Self::CinPlanStarted | Self::CinPlanEnded => C::ChildInNeed,
+            Self::LookedAfterStarted { .. }
+            | Self::LookedAfterChanged { .. }
+            | Self::LookedAfterEnded { .. }
+            | Self::LookedAfterReview { .. }
+            | Self::MissingEpisode { .. } => C::LookedAfter,
+            Self::CareLeaverStarted | Self::CareLeaverContact { .. } | Self::CareLeaverEnded => {
+                C::CareLeaver
+            }
+            Self::WorkerAllocated { .. } => C::Allocation,
+            Self::Visit { .. } => C::Visit,
+            Self::CaseNote { .. } => C::Note,
+            Self::Withdrawn => C::Correction,
+        }
+    }
+
+    /// Whether the event belongs in a chronology of significant events by default. Routine
+    /// visits and case notes are recorded but shown only when asked for.
+    pub fn is_significant(&self) -> bool {
+        !matches!(
+            self,
+            Self::Visit { .. } | Self::CaseNote { .. } | Self::CareLeaverContact { .. }
+        )
+    }
+
+    /// A one-line plain-English summary, with code descriptions spelled out.
+    pub fn summary(&self) -> String {
+        let d = |list: &str, code: &str| match codes::describe(list, code) {
+            Some(desc) => format!("{desc} ({code})"),
+            None => code.to_string(),
+        };
+        match self {
+            Self::ContactReceived {
+                source, consent, ..
+            } => format!(
+                "Contact received from {}{}",
+                d("referral_source", source),
+                if *consent {
+                    ", consent given"
+                } else {
+                    ", no consent recorded"
+                }
+            ),
+            Self::ContactDecided { level, outcome, .. } => {
+                format!(
+                    "Contact decided: level {level}, {}",
+                    outcome_label(*outcome)
+                )
+            }
+            Self::EarlyHelpOpened { level } => format!("Early help opened at level {level}"),
+            Self::EarlyHelpClosed { reason } => {
+                format!("Early help closed: {}", early_help_closure_label(*reason))
+            }
+            Self::WorkerAllocated { role, .. } => {
+                format!("{} allocated", allocation_role_label(*role))
+            }
+            Self::ReferralOpened {
+                source,
+                primary_need,
+                no_further_action,
+            } => format!(
+                "Referral to social care from {}; primary need {}{}",
+                d("referral_source", source),
+                d("primary_need", primary_need),
+                if *no_further_action {
+                    "; no further action"
+                } else {
+                    ""
+                }
+            ),
+            Self::ReferralClosed { reason } => {
+                format!("Referral closed: {}", d("reason_for_closure", reason))
+            }
+            Self::AssessmentStarted => "Assessment started".to_string(),
+            Self::AssessmentAuthorised { factors, outcome } => format!(
+                "Assessment authorised; factors {}; outcome: {}",
+                if factors.is_empty() {
+                    "none".to_string()
+                } else {
+                    factors.join(", ")
+                },
+                assessment_outcome_label(*outcome)
+            ),
+            Self::StrategyDiscussion { section47 } => format!(
+                "Strategy discussion{}",
+                if *section47 {
+                    ": section 47 enquiry to start"
+                } else {
+                    ": no section 47 enquiry"
+                }
+            ),
+            Self::Section47Started => "Section 47 enquiry started".to_string(),
+            Self::Section47Completed { outcome } => format!(
+                "Section 47 enquiry completed: {}",
+                s47_outcome_label(*outcome)
+            ),
+            Self::InitialConference { plan } => format!(
+                "Initial child protection conference: {}",
+                if *plan {
+                    "child protection plan"
+                } else {
+                    "no plan"
+                }
+            ),
+            Self::CpPlanStarted { category } => format!(
+                "Child protection plan started: {}",
+                d("category_of_abuse", category)
+            ),
+            Self::CpReview { category } => format!(
+                "Review child protection conference: {}",
+                d("category_of_abuse", category)
+            ),
+            Self::CpPlanEnded => "Child protection plan ended".to_string(),
+            Self::CinPlanStarted => "Child in need plan started".to_string(),
+            Self::CinPlanEnded => "Child in need plan ended".to_string(),
+            Self::LookedAfterStarted { placement } => format!(
+                "Started to be looked after: {}; {}",
+                d("legal_status", &placement.legal_status),
+                d("placement", &placement.placement)
+            ),
+            Self::LookedAfterChanged {
+                reason_new_episode,
+                placement,
+                ..
+            } => format!(
+                "{}: {}; {}",
+                codes::describe("reason_new_episode", reason_new_episode).unwrap_or("New episode"),
+                d("legal_status", &placement.legal_status),
+                d("placement", &placement.placement)
+            ),
+            Self::LookedAfterEnded { reason } => format!(
+                "Ceased to be looked after: {}",
+                d("reason_episode_ceased", reason)
+            ),
+            Self::LookedAfterReview { participation } => {
+                format!(
+                    "Looked-after review: {}",
+                    d("review_participation", participation)
+                )
+            }
+            Self::Visit {
+                purpose,
+                seen_alone,
+            } => format!(
+                "{} visit{}",
+                visit_purpose_label(*purpose),
+                if *seen_alone {
+                    ", child seen alone"
+                } else {
+                    ""
+                }
+            ),
+            Self::MissingEpisode { missing, end } => format!(
+                "{}{}",
+                d("missing", missing),
+                match end {
+                    Some(e) => format!(" until {}", e.format("%d/%m/%Y")),
+                    None => ", not yet returned".to_string(),
+                }
+            ),
+            Self::SteppedUp { level, .. } => format!("Stepped up to social care (level {level})"),
+            Self::SteppedDown { level, .. } => {
+                format!("Stepped down to early help (level {level})")
+            }
+            Self::CareLeaverStarted => "Became a care leaver".to_string(),
+            Self::CareLeaverContact {
+                in_touch,
+                activity,
+                accommodation,
+            } => format!(
+                "Care leaver contact: {}; {}; {}",
+                d("in_touch", in_touch),
+                d("activity", activity),
+                d("accommodation", accommodation)
+            ),
+            Self::CareLeaverEnded => "Leaving-care support ended".to_string(),
+            Self::CaseNote { subject, .. } => format!("Case note: {subject}"),
+            Self::Withdrawn => "Entry withdrawn".to_string(),
+        }
+    }
+
+    /// Checks every DfE code the event carries against the lists for the collection year of
+    /// `on`, and the other field rules, naming the field that is wrong.
+    pub fn check_codes(&self, on: NaiveDate) -> Result<(), DomainError> {
+        let year = codes::collection_year(on);
+        let c = |list: &str, code: &str| codes::check(list, code, year);
+        let placement = |p: &Placement| -> Result<(), DomainError> {
+            c("legal_status", &p.legal_status)?;
+            c("placement", &p.placement)?;
+            c("placement_provider", &p.provider)?;
+            c("primary_need", &p.category_of_need)
+        };
+        match self {
+            Self::ContactReceived { source, .. } => c("referral_source", source),
+            Self::ReferralOpened {
+                source,
+                primary_need,
+                ..
+            } => {
+                c("referral_source", source)?;
+                c("primary_need", primary_need)
+            }
+            Self::ReferralClosed { reason } => c("reason_for_closure", reason),
+            Self::AssessmentAuthorised { factors, .. } => {
+                for f in factors {
+                    c("assessment_factor", f)?;
+                }
+                Ok(())
+            }
+            Self::CpPlanStarted { category } | Self::CpReview { category } => {
+                c("category_of_abuse", category)
+            }
+            Self::LookedAfterStarted { placement: p } => placement(p),
+            Self::LookedAfterChanged {
+                reason_new_episode,
+                placement: p,
+                reason_place_change,
+            } => {
+                c("reason_new_episode", reason_new_episode)?;
+                placement(p)?;
+                match reason_place_change {
+                    Some(r) => c("reason_place_change", r),
+                    None => Ok(()),
+                }
+            }
+            Self::LookedAfterEnded { reason } => c("reason_episode_ceased", reason),
+            Self::LookedAfterReview { participation } => c("review_participation", participation),
+            Self::MissingEpisode { missing, .. } => c("missing", missing),
+            Self::WorkerAllocated {
+                reason: Some(r), ..
+            } => c("sw_reason", r),
+            Self::CareLeaverContact {
+                in_touch,
+                activity,
+                accommodation,
+            } => {
+                c("in_touch", in_touch)?;
+                c("activity", activity)?;
+                c("accommodation", accommodation)
+            }
+            _ => Ok(()),
+        }
+    }
+}
+
+/// Plain words for a contact outcome.
+pub fn outcome_label(o: ContactOutcome) -> &'static str {
+    match o {
+        ContactOutcome::NoFurtherAction => "no further action",
+        ContactOutcome::InformationAndAdvice => "information and advice",
+        ContactOutcome::EarlyHelp => "early help",
+        ContactOutcome::SocialCareReferral => "referral to social care",
+    }
+}
+
+/// Plain words for an assessment outcome.
+pub fn assessment_outcome_label(o: AssessmentOutcome) -> &'static str {
+    match o {
+        AssessmentOutcome::NoFurtherAction => "no further action",
+        AssessmentOutcome::StepDownToEarlyHelp => "step down to early help",
+        AssessmentOutcome::ChildInNeedPlan => "child in need plan",
+        AssessmentOutcome::StrategyDiscussion => "strategy discussion",
+        AssessmentOutcome::LookedAfter => "looked after",
+        AssessmentOutcome::Other => "other",
+    }
+}
+
+/// Plain words for a section 47 outcome.
+pub fn s47_outcome_label(o: Section47Outcome) -> &'static str {
+    match o {
+        Section47Outcome::InitialConference => "initial child protection conference",
+        Section47Outcome::ChildInNeedServices => "services under section 17",
+        Section47Outcome::NoFurtherAction => "no further action",
+        Section47Outcome::LegalAction => "initiate legal action",
+        Section47Outcome::Other => "other outcome",
+    }
+}
+
+/// Plain words for an early help closure reason.
+pub fn early_help_closure_label(o: EarlyHelpClosure) -> &'static str {
+    match o {
+        EarlyHelpClosure::NeedsMet => "needs met",
+        EarlyHelpClosure::SteppedUp => "stepped up to social care",
+        EarlyHelpClosure::ConsentWithdrawn => "consent withdrawn",
+        EarlyHelpClosure::MovedAway => "moved away",
+        EarlyHelpClosure::Other => "other",
+    }
+}
+
+/// Plain words for an allocation role.
+pub fn allocation_role_label(r: AllocationRole) -> &'static str {
+    match r {
+        AllocationRole::Keyworker => "Keyworker",
+        AllocationRole::SocialWorker => "Social worker",
+        AllocationRole::PersonalAdviser => "Personal adviser",
+    }
+}
+
+/// Plain words for a visit purpose.
+pub fn visit_purpose_label(p: VisitPurpose) -> &'static str {
+    match p {
+        VisitPurpose::EarlyHelp => "Early help",
+        VisitPurpose::Assessment => "Assessment",
+        VisitPurpose::ChildInNeed => "Child in need",
+        VisitPurpose::ChildProtection => "Child protection",
+        VisitPurpose::LookedAfter => "Looked-after",
+        VisitPurpose::CareLeaver => "Care leaver",
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn events_round_trip_through_json() {
+        let k = EventKind::AssessmentAuthorised {
+            factors: vec!["3A".into(), "4B".into()],
+            outcome: AssessmentOutcome::ChildInNeedPlan,
+        };
+        let s = serde_json::to_string(&k).unwrap_or_default();
+        assert!(s.contains("\"type\":\"assessment_authorised\""));
+        let back: Result<EventKind, _> = serde_json::from_str(&s);
+        assert_eq!(back.ok(), Some(k));
+    }
+
+    #[test]
+    fn wrong_codes_are_refused_and_named() {
+        let on = NaiveDate::from_ymd_opt(2025, 6, 1).unwrap_or_default();
+        let bad = EventKind::ReferralOpened {
+            source: "2A".into(),
+            primary_need: "N12".into(),
+            no_further_action: false,
+        };
+        assert_eq!(
+            bad.check_codes(on).err().map(|e| e.to_string()).as_deref(),
+            Some("primary_need: \"N12\" is not a valid code for collection year 2025")
+        );
+        let retired = EventKind::LookedAfterStarted {
+            placement: Placement {
+                legal_status: "C2".into(),
+                placement: "H5".into(),
+                provider: "PR4".into(),
+                category_of_need: "N1".into(),
+                home_postcode: None,
+                placement_postcode: None,
+                urn: None,
+            },
+        };
+        assert!(retired.check_codes(on).is_err());
+        let earlier = NaiveDate::from_ymd_opt(2023, 6, 1).unwrap_or_default();
+        assert!(retired.check_codes(earlier).is_ok());
+    }
+
+    #[test]
+    fn summaries_spell_out_codes() {
+        let k = EventKind::ReferralClosed {
+            reason: "RC8".into(),
+        };
+        assert_eq!(
+            k.summary(),
+            "Referral closed: Case closed after assessment, no further action (RC8)"
+        );
+    }
+}

@@ -1,1 +1,1 @@
-
+//! A seeded synthetic local authority (to be written).

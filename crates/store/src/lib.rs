@@ -1,1 +1,128 @@
-pub fn placeholder() {}
+//! Persistence for Stepwise. This crate owns every line of SQL: the journey event log and the
+//! projection of each child's current state (written in one transaction with the event), the
+//! people, families and organisation, users and server-side sessions, and the append-only,
+//! keyed hash-chained audit log. It runs on SQLite (the embedded default) and PostgreSQL, chosen
+//! by the database URL; one conformance suite runs against both.
+
+mod audit;
+mod bulk;
+mod error;
+mod events;
+mod migrate;
+mod org;
+mod people;
+mod records;
+mod sessions;
+mod sql;
+
+pub use audit::{AuditEntry, AuditKey, AuditProblem, AuditVerification, Actor};
+pub use bulk::BulkLoad;
+pub use error::StoreError;
+pub use events::{ChronologyEntry, ChronologyFilter};
+pub use org::{TeamSummary, WorkerCaseload};
+pub use people::{PersonMatch, SearchQuery};
+pub use records::{ChildRecord, FamilyMember, MyWork, MyWorkChild, RecentView};
+pub use sessions::{NewUser, SessionInfo, UserAccount};
+
+use sqlx::any::{AnyPoolOptions, install_default_drivers};
+use sqlx::{AnyPool, Executor};
+use std::time::Duration;
+
+/// Which database is behind the store.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Backend {
+    Sqlite,
+    Postgres,
+}
+
+/// The database, and the application functions that read and write it.
+#[derive(Clone)]
+pub struct Store {
+    pool: AnyPool,
+    backend: Backend,
+    audit_key: AuditKey,
+}
+
+/// The default database: an SQLite file in the working directory.
+pub const DEFAULT_DATABASE_URL: &str = "sqlite://stepwise.db";
+
+impl Store {
+    /// Connects to the database named by `url` (`sqlite://FILE` or `postgres://…`), creating an
+    /// SQLite file if needed, and runs any migrations not yet applied.
+    pub async fn open(url: &str, audit_key: AuditKey) -> Result<Self, StoreError> {
+        install_default_drivers();
+        let (url, backend) = normalise_url(url)?;
+        let max = if backend == Backend::Sqlite { 4 } else { 8 };
+        let options = AnyPoolOptions::new().max_connections(max).acquire_timeout(Duration::from_secs(30));
+        let options = if backend == Backend::Sqlite {
+            options.after_connect(|conn, _| {
+                Box::pin(async move {
+                    conn.execute("PRAGMA journal_mode = WAL").await?;
+                    conn.execute("PRAGMA synchronous = NORMAL").await?;
+                    conn.execute("PRAGMA busy_timeout = 10000").await?;
+                    Ok(())
+                })
+            })
+        } else {
+            options
+        };
+        let pool = options.connect(&url).await.map_err(|e| StoreError::Connect { url: redact(&url), source: e })?;
+        let store = Self { pool, backend, audit_key };
+        migrate::run(&store).await?;
+        Ok(store)
+    }
+
+    /// Which database this is.
+    pub fn backend(&self) -> Backend {
+        self.backend
+    }
+
+    /// Closes the connection pool.
+    pub async fn close(&self) {
+        self.pool.close().await;
+    }
+}
+
+/// Recognises the backend and, for SQLite, asks for the file to be created when missing.
+fn normalise_url(url: &str) -> Result<(String, Backend), StoreError> {
+    if url.starts_with("postgres://") || url.starts_with("postgresql://") {
+        return Ok((url.to_string(), Backend::Postgres));
+    }
+    if let Some(rest) = url.strip_prefix("sqlite:") {
+        if rest.contains("mode=") || rest.contains(":memory:") {
+            return Ok((url.to_string(), Backend::Sqlite));
+        }
+        let sep = if rest.contains('?') { '&' } else { '?' };
+        return Ok((format!("{url}{sep}mode=rwc"), Backend::Sqlite));
+    }
+    Err(StoreError::BadUrl(format!(
+        "{url:?} is not a database URL: use sqlite://FILE (for example sqlite://stepwise.db) or postgres://USER:PASSWORD@HOST/DATABASE"
+    )))
+}
+
+/// A URL with any password replaced, for messages.
+fn redact(url: &str) -> String {
+    match (url.find("://"), url.find('@')) {
+        (Some(s), Some(at)) if at > s => {
+            let creds = &url[s + 3..at];
+            match creds.find(':') {
+                Some(c) => format!("{}{}:****{}", &url[..s + 3], &creds[..c], &url[at..]),
+                None => url.to_string(),
+            }
+        }
+        _ => url.to_string(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn urls_are_recognised_and_passwords_hidden() {
+        assert_eq!(normalise_url("sqlite://x.db").ok().map(|u| u.0), Some("sqlite://x.db?mode=rwc".to_string()));
+        assert!(matches!(normalise_url("postgres://a:b@h/d"), Ok((_, Backend::Postgres))));
+        assert!(normalise_url("mysql://x").is_err());
+        assert_eq!(redact("postgres://ci:secret@127.0.0.1/db"), "postgres://ci:****@127.0.0.1/db");
+    }
+}

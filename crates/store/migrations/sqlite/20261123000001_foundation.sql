@@ -1,0 +1,36 @@
+-- The foundation schema: organisation, people and families, the journey event log with its
+-- projection, users and sessions, and the hash-chained audit log.
+CREATE TABLE authority (id INTEGER PRIMARY KEY, name TEXT NOT NULL, la_code TEXT NOT NULL, area_word TEXT NOT NULL);
+CREATE TABLE localities (id INTEGER PRIMARY KEY, name TEXT NOT NULL);
+CREATE TABLE teams (id INTEGER PRIMARY KEY, name TEXT NOT NULL, kind TEXT NOT NULL, locality_id INTEGER);
+CREATE TABLE workers (id INTEGER PRIMARY KEY, name TEXT NOT NULL, role TEXT NOT NULL, team_id INTEGER NOT NULL, employment TEXT NOT NULL, fte REAL NOT NULL, registration TEXT);
+CREATE INDEX workers_team ON workers (team_id);
+CREATE TABLE persons (id INTEGER PRIMARY KEY, kind TEXT NOT NULL, given TEXT NOT NULL, family TEXT NOT NULL, dob TEXT, expected_dob TEXT, sex TEXT NOT NULL, nhs_number TEXT, upn TEXT, former_upn TEXT, data TEXT NOT NULL);
+CREATE INDEX persons_dob ON persons (dob);
+CREATE INDEX persons_nhs ON persons (nhs_number);
+CREATE INDEX persons_upn ON persons (upn);
+CREATE INDEX persons_former_upn ON persons (former_upn);
+CREATE TABLE name_tokens (person_id INTEGER NOT NULL, token TEXT NOT NULL, sound TEXT NOT NULL);
+CREATE INDEX name_tokens_token ON name_tokens (token);
+CREATE INDEX name_tokens_sound ON name_tokens (sound);
+CREATE INDEX name_tokens_person ON name_tokens (person_id);
+CREATE TABLE relationships (person_id INTEGER NOT NULL, related_id INTEGER NOT NULL, kind TEXT NOT NULL);
+CREATE INDEX relationships_person ON relationships (person_id);
+CREATE TABLE household_members (household_id INTEGER NOT NULL, person_id INTEGER NOT NULL, from_date TEXT NOT NULL, to_date TEXT);
+CREATE INDEX household_members_household ON household_members (household_id);
+CREATE INDEX household_members_person ON household_members (person_id);
+CREATE TABLE addresses (household_id INTEGER NOT NULL, line1 TEXT NOT NULL, town TEXT NOT NULL, postcode TEXT NOT NULL, locality_id INTEGER NOT NULL, start_date TEXT NOT NULL, end_date TEXT);
+CREATE INDEX addresses_household ON addresses (household_id);
+CREATE TABLE events (seq INTEGER PRIMARY KEY, child_id INTEGER NOT NULL, effective TEXT NOT NULL, effective_time TEXT, recorded_at TEXT NOT NULL, recorded_by INTEGER NOT NULL, kind TEXT NOT NULL, category TEXT NOT NULL, significant INTEGER NOT NULL, supersedes INTEGER, supersede_reason TEXT, payload TEXT NOT NULL);
+CREATE INDEX events_child ON events (child_id, effective);
+CREATE TABLE child_state (child_id INTEGER PRIMARY KEY, state TEXT NOT NULL, is_open INTEGER NOT NULL, early_help INTEGER NOT NULL, child_in_need INTEGER NOT NULL, child_protection INTEGER NOT NULL, looked_after INTEGER NOT NULL, care_leaver INTEGER NOT NULL, awaiting_decision INTEGER NOT NULL, level TEXT, worker_id INTEGER, team_id INTEGER, legal_status TEXT, placement TEXT, last_effective TEXT, last_recorded TEXT, last_seq INTEGER, events INTEGER NOT NULL);
+CREATE INDEX child_state_worker ON child_state (worker_id);
+CREATE INDEX child_state_team ON child_state (team_id);
+CREATE TABLE users (id INTEGER PRIMARY KEY, username TEXT NOT NULL UNIQUE, display_name TEXT NOT NULL, role TEXT NOT NULL, worker_id INTEGER, team_id INTEGER, password_hash TEXT NOT NULL, created_at TEXT NOT NULL, disabled INTEGER NOT NULL DEFAULT 0);
+CREATE TABLE sessions (token_hash TEXT PRIMARY KEY, user_id INTEGER NOT NULL, csrf_token TEXT NOT NULL, created_at TEXT NOT NULL, last_seen TEXT NOT NULL, expires_at TEXT NOT NULL);
+CREATE INDEX sessions_user ON sessions (user_id);
+CREATE TABLE audit_log (seq INTEGER PRIMARY KEY, at TEXT NOT NULL, actor TEXT NOT NULL, action TEXT NOT NULL, subject TEXT NOT NULL, request_id TEXT NOT NULL, detail TEXT NOT NULL, prev_hash TEXT NOT NULL, hash TEXT NOT NULL);
+CREATE INDEX audit_log_actor ON audit_log (actor, action);
+CREATE INDEX audit_log_subject ON audit_log (subject);
+CREATE TABLE audit_head (id INTEGER PRIMARY KEY, seq INTEGER NOT NULL, hash TEXT NOT NULL);
+INSERT INTO audit_head (id, seq, hash) VALUES (1, 0, 'genesis');

@@ -1,0 +1,96 @@
+//! Forward-only migrations, embedded in the binary, with the same names for both databases.
+//! Each runs once, in name order, inside a transaction, and is recorded in `schema_migrations`.
+
+use sqlx::Row;
+
+use crate::{Backend, Store, StoreError};
+
+/// A migration: its name (a timestamp and a few words) and its SQL for each database.
+struct Migration {
+    name: &'static str,
+    sqlite: &'static str,
+    postgres: &'static str,
+}
+
+const MIGRATIONS: &[Migration] = &[Migration {
+    name: "20261123000001_foundation",
+    sqlite: include_str!("../migrations/sqlite/20261123000001_foundation.sql"),
+    postgres: include_str!("../migrations/postgres/20261123000001_foundation.sql"),
+}];
+
+/// Applies every migration not yet applied.
+pub(crate) async fn run(store: &Store) -> Result<(), StoreError> {
+    let err = |name: &str| {
+        let name = name.to_string();
+        move |source| StoreError::Migration { name: name.clone(), source }
+    };
+    sqlx::query("CREATE TABLE IF NOT EXISTS schema_migrations (name TEXT PRIMARY KEY, applied_at TEXT NOT NULL)")
+        .execute(&store.pool)
+        .await
+        .map_err(err("schema_migrations"))?;
+    for m in MIGRATIONS {
+        let mut tx = store.pool.begin().await?;
+        if store.backend == Backend::Postgres {
+            // Serialise concurrent start-ups so only one applies each migration.
+            sqlx::query("LOCK TABLE schema_migrations IN EXCLUSIVE MODE").execute(&mut *tx).await.map_err(err(m.name))?;
+        }
+        let done = sqlx::query("SELECT COUNT(*) AS n FROM schema_migrations WHERE name = $1")
+            .bind(m.name)
+            .fetch_one(&mut *tx)
+            .await
+            .map_err(err(m.name))?
+            .try_get::<i64, _>("n")
+            .map_err(err(m.name))?;
+        if done > 0 {
+            tx.commit().await?;
+            continue;
+        }
+        let sql = match store.backend {
+            Backend::Sqlite => m.sqlite,
+            Backend::Postgres => m.postgres,
+        };
+        for statement in split_statements(sql) {
+            sqlx::query(&statement).execute(&mut *tx).await.map_err(err(m.name))?;
+        }
+        sqlx::query("INSERT INTO schema_migrations (name, applied_at) VALUES ($1, $2)")
+            .bind(m.name)
+            .bind(crate::sql::time(chrono::Utc::now()))
+            .execute(&mut *tx)
+            .await
+            .map_err(err(m.name))?;
+        tx.commit().await?;
+    }
+    Ok(())
+}
+
+/// Splits a migration file into statements on semicolons at line ends, dropping comments.
+fn split_statements(sql: &str) -> Vec<String> {
+    let mut out = Vec::new();
+    let mut cur = String::new();
+    for line in sql.lines() {
+        let l = line.trim();
+        if l.starts_with("--") || l.is_empty() {
+            continue;
+        }
+        cur.push_str(line);
+        cur.push('\n');
+        if l.ends_with(';') {
+            out.push(cur.trim().trim_end_matches(';').to_string());
+            cur.clear();
+        }
+    }
+    if !cur.trim().is_empty() {
+        out.push(cur.trim().to_string());
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn both_databases_have_the_same_migrations_with_the_same_statement_count() {
+        for m in super::MIGRATIONS {
+            assert_eq!(super::split_statements(m.sqlite).len(), super::split_statements(m.postgres).len(), "{}", m.name);
+        }
+    }
+}

@@ -1,1 +1,519 @@
-fn main() {}
+//! The `stepwise` command: `demo` builds a synthetic council and serves it, `serve` runs the web
+//! application on an existing database, `audit verify` checks the audit chain, `openapi` prints
+//! the API description, and `user add` creates an account.
+
+use anyhow::{Context, Result, anyhow, bail};
+use clap::{Parser, Subcommand};
+use std::io::Write;
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::time::Instant;
+
+use stepwise_domain::access::Role;
+use stepwise_domain::org::{TeamKind, WorkerRole};
+use stepwise_store::{Actor, AuditKey, BulkLoad, DEFAULT_DATABASE_URL, NewUser, Store};
+use stepwise_synth::{SynthConfig, generate};
+use stepwise_web::{AppState, Clock, WebConfig};
+
+/// The password of every demo account. Demo databases hold synthetic data only.
+const DEMO_PASSWORD: &str = "stepwise-demo";
+
+#[derive(Parser)]
+#[command(
+    name = "stepwise",
+    version,
+    about = "Case management and whole-system intelligence for children's services"
+)]
+struct Cli {
+    /// The database: sqlite://FILE or postgres://USER:PASSWORD@HOST/DATABASE.
+    #[arg(long, global = true, env = "STEPWISE_DATABASE_URL", default_value = DEFAULT_DATABASE_URL)]
+    database: String,
+    /// The file holding the audit-chain key (created if missing). Defaults to the SQLite file's
+    /// name plus `.audit-key`, or `stepwise-audit.key` for PostgreSQL. STEPWISE_AUDIT_KEY (hex)
+    /// takes precedence.
+    #[arg(long, global = true, env = "STEPWISE_AUDIT_KEY_FILE")]
+    audit_key_file: Option<PathBuf>,
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Generate a realistic synthetic council, load it and serve it.
+    Demo {
+        /// The seed; the same seed gives the same council.
+        #[arg(long, default_value_t = SynthConfig::DEFAULT_SEED)]
+        seed: u64,
+        /// Multiply the authority's size (for benchmarks).
+        #[arg(long, default_value_t = 1.0)]
+        scale: f64,
+        /// The "as at" date of the history (default: today).
+        #[arg(long)]
+        today: Option<chrono::NaiveDate>,
+        /// Generate and load only; do not serve.
+        #[arg(long)]
+        no_serve: bool,
+        /// Delete an existing SQLite demo database first.
+        #[arg(long)]
+        fresh: bool,
+        /// Where to listen.
+        #[arg(long, default_value = "127.0.0.1:8080")]
+        addr: SocketAddr,
+    },
+    /// Serve the web application.
+    Serve {
+        /// Where to listen.
+        #[arg(long, env = "STEPWISE_ADDR", default_value = "127.0.0.1:8080")]
+        addr: SocketAddr,
+        /// Fix "today" (for a demo database generated as at another date).
+        #[arg(long)]
+        today: Option<chrono::NaiveDate>,
+        /// Send cookies without the Secure flag (only for plain-HTTP testing off localhost).
+        #[arg(long)]
+        insecure_cookies: bool,
+        /// Send Strict-Transport-Security (set when serving behind TLS).
+        #[arg(long)]
+        hsts: bool,
+    },
+    /// The audit log.
+    Audit {
+        #[command(subcommand)]
+        action: AuditCommand,
+    },
+    /// Print the OpenAPI description of the JSON API.
+    Openapi,
+    /// User accounts.
+    User {
+        #[command(subcommand)]
+        action: UserCommand,
+    },
+}
+
+#[derive(Subcommand)]
+enum AuditCommand {
+    /// Recompute the chain; exit non-zero naming the first entry altered, removed or inserted.
+    Verify,
+}
+
+#[derive(Subcommand)]
+enum UserCommand {
+    /// Create an account (or reset it). The password is read from STEPWISE_PASSWORD or stdin.
+    Add {
+        username: String,
+        /// One of: front_door_practitioner, front_door_manager, early_help_keyworker,
+        /// locality_manager, social_worker, team_manager, independent_reviewing_officer,
+        /// service_manager, performance_analyst, partner_professional, information_governance,
+        /// system_administrator.
+        #[arg(long)]
+        role: String,
+        /// The display name.
+        #[arg(long)]
+        name: Option<String>,
+        /// The worker this account belongs to (for "my work").
+        #[arg(long)]
+        worker: Option<i64>,
+    },
+}
+
+fn main() -> std::process::ExitCode {
+    tracing_subscriber::fmt()
+        .with_env_filter(
+            tracing_subscriber::EnvFilter::try_from_env("STEPWISE_LOG")
+                .unwrap_or_else(|_| "stepwise=info,warn".into()),
+        )
+        .with_writer(std::io::stderr)
+        .init();
+    let cli = Cli::parse();
+    let runtime = match tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+    {
+        Ok(r) => r,
+        Err(e) => {
+            eprintln!("error: could not start: {e}");
+            return std::process::ExitCode::FAILURE;
+        }
+    };
+    match runtime.block_on(run(cli)) {
+        Ok(code) => code,
+        Err(e) => {
+            eprintln!("error: {e:#}");
+            std::process::ExitCode::FAILURE
+        }
+    }
+}
+
+async fn run(cli: Cli) -> Result<std::process::ExitCode> {
+    match cli.command {
+        Command::Openapi => {
+            print!("{}", stepwise_web::api::openapi_json_text());
+            Ok(std::process::ExitCode::SUCCESS)
+        }
+        Command::Audit {
+            action: AuditCommand::Verify,
+        } => {
+            let store = open(&cli.database, cli.audit_key_file.as_deref(), false).await?;
+            let v = store.verify_audit().await?;
+            match v.problem {
+                None => {
+                    println!("audit chain intact: {} entries verified", v.entries);
+                    Ok(std::process::ExitCode::SUCCESS)
+                }
+                Some(p) => {
+                    println!("AUDIT CHAIN BROKEN: {p}");
+                    println!(
+                        "({} entries checked before the break was found; if the first entry fails, check that the audit key is the one this database was created with)",
+                        v.entries
+                    );
+                    Ok(std::process::ExitCode::from(2))
+                }
+            }
+        }
+        Command::User {
+            action:
+                UserCommand::Add {
+                    username,
+                    role,
+                    name,
+                    worker,
+                },
+        } => {
+            let role = Role::parse(&role).ok_or_else(|| {
+                anyhow!("unknown role {role:?}; see `stepwise user add --help` for the roles")
+            })?;
+            let password = match std::env::var("STEPWISE_PASSWORD") {
+                Ok(p) => p,
+                Err(_) => {
+                    eprint!("Password for {username}: ");
+                    std::io::stderr().flush().ok();
+                    let mut p = String::new();
+                    std::io::stdin().read_line(&mut p)?;
+                    p.trim_end_matches(['\n', '\r']).to_string()
+                }
+            };
+            if password.chars().count() < 12 {
+                bail!("the password must be at least 12 characters");
+            }
+            let store = open(&cli.database, cli.audit_key_file.as_deref(), true).await?;
+            let team = match worker {
+                Some(w) => Some(
+                    store
+                        .workers()
+                        .await?
+                        .get(&w)
+                        .map(|w| w.team.0)
+                        .ok_or_else(|| anyhow!("there is no worker {w}"))?,
+                ),
+                None => None,
+            };
+            let hash = stepwise_web::auth::hash_password(password).await?;
+            let id = store
+                .upsert_user(&NewUser {
+                    username: username.clone(),
+                    display_name: name.unwrap_or_else(|| username.clone()),
+                    role,
+                    worker_id: worker,
+                    team_id: team,
+                    password_hash: hash,
+                })
+                .await?;
+            println!("user {username} (id {id}) is ready, role {}", role.label());
+            Ok(std::process::ExitCode::SUCCESS)
+        }
+        Command::Serve {
+            addr,
+            today,
+            insecure_cookies,
+            hsts,
+        } => {
+            let store = open(&cli.database, cli.audit_key_file.as_deref(), false).await?;
+            if store.authority().await?.is_none() {
+                eprintln!(
+                    "note: this database holds no authority yet; `stepwise demo --no-serve --database {}` loads a synthetic one",
+                    cli.database
+                );
+            }
+            let clock = today.map(Clock::Fixed).unwrap_or(Clock::System);
+            serve(store, addr, clock, !insecure_cookies, hsts).await?;
+            Ok(std::process::ExitCode::SUCCESS)
+        }
+        Command::Demo {
+            seed,
+            scale,
+            today,
+            no_serve,
+            fresh,
+            addr,
+        } => {
+            if fresh {
+                remove_sqlite(&cli.database)?;
+            }
+            let store = open(&cli.database, cli.audit_key_file.as_deref(), true).await?;
+            let today = today.unwrap_or_else(|| chrono::Local::now().date_naive());
+            if store.is_empty().await? {
+                load_demo(&store, seed, scale, today).await?;
+            } else {
+                eprintln!(
+                    "{} already holds an authority: using it (add --fresh to generate a new one).",
+                    cli.database
+                );
+            }
+            demo_accounts(&store).await?;
+            if no_serve {
+                println!("Demo database ready: {}", cli.database);
+                println!("Serve it with: stepwise serve --database {}", cli.database);
+                return Ok(std::process::ExitCode::SUCCESS);
+            }
+            serve(store, addr, Clock::System, true, false).await?;
+            Ok(std::process::ExitCode::SUCCESS)
+        }
+    }
+}
+
+/// Opens the store with its audit key, creating the key file when allowed.
+async fn open(url: &str, key_file: Option<&std::path::Path>, create_key: bool) -> Result<Store> {
+    let key = audit_key(url, key_file, create_key)?;
+    Store::open(url, key).await.context("opening the database")
+}
+
+fn audit_key(url: &str, key_file: Option<&std::path::Path>, create: bool) -> Result<AuditKey> {
+    if let Ok(hex) = std::env::var("STEPWISE_AUDIT_KEY") {
+        return AuditKey::from_hex(&hex).context("STEPWISE_AUDIT_KEY");
+    }
+    let path = match key_file {
+        Some(p) => p.to_path_buf(),
+        None => match sqlite_path(url) {
+            Some(p) => PathBuf::from(format!("{}.audit-key", p.display())),
+            None => PathBuf::from("stepwise-audit.key"),
+        },
+    };
+    match std::fs::read_to_string(&path) {
+        Ok(s) => AuditKey::from_hex(&s)
+            .with_context(|| format!("reading the audit key {}", path.display())),
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+            if !create && sqlite_path(url).is_some_and(|p| p.exists()) {
+                bail!(
+                    "the audit key {} is missing; without the key this database was created with, the audit chain cannot be checked or extended (set --audit-key-file or STEPWISE_AUDIT_KEY)",
+                    path.display()
+                );
+            }
+            let mut bytes = [0u8; 32];
+            rand::RngCore::fill_bytes(&mut rand::thread_rng(), &mut bytes);
+            write_private(&path, &hex::encode(bytes))?;
+            eprintln!(
+                "Created the audit key {} (keep it safe, and away from the database's administrators).",
+                path.display()
+            );
+            AuditKey::new(bytes.to_vec()).map_err(Into::into)
+        }
+        Err(e) => Err(e).with_context(|| format!("reading the audit key {}", path.display())),
+    }
+}
+
+fn write_private(path: &std::path::Path, contents: &str) -> Result<()> {
+    let mut opts = std::fs::OpenOptions::new();
+    opts.write(true).create_new(true);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::OpenOptionsExt;
+        opts.mode(0o600);
+    }
+    let mut f = opts
+        .open(path)
+        .with_context(|| format!("creating {}", path.display()))?;
+    f.write_all(contents.as_bytes())?;
+    Ok(())
+}
+
+fn sqlite_path(url: &str) -> Option<PathBuf> {
+    let rest = url
+        .strip_prefix("sqlite://")
+        .or_else(|| url.strip_prefix("sqlite:"))?;
+    let file = rest.split('?').next()?;
+    if file.is_empty() || file == ":memory:" {
+        None
+    } else {
+        Some(PathBuf::from(file))
+    }
+}
+
+fn remove_sqlite(url: &str) -> Result<()> {
+    let Some(p) = sqlite_path(url) else {
+        bail!("--fresh only deletes SQLite databases; drop a PostgreSQL database yourself")
+    };
+    for suffix in ["", "-wal", "-shm", ".audit-key"] {
+        let f = PathBuf::from(format!("{}{suffix}", p.display()));
+        if f.exists() {
+            std::fs::remove_file(&f).with_context(|| format!("deleting {}", f.display()))?;
+        }
+    }
+    Ok(())
+}
+
+async fn load_demo(store: &Store, seed: u64, scale: f64, today: chrono::NaiveDate) -> Result<()> {
+    let mut config = SynthConfig::new(today);
+    config.seed = seed;
+    let config = config.scaled(scale);
+    eprintln!(
+        "Generating a synthetic council: {} children, {} years of history as at {today}, seed {seed}…",
+        config.children, config.years
+    );
+    let t = Instant::now();
+    let a = tokio::task::spawn_blocking(move || generate(&config)).await?;
+    eprintln!(
+        "  generated {} people and {} journey events in {:.1} s",
+        a.people.len(),
+        a.events.len(),
+        t.elapsed().as_secs_f64()
+    );
+    let load = BulkLoad {
+        authority: Some(a.authority),
+        localities: a.localities,
+        teams: a.teams,
+        workers: a.workers,
+        people: a.people,
+        households: a.households,
+        relationships: a.relationships,
+        events: a.events,
+    };
+    let t = Instant::now();
+    let mut last = 0;
+    store
+        .bulk_load(&load, &Actor::System("demo"), |done, total, what| {
+            let pct = done * 100 / total.max(1);
+            if pct / 5 != last / 5 || done == total {
+                last = pct;
+                eprint!("\r  loading {what}: {pct:>3}%   ");
+            }
+        })
+        .await?;
+    eprintln!(
+        "\n  loaded into the database in {:.1} s",
+        t.elapsed().as_secs_f64()
+    );
+    Ok(())
+}
+
+/// The demo accounts: one per role, each linked to a fitting worker where the role has one.
+fn demo_roles() -> Vec<(Role, &'static str, Option<(WorkerRole, Option<TeamKind>)>)> {
+    vec![
+        (
+            Role::FrontDoorPractitioner,
+            "front.door",
+            Some((WorkerRole::FrontDoorPractitioner, Some(TeamKind::FrontDoor))),
+        ),
+        (
+            Role::FrontDoorManager,
+            "front.door.manager",
+            Some((WorkerRole::TeamManager, Some(TeamKind::FrontDoor))),
+        ),
+        (
+            Role::EarlyHelpKeyworker,
+            "early.help",
+            Some((WorkerRole::EarlyHelpKeyworker, Some(TeamKind::EarlyHelp))),
+        ),
+        (
+            Role::LocalityManager,
+            "locality.manager",
+            Some((WorkerRole::TeamManager, Some(TeamKind::EarlyHelp))),
+        ),
+        (
+            Role::SocialWorker,
+            "social.worker",
+            Some((
+                WorkerRole::SocialWorker,
+                Some(TeamKind::ChildInNeedProtection),
+            )),
+        ),
+        (
+            Role::TeamManager,
+            "team.manager",
+            Some((
+                WorkerRole::TeamManager,
+                Some(TeamKind::ChildInNeedProtection),
+            )),
+        ),
+        (
+            Role::IndependentReviewingOfficer,
+            "iro",
+            Some((WorkerRole::IndependentReviewingOfficer, None)),
+        ),
+        (
+            Role::ServiceManager,
+            "service.manager",
+            Some((WorkerRole::ServiceManager, None)),
+        ),
+        (Role::PerformanceAnalyst, "analyst", None),
+        (Role::PartnerProfessional, "partner", None),
+        (Role::InformationGovernance, "info.gov", None),
+        (Role::SystemAdministrator, "admin", None),
+    ]
+}
+
+async fn demo_accounts(store: &Store) -> Result<()> {
+    let workers = store.workers().await?;
+    let teams = store.teams().await?;
+    let caseloads = store.team_counts().await?;
+    let hash = stepwise_web::auth::hash_password(DEMO_PASSWORD.to_string()).await?;
+    let mut rows = Vec::new();
+    for (role, username, link) in demo_roles() {
+        let worker = link.and_then(|(wrole, tkind)| {
+            let mut candidates: Vec<_> = workers
+                .values()
+                .filter(|w| w.role == wrole)
+                .filter(|w| {
+                    tkind.is_none_or(|k| teams.iter().any(|t| t.id == w.team && t.kind == k))
+                })
+                .collect();
+            // Prefer a worker in the busiest team, then the lowest id, so the demo shows real work.
+            candidates.sort_by_key(|w| {
+                (
+                    -(caseloads.get(&w.team.0).map(|c| c.0).unwrap_or(0)),
+                    w.id.0,
+                )
+            });
+            candidates.first().map(|w| (*w).clone())
+        });
+        let display = worker
+            .as_ref()
+            .map(|w| w.name.clone())
+            .unwrap_or_else(|| format!("Demo {}", role.label().to_lowercase()));
+        store
+            .upsert_user(&NewUser {
+                username: username.to_string(),
+                display_name: display.clone(),
+                role,
+                worker_id: worker.as_ref().map(|w| w.id.0),
+                team_id: worker.as_ref().map(|w| w.team.0),
+                password_hash: hash.clone(),
+            })
+            .await?;
+        rows.push((username, role.label(), display));
+    }
+    println!();
+    println!("Demo accounts (password for all: {DEMO_PASSWORD}):");
+    for (u, r, d) in rows {
+        println!("  {u:<20} {r:<32} {d}");
+    }
+    Ok(())
+}
+
+async fn serve(
+    store: Store,
+    addr: SocketAddr,
+    clock: Clock,
+    secure_cookies: bool,
+    hsts: bool,
+) -> Result<()> {
+    let config = WebConfig {
+        secure_cookies,
+        hsts,
+        clock,
+        ..WebConfig::default()
+    };
+    let state = AppState::new(store, config).await?;
+    println!();
+    println!("Stepwise is running at http://{addr}/  (press Ctrl+C to stop)");
+    stepwise_web::serve(state, addr).await?;
+    Ok(())
+}

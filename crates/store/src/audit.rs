@@ -18,7 +18,9 @@ impl AuditKey {
     /// A key from raw bytes (at least 16).
     pub fn new(bytes: Vec<u8>) -> Result<Self, StoreError> {
         if bytes.len() < 16 {
-            return Err(StoreError::Invalid("the audit key must be at least 16 bytes".to_string()));
+            return Err(StoreError::Invalid(
+                "the audit key must be at least 16 bytes".to_string(),
+            ));
         }
         Ok(Self(bytes))
     }
@@ -34,12 +36,24 @@ impl AuditKey {
     }
     fn mac(&self, message: &[u8]) -> String {
         // HMAC (RFC 2104) over SHA-256.
-        let mut key = if self.0.len() > 64 { Sha256::digest(&self.0).to_vec() } else { self.0.clone() };
+        let mut key = if self.0.len() > 64 {
+            Sha256::digest(&self.0).to_vec()
+        } else {
+            self.0.clone()
+        };
         key.resize(64, 0);
         let ipad: Vec<u8> = key.iter().map(|b| b ^ 0x36).collect();
         let opad: Vec<u8> = key.iter().map(|b| b ^ 0x5c).collect();
-        let inner = Sha256::new().chain_update(&ipad).chain_update(message).finalize();
-        hex::encode(Sha256::new().chain_update(&opad).chain_update(inner).finalize())
+        let inner = Sha256::new()
+            .chain_update(&ipad)
+            .chain_update(message)
+            .finalize();
+        hex::encode(
+            Sha256::new()
+                .chain_update(&opad)
+                .chain_update(inner)
+                .finalize(),
+        )
     }
 }
 
@@ -103,9 +117,15 @@ pub enum AuditProblem {
 impl std::fmt::Display for AuditProblem {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         match self {
-            Self::Altered { seq } => write!(f, "audit entry {seq} was altered: its contents do not match its hash"),
+            Self::Altered { seq } => write!(
+                f,
+                "audit entry {seq} was altered: its contents do not match its hash"
+            ),
             Self::Removed { after, next } => {
-                write!(f, "audit entries were removed: entry {after} is followed by entry {next}")
+                write!(
+                    f,
+                    "audit entries were removed: entry {after} is followed by entry {next}"
+                )
             }
             Self::Inserted { seq } => write!(
                 f,
@@ -115,7 +135,10 @@ impl std::fmt::Display for AuditProblem {
                 f,
                 "audit entries after {last} were removed: the log should run to entry {expected}"
             ),
-            Self::HeadMismatch { seq } => write!(f, "audit entry {seq} is the last entry but does not match the recorded head"),
+            Self::HeadMismatch { seq } => write!(
+                f,
+                "audit entry {seq} is the last entry but does not match the recorded head"
+            ),
         }
     }
 }
@@ -128,7 +151,17 @@ pub struct AuditVerification {
 }
 
 fn canonical(e: &AuditEntry, prev: &str) -> Vec<u8> {
-    serde_json::to_vec(&(e.seq, &e.at, &e.actor, &e.action, &e.subject, &e.request_id, &e.detail, prev)).unwrap_or_default()
+    serde_json::to_vec(&(
+        e.seq,
+        &e.at,
+        &e.actor,
+        &e.action,
+        &e.subject,
+        &e.request_id,
+        &e.detail,
+        prev,
+    ))
+    .unwrap_or_default()
 }
 
 /// Appends one entry inside the caller's transaction, so the entry commits or rolls back with
@@ -144,7 +177,9 @@ pub(crate) async fn append_in(
     request_id: &str,
     detail: &str,
 ) -> Result<i64, StoreError> {
-    let head = sqlx::query("UPDATE audit_head SET seq = seq + 1 WHERE id = 1 RETURNING seq, hash").fetch_one(&mut **tx).await?;
+    let head = sqlx::query("UPDATE audit_head SET seq = seq + 1 WHERE id = 1 RETURNING seq, hash")
+        .fetch_one(&mut **tx)
+        .await?;
     let seq = head.i64("seq")?;
     let prev = head.text("hash")?;
     let entry = AuditEntry {
@@ -171,22 +206,44 @@ pub(crate) async fn append_in(
     .bind(&hash)
     .execute(&mut **tx)
     .await?;
-    sqlx::query("UPDATE audit_head SET hash = $1 WHERE id = 1").bind(&hash).execute(&mut **tx).await?;
+    sqlx::query("UPDATE audit_head SET hash = $1 WHERE id = 1")
+        .bind(&hash)
+        .execute(&mut **tx)
+        .await?;
     Ok(seq)
 }
 
 impl Store {
     /// Records an action on its own (a sign-in, a denial, a search).
-    pub async fn audit(&self, actor: &Actor, action: &str, subject: &str, request_id: &str, detail: &str) -> Result<i64, StoreError> {
+    pub async fn audit(
+        &self,
+        actor: &Actor,
+        action: &str,
+        subject: &str,
+        request_id: &str,
+        detail: &str,
+    ) -> Result<i64, StoreError> {
         let mut tx = self.pool.begin().await?;
-        let seq = append_in(&mut tx, &self.audit_key, chrono::Utc::now(), actor, action, subject, request_id, detail).await?;
+        let seq = append_in(
+            &mut tx,
+            &self.audit_key,
+            chrono::Utc::now(),
+            actor,
+            action,
+            subject,
+            request_id,
+            detail,
+        )
+        .await?;
         tx.commit().await?;
         Ok(seq)
     }
 
     /// Recomputes the chain from the first entry and reports the first that does not fit.
     pub async fn verify_audit(&self) -> Result<AuditVerification, StoreError> {
-        let head = sqlx::query("SELECT seq, hash FROM audit_head WHERE id = 1").fetch_one(&self.pool).await?;
+        let head = sqlx::query("SELECT seq, hash FROM audit_head WHERE id = 1")
+            .fetch_one(&self.pool)
+            .await?;
         let (head_seq, head_hash) = (head.i64("seq")?, head.text("hash")?);
         let mut prev_hash = "genesis".to_string();
         let mut prev_seq = 0i64;
@@ -216,12 +273,20 @@ impl Store {
                 let stored_prev = r.text("prev_hash")?;
                 let stored_hash = r.text("hash")?;
                 count += 1;
-                let fail = |p| Ok(AuditVerification { entries: count, problem: Some(p) });
+                let fail = |p| {
+                    Ok(AuditVerification {
+                        entries: count,
+                        problem: Some(p),
+                    })
+                };
                 if self.audit_key.mac(&canonical(&e, &stored_prev)) != stored_hash {
                     return fail(AuditProblem::Altered { seq: e.seq });
                 }
                 if e.seq != prev_seq + 1 {
-                    return fail(AuditProblem::Removed { after: prev_seq, next: e.seq });
+                    return fail(AuditProblem::Removed {
+                        after: prev_seq,
+                        next: e.seq,
+                    });
                 }
                 if stored_prev != prev_hash {
                     return fail(AuditProblem::Inserted { seq: e.seq });
@@ -231,17 +296,27 @@ impl Store {
             }
         }
         let problem = if prev_seq < head_seq {
-            Some(AuditProblem::Truncated { last: prev_seq, expected: head_seq })
+            Some(AuditProblem::Truncated {
+                last: prev_seq,
+                expected: head_seq,
+            })
         } else if prev_seq > head_seq || prev_hash != head_hash {
             Some(AuditProblem::HeadMismatch { seq: prev_seq })
         } else {
             None
         };
-        Ok(AuditVerification { entries: count, problem })
+        Ok(AuditVerification {
+            entries: count,
+            problem,
+        })
     }
 
     /// The newest entries, newest first.
-    pub async fn audit_entries(&self, subject: Option<&str>, limit: i64) -> Result<Vec<AuditEntry>, StoreError> {
+    pub async fn audit_entries(
+        &self,
+        subject: Option<&str>,
+        limit: i64,
+    ) -> Result<Vec<AuditEntry>, StoreError> {
         let rows = match subject {
             Some(s) => {
                 sqlx::query("SELECT seq, at, actor, action, subject, request_id, detail FROM audit_log WHERE subject = $1 ORDER BY seq DESC LIMIT $2")
@@ -288,6 +363,9 @@ mod tests {
     fn hmac_matches_the_rfc_4231_test_vector() {
         // RFC 4231 test case 2: key "Jefe", data "what do ya want for nothing?".
         let k = AuditKey(b"Jefe".to_vec());
-        assert_eq!(k.mac(b"what do ya want for nothing?"), "5bdcc146bf60754e6a042426089575c75a003f089d2739839dec58b964ec3843");
+        assert_eq!(
+            k.mac(b"what do ya want for nothing?"),
+            "5bdcc146bf60754e6a042426089575c75a003f089d2739839dec58b964ec3843"
+        );
     }
 }

@@ -115,7 +115,12 @@ impl Store {
     /// Loads a whole authority into an empty database, calling `progress(done, total, what)`
     /// as it goes. Refuses a database that already holds data, and writes nothing if any part
     /// fails.
-    pub async fn bulk_load(&self, load: &BulkLoad, actor: &Actor, mut progress: impl FnMut(usize, usize, &str)) -> Result<(), StoreError> {
+    pub async fn bulk_load(
+        &self,
+        load: &BulkLoad,
+        actor: &Actor,
+        mut progress: impl FnMut(usize, usize, &str),
+    ) -> Result<(), StoreError> {
         if !self.is_empty().await? {
             return Err(StoreError::NotEmpty(
                 "the database already holds an authority; load into a new database (choose another --database)".to_string(),
@@ -123,29 +128,69 @@ impl Store {
         }
         for (i, e) in load.events.iter().enumerate() {
             if e.seq.0 != i as i64 + 1 {
-                return Err(StoreError::Invalid(format!("event {} is at position {} of the load; positions must run 1 to N", e.seq, i + 1)));
+                return Err(StoreError::Invalid(format!(
+                    "event {} is at position {} of the load; positions must run 1 to N",
+                    e.seq,
+                    i + 1
+                )));
             }
         }
         let total = load.events.len() + load.people.len();
         let mut tx = self.pool.begin().await?;
-        sqlx::query("UPDATE audit_head SET seq = seq WHERE id = 1").execute(&mut *tx).await?;
-        let audit = |what: &str, rows: usize, d: Sha256| (what.to_string(), rows, hex::encode(d.finalize()));
+        sqlx::query("UPDATE audit_head SET seq = seq WHERE id = 1")
+            .execute(&mut *tx)
+            .await?;
+        let audit = |what: &str, rows: usize, d: Sha256| {
+            (what.to_string(), rows, hex::encode(d.finalize()))
+        };
         let mut audits = Vec::new();
 
         if let Some(a) = &load.authority {
             let mut d = Sha256::new();
-            let n = insert_rows(&mut tx, "authority", &["id", "name", "la_code", "area_word"], vec![vec![V::I(1), V::T(a.name.clone()), V::T(a.la_code.clone()), V::T(a.area_word.clone())]], &mut d).await?;
+            let n = insert_rows(
+                &mut tx,
+                "authority",
+                &["id", "name", "la_code", "area_word"],
+                vec![vec![
+                    V::I(1),
+                    V::T(a.name.clone()),
+                    V::T(a.la_code.clone()),
+                    V::T(a.area_word.clone()),
+                ]],
+                &mut d,
+            )
+            .await?;
             audits.push(audit("authority", n, d));
         }
         let mut d = Sha256::new();
-        let n = insert_rows(&mut tx, "localities", &["id", "name"], load.localities.iter().map(|l| vec![V::I(l.id.0), V::T(l.name.clone())]).collect(), &mut d).await?;
+        let n = insert_rows(
+            &mut tx,
+            "localities",
+            &["id", "name"],
+            load.localities
+                .iter()
+                .map(|l| vec![V::I(l.id.0), V::T(l.name.clone())])
+                .collect(),
+            &mut d,
+        )
+        .await?;
         audits.push(audit("localities", n, d));
         let mut d = Sha256::new();
         let n = insert_rows(
             &mut tx,
             "teams",
             &["id", "name", "kind", "locality_id"],
-            load.teams.iter().map(|t| vec![V::I(t.id.0), V::T(t.name.clone()), V::T(t.kind.as_str().to_string()), V::OI(t.locality.map(|l| l.0))]).collect(),
+            load.teams
+                .iter()
+                .map(|t| {
+                    vec![
+                        V::I(t.id.0),
+                        V::T(t.name.clone()),
+                        V::T(t.kind.as_str().to_string()),
+                        V::OI(t.locality.map(|l| l.0)),
+                    ]
+                })
+                .collect(),
             &mut d,
         )
         .await?;
@@ -154,7 +199,15 @@ impl Store {
         let n = insert_rows(
             &mut tx,
             "workers",
-            &["id", "name", "role", "team_id", "employment", "fte", "registration"],
+            &[
+                "id",
+                "name",
+                "role",
+                "team_id",
+                "employment",
+                "fte",
+                "registration",
+            ],
             load.workers
                 .iter()
                 .map(|w| {
@@ -163,7 +216,14 @@ impl Store {
                         V::T(w.name.clone()),
                         V::T(w.role.as_str().to_string()),
                         V::I(w.team.0),
-                        V::T(if w.employment == Employment::Agency { "agency" } else { "permanent" }.to_string()),
+                        V::T(
+                            if w.employment == Employment::Agency {
+                                "agency"
+                            } else {
+                                "permanent"
+                            }
+                            .to_string(),
+                        ),
                         V::F(w.fte),
                         V::OT(w.registration.clone()),
                     ]
@@ -182,7 +242,8 @@ impl Store {
             let mut name_rows = Vec::new();
             for p in chunk {
                 let name = p.name().cloned();
-                let data = serde_json::to_string(p).map_err(|e| StoreError::corrupt(e.to_string()))?;
+                let data =
+                    serde_json::to_string(p).map_err(|e| StoreError::corrupt(e.to_string()))?;
                 rows.push(vec![
                     V::I(p.id.0),
                     V::T(p.kind.as_str().to_string()),
@@ -205,8 +266,34 @@ impl Store {
                     }
                 }
             }
-            insert_rows(&mut tx, "persons", &["id", "kind", "given", "family", "dob", "expected_dob", "sex", "nhs_number", "upn", "former_upn", "data"], rows, &mut d).await?;
-            insert_rows(&mut tx, "name_tokens", &["person_id", "sound", "token"], name_rows, &mut d).await?;
+            insert_rows(
+                &mut tx,
+                "persons",
+                &[
+                    "id",
+                    "kind",
+                    "given",
+                    "family",
+                    "dob",
+                    "expected_dob",
+                    "sex",
+                    "nhs_number",
+                    "upn",
+                    "former_upn",
+                    "data",
+                ],
+                rows,
+                &mut d,
+            )
+            .await?;
+            insert_rows(
+                &mut tx,
+                "name_tokens",
+                &["person_id", "sound", "token"],
+                name_rows,
+                &mut d,
+            )
+            .await?;
             done += chunk.len();
             progress(done, total, "people");
         }
@@ -217,7 +304,16 @@ impl Store {
             &mut tx,
             "relationships",
             &["person_id", "related_id", "kind"],
-            load.relationships.iter().map(|r| vec![V::I(r.person.0), V::I(r.related.0), V::T(r.kind.as_str().to_string())]).collect(),
+            load.relationships
+                .iter()
+                .map(|r| {
+                    vec![
+                        V::I(r.person.0),
+                        V::I(r.related.0),
+                        V::T(r.kind.as_str().to_string()),
+                    ]
+                })
+                .collect(),
             &mut d,
         )
         .await?;
@@ -227,7 +323,12 @@ impl Store {
         let mut addresses = Vec::new();
         for h in &load.households {
             for m in &h.members {
-                members.push(vec![V::I(h.id.0), V::I(m.person.0), V::T(date(m.from)), V::OT(opt_date(m.to))]);
+                members.push(vec![
+                    V::I(h.id.0),
+                    V::I(m.person.0),
+                    V::T(date(m.from)),
+                    V::OT(opt_date(m.to)),
+                ]);
             }
             for a in &h.addresses {
                 addresses.push(vec![
@@ -241,8 +342,30 @@ impl Store {
                 ]);
             }
         }
-        let n = insert_rows(&mut tx, "household_members", &["household_id", "person_id", "from_date", "to_date"], members, &mut d).await?;
-        let m = insert_rows(&mut tx, "addresses", &["household_id", "line1", "town", "postcode", "locality_id", "start_date", "end_date"], addresses, &mut d).await?;
+        let n = insert_rows(
+            &mut tx,
+            "household_members",
+            &["household_id", "person_id", "from_date", "to_date"],
+            members,
+            &mut d,
+        )
+        .await?;
+        let m = insert_rows(
+            &mut tx,
+            "addresses",
+            &[
+                "household_id",
+                "line1",
+                "town",
+                "postcode",
+                "locality_id",
+                "start_date",
+                "end_date",
+            ],
+            addresses,
+            &mut d,
+        )
+        .await?;
         audits.push(audit("households", n + m, d));
 
         // The journey log, then every child's projection by replay.
@@ -262,13 +385,29 @@ impl Store {
                     V::I(i64::from(e.kind.is_significant())),
                     V::OI(e.supersedes.as_ref().map(|s| s.event.0)),
                     V::OT(e.supersedes.as_ref().map(|s| s.reason.clone())),
-                    V::T(serde_json::to_string(&e.kind).map_err(|x| StoreError::corrupt(x.to_string()))?),
+                    V::T(
+                        serde_json::to_string(&e.kind)
+                            .map_err(|x| StoreError::corrupt(x.to_string()))?,
+                    ),
                 ]);
             }
             insert_rows(
                 &mut tx,
                 "events",
-                &["seq", "child_id", "effective", "effective_time", "recorded_at", "recorded_by", "kind", "category", "significant", "supersedes", "supersede_reason", "payload"],
+                &[
+                    "seq",
+                    "child_id",
+                    "effective",
+                    "effective_time",
+                    "recorded_at",
+                    "recorded_by",
+                    "kind",
+                    "category",
+                    "significant",
+                    "supersedes",
+                    "supersede_reason",
+                    "payload",
+                ],
                 rows,
                 &mut d,
             )
@@ -315,17 +454,60 @@ impl Store {
         let n = insert_rows(
             &mut tx,
             "child_state",
-            &["child_id", "state", "is_open", "early_help", "child_in_need", "child_protection", "looked_after", "care_leaver", "awaiting_decision", "level", "worker_id", "team_id", "legal_status", "placement", "last_effective", "last_recorded", "last_seq", "events"],
+            &[
+                "child_id",
+                "state",
+                "is_open",
+                "early_help",
+                "child_in_need",
+                "child_protection",
+                "looked_after",
+                "care_leaver",
+                "awaiting_decision",
+                "level",
+                "worker_id",
+                "team_id",
+                "legal_status",
+                "placement",
+                "last_effective",
+                "last_recorded",
+                "last_seq",
+                "events",
+            ],
             rows,
             &mut d,
         )
         .await?;
         audits.push(audit("child_state", n, d));
-        let children = load.people.iter().filter(|p| p.kind != PersonKind::Adult).count();
+        let children = load
+            .people
+            .iter()
+            .filter(|p| p.kind != PersonKind::Adult)
+            .count();
         for (what, rows, digest) in audits {
-            append_in(&mut tx, &self.audit_key, Utc::now(), actor, "bulk.load", &format!("table:{what}"), "-", &format!("{rows} rows, sha256 {digest}")).await?;
+            append_in(
+                &mut tx,
+                &self.audit_key,
+                Utc::now(),
+                actor,
+                "bulk.load",
+                &format!("table:{what}"),
+                "-",
+                &format!("{rows} rows, sha256 {digest}"),
+            )
+            .await?;
         }
-        append_in(&mut tx, &self.audit_key, Utc::now(), actor, "bulk.load.complete", "authority", "-", &format!("{children} children, {} events", load.events.len())).await?;
+        append_in(
+            &mut tx,
+            &self.audit_key,
+            Utc::now(),
+            actor,
+            "bulk.load.complete",
+            "authority",
+            "-",
+            &format!("{children} children, {} events", load.events.len()),
+        )
+        .await?;
         tx.commit().await?;
         Ok(())
     }

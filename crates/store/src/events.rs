@@ -48,23 +48,28 @@ pub struct ChronologyEntry {
     pub corrected_by: Option<i64>,
 }
 
-pub(crate) const EVENT_COLUMNS: &str =
-    "seq, child_id, effective, effective_time, recorded_at, recorded_by, kind, supersedes, supersede_reason, payload";
+pub(crate) const EVENT_COLUMNS: &str = "seq, child_id, effective, effective_time, recorded_at, recorded_by, kind, supersedes, supersede_reason, payload";
 
 /// Reads one event row.
 pub(crate) fn event_from_row(r: &AnyRow) -> Result<JourneyEvent, StoreError> {
     let payload = r.text("payload")?;
-    let kind: EventKind =
-        serde_json::from_str(&payload).map_err(|e| StoreError::corrupt(format!("event payload: {e}")))?;
+    let kind: EventKind = serde_json::from_str(&payload)
+        .map_err(|e| StoreError::corrupt(format!("event payload: {e}")))?;
     let supersedes = match (r.opt_i64("supersedes")?, r.opt_text("supersede_reason")?) {
-        (Some(s), reason) => Some(Supersession { event: EventSeq(s), reason: reason.unwrap_or_default() }),
+        (Some(s), reason) => Some(Supersession {
+            event: EventSeq(s),
+            reason: reason.unwrap_or_default(),
+        }),
         (None, _) => None,
     };
     Ok(JourneyEvent {
         seq: EventSeq(r.i64("seq")?),
         child: PersonId(r.i64("child_id")?),
         effective: parse_date(&r.text("effective")?)?,
-        effective_time: r.opt_text("effective_time")?.map(|t| parse_clock(&t)).transpose()?,
+        effective_time: r
+            .opt_text("effective_time")?
+            .map(|t| parse_clock(&t))
+            .transpose()?,
         recorded_at: parse_time(&r.text("recorded_at")?)?,
         recorded_by: WorkerId(r.i64("recorded_by")?),
         supersedes,
@@ -77,9 +82,9 @@ pub(crate) fn event_text(k: &EventKind) -> Option<String> {
     match k {
         EventKind::CaseNote { text, .. } => Some(text.clone()),
         EventKind::ContactReceived { concerns, .. } => Some(concerns.clone()),
-        EventKind::ContactDecided { reason, .. } | EventKind::SteppedUp { reason, .. } | EventKind::SteppedDown { reason, .. } => {
-            Some(reason.clone())
-        }
+        EventKind::ContactDecided { reason, .. }
+        | EventKind::SteppedUp { reason, .. }
+        | EventKind::SteppedDown { reason, .. } => Some(reason.clone()),
         _ => None,
     }
     .filter(|t| !t.is_empty())
@@ -120,8 +125,14 @@ impl StateRow {
             level: s.level_of_need.clone(),
             worker: s.allocated.as_ref().map(|a| a.worker.0),
             team: s.allocated.as_ref().map(|a| a.team.0),
-            legal_status: s.looked_after.as_ref().map(|l| l.placement.legal_status.clone()),
-            placement: s.looked_after.as_ref().map(|l| l.placement.placement.clone()),
+            legal_status: s
+                .looked_after
+                .as_ref()
+                .map(|l| l.placement.legal_status.clone()),
+            placement: s
+                .looked_after
+                .as_ref()
+                .map(|l| l.placement.placement.clone()),
             last_effective: s.last_key.map(|k| date(k.0)),
             last_recorded: s.last_key.map(|k| time(k.1)),
             last_seq: s.last_key.map(|k| k.2),
@@ -134,9 +145,13 @@ pub(crate) const STATE_COLUMNS: &str = "child_id, state, is_open, early_help, ch
 
 /// Reads a stored projection, restoring the ordering key kept beside the JSON.
 pub(crate) fn state_from_row(r: &AnyRow) -> Result<ChildState, StoreError> {
-    let mut s: ChildState =
-        serde_json::from_str(&r.text("state")?).map_err(|e| StoreError::corrupt(format!("child state: {e}")))?;
-    s.last_key = match (r.opt_text("last_effective")?, r.opt_text("last_recorded")?, r.opt_i64("last_seq")?) {
+    let mut s: ChildState = serde_json::from_str(&r.text("state")?)
+        .map_err(|e| StoreError::corrupt(format!("child state: {e}")))?;
+    s.last_key = match (
+        r.opt_text("last_effective")?,
+        r.opt_text("last_recorded")?,
+        r.opt_i64("last_seq")?,
+    ) {
         (Some(e), Some(t), Some(q)) => Some((parse_date(&e)?, parse_time(&t)?, q)),
         _ => None,
     };
@@ -182,10 +197,17 @@ impl Store {
     /// (codes for its collection year, the transition rules, corrections naming a real earlier
     /// event); if refused nothing is written. Otherwise the event, the child's projection and an
     /// audit row commit together. Returns the event with its position in the log.
-    pub async fn append_event(&self, actor: &Actor, request_id: &str, mut e: JourneyEvent) -> Result<JourneyEvent, StoreError> {
+    pub async fn append_event(
+        &self,
+        actor: &Actor,
+        request_id: &str,
+        mut e: JourneyEvent,
+    ) -> Result<JourneyEvent, StoreError> {
         let mut tx = self.pool.begin().await?;
         // Take the write lock first, so concurrent writers queue rather than deadlock.
-        sqlx::query("UPDATE audit_head SET seq = seq WHERE id = 1").execute(&mut *tx).await?;
+        sqlx::query("UPDATE audit_head SET seq = seq WHERE id = 1")
+            .execute(&mut *tx)
+            .await?;
         let kind = sqlx::query("SELECT kind FROM persons WHERE id = $1")
             .bind(e.child.0)
             .fetch_optional(&mut *tx)
@@ -194,20 +216,28 @@ impl Store {
             .transpose()?;
         match kind.as_deref() {
             None => return Err(StoreError::NotFound(format!("child {}", e.child))),
-            Some("adult") => return Err(StoreError::Invalid(format!("person {} is an adult; journey events are recorded for children", e.child))),
+            Some("adult") => {
+                return Err(StoreError::Invalid(format!(
+                    "person {} is an adult; journey events are recorded for children",
+                    e.child
+                )));
+            }
             _ => {}
         }
         let log = load_log(&mut tx, e.child).await?;
-        let state = match sqlx::query(&format!("SELECT {STATE_COLUMNS} FROM child_state WHERE child_id = $1"))
-            .bind(e.child.0)
-            .fetch_optional(&mut *tx)
-            .await?
+        let state = match sqlx::query(&format!(
+            "SELECT {STATE_COLUMNS} FROM child_state WHERE child_id = $1"
+        ))
+        .bind(e.child.0)
+        .fetch_optional(&mut *tx)
+        .await?
         {
             Some(r) => state_from_row(&r)?,
             None => replay(e.child, &log),
         };
         check_new_event(&log, &state, &e)?;
-        let payload = serde_json::to_string(&e.kind).map_err(|x| StoreError::corrupt(x.to_string()))?;
+        let payload =
+            serde_json::to_string(&e.kind).map_err(|x| StoreError::corrupt(x.to_string()))?;
         let seq = sqlx::query(
             "INSERT INTO events (child_id, effective, effective_time, recorded_at, recorded_by, kind, category, significant, supersedes, supersede_reason, payload) \
              VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11) RETURNING seq",
@@ -243,7 +273,7 @@ impl Store {
             Utc::now(),
             actor,
             "event.record",
-            &format!("child:{}", e.child),
+            &format!("person:{}", e.child),
             request_id,
             &format!("event {seq} {}", e.kind.type_name()),
         )
@@ -255,32 +285,37 @@ impl Store {
     /// A child's whole log in log order. Internal use: reading a record goes through
     /// `open_child_record`, which is access-checked and audited by its caller.
     pub async fn child_log(&self, child: PersonId) -> Result<Vec<JourneyEvent>, StoreError> {
-        let rows = sqlx::query(&format!("SELECT {EVENT_COLUMNS} FROM events WHERE child_id = $1 ORDER BY seq"))
-            .bind(child.0)
-            .fetch_all(&self.pool)
-            .await?;
+        let rows = sqlx::query(&format!(
+            "SELECT {EVENT_COLUMNS} FROM events WHERE child_id = $1 ORDER BY seq"
+        ))
+        .bind(child.0)
+        .fetch_all(&self.pool)
+        .await?;
         rows.iter().map(event_from_row).collect()
     }
 
     /// The stored projection of a child, if they have one.
     pub async fn child_state(&self, child: PersonId) -> Result<Option<ChildState>, StoreError> {
-        sqlx::query(&format!("SELECT {STATE_COLUMNS} FROM child_state WHERE child_id = $1"))
-            .bind(child.0)
-            .fetch_optional(&self.pool)
-            .await?
-            .map(|r| state_from_row(&r))
-            .transpose()
+        sqlx::query(&format!(
+            "SELECT {STATE_COLUMNS} FROM child_state WHERE child_id = $1"
+        ))
+        .bind(child.0)
+        .fetch_optional(&self.pool)
+        .await?
+        .map(|r| state_from_row(&r))
+        .transpose()
     }
 
     /// Rebuilds every child's projection from the log and reports the children whose stored
     /// projection differed (it should be none).
     pub async fn check_projections(&self) -> Result<Vec<PersonId>, StoreError> {
-        let children: Vec<i64> = sqlx::query("SELECT DISTINCT child_id FROM events ORDER BY child_id")
-            .fetch_all(&self.pool)
-            .await?
-            .iter()
-            .map(|r| r.i64("child_id"))
-            .collect::<Result<_, _>>()?;
+        let children: Vec<i64> =
+            sqlx::query("SELECT DISTINCT child_id FROM events ORDER BY child_id")
+                .fetch_all(&self.pool)
+                .await?
+                .iter()
+                .map(|r| r.i64("child_id"))
+                .collect::<Result<_, _>>()?;
         let mut differ = Vec::new();
         for c in children {
             let id = PersonId(c);
@@ -292,7 +327,11 @@ impl Store {
         Ok(differ)
     }
 
-    pub(crate) async fn chronology(&self, child: PersonId, f: &ChronologyFilter) -> Result<(Vec<ChronologyEntry>, i64), StoreError> {
+    pub(crate) async fn chronology(
+        &self,
+        child: PersonId,
+        f: &ChronologyFilter,
+    ) -> Result<(Vec<ChronologyEntry>, i64), StoreError> {
         let mut sql = format!(
             "SELECT e.seq, e.child_id, e.effective, e.effective_time, e.recorded_at, e.recorded_by, e.kind, e.supersedes, e.supersede_reason, e.payload, w.name AS worker_name \
              FROM events e LEFT JOIN workers w ON w.id = e.recorded_by WHERE e.child_id = $1"
@@ -305,7 +344,11 @@ impl Store {
             format!("${n}")
         };
         if !f.categories.is_empty() {
-            let ph: Vec<String> = f.categories.iter().map(|c| next(&mut binds, c.as_str().to_string())).collect();
+            let ph: Vec<String> = f
+                .categories
+                .iter()
+                .map(|c| next(&mut binds, c.as_str().to_string()))
+                .collect();
             sql.push_str(&format!(" AND e.category IN ({})", ph.join(", ")));
         }
         if let Some(from) = f.from {
@@ -331,14 +374,15 @@ impl Store {
         }
         let rows = q.fetch_all(&self.pool).await?;
         let total = cq.fetch_one(&self.pool).await?.i64("n")?;
-        let corrections: HashMap<i64, i64> =
-            sqlx::query("SELECT seq, supersedes FROM events WHERE child_id = $1 AND supersedes IS NOT NULL")
-                .bind(child.0)
-                .fetch_all(&self.pool)
-                .await?
-                .iter()
-                .map(|r| Ok((r.i64("supersedes")?, r.i64("seq")?)))
-                .collect::<Result<_, StoreError>>()?;
+        let corrections: HashMap<i64, i64> = sqlx::query(
+            "SELECT seq, supersedes FROM events WHERE child_id = $1 AND supersedes IS NOT NULL",
+        )
+        .bind(child.0)
+        .fetch_all(&self.pool)
+        .await?
+        .iter()
+        .map(|r| Ok((r.i64("supersedes")?, r.i64("seq")?)))
+        .collect::<Result<_, StoreError>>()?;
         let entries = rows
             .iter()
             .map(|r| {
@@ -347,7 +391,9 @@ impl Store {
                     seq: e.seq,
                     effective: e.effective,
                     recorded_at: e.recorded_at.format("%d/%m/%Y %H:%M").to_string(),
-                    recorded_by: r.opt_text("worker_name")?.unwrap_or_else(|| "Stepwise".to_string()),
+                    recorded_by: r
+                        .opt_text("worker_name")?
+                        .unwrap_or_else(|| "Stepwise".to_string()),
                     kind: e.kind.type_name().to_string(),
                     category: e.kind.category(),
                     summary: e.kind.summary(),
@@ -362,10 +408,15 @@ impl Store {
     }
 }
 
-async fn load_log(tx: &mut Transaction<'static, Any>, child: PersonId) -> Result<Vec<JourneyEvent>, StoreError> {
-    let rows = sqlx::query(&format!("SELECT {EVENT_COLUMNS} FROM events WHERE child_id = $1 ORDER BY seq"))
-        .bind(child.0)
-        .fetch_all(&mut **tx)
-        .await?;
+async fn load_log(
+    tx: &mut Transaction<'static, Any>,
+    child: PersonId,
+) -> Result<Vec<JourneyEvent>, StoreError> {
+    let rows = sqlx::query(&format!(
+        "SELECT {EVENT_COLUMNS} FROM events WHERE child_id = $1 ORDER BY seq"
+    ))
+    .bind(child.0)
+    .fetch_all(&mut **tx)
+    .await?;
     rows.iter().map(event_from_row).collect()
 }

@@ -15,7 +15,7 @@ mod records;
 mod sessions;
 mod sql;
 
-pub use audit::{AuditEntry, AuditKey, AuditProblem, AuditVerification, Actor};
+pub use audit::{Actor, AuditEntry, AuditKey, AuditProblem, AuditVerification};
 pub use bulk::BulkLoad;
 pub use error::StoreError;
 pub use events::{ChronologyEntry, ChronologyFilter};
@@ -53,7 +53,9 @@ impl Store {
         install_default_drivers();
         let (url, backend) = normalise_url(url)?;
         let max = if backend == Backend::Sqlite { 4 } else { 8 };
-        let options = AnyPoolOptions::new().max_connections(max).acquire_timeout(Duration::from_secs(30));
+        let options = AnyPoolOptions::new()
+            .max_connections(max)
+            .acquire_timeout(Duration::from_secs(30));
         let options = if backend == Backend::Sqlite {
             options.after_connect(|conn, _| {
                 Box::pin(async move {
@@ -66,8 +68,18 @@ impl Store {
         } else {
             options
         };
-        let pool = options.connect(&url).await.map_err(|e| StoreError::Connect { url: redact(&url), source: e })?;
-        let store = Self { pool, backend, audit_key };
+        let pool = options
+            .connect(&url)
+            .await
+            .map_err(|e| StoreError::Connect {
+                url: redact(&url),
+                source: e,
+            })?;
+        let store = Self {
+            pool,
+            backend,
+            audit_key,
+        };
         migrate::run(&store).await?;
         Ok(store)
     }
@@ -120,9 +132,18 @@ mod tests {
 
     #[test]
     fn urls_are_recognised_and_passwords_hidden() {
-        assert_eq!(normalise_url("sqlite://x.db").ok().map(|u| u.0), Some("sqlite://x.db?mode=rwc".to_string()));
-        assert!(matches!(normalise_url("postgres://a:b@h/d"), Ok((_, Backend::Postgres))));
+        assert_eq!(
+            normalise_url("sqlite://x.db").ok().map(|u| u.0),
+            Some("sqlite://x.db?mode=rwc".to_string())
+        );
+        assert!(matches!(
+            normalise_url("postgres://a:b@h/d"),
+            Ok((_, Backend::Postgres))
+        ));
         assert!(normalise_url("mysql://x").is_err());
-        assert_eq!(redact("postgres://ci:secret@127.0.0.1/db"), "postgres://ci:****@127.0.0.1/db");
+        assert_eq!(
+            redact("postgres://ci:secret@127.0.0.1/db"),
+            "postgres://ci:****@127.0.0.1/db"
+        );
     }
 }

@@ -22,7 +22,10 @@ const MIGRATIONS: &[Migration] = &[Migration {
 pub(crate) async fn run(store: &Store) -> Result<(), StoreError> {
     let err = |name: &str| {
         let name = name.to_string();
-        move |source| StoreError::Migration { name: name.clone(), source }
+        move |source| StoreError::Migration {
+            name: name.clone(),
+            source,
+        }
     };
     sqlx::query("CREATE TABLE IF NOT EXISTS schema_migrations (name TEXT PRIMARY KEY, applied_at TEXT NOT NULL)")
         .execute(&store.pool)
@@ -32,7 +35,10 @@ pub(crate) async fn run(store: &Store) -> Result<(), StoreError> {
         let mut tx = store.pool.begin().await?;
         if store.backend == Backend::Postgres {
             // Serialise concurrent start-ups so only one applies each migration.
-            sqlx::query("LOCK TABLE schema_migrations IN EXCLUSIVE MODE").execute(&mut *tx).await.map_err(err(m.name))?;
+            sqlx::query("LOCK TABLE schema_migrations IN EXCLUSIVE MODE")
+                .execute(&mut *tx)
+                .await
+                .map_err(err(m.name))?;
         }
         let done = sqlx::query("SELECT COUNT(*) AS n FROM schema_migrations WHERE name = $1")
             .bind(m.name)
@@ -50,7 +56,10 @@ pub(crate) async fn run(store: &Store) -> Result<(), StoreError> {
             Backend::Postgres => m.postgres,
         };
         for statement in split_statements(sql) {
-            sqlx::query(&statement).execute(&mut *tx).await.map_err(err(m.name))?;
+            sqlx::query(&statement)
+                .execute(&mut *tx)
+                .await
+                .map_err(err(m.name))?;
         }
         sqlx::query("INSERT INTO schema_migrations (name, applied_at) VALUES ($1, $2)")
             .bind(m.name)
@@ -90,7 +99,12 @@ mod tests {
     #[test]
     fn both_databases_have_the_same_migrations_with_the_same_statement_count() {
         for m in super::MIGRATIONS {
-            assert_eq!(super::split_statements(m.sqlite).len(), super::split_statements(m.postgres).len(), "{}", m.name);
+            assert_eq!(
+                super::split_statements(m.sqlite).len(),
+                super::split_statements(m.postgres).len(),
+                "{}",
+                m.name
+            );
         }
     }
 }

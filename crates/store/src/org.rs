@@ -52,9 +52,14 @@ fn worker_from_row(r: &sqlx::any::AnyRow) -> Result<Worker, StoreError> {
     Ok(Worker {
         id: WorkerId(r.i64("id")?),
         name: r.text("name")?,
-        role: WorkerRole::parse(&r.text("role")?).ok_or_else(|| StoreError::corrupt("worker role"))?,
+        role: WorkerRole::parse(&r.text("role")?)
+            .ok_or_else(|| StoreError::corrupt("worker role"))?,
         team: TeamId(r.i64("team_id")?),
-        employment: if r.text("employment")? == "agency" { Employment::Agency } else { Employment::Permanent },
+        employment: if r.text("employment")? == "agency" {
+            Employment::Agency
+        } else {
+            Employment::Permanent
+        },
         fte: r.f64("fte")?,
         registration: r.opt_text("registration")?,
     })
@@ -75,7 +80,13 @@ impl Store {
         sqlx::query("SELECT name, la_code, area_word FROM authority WHERE id = 1")
             .fetch_optional(&self.pool)
             .await?
-            .map(|r| Ok(Authority { name: r.text("name")?, la_code: r.text("la_code")?, area_word: r.text("area_word")? }))
+            .map(|r| {
+                Ok(Authority {
+                    name: r.text("name")?,
+                    la_code: r.text("la_code")?,
+                    area_word: r.text("area_word")?,
+                })
+            })
             .transpose()
     }
 
@@ -85,13 +96,23 @@ impl Store {
             .fetch_all(&self.pool)
             .await?
             .iter()
-            .map(|r| Ok(Locality { id: LocalityId(r.i64("id")?), name: r.text("name")? }))
+            .map(|r| {
+                Ok(Locality {
+                    id: LocalityId(r.i64("id")?),
+                    name: r.text("name")?,
+                })
+            })
             .collect()
     }
 
     /// Every team.
     pub async fn teams(&self) -> Result<Vec<Team>, StoreError> {
-        sqlx::query("SELECT id, name, kind, locality_id FROM teams ORDER BY id").fetch_all(&self.pool).await?.iter().map(team_from_row).collect()
+        sqlx::query("SELECT id, name, kind, locality_id FROM teams ORDER BY id")
+            .fetch_all(&self.pool)
+            .await?
+            .iter()
+            .map(team_from_row)
+            .collect()
     }
 
     /// Workers by key.
@@ -105,7 +126,12 @@ impl Store {
     }
 
     /// One team with its workers' caseloads, what is overdue and what is unallocated.
-    pub async fn team_summary(&self, team: TeamId, today: chrono::NaiveDate, cal: &WorkingDayCalendar) -> Result<Option<TeamSummary>, StoreError> {
+    pub async fn team_summary(
+        &self,
+        team: TeamId,
+        today: chrono::NaiveDate,
+        cal: &WorkingDayCalendar,
+    ) -> Result<Option<TeamSummary>, StoreError> {
         let Some(t) = sqlx::query("SELECT id, name, kind, locality_id FROM teams WHERE id = $1")
             .bind(team.0)
             .fetch_optional(&self.pool)
@@ -116,7 +142,12 @@ impl Store {
             return Ok(None);
         };
         let locality = match t.locality {
-            Some(l) => sqlx::query("SELECT name FROM localities WHERE id = $1").bind(l.0).fetch_optional(&self.pool).await?.map(|r| r.text("name")).transpose()?,
+            Some(l) => sqlx::query("SELECT name FROM localities WHERE id = $1")
+                .bind(l.0)
+                .fetch_optional(&self.pool)
+                .await?
+                .map(|r| r.text("name"))
+                .transpose()?,
             None => None,
         };
         let workers: Vec<Worker> = sqlx::query("SELECT id, name, role, team_id, employment, fte, registration FROM workers WHERE team_id = $1 ORDER BY name")
@@ -126,18 +157,22 @@ impl Store {
             .iter()
             .map(worker_from_row)
             .collect::<Result<_, _>>()?;
-        let states: Vec<ChildState> = sqlx::query(&format!("SELECT {STATE_COLUMNS} FROM child_state WHERE team_id = $1 AND is_open = 1"))
-            .bind(team.0)
-            .fetch_all(&self.pool)
-            .await?
-            .iter()
-            .map(state_from_row)
-            .collect::<Result<_, _>>()?;
+        let states: Vec<ChildState> = sqlx::query(&format!(
+            "SELECT {STATE_COLUMNS} FROM child_state WHERE team_id = $1 AND is_open = 1"
+        ))
+        .bind(team.0)
+        .fetch_all(&self.pool)
+        .await?
+        .iter()
+        .map(state_from_row)
+        .collect::<Result<_, _>>()?;
         let t_scales = Timescales::default();
         let mut by_worker: HashMap<i64, (i64, f64, i64)> = HashMap::new();
         let mut unallocated = 0;
         for s in &states {
-            let overdue = due_items(s, cal, &t_scales).iter().any(|d| d.overdue_on(today));
+            let overdue = due_items(s, cal, &t_scales)
+                .iter()
+                .any(|d| d.overdue_on(today));
             match s.allocated.as_ref() {
                 Some(a) => {
                     let e = by_worker.entry(a.worker.0).or_default();
@@ -151,11 +186,22 @@ impl Store {
         let workers = workers
             .into_iter()
             .map(|w| {
-                let (children, weighted, overdue) = by_worker.get(&w.id.0).copied().unwrap_or_default();
-                WorkerCaseload { worker: w, children, weighted, overdue }
+                let (children, weighted, overdue) =
+                    by_worker.get(&w.id.0).copied().unwrap_or_default();
+                WorkerCaseload {
+                    worker: w,
+                    children,
+                    weighted,
+                    overdue,
+                }
             })
             .collect();
-        Ok(Some(TeamSummary { team: t, locality, workers, unallocated }))
+        Ok(Some(TeamSummary {
+            team: t,
+            locality,
+            workers,
+            unallocated,
+        }))
     }
 
     /// Open children per team, for the teams index.
@@ -167,7 +213,10 @@ impl Store {
         {
             out.entry(r.i64("team_id")?).or_default().0 = r.i64("n")?;
         }
-        for r in sqlx::query("SELECT team_id, COUNT(*) AS n FROM workers GROUP BY team_id").fetch_all(&self.pool).await? {
+        for r in sqlx::query("SELECT team_id, COUNT(*) AS n FROM workers GROUP BY team_id")
+            .fetch_all(&self.pool)
+            .await?
+        {
             out.entry(r.i64("team_id")?).or_default().1 = r.i64("n")?;
         }
         Ok(out)

@@ -62,7 +62,10 @@ impl Store {
                 continue;
             }
             let ph: Vec<String> = (1..=chunk.len()).map(|i| format!("${i}")).collect();
-            let sql = format!("SELECT id, data FROM persons WHERE id IN ({})", ph.join(", "));
+            let sql = format!(
+                "SELECT id, data FROM persons WHERE id IN ({})",
+                ph.join(", ")
+            );
             let mut q = sqlx::query(&sql);
             for id in chunk {
                 q = q.bind(*id);
@@ -83,14 +86,21 @@ impl Store {
         let mut found: BTreeMap<i64, (u32, String, Option<String>)> = BTreeMap::new();
 
         // Identifiers: local id, NHS number, UPN or former UPN.
-        let compact: String = text.chars().filter(|c| !c.is_whitespace() && *c != '-').collect();
+        let compact: String = text
+            .chars()
+            .filter(|c| !c.is_whitespace() && *c != '-')
+            .collect();
         if let Some(id) = parse_local_person_id(text) {
             if self.person(id).await?.is_some() {
                 found.insert(id.0, (1000, "identifier".to_string(), None));
             }
         }
         if let Ok(nhs) = NhsNumber::parse(&compact) {
-            for r in sqlx::query("SELECT id FROM persons WHERE nhs_number = $1").bind(nhs.as_str()).fetch_all(&self.pool).await? {
+            for r in sqlx::query("SELECT id FROM persons WHERE nhs_number = $1")
+                .bind(nhs.as_str())
+                .fetch_all(&self.pool)
+                .await?
+            {
                 found.insert(r.i64("id")?, (1000, "identifier".to_string(), None));
             }
         }
@@ -109,7 +119,11 @@ impl Store {
         if found.is_empty() && !query_tokens.is_empty() && !is_identifier_like {
             // Candidates: people with a name token sharing the sound or the first letters of
             // the rarest-looking query token (the longest), then scored in full.
-            let anchor = query_tokens.iter().max_by_key(|t| t.len()).cloned().unwrap_or_default();
+            let anchor = query_tokens
+                .iter()
+                .max_by_key(|t| t.len())
+                .cloned()
+                .unwrap_or_default();
             let prefix: String = anchor.chars().take(3).collect();
             let rows = sqlx::query(
                 "SELECT DISTINCT person_id FROM name_tokens WHERE sound = $1 OR token = $2 OR (token >= $3 AND token < $4)",
@@ -120,7 +134,10 @@ impl Store {
             .bind(format!("{prefix}\u{7f}"))
             .fetch_all(&self.pool)
             .await?;
-            let ids: Vec<i64> = rows.iter().map(|r| r.i64("person_id")).collect::<Result<_, _>>()?;
+            let ids: Vec<i64> = rows
+                .iter()
+                .map(|r| r.i64("person_id"))
+                .collect::<Result<_, _>>()?;
             let people = self.people(&ids).await?;
             for (id, p) in &people {
                 if let Some(dob) = q.date_of_birth {
@@ -145,7 +162,11 @@ impl Store {
             }
         } else if found.is_empty() && query_tokens.is_empty() {
             if let Some(dob) = q.date_of_birth {
-                for r in sqlx::query("SELECT id FROM persons WHERE dob = $1 LIMIT 200").bind(date(dob)).fetch_all(&self.pool).await? {
+                for r in sqlx::query("SELECT id FROM persons WHERE dob = $1 LIMIT 200")
+                    .bind(date(dob))
+                    .fetch_all(&self.pool)
+                    .await?
+                {
                     found.insert(r.i64("id")?, (500, "date of birth".to_string(), None));
                 }
             }
@@ -187,7 +208,10 @@ impl Store {
     }
 
     /// Plain-words labels of what is open, for each person that has a projection.
-    pub(crate) async fn open_labels(&self, ids: &[i64]) -> Result<HashMap<i64, Vec<String>>, StoreError> {
+    pub(crate) async fn open_labels(
+        &self,
+        ids: &[i64],
+    ) -> Result<HashMap<i64, Vec<String>>, StoreError> {
         let mut out = HashMap::new();
         for chunk in ids.chunks(500) {
             if chunk.is_empty() {
@@ -205,14 +229,23 @@ impl Store {
             }
             for r in q.fetch_all(&self.pool).await? {
                 let s = crate::events::state_from_row(&r)?;
-                out.insert(s.child.0, s.involvements().iter().map(|i| i.label().to_string()).collect());
+                out.insert(
+                    s.child.0,
+                    s.involvements()
+                        .iter()
+                        .map(|i| i.label().to_string())
+                        .collect(),
+                );
             }
         }
         Ok(out)
     }
 
     /// The current postcode of each person's current household.
-    pub(crate) async fn current_postcodes(&self, ids: &[i64]) -> Result<HashMap<i64, String>, StoreError> {
+    pub(crate) async fn current_postcodes(
+        &self,
+        ids: &[i64],
+    ) -> Result<HashMap<i64, String>, StoreError> {
         let mut out = HashMap::new();
         for chunk in ids.chunks(500) {
             if chunk.is_empty() {

@@ -87,7 +87,11 @@ pub struct MyWork {
     pub recent: Vec<RecentView>,
 }
 
-fn relationship_label(kind: RelationshipKind, other: &Person, other_is_parent_of_child: bool) -> String {
+fn relationship_label(
+    kind: RelationshipKind,
+    other: &Person,
+    other_is_parent_of_child: bool,
+) -> String {
     let sex = other.sex.as_str();
     match kind {
         RelationshipKind::Parent if other_is_parent_of_child => match sex {
@@ -128,18 +132,40 @@ impl Store {
         via: &str,
     ) -> Result<ChildRecord, StoreError> {
         let Some(person) = self.person(child).await? else {
-            return Err(StoreError::NotFound(format!("person {}", local_person_id(child))));
+            return Err(StoreError::NotFound(format!(
+                "person {}",
+                local_person_id(child)
+            )));
         };
         let mut tx = self.pool.begin().await?;
-        append_in(&mut tx, &self.audit_key, chrono::Utc::now(), actor, "child.view", &format!("child:{}", child.0), request_id, via).await?;
+        append_in(
+            &mut tx,
+            &self.audit_key,
+            chrono::Utc::now(),
+            actor,
+            "record.view",
+            &format!("person:{}", child.0),
+            request_id,
+            via,
+        )
+        .await?;
         tx.commit().await?;
 
-        let state = self.child_state(child).await?.unwrap_or_else(|| ChildState::new(child));
+        let state = self
+            .child_state(child)
+            .await?
+            .unwrap_or_else(|| ChildState::new(child));
         let due = due_items(&state, cal, &Timescales::default());
         let workers = self.workers().await?;
         let teams = self.teams().await?;
-        let allocated_worker = state.allocated.as_ref().and_then(|a| workers.get(&a.worker.0).cloned());
-        let allocated_team = state.allocated.as_ref().and_then(|a| teams.iter().find(|t| t.id == a.team).cloned());
+        let allocated_worker = state
+            .allocated
+            .as_ref()
+            .and_then(|a| workers.get(&a.worker.0).cloned());
+        let allocated_team = state
+            .allocated
+            .as_ref()
+            .and_then(|a| teams.iter().find(|t| t.id == a.team).cloned());
 
         // Household now, and relationships recorded either way.
         let mut related: BTreeMap<i64, (Option<RelationshipKind>, bool, bool)> = BTreeMap::new();
@@ -161,10 +187,12 @@ impl Store {
         let mut address = None;
         let mut postcode = None;
         let mut locality = None;
-        if let Some(h) = sqlx::query("SELECT household_id FROM household_members WHERE person_id = $1 AND to_date IS NULL")
-            .bind(child.0)
-            .fetch_optional(&self.pool)
-            .await?
+        if let Some(h) = sqlx::query(
+            "SELECT household_id FROM household_members WHERE person_id = $1 AND to_date IS NULL",
+        )
+        .bind(child.0)
+        .fetch_optional(&self.pool)
+        .await?
         {
             let hid = h.i64("household_id")?;
             for m in sqlx::query("SELECT person_id FROM household_members WHERE household_id = $1 AND to_date IS NULL").bind(hid).fetch_all(&self.pool).await? {
@@ -194,7 +222,10 @@ impl Store {
                 continue;
             }
             let ph: Vec<String> = (1..=chunk.len()).map(|i| format!("${i}")).collect();
-            let sql = format!("SELECT child_id, worker_id FROM child_state WHERE is_open = 1 AND worker_id IS NOT NULL AND child_id IN ({})", ph.join(", "));
+            let sql = format!(
+                "SELECT child_id, worker_id FROM child_state WHERE is_open = 1 AND worker_id IS NOT NULL AND child_id IN ({})",
+                ph.join(", ")
+            );
             let mut q = sqlx::query(&sql);
             for id in chunk {
                 q = q.bind(*id);
@@ -209,7 +240,11 @@ impl Store {
             .iter()
             .filter_map(|(id, (kind, lives, other_is_source))| {
                 let p = people.get(id)?;
-                let rel = relationship_label(kind.unwrap_or(RelationshipKind::Other), p, *other_is_source);
+                let rel = relationship_label(
+                    kind.unwrap_or(RelationshipKind::Other),
+                    p,
+                    *other_is_source,
+                );
                 Some(FamilyMember {
                     id: *id,
                     local_id: local_person_id(PersonId(*id)),
@@ -228,7 +263,11 @@ impl Store {
         family.sort_by(|a, b| {
             b.lives_with_child
                 .cmp(&a.lives_with_child)
-                .then_with(|| (a.kind == PersonKind::Adult).cmp(&(b.kind == PersonKind::Adult)).reverse())
+                .then_with(|| {
+                    (a.kind == PersonKind::Adult)
+                        .cmp(&(b.kind == PersonKind::Adult))
+                        .reverse()
+                })
                 .then_with(|| a.date_of_birth.cmp(&b.date_of_birth))
         });
         let (chronology, chronology_total) = self.chronology(child, filter).await?;
@@ -249,7 +288,14 @@ impl Store {
     }
 
     /// "My work" for a worker (and the user's recent views).
-    pub async fn my_work(&self, user_id: i64, worker: Option<i64>, front_door: bool, today: NaiveDate, cal: &WorkingDayCalendar) -> Result<MyWork, StoreError> {
+    pub async fn my_work(
+        &self,
+        user_id: i64,
+        worker: Option<i64>,
+        front_door: bool,
+        today: NaiveDate,
+        cal: &WorkingDayCalendar,
+    ) -> Result<MyWork, StoreError> {
         let t = Timescales::default();
         let to_child = |s: &ChildState, p: Option<&Person>| {
             let due = due_items(s, cal, &t);
@@ -258,7 +304,11 @@ impl Store {
                 local_id: local_person_id(s.child),
                 name: p.map(Person::display_name).unwrap_or_default(),
                 date_of_birth: p.and_then(|p| p.date_of_birth.or(p.expected_date_of_birth)),
-                open: s.involvements().iter().map(|i| i.label().to_string()).collect(),
+                open: s
+                    .involvements()
+                    .iter()
+                    .map(|i| i.label().to_string())
+                    .collect(),
                 level_of_need: s.level_of_need.clone(),
                 overdue: due.iter().filter(|d| d.overdue_on(today)).count(),
                 next_due: due.first().map(|d| d.due),
@@ -267,54 +317,82 @@ impl Store {
         };
         let mut children = Vec::new();
         if let Some(w) = worker {
-            let states: Vec<ChildState> = sqlx::query(&format!("SELECT {STATE_COLUMNS} FROM child_state WHERE worker_id = $1 AND is_open = 1"))
-                .bind(w)
-                .fetch_all(&self.pool)
-                .await?
+            let states: Vec<ChildState> = sqlx::query(&format!(
+                "SELECT {STATE_COLUMNS} FROM child_state WHERE worker_id = $1 AND is_open = 1"
+            ))
+            .bind(w)
+            .fetch_all(&self.pool)
+            .await?
+            .iter()
+            .map(state_from_row)
+            .collect::<Result<_, _>>()?;
+            let people = self
+                .people(&states.iter().map(|s| s.child.0).collect::<Vec<_>>())
+                .await?;
+            children = states
                 .iter()
-                .map(state_from_row)
-                .collect::<Result<_, _>>()?;
-            let people = self.people(&states.iter().map(|s| s.child.0).collect::<Vec<_>>()).await?;
-            children = states.iter().map(|s| to_child(s, people.get(&s.child.0))).collect();
-            children.sort_by(|a: &MyWorkChild, b: &MyWorkChild| b.overdue.cmp(&a.overdue).then(a.next_due.cmp(&b.next_due)));
+                .map(|s| to_child(s, people.get(&s.child.0)))
+                .collect();
+            children.sort_by(|a: &MyWorkChild, b: &MyWorkChild| {
+                b.overdue.cmp(&a.overdue).then(a.next_due.cmp(&b.next_due))
+            });
         }
         let mut contacts_waiting = Vec::new();
         let mut contacts_waiting_total = 0;
         if front_door {
-            contacts_waiting_total = sqlx::query("SELECT COUNT(*) AS n FROM child_state WHERE awaiting_decision = 1").fetch_one(&self.pool).await?.i64("n")?;
+            contacts_waiting_total =
+                sqlx::query("SELECT COUNT(*) AS n FROM child_state WHERE awaiting_decision = 1")
+                    .fetch_one(&self.pool)
+                    .await?
+                    .i64("n")?;
             let states: Vec<ChildState> = sqlx::query(&format!("SELECT {STATE_COLUMNS} FROM child_state WHERE awaiting_decision = 1 ORDER BY last_effective LIMIT 50"))
                 .fetch_all(&self.pool)
                 .await?
                 .iter()
                 .map(state_from_row)
                 .collect::<Result<_, _>>()?;
-            let people = self.people(&states.iter().map(|s| s.child.0).collect::<Vec<_>>()).await?;
-            contacts_waiting = states.iter().map(|s| to_child(s, people.get(&s.child.0))).collect();
+            let people = self
+                .people(&states.iter().map(|s| s.child.0).collect::<Vec<_>>())
+                .await?;
+            contacts_waiting = states
+                .iter()
+                .map(|s| to_child(s, people.get(&s.child.0)))
+                .collect();
         }
         let mut recent = Vec::new();
         let mut seen = std::collections::HashSet::new();
-        for r in sqlx::query("SELECT subject, at FROM audit_log WHERE actor LIKE $1 AND action = 'child.view' ORDER BY seq DESC LIMIT 50")
+        for r in sqlx::query("SELECT subject, at FROM audit_log WHERE actor LIKE $1 AND action = 'record.view' ORDER BY seq DESC LIMIT 50")
             .bind(format!("{}%", Actor::user_prefix(user_id)))
             .fetch_all(&self.pool)
             .await?
         {
             let subject = r.text("subject")?;
-            let Some(id) = subject.strip_prefix("child:").and_then(|s| s.parse::<i64>().ok()) else { continue };
+            let Some(id) = subject.strip_prefix("person:").and_then(|s| s.parse::<i64>().ok()) else { continue };
             if seen.insert(id) && seen.len() <= 8 {
                 recent.push((id, r.text("at")?));
             }
         }
-        let people = self.people(&recent.iter().map(|r| r.0).collect::<Vec<_>>()).await?;
+        let people = self
+            .people(&recent.iter().map(|r| r.0).collect::<Vec<_>>())
+            .await?;
         let recent = recent
             .into_iter()
             .map(|(id, at)| RecentView {
                 id,
                 local_id: local_person_id(PersonId(id)),
-                name: people.get(&id).map(Person::display_name).unwrap_or_default(),
+                name: people
+                    .get(&id)
+                    .map(Person::display_name)
+                    .unwrap_or_default(),
                 at: at.get(..16).unwrap_or(&at).replace('T', " "),
             })
             .collect();
-        Ok(MyWork { children, contacts_waiting, contacts_waiting_total, recent })
+        Ok(MyWork {
+            children,
+            contacts_waiting,
+            contacts_waiting_total,
+            recent,
+        })
     }
 
     /// The latest effective date in the journey log: "today" for a demo database.

@@ -43,7 +43,8 @@ pub struct SessionInfo {
     pub expires_at: DateTime<Utc>,
 }
 
-const USER_COLUMNS: &str = "u.id, u.username, u.display_name, u.role, u.worker_id, u.team_id, u.password_hash, u.disabled";
+const USER_COLUMNS: &str =
+    "u.id, u.username, u.display_name, u.role, u.worker_id, u.team_id, u.password_hash, u.disabled";
 
 fn user_from_row(r: &sqlx::any::AnyRow) -> Result<UserAccount, StoreError> {
     Ok(UserAccount {
@@ -62,13 +63,21 @@ impl Store {
     /// Creates a user, or replaces the password, role and links of one with the same username.
     pub async fn upsert_user(&self, u: &NewUser) -> Result<i64, StoreError> {
         let name = u.username.trim();
-        if name.is_empty() || name.len() > 64 || !name.chars().all(|c| c.is_ascii_alphanumeric() || c == '.' || c == '-' || c == '_') {
+        if name.is_empty()
+            || name.len() > 64
+            || !name
+                .chars()
+                .all(|c| c.is_ascii_alphanumeric() || c == '.' || c == '-' || c == '_')
+        {
             return Err(StoreError::Invalid(format!(
                 "username {name:?}: use 1 to 64 letters, digits, dots, hyphens or underscores"
             )));
         }
         let mut tx = self.pool.begin().await?;
-        let existing = sqlx::query("SELECT id FROM users WHERE username = $1").bind(name).fetch_optional(&mut *tx).await?;
+        let existing = sqlx::query("SELECT id FROM users WHERE username = $1")
+            .bind(name)
+            .fetch_optional(&mut *tx)
+            .await?;
         let id = match existing {
             Some(r) => {
                 let id = r.i64("id")?;
@@ -113,27 +122,40 @@ impl Store {
     }
 
     /// A user by username.
-    pub async fn user_by_username(&self, username: &str) -> Result<Option<UserAccount>, StoreError> {
-        sqlx::query(&format!("SELECT {USER_COLUMNS} FROM users u WHERE u.username = $1"))
-            .bind(username.trim())
-            .fetch_optional(&self.pool)
-            .await?
-            .map(|r| user_from_row(&r))
-            .transpose()
+    pub async fn user_by_username(
+        &self,
+        username: &str,
+    ) -> Result<Option<UserAccount>, StoreError> {
+        sqlx::query(&format!(
+            "SELECT {USER_COLUMNS} FROM users u WHERE u.username = $1"
+        ))
+        .bind(username.trim())
+        .fetch_optional(&self.pool)
+        .await?
+        .map(|r| user_from_row(&r))
+        .transpose()
     }
 
     /// Every user, by username.
     pub async fn users(&self) -> Result<Vec<UserAccount>, StoreError> {
-        sqlx::query(&format!("SELECT {USER_COLUMNS} FROM users u ORDER BY u.username"))
-            .fetch_all(&self.pool)
-            .await?
-            .iter()
-            .map(user_from_row)
-            .collect()
+        sqlx::query(&format!(
+            "SELECT {USER_COLUMNS} FROM users u ORDER BY u.username"
+        ))
+        .fetch_all(&self.pool)
+        .await?
+        .iter()
+        .map(user_from_row)
+        .collect()
     }
 
     /// Stores a new session.
-    pub async fn create_session(&self, token_hash: &str, user_id: i64, csrf: &str, expires_at: DateTime<Utc>) -> Result<(), StoreError> {
+    pub async fn create_session(
+        &self,
+        token_hash: &str,
+        user_id: i64,
+        csrf: &str,
+        expires_at: DateTime<Utc>,
+    ) -> Result<(), StoreError> {
         let now = time(Utc::now());
         sqlx::query("INSERT INTO sessions (token_hash, user_id, csrf_token, created_at, last_seen, expires_at) VALUES ($1, $2, $3, $4, $4, $5)")
             .bind(token_hash)
@@ -167,19 +189,34 @@ impl Store {
     }
 
     /// Records activity on a session (for the idle time-out).
-    pub async fn touch_session(&self, token_hash: &str, at: DateTime<Utc>) -> Result<(), StoreError> {
-        sqlx::query("UPDATE sessions SET last_seen = $1 WHERE token_hash = $2").bind(time(at)).bind(token_hash).execute(&self.pool).await?;
+    pub async fn touch_session(
+        &self,
+        token_hash: &str,
+        at: DateTime<Utc>,
+    ) -> Result<(), StoreError> {
+        sqlx::query("UPDATE sessions SET last_seen = $1 WHERE token_hash = $2")
+            .bind(time(at))
+            .bind(token_hash)
+            .execute(&self.pool)
+            .await?;
         Ok(())
     }
 
     /// Ends one session.
     pub async fn delete_session(&self, token_hash: &str) -> Result<(), StoreError> {
-        sqlx::query("DELETE FROM sessions WHERE token_hash = $1").bind(token_hash).execute(&self.pool).await?;
+        sqlx::query("DELETE FROM sessions WHERE token_hash = $1")
+            .bind(token_hash)
+            .execute(&self.pool)
+            .await?;
         Ok(())
     }
 
     /// Ends every session of a user.
     pub async fn delete_user_sessions(&self, user_id: i64) -> Result<u64, StoreError> {
-        Ok(sqlx::query("DELETE FROM sessions WHERE user_id = $1").bind(user_id).execute(&self.pool).await?.rows_affected())
+        Ok(sqlx::query("DELETE FROM sessions WHERE user_id = $1")
+            .bind(user_id)
+            .execute(&self.pool)
+            .await?
+            .rows_affected())
     }
 }

@@ -24,7 +24,8 @@ pub(crate) fn time(t: DateTime<Utc>) -> String {
 
 /// Reads a stored date.
 pub(crate) fn parse_date(s: &str) -> Result<NaiveDate, StoreError> {
-    NaiveDate::parse_from_str(s, "%Y-%m-%d").map_err(|e| StoreError::corrupt(format!("date {s:?}: {e}")))
+    NaiveDate::parse_from_str(s, "%Y-%m-%d")
+        .map_err(|e| StoreError::corrupt(format!("date {s:?}: {e}")))
 }
 
 /// Reads a stored timestamp.
@@ -52,18 +53,23 @@ pub(crate) trait Col {
 
 impl Col for AnyRow {
     fn i64(&self, c: &str) -> Result<i64, StoreError> {
-        self.try_get::<i64, _>(c).map_err(|e| StoreError::corrupt(format!("column {c}: {e}")))
+        self.try_get::<i64, _>(c)
+            .map_err(|e| StoreError::corrupt(format!("column {c}: {e}")))
     }
     fn opt_i64(&self, c: &str) -> Result<Option<i64>, StoreError> {
-        self.try_get::<Option<i64>, _>(c).map_err(|e| StoreError::corrupt(format!("column {c}: {e}")))
+        self.try_get::<Option<i64>, _>(c)
+            .map_err(|e| StoreError::corrupt(format!("column {c}: {e}")))
     }
     fn text(&self, c: &str) -> Result<String, StoreError> {
-        self.try_get::<String, _>(c).map_err(|e| StoreError::corrupt(format!("column {c}: {e}")))
+        self.try_get::<String, _>(c)
+            .map_err(|e| StoreError::corrupt(format!("column {c}: {e}")))
     }
     fn opt_text(&self, c: &str) -> Result<Option<String>, StoreError> {
-        self.try_get::<Option<String>, _>(c).map_err(|e| StoreError::corrupt(format!("column {c}: {e}")))
+        self.try_get::<Option<String>, _>(c)
+            .map_err(|e| StoreError::corrupt(format!("column {c}: {e}")))
     }
     fn f64(&self, c: &str) -> Result<f64, StoreError> {
-        self.try_get::<f64, _>(c).map_err(|e| StoreError::corrupt(format!("column {c}: {e}")))
+        self.try_get::<f64, _>(c)
+            .map_err(|e| StoreError::corrupt(format!("column {c}: {e}")))
     }
 }

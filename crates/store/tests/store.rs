@@ -5,7 +5,9 @@ use chrono::{NaiveDate, TimeZone, Utc};
 use sqlx::Executor;
 use std::sync::atomic::{AtomicU32, Ordering};
 
-use stepwise_domain::events::{AssessmentOutcome, ContactOutcome, EventKind, JourneyEvent, Placement, Supersession};
+use stepwise_domain::events::{
+    AssessmentOutcome, ContactOutcome, EventKind, JourneyEvent, Placement, Supersession,
+};
 use stepwise_domain::ids::*;
 use stepwise_domain::org::*;
 use stepwise_domain::people::*;
@@ -15,8 +17,16 @@ use stepwise_store::*;
 static COUNTER: AtomicU32 = AtomicU32::new(0);
 
 fn unique(prefix: &str) -> String {
-    let nanos = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map(|d| d.subsec_nanos()).unwrap_or(0);
-    format!("{prefix}_{}_{}_{}", std::process::id(), COUNTER.fetch_add(1, Ordering::SeqCst), nanos)
+    let nanos = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.subsec_nanos())
+        .unwrap_or(0);
+    format!(
+        "{prefix}_{}_{}_{}",
+        std::process::id(),
+        COUNTER.fetch_add(1, Ordering::SeqCst),
+        nanos
+    )
 }
 
 /// A fresh store on every available backend.
@@ -24,17 +34,26 @@ async fn stores() -> Vec<(&'static str, Store)> {
     let mut v = Vec::new();
     let path = std::env::temp_dir().join(format!("{}.db", unique("stepwise_store_test")));
     let url = format!("sqlite://{}", path.display());
-    v.push(("sqlite", Store::open(&url, AuditKey::for_tests()).await.unwrap()));
+    v.push((
+        "sqlite",
+        Store::open(&url, AuditKey::for_tests()).await.unwrap(),
+    ));
     match std::env::var("STEPWISE_TEST_POSTGRES") {
         Ok(base) if !base.is_empty() => {
             sqlx::any::install_default_drivers();
             let admin = sqlx::AnyPool::connect(&base).await.unwrap();
             let name = unique("stepwise_t").to_lowercase();
-            admin.execute(format!("CREATE DATABASE {name}").as_str()).await.unwrap();
+            admin
+                .execute(format!("CREATE DATABASE {name}").as_str())
+                .await
+                .unwrap();
             admin.close().await;
             let (head, _) = base.rsplit_once('/').unwrap();
             let url = format!("{head}/{name}");
-            v.push(("postgres", Store::open(&url, AuditKey::for_tests()).await.unwrap()));
+            v.push((
+                "postgres",
+                Store::open(&url, AuditKey::for_tests()).await.unwrap(),
+            ));
         }
         _ => eprintln!("note: STEPWISE_TEST_POSTGRES is not set; store tests ran on SQLite only"),
     }
@@ -51,11 +70,22 @@ fn nhs(first: &str) -> NhsNumber {
     NhsNumber::parse(&format!("{first}{c}")).unwrap()
 }
 
-fn person(id: i64, kind: PersonKind, given: &str, family: &str, dob: NaiveDate, sex: &str) -> Person {
+fn person(
+    id: i64,
+    kind: PersonKind,
+    given: &str,
+    family: &str,
+    dob: NaiveDate,
+    sex: &str,
+) -> Person {
     Person {
         id: PersonId(id),
         kind,
-        names: vec![PersonName { given: given.into(), family: family.into(), kind: NameKind::Current }],
+        names: vec![PersonName {
+            given: given.into(),
+            family: family.into(),
+            kind: NameKind::Current,
+        }],
         date_of_birth: Some(dob),
         expected_date_of_birth: None,
         date_of_death: None,
@@ -77,7 +107,8 @@ fn ev(child: i64, seq: i64, on: NaiveDate, kind: EventKind) -> JourneyEvent {
         child: PersonId(child),
         effective: on,
         effective_time: None,
-        recorded_at: Utc.from_utc_datetime(&on.and_hms_opt(10, 0, 0).unwrap()) + chrono::Duration::seconds(seq),
+        recorded_at: Utc.from_utc_datetime(&on.and_hms_opt(10, 0, 0).unwrap())
+            + chrono::Duration::seconds(seq),
         recorded_by: WorkerId(1),
         supersedes: None,
         kind,
@@ -87,61 +118,202 @@ fn ev(child: i64, seq: i64, on: NaiveDate, kind: EventKind) -> JourneyEvent {
 /// A small authority: one locality, two teams, two workers, a family of four (two adults, two
 /// children), one child with a journey into care.
 fn fixture() -> BulkLoad {
-    let mut amira = person(1, PersonKind::Child, "Amira", "Hussain", d(2015, 3, 27), "F");
+    let mut amira = person(
+        1,
+        PersonKind::Child,
+        "Amira",
+        "Hussain",
+        d(2015, 3, 27),
+        "F",
+    );
     amira.nhs_number = Some(nhs("999000001"));
-    amira.names.push(PersonName { given: "Amira".into(), family: "Begum".into(), kind: NameKind::Former });
+    amira.names.push(PersonName {
+        given: "Amira".into(),
+        family: "Begum".into(),
+        kind: NameKind::Former,
+    });
     let sami = person(2, PersonKind::Child, "Sami", "Hussain", d(2018, 7, 2), "M");
     let mother = person(3, PersonKind::Adult, "Farah", "Hussain", d(1988, 1, 9), "F");
-    let other = person(4, PersonKind::Child, "Katherine", "O'Neill", d(2012, 11, 30), "F");
+    let other = person(
+        4,
+        PersonKind::Child,
+        "Katherine",
+        "O'Neill",
+        d(2012, 11, 30),
+        "F",
+    );
     let pc = Postcode::parse("NB1 4QT").unwrap();
     let events = vec![
-        ev(1, 1, d(2024, 1, 8), EventKind::ContactReceived { source: "3B".into(), concerns: "Health visitor worried".into(), consent: true }),
-        ev(1, 2, d(2024, 1, 8), EventKind::ContactDecided { level: "4".into(), outcome: ContactOutcome::SocialCareReferral, reason: "significant concerns".into() }),
-        ev(1, 3, d(2024, 1, 8), EventKind::ReferralOpened { source: "3B".into(), primary_need: "N1".into(), no_further_action: false }),
-        ev(1, 4, d(2024, 1, 10), EventKind::WorkerAllocated { worker: WorkerId(1), team: TeamId(2), role: stepwise_domain::events::AllocationRole::SocialWorker, reason: None }),
+        ev(
+            1,
+            1,
+            d(2024, 1, 8),
+            EventKind::ContactReceived {
+                source: "3B".into(),
+                concerns: "Health visitor worried".into(),
+                consent: true,
+            },
+        ),
+        ev(
+            1,
+            2,
+            d(2024, 1, 8),
+            EventKind::ContactDecided {
+                level: "4".into(),
+                outcome: ContactOutcome::SocialCareReferral,
+                reason: "significant concerns".into(),
+            },
+        ),
+        ev(
+            1,
+            3,
+            d(2024, 1, 8),
+            EventKind::ReferralOpened {
+                source: "3B".into(),
+                primary_need: "N1".into(),
+                no_further_action: false,
+            },
+        ),
+        ev(
+            1,
+            4,
+            d(2024, 1, 10),
+            EventKind::WorkerAllocated {
+                worker: WorkerId(1),
+                team: TeamId(2),
+                role: stepwise_domain::events::AllocationRole::SocialWorker,
+                reason: None,
+            },
+        ),
         ev(1, 5, d(2024, 1, 10), EventKind::AssessmentStarted),
-        ev(1, 6, d(2024, 2, 20), EventKind::AssessmentAuthorised { factors: vec!["3A".into(), "4B".into()], outcome: AssessmentOutcome::ChildInNeedPlan }),
+        ev(
+            1,
+            6,
+            d(2024, 2, 20),
+            EventKind::AssessmentAuthorised {
+                factors: vec!["3A".into(), "4B".into()],
+                outcome: AssessmentOutcome::ChildInNeedPlan,
+            },
+        ),
         ev(1, 7, d(2024, 2, 21), EventKind::CinPlanStarted),
-        ev(4, 8, d(2024, 5, 1), EventKind::ContactReceived { source: "2A".into(), concerns: "school concern".into(), consent: true }),
+        ev(
+            4,
+            8,
+            d(2024, 5, 1),
+            EventKind::ContactReceived {
+                source: "2A".into(),
+                concerns: "school concern".into(),
+                consent: true,
+            },
+        ),
     ];
     BulkLoad {
-        authority: Some(Authority { name: "Test Borough".into(), la_code: "990".into(), area_word: "hub".into() }),
-        localities: vec![Locality { id: LocalityId(1), name: "North Hub".into() }],
+        authority: Some(Authority {
+            name: "Test Borough".into(),
+            la_code: "990".into(),
+            area_word: "hub".into(),
+        }),
+        localities: vec![Locality {
+            id: LocalityId(1),
+            name: "North Hub".into(),
+        }],
         teams: vec![
-            Team { id: TeamId(1), name: "Front Door".into(), kind: TeamKind::FrontDoor, locality: None },
-            Team { id: TeamId(2), name: "North CIN/CP".into(), kind: TeamKind::ChildInNeedProtection, locality: Some(LocalityId(1)) },
+            Team {
+                id: TeamId(1),
+                name: "Front Door".into(),
+                kind: TeamKind::FrontDoor,
+                locality: None,
+            },
+            Team {
+                id: TeamId(2),
+                name: "North CIN/CP".into(),
+                kind: TeamKind::ChildInNeedProtection,
+                locality: Some(LocalityId(1)),
+            },
         ],
         workers: vec![
-            Worker { id: WorkerId(1), name: "Jo Social".into(), role: WorkerRole::SocialWorker, team: TeamId(2), employment: Employment::Permanent, fte: 1.0, registration: Some("SW100001".into()) },
-            Worker { id: WorkerId(2), name: "Sam Manager".into(), role: WorkerRole::TeamManager, team: TeamId(2), employment: Employment::Agency, fte: 0.8, registration: None },
+            Worker {
+                id: WorkerId(1),
+                name: "Jo Social".into(),
+                role: WorkerRole::SocialWorker,
+                team: TeamId(2),
+                employment: Employment::Permanent,
+                fte: 1.0,
+                registration: Some("SW100001".into()),
+            },
+            Worker {
+                id: WorkerId(2),
+                name: "Sam Manager".into(),
+                role: WorkerRole::TeamManager,
+                team: TeamId(2),
+                employment: Employment::Agency,
+                fte: 0.8,
+                registration: None,
+            },
         ],
         people: vec![amira, sami, mother, other],
         households: vec![Household {
             id: HouseholdId(1),
             members: vec![
-                HouseholdMember { person: PersonId(1), from: d(2015, 3, 27), to: None },
-                HouseholdMember { person: PersonId(2), from: d(2018, 7, 2), to: None },
-                HouseholdMember { person: PersonId(3), from: d(2010, 1, 1), to: None },
+                HouseholdMember {
+                    person: PersonId(1),
+                    from: d(2015, 3, 27),
+                    to: None,
+                },
+                HouseholdMember {
+                    person: PersonId(2),
+                    from: d(2018, 7, 2),
+                    to: None,
+                },
+                HouseholdMember {
+                    person: PersonId(3),
+                    from: d(2010, 1, 1),
+                    to: None,
+                },
             ],
-            addresses: vec![Address { line1: "12 Mill Lane".into(), town: "Northbridge".into(), postcode: pc, locality: LocalityId(1), start: d(2010, 1, 1), end: None }],
+            addresses: vec![Address {
+                line1: "12 Mill Lane".into(),
+                town: "Northbridge".into(),
+                postcode: pc,
+                locality: LocalityId(1),
+                start: d(2010, 1, 1),
+                end: None,
+            }],
         }],
         relationships: vec![
-            Relationship { person: PersonId(3), related: PersonId(1), kind: RelationshipKind::Parent },
-            Relationship { person: PersonId(3), related: PersonId(2), kind: RelationshipKind::Parent },
-            Relationship { person: PersonId(1), related: PersonId(2), kind: RelationshipKind::Sibling },
+            Relationship {
+                person: PersonId(3),
+                related: PersonId(1),
+                kind: RelationshipKind::Parent,
+            },
+            Relationship {
+                person: PersonId(3),
+                related: PersonId(2),
+                kind: RelationshipKind::Parent,
+            },
+            Relationship {
+                person: PersonId(1),
+                related: PersonId(2),
+                kind: RelationshipKind::Sibling,
+            },
         ],
         events,
     }
 }
 
 fn actor() -> Actor {
-    Actor::User { id: 7, username: "tester".into() }
+    Actor::User {
+        id: 7,
+        username: "tester".into(),
+    }
 }
 
 async fn loaded() -> Vec<(&'static str, Store)> {
     let mut v = Vec::new();
     for (name, s) in stores().await {
-        s.bulk_load(&fixture(), &Actor::System("test"), |_, _, _| {}).await.unwrap();
+        s.bulk_load(&fixture(), &Actor::System("test"), |_, _, _| {})
+            .await
+            .unwrap();
         v.push((name, s));
     }
     v
@@ -156,10 +328,16 @@ async fn count(s: &Store) -> (usize, i64) {
 async fn migrations_are_idempotent_and_a_second_load_is_refused() {
     for (name, s) in loaded().await {
         assert!(!s.is_empty().await.unwrap(), "{name}");
-        let again = s.bulk_load(&fixture(), &Actor::System("test"), |_, _, _| {}).await;
+        let again = s
+            .bulk_load(&fixture(), &Actor::System("test"), |_, _, _| {})
+            .await;
         assert!(matches!(again, Err(StoreError::NotEmpty(_))), "{name}");
         assert_eq!(s.count_people().await.unwrap(), (3, 1), "{name}");
-        assert_eq!(s.authority().await.unwrap().map(|a| a.la_code), Some("990".into()), "{name}");
+        assert_eq!(
+            s.authority().await.unwrap().map(|a| a.la_code),
+            Some("990".into()),
+            "{name}"
+        );
     }
 }
 
@@ -187,12 +365,27 @@ async fn an_event_its_projection_and_its_audit_row_commit_together() {
             placement_postcode: Postcode::parse("NB7 2DD").ok(),
             urn: None,
         };
-        let e = s.append_event(&actor(), "req-1", ev(1, 0, d(2024, 6, 1), EventKind::LookedAfterStarted { placement })).await.unwrap();
-        assert!(e.seq.0 > 8, "{name}: the log position is assigned by the store");
+        let e = s
+            .append_event(
+                &actor(),
+                "req-1",
+                ev(
+                    1,
+                    0,
+                    d(2024, 6, 1),
+                    EventKind::LookedAfterStarted { placement },
+                ),
+            )
+            .await
+            .unwrap();
+        assert!(
+            e.seq.0 > 8,
+            "{name}: the log position is assigned by the store"
+        );
         let st = s.child_state(PersonId(1)).await.unwrap().unwrap();
         assert_eq!(st.legal_status(), Some("C1"), "{name}");
         assert_eq!(count(&s).await, (events + 1, audits + 1), "{name}");
-        let last = s.audit_entries(Some("child:1"), 1).await.unwrap();
+        let last = s.audit_entries(Some("person:1"), 1).await.unwrap();
         assert_eq!(last[0].action, "event.record", "{name}");
         assert_eq!(last[0].request_id, "req-1", "{name}");
         assert!(s.check_projections().await.unwrap().is_empty(), "{name}");
@@ -205,21 +398,78 @@ async fn refused_events_change_nothing() {
         let before = count(&s).await;
         let state_before = s.child_state(PersonId(1)).await.unwrap();
         // A code that does not exist.
-        let bad_code = s.append_event(&actor(), "r", ev(1, 0, d(2024, 6, 1), EventKind::ReferralClosed { reason: "RC99".into() })).await;
-        assert!(matches!(&bad_code, Err(StoreError::Rule(_))), "{name}: {bad_code:?}");
+        let bad_code = s
+            .append_event(
+                &actor(),
+                "r",
+                ev(
+                    1,
+                    0,
+                    d(2024, 6, 1),
+                    EventKind::ReferralClosed {
+                        reason: "RC99".into(),
+                    },
+                ),
+            )
+            .await;
+        assert!(
+            matches!(&bad_code, Err(StoreError::Rule(_))),
+            "{name}: {bad_code:?}"
+        );
         assert!(bad_code.unwrap_err().to_string().contains("RC99"), "{name}");
         // A transition that does not fit: no child protection plan is open.
-        let bad_step = s.append_event(&actor(), "r", ev(1, 0, d(2024, 6, 1), EventKind::CpPlanEnded)).await;
+        let bad_step = s
+            .append_event(
+                &actor(),
+                "r",
+                ev(1, 0, d(2024, 6, 1), EventKind::CpPlanEnded),
+            )
+            .await;
         assert!(matches!(bad_step, Err(StoreError::Rule(_))), "{name}");
         // A child who does not exist, and an adult.
-        assert!(matches!(s.append_event(&actor(), "r", ev(999, 0, d(2024, 6, 1), EventKind::AssessmentStarted)).await, Err(StoreError::NotFound(_))), "{name}");
-        assert!(matches!(s.append_event(&actor(), "r", ev(3, 0, d(2024, 6, 1), EventKind::AssessmentStarted)).await, Err(StoreError::Invalid(_))), "{name}");
+        assert!(
+            matches!(
+                s.append_event(
+                    &actor(),
+                    "r",
+                    ev(999, 0, d(2024, 6, 1), EventKind::AssessmentStarted)
+                )
+                .await,
+                Err(StoreError::NotFound(_))
+            ),
+            "{name}"
+        );
+        assert!(
+            matches!(
+                s.append_event(
+                    &actor(),
+                    "r",
+                    ev(3, 0, d(2024, 6, 1), EventKind::AssessmentStarted)
+                )
+                .await,
+                Err(StoreError::Invalid(_))
+            ),
+            "{name}"
+        );
         // A correction of an event that is not this child's.
         let mut wrong = ev(1, 0, d(2024, 6, 1), EventKind::Withdrawn);
-        wrong.supersedes = Some(Supersession { event: EventSeq(8), reason: "x".into() });
-        assert!(matches!(s.append_event(&actor(), "r", wrong).await, Err(StoreError::Rule(_))), "{name}");
+        wrong.supersedes = Some(Supersession {
+            event: EventSeq(8),
+            reason: "x".into(),
+        });
+        assert!(
+            matches!(
+                s.append_event(&actor(), "r", wrong).await,
+                Err(StoreError::Rule(_))
+            ),
+            "{name}"
+        );
         assert_eq!(count(&s).await, before, "{name}");
-        assert_eq!(s.child_state(PersonId(1)).await.unwrap(), state_before, "{name}");
+        assert_eq!(
+            s.child_state(PersonId(1)).await.unwrap(),
+            state_before,
+            "{name}"
+        );
     }
 }
 
@@ -228,21 +478,51 @@ async fn corrections_and_late_entries_rebuild_the_projection() {
     for (name, s) in loaded().await {
         // Withdraw the CIN plan start: the child is back to an open referral.
         let mut w = ev(1, 0, d(2024, 3, 1), EventKind::Withdrawn);
-        w.supersedes = Some(Supersession { event: EventSeq(7), reason: "recorded against the wrong child".into() });
+        w.supersedes = Some(Supersession {
+            event: EventSeq(7),
+            reason: "recorded against the wrong child".into(),
+        });
         s.append_event(&actor(), "r", w).await.unwrap();
         let st = s.child_state(PersonId(1)).await.unwrap().unwrap();
         assert_eq!(st.involvements(), vec![Involvement::Referral], "{name}");
         // A visit recorded late, before the last event.
-        s.append_event(&actor(), "r", ev(1, 0, d(2024, 1, 20), EventKind::Visit { purpose: stepwise_domain::events::VisitPurpose::Assessment, seen_alone: true }))
-            .await
-            .unwrap();
+        s.append_event(
+            &actor(),
+            "r",
+            ev(
+                1,
+                0,
+                d(2024, 1, 20),
+                EventKind::Visit {
+                    purpose: stepwise_domain::events::VisitPurpose::Assessment,
+                    seen_alone: true,
+                },
+            ),
+        )
+        .await
+        .unwrap();
         assert!(s.check_projections().await.unwrap().is_empty(), "{name}");
         let rec = s
-            .open_child_record(&actor(), "r", PersonId(1), &ChronologyFilter::default(), d(2024, 6, 1), &stepwise_domain::calendar::WorkingDayCalendar::england().unwrap(), "test")
+            .open_child_record(
+                &actor(),
+                "r",
+                PersonId(1),
+                &ChronologyFilter::default(),
+                d(2024, 6, 1),
+                &stepwise_domain::calendar::WorkingDayCalendar::england().unwrap(),
+                "test",
+            )
             .await
             .unwrap();
-        let corrected = rec.chronology.iter().find(|c| c.seq == EventSeq(7)).unwrap();
-        assert!(corrected.corrected_by.is_some(), "{name}: the withdrawn entry shows what corrected it");
+        let corrected = rec
+            .chronology
+            .iter()
+            .find(|c| c.seq == EventSeq(7))
+            .unwrap();
+        assert!(
+            corrected.corrected_by.is_some(),
+            "{name}: the withdrawn entry shows what corrected it"
+        );
     }
 }
 
@@ -250,43 +530,77 @@ async fn corrections_and_late_entries_rebuild_the_projection() {
 async fn the_audit_chain_detects_altered_removed_and_inserted_entries() {
     for (name, s) in loaded().await {
         for i in 0..5 {
-            s.audit(&actor(), "search", &format!("query:{i}"), "r", "").await.unwrap();
+            s.audit(&actor(), "search", &format!("query:{i}"), "r", "")
+                .await
+                .unwrap();
         }
         let v = s.verify_audit().await.unwrap();
         assert!(v.problem.is_none(), "{name}");
         // Altered.
-        s.tamper_audit_for_tests("UPDATE audit_log SET detail = 'nothing to see' WHERE seq = $1", 3).await.unwrap();
-        assert_eq!(s.verify_audit().await.unwrap().problem, Some(AuditProblem::Altered { seq: 3 }), "{name}");
+        s.tamper_audit_for_tests(
+            "UPDATE audit_log SET detail = 'nothing to see' WHERE seq = $1",
+            3,
+        )
+        .await
+        .unwrap();
+        assert_eq!(
+            s.verify_audit().await.unwrap().problem,
+            Some(AuditProblem::Altered { seq: 3 }),
+            "{name}"
+        );
     }
     for (name, s) in loaded().await {
         for i in 0..5 {
-            s.audit(&actor(), "search", &format!("query:{i}"), "r", "").await.unwrap();
+            s.audit(&actor(), "search", &format!("query:{i}"), "r", "")
+                .await
+                .unwrap();
         }
         // Removed from the middle.
-        s.tamper_audit_for_tests("DELETE FROM audit_log WHERE seq = $1", 4).await.unwrap();
-        assert_eq!(s.verify_audit().await.unwrap().problem, Some(AuditProblem::Removed { after: 3, next: 5 }), "{name}");
+        s.tamper_audit_for_tests("DELETE FROM audit_log WHERE seq = $1", 4)
+            .await
+            .unwrap();
+        assert_eq!(
+            s.verify_audit().await.unwrap().problem,
+            Some(AuditProblem::Removed { after: 3, next: 5 }),
+            "{name}"
+        );
     }
     for (name, s) in loaded().await {
         for i in 0..5 {
-            s.audit(&actor(), "search", &format!("query:{i}"), "r", "").await.unwrap();
+            s.audit(&actor(), "search", &format!("query:{i}"), "r", "")
+                .await
+                .unwrap();
         }
         let n = s.verify_audit().await.unwrap().entries;
         // Removed from the end.
-        s.tamper_audit_for_tests("DELETE FROM audit_log WHERE seq = $1", n).await.unwrap();
-        assert_eq!(s.verify_audit().await.unwrap().problem, Some(AuditProblem::Truncated { last: n - 1, expected: n }), "{name}");
+        s.tamper_audit_for_tests("DELETE FROM audit_log WHERE seq = $1", n)
+            .await
+            .unwrap();
+        assert_eq!(
+            s.verify_audit().await.unwrap().problem,
+            Some(AuditProblem::Truncated {
+                last: n - 1,
+                expected: n
+            }),
+            "{name}"
+        );
     }
     for (name, s) in loaded().await {
         for i in 0..5 {
-            s.audit(&actor(), "search", &format!("query:{i}"), "r", "").await.unwrap();
+            s.audit(&actor(), "search", &format!("query:{i}"), "r", "")
+                .await
+                .unwrap();
         }
         // Inserted: rows after 2 are renumbered up by one and a forged row put in at 3, copying
         // the neighbouring hashes (the forger lacks the key, so cannot make a valid one).
         let n = s.verify_audit().await.unwrap().entries;
         for seq in (3..=n).rev() {
-            s.tamper_audit_for_tests("UPDATE audit_log SET seq = seq + 1 WHERE seq = $1", seq).await.unwrap();
+            s.tamper_audit_for_tests("UPDATE audit_log SET seq = seq + 1 WHERE seq = $1", seq)
+                .await
+                .unwrap();
         }
         s.tamper_audit_for_tests(
-            "INSERT INTO audit_log (seq, at, actor, action, subject, request_id, detail, prev_hash, hash) SELECT $1, at, actor, 'child.view', 'child:1', request_id, detail, prev_hash, hash FROM audit_log WHERE seq = 2",
+            "INSERT INTO audit_log (seq, at, actor, action, subject, request_id, detail, prev_hash, hash) SELECT $1, at, actor, 'record.view', 'person:1', request_id, detail, prev_hash, hash FROM audit_log WHERE seq = 2",
             3,
         )
         .await
@@ -307,7 +621,11 @@ async fn a_forged_row_with_a_recomputed_unkeyed_hash_is_caught() {
         )
         .await
         .unwrap();
-        assert_eq!(s.verify_audit().await.unwrap().problem, Some(AuditProblem::Altered { seq: n + 1 }), "{name}");
+        assert_eq!(
+            s.verify_audit().await.unwrap().problem,
+            Some(AuditProblem::Altered { seq: n + 1 }),
+            "{name}"
+        );
     }
 }
 
@@ -319,9 +637,25 @@ async fn concurrent_writers_keep_the_chain_whole() {
             let s = s.clone();
             handles.push(tokio::spawn(async move {
                 for i in 0..10 {
-                    s.audit(&actor(), "search", &format!("t{t}-{i}"), "r", "").await.unwrap();
+                    s.audit(&actor(), "search", &format!("t{t}-{i}"), "r", "")
+                        .await
+                        .unwrap();
                     if i % 3 == 0 {
-                        s.append_event(&actor(), "r", ev(1, 0, d(2024, 3, 1 + i), EventKind::CaseNote { subject: format!("note {t}/{i}"), text: "text".into() })).await.unwrap();
+                        s.append_event(
+                            &actor(),
+                            "r",
+                            ev(
+                                1,
+                                0,
+                                d(2024, 3, 1 + i),
+                                EventKind::CaseNote {
+                                    subject: format!("note {t}/{i}"),
+                                    text: "text".into(),
+                                },
+                            ),
+                        )
+                        .await
+                        .unwrap();
                     }
                 }
             }));
@@ -338,21 +672,75 @@ async fn concurrent_writers_keep_the_chain_whole() {
 #[tokio::test]
 async fn search_tolerates_spelling_and_order_and_finds_identifiers() {
     for (name, s) in loaded().await {
-        let q = |t: &str| SearchQuery { text: t.into(), date_of_birth: None, limit: 10 };
+        let q = |t: &str| SearchQuery {
+            text: t.into(),
+            date_of_birth: None,
+            limit: 10,
+        };
         let ids = |v: Vec<PersonMatch>| v.into_iter().map(|m| m.id).collect::<Vec<_>>();
-        assert_eq!(ids(s.search_people(&q("hussain amira")).await.unwrap()).first(), Some(&1), "{name}");
-        assert_eq!(ids(s.search_people(&q("Amria Husain")).await.unwrap()).first(), Some(&1), "{name}");
-        assert_eq!(ids(s.search_people(&q("catherine oneill")).await.unwrap()), vec![4], "{name}: O'Neill typed without the apostrophe");
-        assert_eq!(ids(s.search_people(&q("zebedee")).await.unwrap()), Vec::<i64>::new(), "{name}");
-        assert_eq!(ids(s.search_people(&q("catherine neill")).await.unwrap()), vec![4], "{name}");
+        assert_eq!(
+            ids(s.search_people(&q("hussain amira")).await.unwrap()).first(),
+            Some(&1),
+            "{name}"
+        );
+        assert_eq!(
+            ids(s.search_people(&q("Amria Husain")).await.unwrap()).first(),
+            Some(&1),
+            "{name}"
+        );
+        assert_eq!(
+            ids(s.search_people(&q("catherine oneill")).await.unwrap()),
+            vec![4],
+            "{name}: O'Neill typed without the apostrophe"
+        );
+        assert_eq!(
+            ids(s.search_people(&q("zebedee")).await.unwrap()),
+            Vec::<i64>::new(),
+            "{name}"
+        );
+        assert_eq!(
+            ids(s.search_people(&q("catherine neill")).await.unwrap()),
+            vec![4],
+            "{name}"
+        );
         let former = s.search_people(&q("amira begum")).await.unwrap();
-        assert_eq!(former.first().and_then(|m| m.matched_other_name.clone()), Some("Amira Begum".into()), "{name}");
-        let by_nhs = s.search_people(&q(fixture().people[0].nhs_number.as_ref().unwrap().formatted().as_str())).await.unwrap();
+        assert_eq!(
+            former.first().and_then(|m| m.matched_other_name.clone()),
+            Some("Amira Begum".into()),
+            "{name}"
+        );
+        let by_nhs = s
+            .search_people(&q(fixture().people[0]
+                .nhs_number
+                .as_ref()
+                .unwrap()
+                .formatted()
+                .as_str()))
+            .await
+            .unwrap();
         assert_eq!(ids(by_nhs), vec![1], "{name}");
-        assert_eq!(ids(s.search_people(&q("P0000002")).await.unwrap()), vec![2], "{name}");
-        let by_dob = s.search_people(&SearchQuery { text: "".into(), date_of_birth: Some(d(2018, 7, 2)), limit: 10 }).await.unwrap();
+        assert_eq!(
+            ids(s.search_people(&q("P0000002")).await.unwrap()),
+            vec![2],
+            "{name}"
+        );
+        let by_dob = s
+            .search_people(&SearchQuery {
+                text: "".into(),
+                date_of_birth: Some(d(2018, 7, 2)),
+                limit: 10,
+            })
+            .await
+            .unwrap();
         assert_eq!(ids(by_dob), vec![2], "{name}");
-        let narrowed = s.search_people(&SearchQuery { text: "hussain".into(), date_of_birth: Some(d(1988, 1, 9)), limit: 10 }).await.unwrap();
+        let narrowed = s
+            .search_people(&SearchQuery {
+                text: "hussain".into(),
+                date_of_birth: Some(d(1988, 1, 9)),
+                limit: 10,
+            })
+            .await
+            .unwrap();
         assert_eq!(ids(narrowed), vec![3], "{name}");
     }
 }
@@ -362,24 +750,92 @@ async fn opening_a_record_is_audited_and_shows_the_family() {
     for (name, s) in loaded().await {
         let cal = stepwise_domain::calendar::WorkingDayCalendar::england().unwrap();
         let before = s.verify_audit().await.unwrap().entries;
-        let rec = s.open_child_record(&actor(), "req-9", PersonId(1), &ChronologyFilter::default(), d(2024, 6, 1), &cal, "search").await.unwrap();
-        assert_eq!(s.verify_audit().await.unwrap().entries, before + 1, "{name}");
-        let last = &s.audit_entries(Some("child:1"), 1).await.unwrap()[0];
-        assert_eq!((last.action.as_str(), last.request_id.as_str(), last.actor.as_str()), ("child.view", "req-9", "user:7:tester"), "{name}");
-        let rels: Vec<(String, bool)> = rec.family.iter().map(|f| (f.relationship.clone(), f.lives_with_child)).collect();
-        assert_eq!(rels, vec![("Mother".to_string(), true), ("Brother".to_string(), true)], "{name}");
+        let rec = s
+            .open_child_record(
+                &actor(),
+                "req-9",
+                PersonId(1),
+                &ChronologyFilter::default(),
+                d(2024, 6, 1),
+                &cal,
+                "search",
+            )
+            .await
+            .unwrap();
+        assert_eq!(
+            s.verify_audit().await.unwrap().entries,
+            before + 1,
+            "{name}"
+        );
+        let last = &s.audit_entries(Some("person:1"), 1).await.unwrap()[0];
+        assert_eq!(
+            (
+                last.action.as_str(),
+                last.request_id.as_str(),
+                last.actor.as_str()
+            ),
+            ("record.view", "req-9", "user:7:tester"),
+            "{name}"
+        );
+        let rels: Vec<(String, bool)> = rec
+            .family
+            .iter()
+            .map(|f| (f.relationship.clone(), f.lives_with_child))
+            .collect();
+        assert_eq!(
+            rels,
+            vec![("Mother".to_string(), true), ("Brother".to_string(), true)],
+            "{name}"
+        );
         assert_eq!(rec.postcode.as_deref(), Some("NB1 4QT"), "{name}");
         assert_eq!(rec.chronology_total, 7, "{name}");
         let filtered = s
-            .open_child_record(&actor(), "r", PersonId(1), &ChronologyFilter { categories: vec![stepwise_domain::events::EventCategory::Assessment], ..Default::default() }, d(2024, 6, 1), &cal, "t")
+            .open_child_record(
+                &actor(),
+                "r",
+                PersonId(1),
+                &ChronologyFilter {
+                    categories: vec![stepwise_domain::events::EventCategory::Assessment],
+                    ..Default::default()
+                },
+                d(2024, 6, 1),
+                &cal,
+                "t",
+            )
             .await
             .unwrap();
         assert_eq!(filtered.chronology.len(), 3, "{name}");
-        let recent = s.my_work(7, Some(1), true, d(2024, 6, 1), &cal).await.unwrap();
+        let recent = s
+            .my_work(7, Some(1), true, d(2024, 6, 1), &cal)
+            .await
+            .unwrap();
         assert_eq!(recent.recent.first().map(|r| r.id), Some(1), "{name}");
         assert_eq!(recent.children.len(), 1, "{name}");
-        assert_eq!(recent.contacts_waiting.iter().map(|c| c.id).collect::<Vec<_>>(), vec![4], "{name}");
-        assert!(matches!(s.open_child_record(&actor(), "r", PersonId(404), &ChronologyFilter::default(), d(2024, 6, 1), &cal, "t").await, Err(StoreError::NotFound(_))), "{name}");
+        assert_eq!(
+            recent
+                .contacts_waiting
+                .iter()
+                .map(|c| c.id)
+                .collect::<Vec<_>>(),
+            vec![4],
+            "{name}"
+        );
+        assert!(
+            matches!(
+                s.open_child_record(
+                    &actor(),
+                    "r",
+                    PersonId(404),
+                    &ChronologyFilter::default(),
+                    d(2024, 6, 1),
+                    &cal,
+                    "t"
+                )
+                .await,
+                Err(StoreError::NotFound(_))
+            ),
+            "{name}"
+        );
     }
 }
 
@@ -387,14 +843,39 @@ async fn opening_a_record_is_audited_and_shows_the_family() {
 async fn users_and_sessions() {
     for (name, s) in loaded().await {
         let id = s
-            .upsert_user(&NewUser { username: "sw.demo".into(), display_name: "Jo".into(), role: stepwise_domain::access::Role::SocialWorker, worker_id: Some(1), team_id: Some(2), password_hash: "h".into() })
+            .upsert_user(&NewUser {
+                username: "sw.demo".into(),
+                display_name: "Jo".into(),
+                role: stepwise_domain::access::Role::SocialWorker,
+                worker_id: Some(1),
+                team_id: Some(2),
+                password_hash: "h".into(),
+            })
             .await
             .unwrap();
-        assert!(s.upsert_user(&NewUser { username: "bad name!".into(), display_name: "x".into(), role: stepwise_domain::access::Role::SocialWorker, worker_id: None, team_id: None, password_hash: "h".into() }).await.is_err(), "{name}");
+        assert!(
+            s.upsert_user(&NewUser {
+                username: "bad name!".into(),
+                display_name: "x".into(),
+                role: stepwise_domain::access::Role::SocialWorker,
+                worker_id: None,
+                team_id: None,
+                password_hash: "h".into()
+            })
+            .await
+            .is_err(),
+            "{name}"
+        );
         let exp = Utc::now() + chrono::Duration::hours(1);
-        s.create_session("tokenhash", id, "csrf", exp).await.unwrap();
+        s.create_session("tokenhash", id, "csrf", exp)
+            .await
+            .unwrap();
         let sess = s.session("tokenhash").await.unwrap().unwrap();
-        assert_eq!((sess.user.username.as_str(), sess.csrf_token.as_str()), ("sw.demo", "csrf"), "{name}");
+        assert_eq!(
+            (sess.user.username.as_str(), sess.csrf_token.as_str()),
+            ("sw.demo", "csrf"),
+            "{name}"
+        );
         assert_eq!(s.delete_user_sessions(id).await.unwrap(), 1, "{name}");
         assert!(s.session("tokenhash").await.unwrap().is_none(), "{name}");
     }
@@ -404,10 +885,24 @@ async fn users_and_sessions() {
 async fn team_caseloads_count_open_children() {
     for (name, s) in loaded().await {
         let cal = stepwise_domain::calendar::WorkingDayCalendar::england().unwrap();
-        let t = s.team_summary(TeamId(2), d(2024, 6, 1), &cal).await.unwrap().unwrap();
-        let jo = t.workers.iter().find(|w| w.worker.id == WorkerId(1)).unwrap();
+        let t = s
+            .team_summary(TeamId(2), d(2024, 6, 1), &cal)
+            .await
+            .unwrap()
+            .unwrap();
+        let jo = t
+            .workers
+            .iter()
+            .find(|w| w.worker.id == WorkerId(1))
+            .unwrap();
         assert_eq!((jo.children, jo.weighted), (1, 1.0), "{name}");
         assert_eq!(jo.overdue, 1, "{name}: the CIN visit is overdue by June");
-        assert!(s.team_summary(TeamId(99), d(2024, 6, 1), &cal).await.unwrap().is_none(), "{name}");
+        assert!(
+            s.team_summary(TeamId(99), d(2024, 6, 1), &cal)
+                .await
+                .unwrap()
+                .is_none(),
+            "{name}"
+        );
     }
 }

@@ -1,1 +1,119 @@
+//! The Stepwise web interface: server-rendered HTML pages that work without JavaScript, a JSON
+//! API under `/api/v1/` described by an OpenAPI document, sign-in with argon2id passwords and
+//! server-side sessions, CSRF tokens on every form, and one access check that every route
+//! passes. Routes are declared in one registry (`routes::registry`) with the access each needs;
+//! a route cannot be added without one.
 
+pub mod api;
+pub mod auth;
+pub mod error;
+pub mod pages;
+pub mod routes;
+
+use chrono::NaiveDate;
+use std::net::SocketAddr;
+use std::sync::Arc;
+
+use stepwise_domain::calendar::WorkingDayCalendar;
+use stepwise_store::Store;
+
+pub use error::WebError;
+
+/// Where "today" comes from: the wall clock, or a fixed date (for tests, screenshots and
+/// demonstrations of a database generated as at a date).
+#[derive(Debug, Clone, Copy)]
+pub enum Clock {
+    System,
+    Fixed(NaiveDate),
+}
+
+impl Clock {
+    /// Today's date.
+    pub fn today(&self) -> NaiveDate {
+        match self {
+            Self::System => chrono::Local::now().date_naive(),
+            Self::Fixed(d) => *d,
+        }
+    }
+}
+
+/// Settings for the web server.
+#[derive(Debug, Clone)]
+pub struct WebConfig {
+    /// Mark cookies Secure (browsers still accept them on http://localhost).
+    pub secure_cookies: bool,
+    /// Send Strict-Transport-Security (only behind TLS).
+    pub hsts: bool,
+    /// Sessions end after this long regardless of activity.
+    pub session_hours: i64,
+    /// Sessions end after this long without a request.
+    pub idle_minutes: i64,
+    pub clock: Clock,
+}
+
+impl Default for WebConfig {
+    fn default() -> Self {
+        Self {
+            secure_cookies: true,
+            hsts: false,
+            session_hours: 10,
+            idle_minutes: 60,
+            clock: Clock::System,
+        }
+    }
+}
+
+/// What every handler shares.
+#[derive(Clone)]
+pub struct AppState {
+    pub store: Store,
+    pub calendar: Arc<WorkingDayCalendar>,
+    pub config: Arc<WebConfig>,
+    pub authority_name: Arc<String>,
+}
+
+impl AppState {
+    /// Builds the state, reading the authority's name from the store.
+    pub async fn new(store: Store, config: WebConfig) -> Result<Self, WebError> {
+        let calendar =
+            WorkingDayCalendar::england().map_err(|e| WebError::Internal(e.to_string()))?;
+        let authority_name = store
+            .authority()
+            .await?
+            .map(|a| a.name)
+            .unwrap_or_else(|| "Stepwise".to_string());
+        Ok(Self {
+            store,
+            calendar: Arc::new(calendar),
+            config: Arc::new(config),
+            authority_name: Arc::new(authority_name),
+        })
+    }
+    /// Today, by the configured clock.
+    pub fn today(&self) -> NaiveDate {
+        self.config.clock.today()
+    }
+}
+
+/// The whole application as a router.
+pub fn app(state: AppState) -> axum::Router {
+    routes::router(state)
+}
+
+/// Serves the application until the process is stopped.
+pub async fn serve(state: AppState, addr: SocketAddr) -> Result<(), WebError> {
+    let listener = tokio::net::TcpListener::bind(addr)
+        .await
+        .map_err(|e| WebError::Internal(format!("could not listen on {addr}: {e}")))?;
+    serve_on(state, listener).await
+}
+
+/// Serves the application on a listener that is already bound (tests bind port 0).
+pub async fn serve_on(state: AppState, listener: tokio::net::TcpListener) -> Result<(), WebError> {
+    axum::serve(listener, app(state).into_make_service())
+        .with_graceful_shutdown(async {
+            let _ = tokio::signal::ctrl_c().await;
+        })
+        .await
+        .map_err(|e| WebError::Internal(e.to_string()))
+}

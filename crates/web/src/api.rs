@@ -1,0 +1,286 @@
+//! The JSON API under `/api/v1/`: the same reads as the pages, behind the same access check and
+//! audit, described by an OpenAPI document generated from this code (`openapi()`), served at
+//! `/api/v1/openapi.json` and committed as `docs/openapi.json`.
+
+use axum::extract::{Path, RawQuery, State};
+use axum::response::{IntoResponse, Response};
+use axum::{Extension, Json};
+use serde::Serialize;
+use utoipa::openapi::security::{ApiKey, ApiKeyValue, SecurityScheme};
+use utoipa::{Modify, OpenApi, ToSchema};
+
+use stepwise_domain::access::{Permission, Role};
+use stepwise_domain::ids::{TeamId, parse_date};
+use stepwise_domain::org::TeamKind;
+use stepwise_store::{ChildRecord, MyWork, PersonMatch, SearchQuery, TeamSummary};
+
+use crate::auth::CurrentUser;
+use crate::error::ApiError;
+use crate::pages::query_pairs;
+use crate::pages::record::{chronology_filter, person_id};
+use crate::routes::current_request_id;
+use crate::{AppState, WebError};
+
+/// The signed-in user.
+#[derive(Serialize, ToSchema)]
+pub struct Me {
+    pub id: i64,
+    pub username: String,
+    pub display_name: String,
+    pub role: Role,
+    pub permissions: Vec<Permission>,
+}
+
+/// People matching a search, best first.
+#[derive(Serialize, ToSchema)]
+pub struct SearchResults {
+    pub results: Vec<PersonMatch>,
+}
+
+/// A team in the teams list.
+#[derive(Serialize, ToSchema)]
+pub struct TeamRow {
+    pub id: i64,
+    pub name: String,
+    pub kind: TeamKind,
+    pub locality: Option<String>,
+    pub workers: i64,
+    pub open_children: i64,
+}
+
+/// The error body every failed API call returns.
+#[derive(Serialize, ToSchema)]
+pub struct ErrorBody {
+    pub error: ErrorDetail,
+}
+
+/// What went wrong, with a stable code and a reference to quote.
+#[derive(Serialize, ToSchema)]
+pub struct ErrorDetail {
+    pub code: String,
+    pub message: String,
+    pub reference: String,
+}
+
+struct SessionCookie;
+
+impl Modify for SessionCookie {
+    fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
+        let components = openapi.components.get_or_insert_with(Default::default);
+        components.add_security_scheme(
+            "session",
+            SecurityScheme::ApiKey(ApiKey::Cookie(ApiKeyValue::new("stepwise_session"))),
+        );
+    }
+}
+
+/// The OpenAPI description of the API.
+#[derive(OpenApi)]
+#[openapi(
+    info(title = "Stepwise API", description = "Reads of Stepwise's children's services record. Every call needs a signed-in session (the stepwise_session cookie) whose role holds the permission the call needs; every read of a person's record is audited."),
+    paths(me, my_work, search, record, teams, team),
+    components(schemas(Me, SearchResults, TeamRow, ErrorBody, ErrorDetail)),
+    modifiers(&SessionCookie),
+    security(("session" = []))
+)]
+pub struct ApiDoc;
+
+/// The OpenAPI document as pretty JSON (what `docs/openapi.json` holds).
+pub fn openapi_json_text() -> String {
+    let mut doc = ApiDoc::openapi();
+    doc.info.version = "1".to_string();
+    doc.to_pretty_json().unwrap_or_default() + "\n"
+}
+
+/// Serves the OpenAPI document.
+pub async fn openapi_json() -> Response {
+    (
+        [(axum::http::header::CONTENT_TYPE, "application/json")],
+        openapi_json_text(),
+    )
+        .into_response()
+}
+
+/// Who is signed in, and what they may do.
+#[utoipa::path(get, path = "/api/v1/me", responses((status = 200, body = Me), (status = 401, body = ErrorBody)))]
+pub async fn me(Extension(user): Extension<CurrentUser>) -> Json<Me> {
+    Json(Me {
+        id: user.id,
+        username: user.username.clone(),
+        display_name: user.display_name.clone(),
+        role: user.role,
+        permissions: user.role.permissions().to_vec(),
+    })
+}
+
+/// The signed-in worker's children, with what is due, and their recent views.
+#[utoipa::path(get, path = "/api/v1/my-work", responses((status = 200, body = MyWork), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody)))]
+pub async fn my_work(
+    State(state): State<AppState>,
+    Extension(user): Extension<CurrentUser>,
+) -> Result<Json<MyWork>, ApiError> {
+    let front_door = matches!(
+        user.role,
+        Role::FrontDoorPractitioner | Role::FrontDoorManager
+    );
+    Ok(Json(
+        state
+            .store
+            .my_work(
+                user.id,
+                user.worker_id,
+                front_door,
+                state.today(),
+                &state.calendar,
+            )
+            .await?,
+    ))
+}
+
+/// Finds people by name (any order, tolerant of spelling), identifier or date of birth.
+#[utoipa::path(
+    get,
+    path = "/api/v1/people",
+    params(("q" = Option<String>, Query, description = "Name, local id, NHS number or UPN"), ("dob" = Option<String>, Query, description = "Date of birth, 2015-03-27 or 27/03/2015")),
+    responses((status = 200, body = SearchResults), (status = 400, body = ErrorBody), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody))
+)]
+pub async fn search(
+    State(state): State<AppState>,
+    Extension(user): Extension<CurrentUser>,
+    RawQuery(q): RawQuery,
+) -> Result<Json<SearchResults>, ApiError> {
+    let pairs = query_pairs(q.as_deref());
+    let get = |k: &str| {
+        pairs
+            .iter()
+            .find(|(key, _)| key == k)
+            .map(|(_, v)| v.trim().to_string())
+            .unwrap_or_default()
+    };
+    let text = get("q");
+    let dob_text = get("dob");
+    let dob = if dob_text.is_empty() {
+        None
+    } else {
+        Some(parse_date("dob", &dob_text).map_err(|e| WebError::BadRequest(e.to_string()))?)
+    };
+    if text.is_empty() && dob.is_none() {
+        return Err(WebError::BadRequest(
+            "give q (a name or identifier), dob (a date of birth) or both".to_string(),
+        )
+        .into());
+    }
+    if text.chars().count() > 100 {
+        return Err(WebError::BadRequest("q must be 100 characters or fewer".to_string()).into());
+    }
+    state
+        .store
+        .audit(
+            &user.actor(),
+            "search",
+            "people",
+            &current_request_id(),
+            &format!("api, {} word(s)", text.split_whitespace().count()),
+        )
+        .await?;
+    let results = state
+        .store
+        .search_people(&SearchQuery {
+            text,
+            date_of_birth: dob,
+            limit: 50,
+        })
+        .await?;
+    Ok(Json(SearchResults { results }))
+}
+
+/// A person's record: identity, family, current state, what is due and the chronology.
+#[utoipa::path(
+    get,
+    path = "/api/v1/people/{id}",
+    params(
+        ("id" = String, Path, description = "Person key or local id (P0001234)"),
+        ("category" = Option<Vec<String>>, Query, description = "Event families to include (repeatable): front_door, early_help, assessment, child_in_need, child_protection, looked_after, care_leaver, allocation, visit, note, correction"),
+        ("from" = Option<String>, Query, description = "Earliest effective date"),
+        ("to" = Option<String>, Query, description = "Latest effective date"),
+        ("all" = Option<String>, Query, description = "1 to include routine visits and notes")
+    ),
+    responses((status = 200, body = ChildRecord), (status = 400, body = ErrorBody), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody))
+)]
+pub async fn record(
+    State(state): State<AppState>,
+    Extension(user): Extension<CurrentUser>,
+    Path(raw): Path<String>,
+    RawQuery(q): RawQuery,
+) -> Result<Json<ChildRecord>, ApiError> {
+    let id = person_id(&raw)?;
+    let (filter, errors, _) = chronology_filter(q.as_deref());
+    if let Some((field, message)) = errors.into_iter().next() {
+        return Err(WebError::BadRequest(format!("{field}: {message}")).into());
+    }
+    Ok(Json(
+        state
+            .store
+            .open_child_record(
+                &user.actor(),
+                &current_request_id(),
+                id,
+                &filter,
+                state.today(),
+                &state.calendar,
+                "api",
+            )
+            .await?,
+    ))
+}
+
+/// Every team with its open work.
+#[utoipa::path(get, path = "/api/v1/teams", responses((status = 200, body = Vec<TeamRow>), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody)))]
+pub async fn teams(State(state): State<AppState>) -> Result<Json<Vec<TeamRow>>, ApiError> {
+    let counts = state.store.team_counts().await?;
+    let localities: std::collections::HashMap<i64, String> = state
+        .store
+        .localities()
+        .await?
+        .into_iter()
+        .map(|l| (l.id.0, l.name))
+        .collect();
+    Ok(Json(
+        state
+            .store
+            .teams()
+            .await?
+            .into_iter()
+            .map(|t| {
+                let (open, workers) = counts.get(&t.id.0).copied().unwrap_or_default();
+                TeamRow {
+                    id: t.id.0,
+                    name: t.name,
+                    kind: t.kind,
+                    locality: t.locality.and_then(|l| localities.get(&l.0).cloned()),
+                    workers,
+                    open_children: open,
+                }
+            })
+            .collect(),
+    ))
+}
+
+/// One team: workers, caseloads, overdue work and unallocated children.
+#[utoipa::path(get, path = "/api/v1/teams/{id}", params(("id" = i64, Path, description = "Team key")), responses((status = 200, body = TeamSummary), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody)))]
+pub async fn team(
+    State(state): State<AppState>,
+    Path(raw): Path<String>,
+) -> Result<Json<TeamSummary>, ApiError> {
+    let id = raw
+        .parse::<i64>()
+        .ok()
+        .filter(|n| *n > 0)
+        .ok_or_else(|| WebError::NotFound(format!("Team {raw:?}")))?;
+    let t = state
+        .store
+        .team_summary(TeamId(id), state.today(), &state.calendar)
+        .await?
+        .ok_or_else(|| WebError::NotFound(format!("Team {id}")))?;
+    Ok(Json(t))
+}

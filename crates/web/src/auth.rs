@@ -1,0 +1,228 @@
+//! Sign-in and sessions: argon2id password hashes (computed off the async runtime), random
+//! session tokens kept server-side as their SHA-256, a fresh session on every sign-in (so a
+//! planted session id is useless), absolute and idle expiry, and the CSRF token each session
+//! carries for its forms.
+
+use argon2::password_hash::{PasswordHash, PasswordHasher, PasswordVerifier, SaltString};
+use argon2::{Algorithm, Argon2, Params, Version};
+use axum::http::HeaderMap;
+use chrono::{Duration, Utc};
+use rand::RngCore;
+use sha2::{Digest, Sha256};
+
+use stepwise_domain::access::Role;
+use stepwise_store::{SessionInfo, Store, UserAccount};
+
+use crate::{WebConfig, WebError};
+
+/// The session cookie's name.
+pub const SESSION_COOKIE: &str = "stepwise_session";
+/// The cookie that carries the sign-in form's CSRF token before there is a session.
+pub const SIGNIN_CSRF_COOKIE: &str = "stepwise_signin";
+
+/// The signed-in user, as handlers see them.
+#[derive(Debug, Clone)]
+pub struct CurrentUser {
+    pub id: i64,
+    pub username: String,
+    pub display_name: String,
+    pub role: Role,
+    pub worker_id: Option<i64>,
+    pub team_id: Option<i64>,
+    pub csrf_token: String,
+}
+
+impl CurrentUser {
+    /// The user as an audit actor.
+    pub fn actor(&self) -> stepwise_store::Actor {
+        stepwise_store::Actor::User {
+            id: self.id,
+            username: self.username.clone(),
+        }
+    }
+}
+
+/// A random token as 64 hex characters.
+pub fn random_token() -> String {
+    let mut b = [0u8; 32];
+    rand::thread_rng().fill_bytes(&mut b);
+    hex::encode(b)
+}
+
+/// The stored form of a session token.
+pub fn token_hash(token: &str) -> String {
+    hex::encode(Sha256::digest(token.as_bytes()))
+}
+
+fn argon2() -> Argon2<'static> {
+    // OWASP's argon2id recommendation: 19 MiB, 2 passes, 1 lane.
+    let params = Params::new(19 * 1024, 2, 1, None).unwrap_or_default();
+    Argon2::new(Algorithm::Argon2id, Version::V0x13, params)
+}
+
+/// Hashes a password with argon2id and a random salt, off the async runtime.
+pub async fn hash_password(password: String) -> Result<String, WebError> {
+    tokio::task::spawn_blocking(move || {
+        let mut salt = [0u8; 16];
+        rand::thread_rng().fill_bytes(&mut salt);
+        let salt = SaltString::encode_b64(&salt).map_err(|e| WebError::Internal(e.to_string()))?;
+        argon2()
+            .hash_password(password.as_bytes(), &salt)
+            .map(|h| h.to_string())
+            .map_err(|e| WebError::Internal(e.to_string()))
+    })
+    .await
+    .map_err(|e| WebError::Internal(e.to_string()))?
+}
+
+/// Checks a password against a stored hash, off the async runtime.
+pub async fn verify_password(password: String, hash: String) -> bool {
+    tokio::task::spawn_blocking(move || match PasswordHash::new(&hash) {
+        Ok(parsed) => argon2()
+            .verify_password(password.as_bytes(), &parsed)
+            .is_ok(),
+        Err(_) => false,
+    })
+    .await
+    .unwrap_or(false)
+}
+
+/// A hash to check against when the username does not exist, so a wrong username takes as
+/// long as a wrong password.
+pub async fn dummy_hash() -> String {
+    static DUMMY: tokio::sync::OnceCell<String> = tokio::sync::OnceCell::const_new();
+    DUMMY
+        .get_or_init(|| async { hash_password(random_token()).await.unwrap_or_default() })
+        .await
+        .clone()
+}
+
+/// Reads one cookie from the request headers.
+pub fn cookie(headers: &HeaderMap, name: &str) -> Option<String> {
+    headers
+        .get_all(axum::http::header::COOKIE)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(|v| v.split(';'))
+        .filter_map(|kv| kv.trim().split_once('='))
+        .find(|(k, _)| *k == name)
+        .map(|(_, v)| v.to_string())
+}
+
+/// A Set-Cookie header value with the safe attributes.
+pub fn set_cookie(name: &str, value: &str, max_age_seconds: i64, cfg: &WebConfig) -> String {
+    format!(
+        "{name}={value}; Path=/; HttpOnly; SameSite=Strict; Max-Age={max_age_seconds}{}",
+        if cfg.secure_cookies { "; Secure" } else { "" }
+    )
+}
+
+/// Looks up the session named by the request's cookie, ending it if it has expired.
+pub async fn session_user(
+    store: &Store,
+    headers: &HeaderMap,
+    cfg: &WebConfig,
+) -> Result<Option<CurrentUser>, WebError> {
+    let Some(token) = cookie(headers, SESSION_COOKIE)
+        .filter(|t| t.len() == 64 && t.bytes().all(|b| b.is_ascii_hexdigit()))
+    else {
+        return Ok(None);
+    };
+    let hash = token_hash(&token);
+    let Some(SessionInfo {
+        user,
+        csrf_token,
+        last_seen,
+        expires_at,
+        ..
+    }) = store.session(&hash).await?
+    else {
+        return Ok(None);
+    };
+    let now = Utc::now();
+    if now >= expires_at || now - last_seen > Duration::minutes(cfg.idle_minutes) || user.disabled {
+        store.delete_session(&hash).await?;
+        return Ok(None);
+    }
+    if now - last_seen > Duration::minutes(1) {
+        store.touch_session(&hash, now).await?;
+    }
+    Ok(Some(current_user(user, csrf_token)))
+}
+
+fn current_user(u: UserAccount, csrf_token: String) -> CurrentUser {
+    CurrentUser {
+        id: u.id,
+        username: u.username,
+        display_name: u.display_name,
+        role: u.role,
+        worker_id: u.worker_id,
+        team_id: u.team_id,
+        csrf_token,
+    }
+}
+
+/// Starts a new session for a user; returns the token for the cookie.
+pub async fn start_session(
+    store: &Store,
+    user: &UserAccount,
+    cfg: &WebConfig,
+) -> Result<String, WebError> {
+    let token = random_token();
+    store
+        .create_session(
+            &token_hash(&token),
+            user.id,
+            &random_token(),
+            Utc::now() + Duration::hours(cfg.session_hours),
+        )
+        .await?;
+    Ok(token)
+}
+
+/// Compares two tokens in constant time.
+pub fn tokens_match(a: &str, b: &str) -> bool {
+    a.len() == b.len()
+        && !a.is_empty()
+        && a.bytes()
+            .zip(b.bytes())
+            .fold(0u8, |acc, (x, y)| acc | (x ^ y))
+            == 0
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[tokio::test]
+    async fn passwords_hash_and_verify() {
+        let h = hash_password("correct horse battery staple".into())
+            .await
+            .unwrap_or_default();
+        assert!(h.starts_with("$argon2id$"));
+        assert!(verify_password("correct horse battery staple".into(), h.clone()).await);
+        assert!(!verify_password("Correct horse battery staple".into(), h).await);
+        assert!(!verify_password("x".into(), "not a hash".into()).await);
+    }
+
+    #[test]
+    fn cookies_are_read_and_written_safely() {
+        let mut h = HeaderMap::new();
+        h.insert(
+            axum::http::header::COOKIE,
+            axum::http::HeaderValue::from_static("a=1; stepwise_session=abc; b=2"),
+        );
+        assert_eq!(cookie(&h, SESSION_COOKIE).as_deref(), Some("abc"));
+        assert_eq!(cookie(&h, "missing"), None);
+        let c = set_cookie(SESSION_COOKIE, "t", 60, &WebConfig::default());
+        assert!(c.contains("HttpOnly") && c.contains("SameSite=Strict") && c.contains("Secure"));
+    }
+
+    #[test]
+    fn token_comparison() {
+        assert!(tokens_match("abc", "abc"));
+        assert!(!tokens_match("abc", "abd"));
+        assert!(!tokens_match("", ""));
+        assert!(!tokens_match("abc", "abcd"));
+    }
+}

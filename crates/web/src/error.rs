@@ -1,0 +1,165 @@
+//! The one mapping from errors to HTTP responses. People see a plain message and a reference
+//! they can quote; the log gets the detail. Personal data is never logged.
+
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Response};
+use thiserror::Error;
+
+use stepwise_store::StoreError;
+
+/// What went wrong while answering a request.
+#[derive(Debug, Error)]
+pub enum WebError {
+    /// Not signed in.
+    #[error("you need to sign in")]
+    Unauthenticated,
+    /// Signed in but not allowed.
+    #[error("you do not have permission to see this")]
+    Forbidden,
+    /// The thing asked for does not exist.
+    #[error("{0} was not found")]
+    NotFound(String),
+    /// The request was malformed (a bad identifier, a date that does not exist).
+    #[error("{0}")]
+    BadRequest(String),
+    /// A form's CSRF token was missing or wrong.
+    #[error(
+        "this form has expired or did not come from Stepwise; go back, reload the page and try again"
+    )]
+    Csrf,
+    /// Anything else.
+    #[error("internal error: {0}")]
+    Internal(String),
+}
+
+impl From<StoreError> for WebError {
+    fn from(e: StoreError) -> Self {
+        match e {
+            StoreError::NotFound(what) => Self::NotFound(what),
+            StoreError::Rule(r) => Self::BadRequest(r.to_string()),
+            StoreError::Invalid(m) => Self::BadRequest(m),
+            other => Self::Internal(other.to_string()),
+        }
+    }
+}
+
+impl WebError {
+    /// The HTTP status for the error.
+    pub fn status(&self) -> StatusCode {
+        match self {
+            Self::Unauthenticated => StatusCode::UNAUTHORIZED,
+            Self::Forbidden | Self::Csrf => StatusCode::FORBIDDEN,
+            Self::NotFound(_) => StatusCode::NOT_FOUND,
+            Self::BadRequest(_) => StatusCode::BAD_REQUEST,
+            Self::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
+        }
+    }
+    /// A stable code for API clients.
+    pub fn code(&self) -> &'static str {
+        match self {
+            Self::Unauthenticated => "unauthenticated",
+            Self::Forbidden => "forbidden",
+            Self::Csrf => "csrf",
+            Self::NotFound(_) => "not_found",
+            Self::BadRequest(_) => "bad_request",
+            Self::Internal(_) => "internal",
+        }
+    }
+    /// What the person is told. Internal detail is not shown.
+    pub fn public_message(&self) -> String {
+        match self {
+            Self::Internal(_) => "Something went wrong on our side. Nothing you entered was saved. Try again, and if it happens again tell the service desk the reference below.".to_string(),
+            other => {
+                let s = other.to_string();
+                let mut c = s.chars();
+                match c.next() {
+                    Some(f) => f.to_uppercase().collect::<String>() + c.as_str(),
+                    None => s,
+                }
+            }
+        }
+    }
+    /// Logs the error with its reference (internal errors only carry detail).
+    pub fn log(&self, reference: &str) {
+        match self {
+            Self::Internal(detail) => tracing::error!(reference, detail, "request failed"),
+            other => tracing::info!(reference, code = other.code(), "request refused"),
+        }
+    }
+}
+
+/// A page-rendering error response carries the request reference, set by the router.
+impl IntoResponse for WebError {
+    fn into_response(self) -> Response {
+        let reference = crate::routes::current_request_id();
+        self.log(&reference);
+        let body = crate::pages::error_page(&self, &reference);
+        (self.status(), body).into_response()
+    }
+}
+
+/// An error answered as JSON, for the API.
+pub struct ApiError(pub WebError);
+
+impl From<WebError> for ApiError {
+    fn from(e: WebError) -> Self {
+        Self(e)
+    }
+}
+impl From<StoreError> for ApiError {
+    fn from(e: StoreError) -> Self {
+        Self(e.into())
+    }
+}
+
+impl IntoResponse for ApiError {
+    fn into_response(self) -> Response {
+        let reference = crate::routes::current_request_id();
+        self.0.log(&reference);
+        let body = serde_json::json!({"error": {"code": self.0.code(), "message": self.0.public_message(), "reference": reference}});
+        (self.0.status(), axum::Json(body)).into_response()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn each_error_maps_to_its_status_and_hides_internal_detail() {
+        assert_eq!(WebError::Unauthenticated.status(), StatusCode::UNAUTHORIZED);
+        assert_eq!(WebError::Forbidden.status(), StatusCode::FORBIDDEN);
+        assert_eq!(WebError::Csrf.status(), StatusCode::FORBIDDEN);
+        assert_eq!(
+            WebError::NotFound("x".into()).status(),
+            StatusCode::NOT_FOUND
+        );
+        assert_eq!(
+            WebError::BadRequest("x".into()).status(),
+            StatusCode::BAD_REQUEST
+        );
+        let internal = WebError::Internal("password=secret in connection string".into());
+        assert_eq!(internal.status(), StatusCode::INTERNAL_SERVER_ERROR);
+        assert!(!internal.public_message().contains("secret"));
+        assert_eq!(
+            WebError::NotFound("person P0000009".into()).public_message(),
+            "Person P0000009 was not found"
+        );
+    }
+
+    #[test]
+    fn store_errors_become_web_errors() {
+        assert!(matches!(
+            WebError::from(StoreError::NotFound("x".into())),
+            WebError::NotFound(_)
+        ));
+        assert!(matches!(
+            WebError::from(StoreError::Invalid("x".into())),
+            WebError::BadRequest(_)
+        ));
+        assert!(matches!(
+            WebError::from(StoreError::Corrupt("x".into())),
+            WebError::Internal(_)
+        ));
+    }
+}

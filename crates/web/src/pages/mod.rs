@@ -1,0 +1,319 @@
+//! Server-rendered pages. Each page is a function from data to HTML (maud escapes every value);
+//! the layout gives every page the same header, navigation by permission, a skip link and a
+//! main landmark. Pages work without JavaScript and carry no scripts at all.
+
+pub mod mywork;
+pub mod record;
+pub mod search;
+pub mod signin;
+pub mod teams;
+
+use axum::Extension;
+use axum::extract::State;
+use axum::http::header;
+use axum::response::{IntoResponse, Response};
+use chrono::NaiveDate;
+use maud::{DOCTYPE, Markup, PreEscaped, html};
+
+use stepwise_domain::access::Permission;
+use stepwise_domain::projection::Involvement;
+
+use crate::auth::CurrentUser;
+use crate::routes::see_other;
+use crate::{AppState, WebError};
+
+const STYLESHEET: &str = include_str!("../../assets/stepwise.css");
+
+/// The stylesheet.
+pub async fn stylesheet() -> Response {
+    (
+        [(header::CONTENT_TYPE, "text/css; charset=utf-8")],
+        STYLESHEET,
+    )
+        .into_response()
+}
+
+/// A liveness check for load balancers: answers when the database does.
+pub async fn health(State(state): State<AppState>) -> Response {
+    match state.store.authority().await {
+        Ok(_) => ([(header::CONTENT_TYPE, "text/plain")], "ok").into_response(),
+        Err(_) => (
+            axum::http::StatusCode::SERVICE_UNAVAILABLE,
+            "database unavailable",
+        )
+            .into_response(),
+    }
+}
+
+/// The home page sends people where their role starts.
+pub async fn home(Extension(user): Extension<CurrentUser>) -> Response {
+    if user.role.holds(Permission::ViewMyWork) {
+        see_other("/my-work")
+    } else if user.role.holds(Permission::SearchPeople) {
+        see_other("/people")
+    } else if user.role.holds(Permission::ViewTeams) {
+        see_other("/teams")
+    } else {
+        Page::new("Welcome", Some(&user), "")
+            .body(html! {
+                h1 { "Welcome, " (user.display_name) }
+                p class="lead" { "Your role (" (user.role.label()) ") has no pages in this release. Ask your system administrator if you need access." }
+            })
+            .into_response()
+    }
+}
+
+/// A page under construction: title, user, authority and content.
+pub struct Page<'a> {
+    title: String,
+    user: Option<&'a CurrentUser>,
+    authority: String,
+    content: Markup,
+    active: &'static str,
+}
+
+impl<'a> Page<'a> {
+    /// A page with a title, for a user (or nobody), in an authority.
+    pub fn new(title: &str, user: Option<&'a CurrentUser>, authority: &str) -> Self {
+        Self {
+            title: title.to_string(),
+            user,
+            authority: authority.to_string(),
+            content: html! {},
+            active: "",
+        }
+    }
+    /// Which navigation item is current.
+    pub fn active(mut self, nav: &'static str) -> Self {
+        self.active = nav;
+        self
+    }
+    /// The page's main content.
+    pub fn body(mut self, content: Markup) -> Self {
+        self.content = content;
+        self
+    }
+    /// The whole HTML document.
+    pub fn render(self) -> Markup {
+        let nav: Vec<(&str, &str, &str)> = match self.user {
+            Some(u) => {
+                let mut v = Vec::new();
+                if u.role.holds(Permission::ViewMyWork) {
+                    v.push(("my-work", "/my-work", "My work"));
+                }
+                if u.role.holds(Permission::SearchPeople) {
+                    v.push(("people", "/people", "Find a person"));
+                }
+                if u.role.holds(Permission::ViewTeams) {
+                    v.push(("teams", "/teams", "Teams"));
+                }
+                v
+            }
+            None => Vec::new(),
+        };
+        html! {
+            (DOCTYPE)
+            html lang="en-GB" {
+                head {
+                    meta charset="utf-8";
+                    meta name="viewport" content="width=device-width, initial-scale=1";
+                    title { (self.title) " – Stepwise" }
+                    link rel="stylesheet" href="/assets/stepwise.css";
+                }
+                body {
+                    a class="skip-link" href="#main" { "Skip to main content" }
+                    header class="site-header" {
+                        div class="wrap header-row" {
+                            a class="brand" href="/" {
+                                span class="brand-mark" aria-hidden="true" { "S" }
+                                span { "Stepwise" }
+                                @if !self.authority.is_empty() { span class="brand-authority" { (self.authority) } }
+                            }
+                            @if let Some(u) = self.user {
+                                nav aria-label="Main" {
+                                    ul class="nav" {
+                                        @for (key, href, label) in &nav {
+                                            li { a href=(href) aria-current=[(*key == self.active).then_some("page")] { (label) } }
+                                        }
+                                    }
+                                }
+                                div class="account" {
+                                    span class="who" { (u.display_name) span class="role" { (u.role.label()) } }
+                                    form method="post" action="/sign-out" class="inline" {
+                                        input type="hidden" name="csrf" value=(u.csrf_token);
+                                        button type="submit" class="link-button" { "Sign out" }
+                                    }
+                                }
+                            }
+                        }
+                    }
+                    main id="main" class="wrap" tabindex="-1" {
+                        (self.content)
+                    }
+                    footer class="site-footer" {
+                        div class="wrap" {
+                            "Stepwise · synthetic data only in this demonstration · every view of a record is logged"
+                        }
+                    }
+                }
+            }
+        }
+    }
+}
+
+impl IntoResponse for Page<'_> {
+    fn into_response(self) -> Response {
+        (
+            [(header::CONTENT_TYPE, "text/html; charset=utf-8")],
+            self.render().into_string(),
+        )
+            .into_response()
+    }
+}
+
+/// The error page.
+pub fn error_page(e: &WebError, reference: &str) -> Response {
+    let title = match e {
+        WebError::NotFound(_) => "Page not found",
+        WebError::Forbidden => "You do not have access",
+        WebError::Unauthenticated => "Sign in to continue",
+        WebError::Csrf => "The form has expired",
+        WebError::BadRequest(_) => "There is a problem",
+        WebError::Internal(_) => "Sorry, there is a problem with the service",
+    };
+    let body = html! {
+        h1 { (title) }
+        p class="lead" { (e.public_message()) }
+        @if matches!(e, WebError::Forbidden) {
+            p { "If you need this for your work, ask your manager or the information governance team. This attempt has been recorded." }
+        }
+        @if matches!(e, WebError::Unauthenticated) {
+            p { a href="/sign-in" { "Sign in" } }
+        }
+        p class="muted" { "Reference: " code { (reference) } }
+        p { a href="/" { "Go to the start page" } }
+    };
+    Page::new(title, None, "").body(body).into_response()
+}
+
+/// A date as people read it: 27 Mar 2015.
+pub fn fmt_date(d: NaiveDate) -> String {
+    d.format("%-d %b %Y").to_string()
+}
+
+/// An optional date, or an em dash.
+pub fn fmt_opt_date(d: Option<NaiveDate>) -> String {
+    d.map(fmt_date).unwrap_or_else(|| "–".to_string())
+}
+
+/// The CSS class of an involvement's badge.
+pub fn badge_class(label: &str) -> &'static str {
+    match label {
+        l if l == Involvement::EarlyHelp.label() => "badge badge-eh",
+        l if l == Involvement::ChildInNeed.label() => "badge badge-cin",
+        l if l == Involvement::ChildProtection.label() => "badge badge-cp",
+        l if l == Involvement::LookedAfter.label() => "badge badge-lac",
+        l if l == Involvement::CareLeaver.label() => "badge badge-cl",
+        l if l == Involvement::FrontDoor.label() => "badge badge-fd",
+        _ => "badge",
+    }
+}
+
+/// Badges for what is open.
+pub fn badges(labels: &[String]) -> Markup {
+    html! {
+        @for l in labels { span class=(badge_class(l)) { (l) } " " }
+    }
+}
+
+/// Percent-encodes a URL component.
+pub fn encode_component(s: &str) -> String {
+    let mut out = String::new();
+    for b in s.bytes() {
+        if b.is_ascii_alphanumeric() || matches!(b, b'-' | b'_' | b'.' | b'~') {
+            out.push(b as char);
+        } else {
+            out.push_str(&format!("%{b:02X}"));
+        }
+    }
+    out
+}
+
+/// Decodes a URL component (also turning + into a space, as forms send it).
+pub fn decode_component(s: &str) -> String {
+    let b = s.as_bytes();
+    let mut out = Vec::with_capacity(b.len());
+    let mut i = 0;
+    while i < b.len() {
+        match b[i] {
+            b'+' => out.push(b' '),
+            b'%' if i + 2 < b.len() => {
+                match u8::from_str_radix(std::str::from_utf8(&b[i + 1..i + 3]).unwrap_or("zz"), 16)
+                {
+                    Ok(v) => {
+                        out.push(v);
+                        i += 2;
+                    }
+                    Err(_) => out.push(b'%'),
+                }
+            }
+            c => out.push(c),
+        }
+        i += 1;
+    }
+    String::from_utf8_lossy(&out).into_owned()
+}
+
+/// The pairs of a query string, decoded, in order (repeated keys kept).
+pub fn query_pairs(q: Option<&str>) -> Vec<(String, String)> {
+    q.unwrap_or("")
+        .split('&')
+        .filter(|kv| !kv.is_empty())
+        .map(|kv| match kv.split_once('=') {
+            Some((k, v)) => (decode_component(k), decode_component(v)),
+            None => (decode_component(kv), String::new()),
+        })
+        .collect()
+}
+
+/// A GOV.UK-style error summary linking each message to its field.
+pub fn error_summary(errors: &[(String, String)]) -> Markup {
+    html! {
+        @if !errors.is_empty() {
+            div class="error-summary" role="alert" aria-labelledby="error-summary-title" tabindex="-1" {
+                h2 id="error-summary-title" { "There is a problem" }
+                ul {
+                    @for (field, message) in errors {
+                        li { a href=(format!("#{field}")) { (message) } }
+                    }
+                }
+            }
+        }
+    }
+}
+
+/// Non-breaking text, for numbers next to units.
+pub fn nbsp() -> PreEscaped<&'static str> {
+    PreEscaped("&nbsp;")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn url_components_round_trip() {
+        for s in ["/people?q=amira hussain&x=1", "ü/%+", ""] {
+            assert_eq!(decode_component(&encode_component(s)), s);
+        }
+        assert_eq!(decode_component("a+b%2"), "a b%2");
+        assert_eq!(
+            query_pairs(Some("category=visit&category=note&q=")),
+            vec![
+                ("category".to_string(), "visit".to_string()),
+                ("category".to_string(), "note".to_string()),
+                ("q".to_string(), String::new())
+            ]
+        );
+    }
+}

@@ -1,0 +1,113 @@
+//! "My work": the signed-in worker's children with what is due and overdue, contacts waiting
+//! at the front door for front-door staff, and records opened recently.
+
+use axum::Extension;
+use axum::extract::State;
+use axum::response::{IntoResponse, Response};
+use maud::html;
+
+use stepwise_domain::access::Role;
+
+use super::{Page, badges, fmt_date, fmt_opt_date};
+use crate::auth::CurrentUser;
+use crate::{AppState, WebError};
+
+/// The page.
+pub async fn show(
+    State(state): State<AppState>,
+    Extension(user): Extension<CurrentUser>,
+) -> Result<Response, WebError> {
+    let today = state.today();
+    let front_door = matches!(
+        user.role,
+        Role::FrontDoorPractitioner | Role::FrontDoorManager
+    );
+    let work = state
+        .store
+        .my_work(user.id, user.worker_id, front_door, today, &state.calendar)
+        .await?;
+    let overdue: usize = work.children.iter().map(|c| c.overdue).sum();
+    let due_this_week = work
+        .children
+        .iter()
+        .flat_map(|c| c.due.iter())
+        .filter(|d| d.due >= today && d.due <= today + chrono::Days::new(7))
+        .count();
+    let body = html! {
+        h1 { "My work" }
+        p class="lead" { "Good to see you, " (user.display_name) ". Today is " (fmt_date(today)) "." }
+        div class="stats" {
+            div class="stat" { span class="stat-value" { (work.children.len()) } span class="stat-label" { "children allocated to you" } }
+            div class=(if overdue > 0 { "stat stat-alert" } else { "stat" }) { span class="stat-value" { (overdue) } span class="stat-label" { "overdue items" } }
+            div class="stat" { span class="stat-value" { (due_this_week) } span class="stat-label" { "due in the next 7 days" } }
+            @if front_door { div class="stat" { span class="stat-value" { (work.contacts_waiting_total) } span class="stat-label" { "contacts awaiting a decision" } } }
+        }
+        @if front_door {
+            section aria-labelledby="contacts-h" {
+                h2 id="contacts-h" { "Contacts awaiting a decision" }
+                @if work.contacts_waiting.is_empty() {
+                    p { "No contacts are waiting." }
+                } @else {
+                    table class="table" {
+                        caption class="visually-hidden" { "Contacts awaiting a decision, oldest first" }
+                        thead { tr { th scope="col" { "Child" } th scope="col" { "Born" } th scope="col" { "Decision due" } th scope="col" { "Status" } } }
+                        tbody {
+                            @for c in &work.contacts_waiting {
+                                tr {
+                                    td { a href=(format!("/people/{}", c.id)) { (c.name) } br; span class="muted" { (c.local_id) } }
+                                    td { (fmt_opt_date(c.date_of_birth)) }
+                                    td { (fmt_opt_date(c.next_due)) }
+                                    td { @if c.overdue > 0 { span class="tag tag-red" { "Overdue" } } @else { span class="tag" { "Due" } } }
+                                }
+                            }
+                        }
+                    }
+                }
+            }
+        }
+        section aria-labelledby="children-h" {
+            h2 id="children-h" { "Children allocated to you" }
+            @if user.worker_id.is_none() {
+                p { "Your account is not linked to a worker, so no children are allocated to you." }
+            } @else if work.children.is_empty() {
+                p { "No children are allocated to you." }
+            } @else {
+                table class="table" {
+                    caption class="visually-hidden" { "Children allocated to you, most overdue first" }
+                    thead { tr { th scope="col" { "Child" } th scope="col" { "Open" } th scope="col" { "Level" } th scope="col" { "Next due" } th scope="col" { "Overdue" } } }
+                    tbody {
+                        @for c in &work.children {
+                            tr {
+                                td { a href=(format!("/people/{}", c.id)) { (c.name) } br; span class="muted" { (c.local_id) " · born " (fmt_opt_date(c.date_of_birth)) } }
+                                td { (badges(&c.open)) }
+                                td { (c.level_of_need.clone().unwrap_or_else(|| "–".into())) }
+                                td {
+                                    @if let Some(d) = c.due.iter().find(|d| d.due >= today).or(c.due.first()) {
+                                        (d.what) br; span class="muted" { (fmt_date(d.due)) }
+                                    } @else { "–" }
+                                }
+                                td { @if c.overdue > 0 { span class="tag tag-red" { (c.overdue) " overdue" } } @else { span class="tag tag-green" { "On time" } } }
+                            }
+                        }
+                    }
+                }
+            }
+        }
+        section aria-labelledby="recent-h" {
+            h2 id="recent-h" { "Recently viewed" }
+            @if work.recent.is_empty() {
+                p { "Records you open will appear here." }
+            } @else {
+                ul class="plain-list" {
+                    @for r in &work.recent {
+                        li { a href=(format!("/people/{}", r.id)) { (r.name) } " " span class="muted" { (r.local_id) " · viewed " (r.at) } }
+                    }
+                }
+            }
+        }
+    };
+    Ok(Page::new("My work", Some(&user), &state.authority_name)
+        .active("my-work")
+        .body(body)
+        .into_response())
+}

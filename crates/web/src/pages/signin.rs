@@ -1,0 +1,234 @@
+//! Signing in and out. The sign-in form carries a CSRF token from a short-lived cookie; a
+//! successful sign-in always starts a new session; failures are audited and say only that the
+//! username or password was not right.
+
+use axum::Form;
+use axum::extract::State;
+use axum::http::{HeaderMap, header};
+use axum::response::{IntoResponse, Response};
+use axum::{Extension, extract::RawQuery};
+use maud::html;
+use serde::Deserialize;
+
+use stepwise_store::Actor;
+
+use super::{Page, error_summary, query_pairs};
+use crate::auth::{
+    CurrentUser, SESSION_COOKIE, SIGNIN_CSRF_COOKIE, cookie, dummy_hash, random_token, set_cookie,
+    start_session, token_hash, verify_password,
+};
+use crate::routes::current_request_id;
+use crate::{AppState, WebError};
+
+/// Only local paths are followed after sign-in, never another site.
+fn safe_next(next: Option<&str>) -> String {
+    match next {
+        Some(n)
+            if n.starts_with('/')
+                && !n.starts_with("//")
+                && !n.starts_with("/\\")
+                && !n.contains("://") =>
+        {
+            n.to_string()
+        }
+        _ => "/".to_string(),
+    }
+}
+
+fn form(
+    state: &AppState,
+    csrf: &str,
+    next: &str,
+    username: &str,
+    errors: &[(String, String)],
+) -> Response {
+    let body = html! {
+        div class="narrow" {
+            (error_summary(errors))
+            h1 { "Sign in to Stepwise" }
+            p class="lead" { (state.authority_name) " children's services" }
+            form method="post" action="/sign-in" novalidate {
+                input type="hidden" name="csrf" value=(csrf);
+                input type="hidden" name="next" value=(next);
+                div class=(if errors.is_empty() { "field" } else { "field field-error" }) {
+                    label for="username" { "Username" }
+                    @if !errors.is_empty() { p class="error-message" { "Enter a correct username and password" } }
+                    input type="text" id="username" name="username" value=(username) autocomplete="username" spellcheck="false" autocapitalize="none" required;
+                }
+                div class="field" {
+                    label for="password" { "Password" }
+                    input type="password" id="password" name="password" autocomplete="current-password" required;
+                }
+                button type="submit" class="button" { "Sign in" }
+            }
+            p class="muted" { "Every record you open is logged with your name." }
+        }
+    };
+    let page = Page::new(
+        if errors.is_empty() {
+            "Sign in"
+        } else {
+            "Error: Sign in"
+        },
+        None,
+        &state.authority_name,
+    )
+    .body(body);
+    let mut res = page.into_response();
+    if let Ok(v) = set_cookie(SIGNIN_CSRF_COOKIE, csrf, 1800, &state.config).parse() {
+        res.headers_mut().append(header::SET_COOKIE, v);
+    }
+    if !errors.is_empty() {
+        *res.status_mut() = axum::http::StatusCode::UNAUTHORIZED;
+    }
+    res
+}
+
+/// The sign-in page.
+pub async fn show(
+    State(state): State<AppState>,
+    user: Option<Extension<CurrentUser>>,
+    RawQuery(q): RawQuery,
+) -> Response {
+    let pairs = query_pairs(q.as_deref());
+    let next = safe_next(
+        pairs
+            .iter()
+            .find(|(k, _)| k == "next")
+            .map(|(_, v)| v.as_str()),
+    );
+    if user.is_some() {
+        return crate::routes::see_other(&next);
+    }
+    form(&state, &random_token(), &next, "", &[])
+}
+
+/// What the sign-in form sends.
+#[derive(Deserialize)]
+pub struct SignIn {
+    pub username: String,
+    pub password: String,
+    #[serde(default)]
+    pub next: Option<String>,
+}
+
+/// Checks the credentials and starts a session.
+pub async fn submit(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    Form(f): Form<SignIn>,
+) -> Result<Response, WebError> {
+    let next = safe_next(f.next.as_deref());
+    let username = f.username.trim().to_string();
+    let account = if username.is_empty() {
+        None
+    } else {
+        state.store.user_by_username(&username).await?
+    };
+    let ok = match &account {
+        Some(a) if !a.disabled => {
+            verify_password(f.password.clone(), a.password_hash.clone()).await
+        }
+        _ => {
+            // Spend the same time as a real check so a wrong username is not revealed.
+            let _ = verify_password(f.password.clone(), dummy_hash().await).await;
+            false
+        }
+    };
+    let rid = current_request_id();
+    match (ok, account) {
+        (true, Some(a)) => {
+            // A fresh session on every sign-in; any session cookie the browser already had is ended.
+            if let Some(old) = cookie(&headers, SESSION_COOKIE) {
+                state.store.delete_session(&token_hash(&old)).await?;
+            }
+            let token = start_session(&state.store, &a, &state.config).await?;
+            state
+                .store
+                .audit(
+                    &Actor::User {
+                        id: a.id,
+                        username: a.username.clone(),
+                    },
+                    "signin",
+                    &format!("user:{}", a.id),
+                    &rid,
+                    "",
+                )
+                .await?;
+            let mut res = crate::routes::see_other(&next);
+            let h = res.headers_mut();
+            if let Ok(v) = set_cookie(
+                SESSION_COOKIE,
+                &token,
+                state.config.session_hours * 3600,
+                &state.config,
+            )
+            .parse()
+            {
+                h.append(header::SET_COOKIE, v);
+            }
+            if let Ok(v) = set_cookie(SIGNIN_CSRF_COOKIE, "", 0, &state.config).parse() {
+                h.append(header::SET_COOKIE, v);
+            }
+            Ok(res)
+        }
+        _ => {
+            state
+                .store
+                .audit(
+                    &Actor::Anonymous,
+                    "signin.failed",
+                    &format!("username:{}", username.chars().take(64).collect::<String>()),
+                    &rid,
+                    "",
+                )
+                .await?;
+            let errors = vec![(
+                "username".to_string(),
+                "Enter a correct username and password".to_string(),
+            )];
+            Ok(form(&state, &random_token(), &next, &username, &errors))
+        }
+    }
+}
+
+/// Ends the session.
+pub async fn sign_out(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    Extension(user): Extension<CurrentUser>,
+) -> Result<Response, WebError> {
+    if let Some(t) = cookie(&headers, SESSION_COOKIE) {
+        state.store.delete_session(&token_hash(&t)).await?;
+    }
+    state
+        .store
+        .audit(
+            &user.actor(),
+            "signout",
+            &format!("user:{}", user.id),
+            &current_request_id(),
+            "",
+        )
+        .await?;
+    let mut res = crate::routes::see_other("/sign-in");
+    if let Ok(v) = set_cookie(SESSION_COOKIE, "", 0, &state.config).parse() {
+        res.headers_mut().append(header::SET_COOKIE, v);
+    }
+    Ok(res)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::safe_next;
+
+    #[test]
+    fn only_local_paths_are_followed() {
+        assert_eq!(safe_next(Some("/people/1")), "/people/1");
+        assert_eq!(safe_next(Some("//evil.example")), "/");
+        assert_eq!(safe_next(Some("https://evil.example")), "/");
+        assert_eq!(safe_next(Some("/\\evil.example")), "/");
+        assert_eq!(safe_next(None), "/");
+    }
+}

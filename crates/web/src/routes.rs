@@ -1,0 +1,417 @@
+//! The route registry and the one access check. Every route is declared here with the access
+//! it needs (`Access::Public`, `Access::SignedIn` or a permission); the router is built from
+//! this list alone, and every route passes `guard` before its handler runs. `guard` resolves the
+//! session, refuses (and audits) requests the role may not make, and checks the CSRF token of
+//! every form submission. An outer layer gives each request an id and the security headers.
+
+use axum::Router;
+use axum::body::Body;
+use axum::extract::{Request, State};
+use axum::http::{HeaderValue, Method, StatusCode, header};
+use axum::middleware::{Next, from_fn_with_state};
+use axum::response::{IntoResponse, Redirect, Response};
+use axum::routing::{MethodRouter, get, post};
+use std::collections::BTreeMap;
+
+use stepwise_domain::access::{Access, Permission};
+
+use crate::auth::{SIGNIN_CSRF_COOKIE, cookie, session_user, tokens_match};
+use crate::error::ApiError;
+use crate::{AppState, WebError, api, pages};
+
+tokio::task_local! {
+    static REQUEST_ID: String;
+}
+
+/// The id of the request being answered, for error references and the audit log.
+pub fn current_request_id() -> String {
+    REQUEST_ID
+        .try_with(Clone::clone)
+        .unwrap_or_else(|_| "-".to_string())
+}
+
+/// What a route serves: a page, the API or a static asset. Decides how a refusal is answered.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Surface {
+    Page,
+    Api,
+    Asset,
+}
+
+/// One route: method, path, the access it requires, and its handler.
+pub struct RouteDef {
+    pub method: Method,
+    pub path: &'static str,
+    pub access: Access,
+    pub surface: Surface,
+    handler: MethodRouter<AppState>,
+}
+
+fn route(
+    method: Method,
+    path: &'static str,
+    access: Access,
+    surface: Surface,
+    handler: MethodRouter<AppState>,
+) -> RouteDef {
+    RouteDef {
+        method,
+        path,
+        access,
+        surface,
+        handler,
+    }
+}
+
+/// Every route of the application.
+pub fn registry() -> Vec<RouteDef> {
+    use Access::{Public, Requires, SignedIn};
+    use Permission as P;
+    use Surface::{Api, Asset, Page};
+    vec![
+        route(Method::GET, "/", SignedIn, Page, get(pages::home)),
+        route(
+            Method::GET,
+            "/sign-in",
+            Public,
+            Page,
+            get(pages::signin::show),
+        ),
+        route(
+            Method::POST,
+            "/sign-in",
+            Public,
+            Page,
+            post(pages::signin::submit),
+        ),
+        route(
+            Method::POST,
+            "/sign-out",
+            SignedIn,
+            Page,
+            post(pages::signin::sign_out),
+        ),
+        route(
+            Method::GET,
+            "/my-work",
+            Requires(P::ViewMyWork),
+            Page,
+            get(pages::mywork::show),
+        ),
+        route(
+            Method::GET,
+            "/people",
+            Requires(P::SearchPeople),
+            Page,
+            get(pages::search::show),
+        ),
+        route(
+            Method::GET,
+            "/people/{id}",
+            Requires(P::ViewChildRecord),
+            Page,
+            get(pages::record::show),
+        ),
+        route(
+            Method::GET,
+            "/teams",
+            Requires(P::ViewTeams),
+            Page,
+            get(pages::teams::index),
+        ),
+        route(
+            Method::GET,
+            "/teams/{id}",
+            Requires(P::ViewTeams),
+            Page,
+            get(pages::teams::show),
+        ),
+        route(
+            Method::GET,
+            "/assets/stepwise.css",
+            Public,
+            Asset,
+            get(pages::stylesheet),
+        ),
+        route(Method::GET, "/healthz", Public, Asset, get(pages::health)),
+        route(
+            Method::GET,
+            "/api/v1/openapi.json",
+            Public,
+            Api,
+            get(api::openapi_json),
+        ),
+        route(Method::GET, "/api/v1/me", SignedIn, Api, get(api::me)),
+        route(
+            Method::GET,
+            "/api/v1/my-work",
+            Requires(P::ViewMyWork),
+            Api,
+            get(api::my_work),
+        ),
+        route(
+            Method::GET,
+            "/api/v1/people",
+            Requires(P::SearchPeople),
+            Api,
+            get(api::search),
+        ),
+        route(
+            Method::GET,
+            "/api/v1/people/{id}",
+            Requires(P::ViewChildRecord),
+            Api,
+            get(api::record),
+        ),
+        route(
+            Method::GET,
+            "/api/v1/teams",
+            Requires(P::ViewTeams),
+            Api,
+            get(api::teams),
+        ),
+        route(
+            Method::GET,
+            "/api/v1/teams/{id}",
+            Requires(P::ViewTeams),
+            Api,
+            get(api::team),
+        ),
+    ]
+}
+
+/// The route table without handlers: method, path, access and surface, for tests and docs.
+pub fn table() -> Vec<(Method, &'static str, Access, Surface)> {
+    registry()
+        .into_iter()
+        .map(|r| (r.method, r.path, r.access, r.surface))
+        .collect()
+}
+
+#[derive(Clone)]
+struct Guard {
+    state: AppState,
+    access: Access,
+    surface: Surface,
+}
+
+/// Builds the router from the registry.
+pub fn router(state: AppState) -> Router {
+    let mut by_path: BTreeMap<&'static str, MethodRouter<AppState>> = BTreeMap::new();
+    for r in registry() {
+        let g = Guard {
+            state: state.clone(),
+            access: r.access,
+            surface: r.surface,
+        };
+        let handler = r.handler.route_layer(from_fn_with_state(g, guard));
+        let merged = match by_path.remove(r.path) {
+            Some(existing) => existing.merge(handler),
+            None => handler,
+        };
+        by_path.insert(r.path, merged);
+    }
+    let mut router = Router::new();
+    for (path, mr) in by_path {
+        router = router.route(path, mr);
+    }
+    router
+        .fallback(not_found)
+        .layer(from_fn_with_state(state.clone(), request_context))
+        .with_state(state)
+}
+
+async fn not_found() -> Response {
+    WebError::NotFound("The page you asked for".to_string()).into_response()
+}
+
+/// Gives the request an id, and every response the security headers.
+async fn request_context(State(state): State<AppState>, req: Request, next: Next) -> Response {
+    let id = crate::auth::random_token()[..16].to_string();
+    let is_asset = req.uri().path().starts_with("/assets/");
+    let mut res = REQUEST_ID.scope(id.clone(), next.run(req)).await;
+    let h = res.headers_mut();
+    let set = |h: &mut axum::http::HeaderMap, k: &'static str, v: &str| {
+        if let Ok(v) = HeaderValue::from_str(v) {
+            h.insert(k, v);
+        }
+    };
+    set(h, "x-request-id", &id);
+    set(
+        h,
+        "content-security-policy",
+        "default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'none'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'",
+    );
+    set(h, "x-content-type-options", "nosniff");
+    set(h, "x-frame-options", "DENY");
+    set(h, "referrer-policy", "no-referrer");
+    set(
+        h,
+        "permissions-policy",
+        "camera=(), microphone=(), geolocation=()",
+    );
+    if state.config.hsts {
+        set(
+            h,
+            "strict-transport-security",
+            "max-age=31536000; includeSubDomains",
+        );
+    }
+    if is_asset {
+        set(h, "cache-control", "public, max-age=3600");
+    } else {
+        set(h, "cache-control", "no-store");
+    }
+    res
+}
+
+/// The one access check.
+async fn guard(State(g): State<Guard>, req: Request, next: Next) -> Response {
+    let cfg = g.state.config.clone();
+    let user = match session_user(&g.state.store, req.headers(), &cfg).await {
+        Ok(u) => u,
+        Err(e) => return refuse(g.surface, e),
+    };
+    let path_and_query = req
+        .uri()
+        .path_and_query()
+        .map(|p| p.as_str().to_string())
+        .unwrap_or_else(|| "/".to_string());
+    match (g.access, &user) {
+        (Access::Public, _) => {}
+        (_, None) => {
+            if g.surface == Surface::Page && req.method() == Method::GET {
+                let next_url = pages::encode_component(&path_and_query);
+                return Redirect::to(&format!("/sign-in?next={next_url}")).into_response();
+            }
+            return refuse(g.surface, WebError::Unauthenticated);
+        }
+        (Access::Requires(p), Some(u)) if !u.role.holds(p) => {
+            let detail = format!("{} {} needs {}", req.method(), req.uri().path(), p.as_str());
+            if let Err(e) = g
+                .state
+                .store
+                .audit(
+                    &u.actor(),
+                    "access.denied",
+                    &format!("route:{}", req.uri().path()),
+                    &current_request_id(),
+                    &detail,
+                )
+                .await
+            {
+                return refuse(g.surface, e.into());
+            }
+            return refuse(g.surface, WebError::Forbidden);
+        }
+        _ => {}
+    }
+    let mut req = req;
+    if req.method() != Method::GET && req.method() != Method::HEAD {
+        // Every form submission carries the CSRF token of the session (or, for signing in, of
+        // the sign-in page's cookie).
+        let (parts, body) = req.into_parts();
+        let bytes = match axum::body::to_bytes(body, 1024 * 1024).await {
+            Ok(b) => b,
+            Err(_) => {
+                return refuse(
+                    g.surface,
+                    WebError::BadRequest("the form is too large".to_string()),
+                );
+            }
+        };
+        let sent = form_field(&bytes, "csrf");
+        let expected = match &user {
+            Some(u) => Some(u.csrf_token.clone()),
+            None => cookie(&parts.headers, SIGNIN_CSRF_COOKIE),
+        };
+        let ok = matches!((&sent, &expected), (Some(s), Some(e)) if tokens_match(s, e));
+        if !ok {
+            let actor = user
+                .as_ref()
+                .map(|u| u.actor())
+                .unwrap_or(stepwise_store::Actor::Anonymous);
+            if let Err(e) = g
+                .state
+                .store
+                .audit(
+                    &actor,
+                    "csrf.rejected",
+                    &format!("route:{}", parts.uri.path()),
+                    &current_request_id(),
+                    "",
+                )
+                .await
+            {
+                return refuse(g.surface, e.into());
+            }
+            return refuse(g.surface, WebError::Csrf);
+        }
+        req = Request::from_parts(parts, Body::from(bytes));
+    }
+    if let Some(u) = user {
+        req.extensions_mut().insert(u);
+    }
+    next.run(req).await
+}
+
+fn refuse(surface: Surface, e: WebError) -> Response {
+    match surface {
+        Surface::Api => ApiError(e).into_response(),
+        _ => e.into_response(),
+    }
+}
+
+/// Reads one field of an urlencoded form body.
+pub fn form_field(body: &[u8], name: &str) -> Option<String> {
+    let s = std::str::from_utf8(body).ok()?;
+    s.split('&')
+        .filter_map(|kv| kv.split_once('='))
+        .find(|(k, _)| *k == name)
+        .map(|(_, v)| pages::decode_component(v))
+}
+
+/// A 303 redirect.
+pub fn see_other(to: &str) -> Response {
+    (StatusCode::SEE_OTHER, [(header::LOCATION, to.to_string())]).into_response()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_route_declares_its_access_and_none_is_declared_twice() {
+        let t = table();
+        let mut seen = std::collections::HashSet::new();
+        for (m, p, a, s) in &t {
+            assert!(seen.insert((m.clone(), *p)), "{m} {p} is declared twice");
+            // Only the sign-in page, assets, health and the API description are public.
+            if *a == Access::Public {
+                assert!(
+                    matches!(
+                        *p,
+                        "/sign-in" | "/assets/stepwise.css" | "/healthz" | "/api/v1/openapi.json"
+                    ),
+                    "{m} {p} is public but should not be"
+                );
+            }
+            // Every read of a person's record needs the record permission.
+            if p.starts_with("/people/") || p.starts_with("/api/v1/people/") {
+                assert_eq!(*a, Access::Requires(Permission::ViewChildRecord), "{p}");
+            }
+            if p.starts_with("/api/") {
+                assert_eq!(*s, Surface::Api, "{p}");
+            }
+        }
+    }
+
+    #[test]
+    fn form_fields_are_decoded() {
+        assert_eq!(
+            form_field(b"a=1&csrf=ab%2Fc&b=2", "csrf").as_deref(),
+            Some("ab/c")
+        );
+        assert_eq!(form_field(b"a=1", "csrf"), None);
+    }
+}

@@ -1,0 +1,410 @@
+//! Web integration tests: a real server on a random port over a fresh SQLite database holding a
+//! small synthetic council, driven over HTTP. They cover the access check on every route for
+//! every role, the audit rows reads and refusals write, sign-in, sessions, CSRF, the pages,
+//! the API and the OpenAPI document.
+
+use reqwest::StatusCode;
+
+use stepwise_domain::access::{Access, Role};
+use stepwise_web::routes::{Surface, table};
+
+use crate::support::app::{PASSWORD, TestApp, csrf_in, set_cookies, spawn_app, username};
+
+fn concrete(path: &str, app: &TestApp) -> String {
+    path.replace(
+        "{id}",
+        &if path.contains("teams") {
+            app.team.to_string()
+        } else {
+            app.child.to_string()
+        },
+    )
+}
+
+#[tokio::test]
+async fn every_route_is_refused_without_a_session_unless_public() {
+    let app = spawn_app().await;
+    for (method, path, access, surface) in table() {
+        let url = concrete(path, &app);
+        let res = if method == reqwest::Method::GET {
+            app.get(&url, None).await
+        } else {
+            app.client.post(app.url(&url)).send().await.unwrap()
+        };
+        let status = res.status();
+        match (access, surface) {
+            (Access::Public, _) if method == reqwest::Method::GET => {
+                assert_eq!(status, StatusCode::OK, "{method} {path}")
+            }
+            (Access::Public, _) => assert_eq!(
+                status,
+                StatusCode::FORBIDDEN,
+                "{method} {path}: a form without its CSRF token"
+            ),
+            (_, Surface::Api) => assert_eq!(status, StatusCode::UNAUTHORIZED, "{method} {path}"),
+            (_, _) if method == reqwest::Method::GET => {
+                assert_eq!(status, StatusCode::SEE_OTHER, "{method} {path}");
+                let loc = res.headers().get("location").unwrap().to_str().unwrap();
+                assert!(loc.starts_with("/sign-in?next="), "{path} -> {loc}");
+            }
+            _ => assert_eq!(status, StatusCode::UNAUTHORIZED, "{method} {path}"),
+        }
+    }
+}
+
+#[tokio::test]
+async fn every_role_is_allowed_or_refused_on_every_route_and_reads_are_audited() {
+    let app = spawn_app().await;
+    for role in Role::ALL {
+        let cookie = app
+            .sign_in(&username(role), PASSWORD)
+            .await
+            .unwrap_or_else(|_| panic!("sign in as {role:?}"));
+        for (method, path, access, _) in table() {
+            if method != reqwest::Method::GET {
+                continue;
+            }
+            let url = concrete(path, &app);
+            let views_before = app.audit_count("record.view").await;
+            let denials_before = app.audit_count("access.denied").await;
+            let res = app.get(&url, Some(&cookie)).await;
+            let status = res.status();
+            let allowed = role.allows(access);
+            if allowed {
+                assert!(
+                    status == StatusCode::OK || status == StatusCode::SEE_OTHER,
+                    "{role:?} {path}: {status}"
+                );
+                assert_eq!(
+                    app.audit_count("access.denied").await,
+                    denials_before,
+                    "{role:?} {path}"
+                );
+            } else {
+                assert_eq!(status, StatusCode::FORBIDDEN, "{role:?} {path}");
+                assert_eq!(
+                    app.audit_count("access.denied").await,
+                    denials_before + 1,
+                    "{role:?} {path}: the refusal is audited"
+                );
+            }
+            let is_record_read = path.contains("/people/{id}");
+            let views = app.audit_count("record.view").await;
+            assert_eq!(
+                views,
+                views_before + usize::from(allowed && is_record_read),
+                "{role:?} {path}: every allowed read of a record writes its audit row"
+            );
+        }
+    }
+    assert!(app.store.verify_audit().await.unwrap().problem.is_none());
+}
+
+#[tokio::test]
+async fn sign_in_failures_are_plain_and_audited_and_sessions_are_fresh() {
+    let app = spawn_app().await;
+    let failed_before = app.audit_count("signin.failed").await;
+    let res = app
+        .sign_in("social.worker", "wrong password")
+        .await
+        .unwrap_err();
+    assert_eq!(res.status(), StatusCode::UNAUTHORIZED);
+    let body = res.text().await.unwrap();
+    assert!(
+        body.contains("There is a problem") && body.contains("href=\"#username\""),
+        "an error summary linking to the field"
+    );
+    assert!(app.sign_in("nobody.here", PASSWORD).await.is_err());
+    assert_eq!(app.audit_count("signin.failed").await, failed_before + 2);
+
+    // Session fixation: a session id planted before sign-in is not the one afterwards.
+    let planted = "a".repeat(64);
+    let page = app.client.get(app.url("/sign-in")).send().await.unwrap();
+    let pre = set_cookies(&page).get("stepwise_signin").cloned().unwrap();
+    let csrf = csrf_in(&page.text().await.unwrap());
+    let res = app
+        .client
+        .post(app.url("/sign-in"))
+        .header(
+            "cookie",
+            format!("stepwise_signin={pre}; stepwise_session={planted}"),
+        )
+        .form(&[
+            ("csrf", csrf.as_str()),
+            ("username", "social.worker"),
+            ("password", PASSWORD),
+        ])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), StatusCode::SEE_OTHER);
+    let issued = set_cookies(&res).get("stepwise_session").cloned().unwrap();
+    assert_ne!(issued, planted);
+    assert_eq!(
+        app.get("/my-work", Some(&format!("stepwise_session={planted}")))
+            .await
+            .status(),
+        StatusCode::SEE_OTHER
+    );
+    let cookie_attrs = res
+        .headers()
+        .get_all("set-cookie")
+        .iter()
+        .map(|v| v.to_str().unwrap().to_string())
+        .find(|v| v.starts_with("stepwise_session="))
+        .unwrap();
+    for attr in ["HttpOnly", "SameSite=Strict", "Secure", "Path=/"] {
+        assert!(cookie_attrs.contains(attr), "{attr} in {cookie_attrs}");
+    }
+}
+
+#[tokio::test]
+async fn forms_without_the_right_csrf_token_are_refused_and_change_nothing() {
+    let app = spawn_app().await;
+    let cookie = app.sign_in("social.worker", PASSWORD).await.unwrap();
+    let rejected_before = app.audit_count("csrf.rejected").await;
+    for body in [vec![], vec![("csrf", "0".repeat(64))]] {
+        let res = app
+            .client
+            .post(app.url("/sign-out"))
+            .header("cookie", &cookie)
+            .form(&body)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(res.status(), StatusCode::FORBIDDEN);
+    }
+    assert_eq!(app.audit_count("csrf.rejected").await, rejected_before + 2);
+    // Still signed in.
+    assert_eq!(
+        app.get("/my-work", Some(&cookie)).await.status(),
+        StatusCode::OK
+    );
+    // With the token from the page, signing out works and ends the session.
+    let html = app
+        .get("/my-work", Some(&cookie))
+        .await
+        .text()
+        .await
+        .unwrap();
+    let csrf = csrf_in(&html);
+    let res = app
+        .client
+        .post(app.url("/sign-out"))
+        .header("cookie", &cookie)
+        .form(&[("csrf", csrf.as_str())])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), StatusCode::SEE_OTHER);
+    assert_eq!(
+        app.get("/my-work", Some(&cookie)).await.status(),
+        StatusCode::SEE_OTHER
+    );
+}
+
+#[tokio::test]
+async fn pages_show_the_record_search_and_teams_with_safe_headers() {
+    let app = spawn_app().await;
+    let cookie = app.sign_in("social.worker", PASSWORD).await.unwrap();
+    let res = app
+        .get(&format!("/people/{}", app.child), Some(&cookie))
+        .await;
+    assert_eq!(res.status(), StatusCode::OK);
+    let h = res.headers().clone();
+    assert_eq!(h.get("cache-control").unwrap(), "no-store");
+    assert!(
+        h.get("content-security-policy")
+            .unwrap()
+            .to_str()
+            .unwrap()
+            .contains("frame-ancestors 'none'")
+    );
+    assert!(h.get("x-request-id").is_some());
+    let html = res.text().await.unwrap();
+    let escaped_name = app.child_name.replace('\'', "&#39;");
+    assert!(html.contains(&app.child_name) || html.contains(&escaped_name));
+    assert!(html.contains("Chronology") && html.contains("chronology-entry"));
+    assert!(html.contains("Family and household"));
+    assert!(html.contains("Due and overdue"));
+
+    // The filter narrows the chronology; a bad date is named and links to its field.
+    let res = app
+        .get(
+            &format!("/people/{}?from=31/02/2024", app.child),
+            Some(&cookie),
+        )
+        .await;
+    assert_eq!(res.status(), StatusCode::BAD_REQUEST);
+    assert!(res.text().await.unwrap().contains("href=\"#from\""));
+    let all = app
+        .get(&format!("/people/{}?all=1", app.child), Some(&cookie))
+        .await
+        .text()
+        .await
+        .unwrap();
+    let visits = app
+        .get(
+            &format!("/people/{}?category=visit", app.child),
+            Some(&cookie),
+        )
+        .await
+        .text()
+        .await
+        .unwrap();
+    assert!(all.matches("chronology-entry").count() >= visits.matches("chronology-entry").count());
+
+    // Search by a misspelt name in the other order finds the child.
+    let parts: Vec<&str> = app.child_name.split(' ').collect();
+    let given = parts[0];
+    let family = parts[parts.len() - 1];
+    let typo: String = if family.len() > 4 {
+        format!("{}{}", &family[..family.len() - 1], "e")
+    } else {
+        family.to_string()
+    };
+    let res = app
+        .get(&format!("/people?q={}+{}", typo, given), Some(&cookie))
+        .await;
+    assert_eq!(res.status(), StatusCode::OK);
+    assert!(
+        res.text()
+            .await
+            .unwrap()
+            .contains(&format!("/people/{}", app.child)),
+        "misspelt search for {typo} {given}"
+    );
+    let res = app
+        .get("/people?q=&dob=31%2F02%2F2015", Some(&cookie))
+        .await;
+    assert_eq!(res.status(), StatusCode::BAD_REQUEST);
+    assert!(res.text().await.unwrap().contains("href=\"#dob\""));
+
+    let res = app
+        .get(&format!("/teams/{}", app.team), Some(&cookie))
+        .await;
+    assert_eq!(res.status(), StatusCode::OK);
+    assert!(res.text().await.unwrap().contains("Weighted"));
+    assert_eq!(
+        app.get("/people/999999999", Some(&cookie)).await.status(),
+        StatusCode::NOT_FOUND
+    );
+    assert_eq!(
+        app.get("/people/nonsense", Some(&cookie)).await.status(),
+        StatusCode::NOT_FOUND
+    );
+    assert_eq!(
+        app.get("/no-such-page", Some(&cookie)).await.status(),
+        StatusCode::NOT_FOUND
+    );
+    let my = app
+        .get("/my-work", Some(&cookie))
+        .await
+        .text()
+        .await
+        .unwrap();
+    assert!(my.contains("Recently viewed") && my.contains(&format!("/people/{}", app.child)));
+}
+
+#[tokio::test]
+async fn sign_in_redirects_only_to_local_pages() {
+    let app = spawn_app().await;
+    let page = app
+        .client
+        .get(app.url("/sign-in?next=//evil.example/x"))
+        .send()
+        .await
+        .unwrap();
+    let pre = set_cookies(&page).get("stepwise_signin").cloned().unwrap();
+    let html = page.text().await.unwrap();
+    assert!(html.contains("name=\"next\" value=\"/\""));
+    let res = app
+        .client
+        .post(app.url("/sign-in"))
+        .header("cookie", format!("stepwise_signin={pre}"))
+        .form(&[
+            ("csrf", csrf_in(&html).as_str()),
+            ("username", "social.worker"),
+            ("password", PASSWORD),
+            ("next", "https://evil.example"),
+        ])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.headers().get("location").unwrap(), "/");
+}
+
+#[tokio::test]
+async fn the_api_answers_json_and_errors_with_codes() {
+    let app = spawn_app().await;
+    let cookie = app.sign_in("social.worker", PASSWORD).await.unwrap();
+    let me: serde_json::Value = app
+        .get("/api/v1/me", Some(&cookie))
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(me["role"], "social_worker");
+    let rec = app
+        .get(&format!("/api/v1/people/{}", app.child), Some(&cookie))
+        .await;
+    assert_eq!(rec.status(), StatusCode::OK);
+    let rec: serde_json::Value = rec.json().await.unwrap();
+    assert_eq!(rec["local_id"], format!("P{:07}", app.child));
+    assert!(rec["chronology"].as_array().unwrap().len() > 0);
+    let bad = app
+        .get("/api/v1/people?dob=2015-02-31", Some(&cookie))
+        .await;
+    assert_eq!(bad.status(), StatusCode::BAD_REQUEST);
+    let body: serde_json::Value = bad.json().await.unwrap();
+    assert_eq!(body["error"]["code"], "bad_request");
+    assert!(body["error"]["reference"].as_str().unwrap().len() == 16);
+    let missing = app.get("/api/v1/people/999999999", Some(&cookie)).await;
+    assert_eq!(missing.status(), StatusCode::NOT_FOUND);
+    let found: serde_json::Value = app
+        .get(
+            &format!("/api/v1/people?q=P{:07}", app.child),
+            Some(&cookie),
+        )
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(found["results"][0]["id"], app.child);
+    let admin = app.sign_in("system.administrator", PASSWORD).await.unwrap();
+    let refused = app
+        .get(&format!("/api/v1/people/{}", app.child), Some(&admin))
+        .await;
+    assert_eq!(refused.status(), StatusCode::FORBIDDEN);
+    let teams: serde_json::Value = app
+        .get("/api/v1/teams", Some(&cookie))
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert!(teams.as_array().unwrap().len() > 3);
+}
+
+#[test]
+fn the_committed_openapi_document_matches_the_code() {
+    let committed = std::fs::read_to_string(concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/../../docs/openapi.json"
+    ))
+    .unwrap_or_default();
+    let generated = stepwise_web::api::openapi_json_text();
+    assert!(
+        committed == generated,
+        "docs/openapi.json is out of date: run `cargo run -p stepwise -- openapi > docs/openapi.json` and commit it"
+    );
+    // Every API route in the registry is described, and nothing else.
+    let doc: serde_json::Value = serde_json::from_str(&generated).unwrap();
+    let described: std::collections::BTreeSet<String> =
+        doc["paths"].as_object().unwrap().keys().cloned().collect();
+    let routed: std::collections::BTreeSet<String> = table()
+        .into_iter()
+        .filter(|r| r.1.starts_with("/api/v1/") && r.1 != "/api/v1/openapi.json")
+        .map(|r| r.1.to_string())
+        .collect();
+    assert_eq!(described, routed);
+}

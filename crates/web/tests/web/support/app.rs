@@ -1,0 +1,208 @@
+//! The test application: a real server on a random port over a fresh SQLite database holding a
+//! small synthetic council, with one user per role, and helpers to sign in and make requests.
+
+use std::collections::HashMap;
+
+use reqwest::StatusCode;
+use reqwest::redirect::Policy;
+
+use stepwise_domain::access::Role;
+use stepwise_domain::people::PersonKind;
+use stepwise_store::{Actor, AuditKey, BulkLoad, NewUser, Store};
+use stepwise_web::{AppState, Clock, WebConfig};
+
+pub const PASSWORD: &str = "a long test password";
+
+pub struct TestApp {
+    pub base: String,
+    pub store: Store,
+    pub child: i64,
+    pub child_name: String,
+    pub team: i64,
+    pub client: reqwest::Client,
+}
+
+pub fn username(r: Role) -> String {
+    r.as_str().replace('_', ".")
+}
+
+/// Starts the application on 127.0.0.1:0 over a new SQLite file with a small synthetic council
+/// and one user per role.
+pub async fn spawn_app() -> TestApp {
+    let path = std::env::temp_dir().join(format!(
+        "stepwise_web_{}_{}.db",
+        std::process::id(),
+        rand_suffix()
+    ));
+    let store = Store::open(
+        &format!("sqlite://{}", path.display()),
+        AuditKey::for_tests(),
+    )
+    .await
+    .unwrap();
+    let today = chrono::NaiveDate::from_ymd_opt(2026, 11, 23).unwrap();
+    let mut cfg = stepwise_synth::SynthConfig::new(today);
+    cfg.children = 400;
+    let a = stepwise_synth::generate(&cfg);
+    // The child with the most events, allocated to a social worker.
+    let mut counts: HashMap<i64, usize> = HashMap::new();
+    for e in &a.events {
+        *counts.entry(e.child.0).or_default() += 1;
+    }
+    let (child, _) = counts
+        .iter()
+        .max_by_key(|(id, n)| (**n, -**id))
+        .map(|(a, b)| (*a, *b))
+        .unwrap();
+    let child_name = a
+        .people
+        .iter()
+        .find(|p| p.id.0 == child)
+        .unwrap()
+        .display_name();
+    assert!(
+        a.people
+            .iter()
+            .any(|p| p.id.0 == child && p.kind != PersonKind::Adult)
+    );
+    let team = a.teams[0].id.0;
+    store
+        .bulk_load(
+            &BulkLoad {
+                authority: Some(a.authority),
+                localities: a.localities,
+                teams: a.teams,
+                workers: a.workers.clone(),
+                people: a.people,
+                households: a.households,
+                relationships: a.relationships,
+                events: a.events,
+            },
+            &Actor::System("test"),
+            |_, _, _| {},
+        )
+        .await
+        .unwrap();
+    let hash = stepwise_web::auth::hash_password(PASSWORD.into())
+        .await
+        .unwrap();
+    let sw = a
+        .workers
+        .iter()
+        .find(|w| w.role == stepwise_domain::org::WorkerRole::SocialWorker)
+        .map(|w| (w.id.0, w.team.0));
+    for r in Role::ALL {
+        let (worker_id, team_id) = if r == Role::SocialWorker {
+            (sw.map(|x| x.0), sw.map(|x| x.1))
+        } else {
+            (None, None)
+        };
+        store
+            .upsert_user(&NewUser {
+                username: username(r),
+                display_name: format!("Test {}", r.label()),
+                role: r,
+                worker_id,
+                team_id,
+                password_hash: hash.clone(),
+            })
+            .await
+            .unwrap();
+    }
+    let config = WebConfig {
+        clock: Clock::Fixed(today),
+        ..WebConfig::default()
+    };
+    let state = AppState::new(store.clone(), config).await.unwrap();
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    tokio::spawn(async move {
+        let _ = stepwise_web::serve_on(state, listener).await;
+    });
+    let client = reqwest::Client::builder()
+        .redirect(Policy::none())
+        .build()
+        .unwrap();
+    TestApp {
+        base: format!("http://{addr}"),
+        store,
+        child,
+        child_name,
+        team,
+        client,
+    }
+}
+
+fn rand_suffix() -> u128 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.as_nanos())
+        .unwrap_or(0)
+}
+
+pub fn set_cookies(res: &reqwest::Response) -> HashMap<String, String> {
+    res.headers()
+        .get_all("set-cookie")
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .filter_map(|v| {
+            v.split(';')
+                .next()?
+                .split_once('=')
+                .map(|(k, v)| (k.to_string(), v.to_string()))
+        })
+        .collect()
+}
+
+pub fn csrf_in(html: &str) -> String {
+    let i = html.find("name=\"csrf\" value=\"").unwrap() + "name=\"csrf\" value=\"".len();
+    html[i..].split('"').next().unwrap().to_string()
+}
+
+impl TestApp {
+    pub fn url(&self, path: &str) -> String {
+        format!("{}{path}", self.base)
+    }
+
+    /// Signs in and returns the session cookie header value.
+    pub async fn sign_in(&self, user: &str, password: &str) -> Result<String, reqwest::Response> {
+        let page = self.client.get(self.url("/sign-in")).send().await.unwrap();
+        let pre = set_cookies(&page).get("stepwise_signin").cloned().unwrap();
+        let csrf = csrf_in(&page.text().await.unwrap());
+        let res = self
+            .client
+            .post(self.url("/sign-in"))
+            .header("cookie", format!("stepwise_signin={pre}"))
+            .form(&[
+                ("csrf", csrf.as_str()),
+                ("username", user),
+                ("password", password),
+                ("next", "/"),
+            ])
+            .send()
+            .await
+            .unwrap();
+        match set_cookies(&res).get("stepwise_session") {
+            Some(t) if res.status() == StatusCode::SEE_OTHER => Ok(format!("stepwise_session={t}")),
+            _ => Err(res),
+        }
+    }
+
+    pub async fn get(&self, path: &str, cookie: Option<&str>) -> reqwest::Response {
+        let mut r = self.client.get(self.url(path));
+        if let Some(c) = cookie {
+            r = r.header("cookie", c);
+        }
+        r.send().await.unwrap()
+    }
+
+    pub async fn audit_count(&self, action: &str) -> usize {
+        self.store
+            .audit_entries(None, 100_000)
+            .await
+            .unwrap()
+            .iter()
+            .filter(|e| e.action == action)
+            .count()
+    }
+}

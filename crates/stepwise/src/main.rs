@@ -41,9 +41,9 @@ struct Cli {
 enum Command {
     /// Generate a realistic synthetic council, load it and serve it.
     Demo {
-        /// The seed; the same seed gives the same council.
-        #[arg(long, default_value_t = SynthConfig::DEFAULT_SEED)]
-        seed: u64,
+        /// The seed; the same seed gives the same council (default: a fixed seed).
+        #[arg(long)]
+        seed: Option<u64>,
         /// Multiply the authority's size (for benchmarks).
         #[arg(long, default_value_t = 1.0)]
         scale: f64,
@@ -119,7 +119,7 @@ fn main() -> std::process::ExitCode {
     tracing_subscriber::fmt()
         .with_env_filter(
             tracing_subscriber::EnvFilter::try_from_env("STEPWISE_LOG")
-                .unwrap_or_else(|_| "stepwise=info,warn".into()),
+                .unwrap_or_else(|_| "stepwise=info,sqlx=error,warn".into()),
         )
         .with_writer(std::io::stderr)
         .init();
@@ -350,9 +350,20 @@ fn remove_sqlite(url: &str) -> Result<()> {
     Ok(())
 }
 
-async fn load_demo(store: &Store, seed: u64, scale: f64, today: chrono::NaiveDate) -> Result<()> {
+async fn load_demo(
+    store: &Store,
+    seed: Option<u64>,
+    scale: f64,
+    today: chrono::NaiveDate,
+) -> Result<()> {
+    if !(scale > 0.0 && scale <= 100.0) {
+        bail!("--scale must be more than 0 and at most 100 (got {scale})");
+    }
     let mut config = SynthConfig::new(today);
-    config.seed = seed;
+    if let Some(s) = seed {
+        config.seed = s;
+    }
+    let seed = config.seed;
     let config = config.scaled(scale);
     eprintln!(
         "Generating a synthetic council: {} children, {} years of history as at {today}, seed {seed}…",

@@ -384,7 +384,9 @@ impl Store {
                     .get(&id)
                     .map(Person::display_name)
                     .unwrap_or_default(),
-                at: at.get(..16).unwrap_or(&at).replace('T', " "),
+                at: crate::sql::parse_time(&at)
+                    .map(|t| t.format("%-d %b %Y %H:%M").to_string())
+                    .unwrap_or(at),
             })
             .collect();
         Ok(MyWork {

@@ -207,7 +207,7 @@ pub fn render(
                         @else { "Not recorded" }
                     } }
                     @if let Some(f) = &p.former_upn { div { dt { "Former UPN" } dd { (f.as_str()) } } }
-                    @if let Some(pc) = &rec.postcode { div { dt { "Lives at" } dd { (rec.address.clone().unwrap_or_default()) ", " (pc) } } }
+                    @if let Some(pc) = &rec.postcode { div { dt { (if s.looked_after.is_some() { "Home address" } else { "Lives at" }) } dd { (rec.address.clone().unwrap_or_default()) ", " (pc) } } }
                 }
                 @if !other_names.is_empty() { p class="muted" { "Also known as: " (other_names.join("; ")) } }
                 @if !p.disabilities.is_empty() && p.disabilities != ["NONE"] {

@@ -10,15 +10,19 @@ use stepwise_web::routes::{Surface, table};
 
 use crate::support::app::{PASSWORD, TestApp, csrf_in, set_cookies, spawn_app, username};
 
+/// A requestable URL for a route: path parameters filled in, and the query a search needs.
 fn concrete(path: &str, app: &TestApp) -> String {
-    path.replace(
-        "{id}",
-        &if path.contains("teams") {
-            app.team.to_string()
-        } else {
-            app.child.to_string()
-        },
-    )
+    let id = if path.contains("teams") {
+        app.team
+    } else {
+        app.child
+    };
+    let p = path.replace("{id}", &id.to_string());
+    if p == "/api/v1/people" {
+        format!("{p}?q=smith")
+    } else {
+        p
+    }
 }
 
 #[tokio::test]

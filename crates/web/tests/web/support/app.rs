@@ -44,15 +44,31 @@ pub async fn spawn_app() -> TestApp {
     let mut cfg = stepwise_synth::SynthConfig::new(today);
     cfg.children = 400;
     let a = stepwise_synth::generate(&cfg);
-    // The child with the most events, allocated to a social worker.
-    let mut counts: HashMap<i64, usize> = HashMap::new();
+    // The open child with the most events who is allocated to a social worker; the
+    // social worker's account is linked to that worker, so "my work" has real work in it.
+    let mut logs: HashMap<i64, Vec<stepwise_domain::events::JourneyEvent>> = HashMap::new();
     for e in &a.events {
-        *counts.entry(e.child.0).or_default() += 1;
+        logs.entry(e.child.0).or_default().push(e.clone());
     }
-    let (child, _) = counts
+    let social_workers: std::collections::HashSet<i64> = a
+        .workers
         .iter()
-        .max_by_key(|(id, n)| (**n, -**id))
-        .map(|(a, b)| (*a, *b))
+        .filter(|w| w.role == stepwise_domain::org::WorkerRole::SocialWorker)
+        .map(|w| w.id.0)
+        .collect();
+    let (child, sw) = logs
+        .iter()
+        .filter_map(|(id, log)| {
+            let s = stepwise_domain::projection::replay(stepwise_domain::ids::PersonId(*id), log);
+            let w = s
+                .allocated
+                .as_ref()
+                .map(|x| x.worker.0)
+                .filter(|w| social_workers.contains(w))?;
+            Some((log.len(), -*id, *id, w))
+        })
+        .max()
+        .map(|(_, _, id, w)| (id, w))
         .unwrap();
     let child_name = a
         .people
@@ -65,6 +81,11 @@ pub async fn spawn_app() -> TestApp {
             .iter()
             .any(|p| p.id.0 == child && p.kind != PersonKind::Adult)
     );
+    let sw = a
+        .workers
+        .iter()
+        .find(|w| w.id.0 == sw)
+        .map(|w| (w.id.0, w.team.0));
     let team = a.teams[0].id.0;
     store
         .bulk_load(

@@ -245,6 +245,9 @@ async fn run(cli: Cli) -> Result<std::process::ExitCode> {
             fresh,
             addr,
         } => {
+            if !(scale > 0.0 && scale <= 100.0) {
+                bail!("--scale must be more than 0 and at most 100 (got {scale})");
+            }
             if fresh {
                 remove_sqlite(&cli.database)?;
             }
@@ -272,6 +275,7 @@ async fn run(cli: Cli) -> Result<std::process::ExitCode> {
 
 /// Opens the store with its audit key, creating the key file when allowed.
 async fn open(url: &str, key_file: Option<&std::path::Path>, create_key: bool) -> Result<Store> {
+    stepwise_store::check_database_url(url)?;
     let key = audit_key(url, key_file, create_key)?;
     Store::open(url, key).await.context("opening the database")
 }
@@ -356,9 +360,6 @@ async fn load_demo(
     scale: f64,
     today: chrono::NaiveDate,
 ) -> Result<()> {
-    if !(scale > 0.0 && scale <= 100.0) {
-        bail!("--scale must be more than 0 and at most 100 (got {scale})");
-    }
     let mut config = SynthConfig::new(today);
     if let Some(s) = seed {
         config.seed = s;

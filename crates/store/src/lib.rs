@@ -95,6 +95,12 @@ impl Store {
     }
 }
 
+/// Checks that `url` names a database Stepwise can open, without connecting (so a caller can
+/// refuse a wrong URL before it creates anything, such as an audit key file).
+pub fn check_database_url(url: &str) -> Result<(), StoreError> {
+    normalise_url(url).map(|_| ())
+}
+
 /// Recognises the backend and, for SQLite, asks for the file to be created when missing.
 fn normalise_url(url: &str) -> Result<(String, Backend), StoreError> {
     if url.starts_with("postgres://") || url.starts_with("postgresql://") {

@@ -107,11 +107,6 @@ pub async fn spawn_app() -> TestApp {
     let hash = stepwise_web::auth::hash_password(PASSWORD.into())
         .await
         .unwrap();
-    let sw = a
-        .workers
-        .iter()
-        .find(|w| w.role == stepwise_domain::org::WorkerRole::SocialWorker)
-        .map(|w| (w.id.0, w.team.0));
     for r in Role::ALL {
         let (worker_id, team_id) = if r == Role::SocialWorker {
             (sw.map(|x| x.0), sw.map(|x| x.1))

@@ -1,0 +1,214 @@
+//! The `stepwise` command end to end: generate a small demo into a new SQLite file without
+//! serving, check the audit chain, tamper with the database behind Stepwise's back and see
+//! `audit verify` fail naming the entry, then serve the same file and sign in.
+
+use std::process::Command;
+
+use stepwise_store::{AuditKey, Store};
+
+fn stepwise() -> Command {
+    let mut c = Command::new(env!("CARGO_BIN_EXE_stepwise"));
+    c.env_remove("STEPWISE_DATABASE_URL")
+        .env_remove("STEPWISE_AUDIT_KEY")
+        .env_remove("STEPWISE_AUDIT_KEY_FILE");
+    c
+}
+
+fn temp_db(name: &str) -> (std::path::PathBuf, String) {
+    let dir = std::env::temp_dir().join(format!("stepwise_cli_{name}_{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).unwrap();
+    let path = dir.join("demo.db");
+    let url = format!("sqlite://{}", path.display());
+    (path, url)
+}
+
+#[tokio::test]
+async fn demo_then_verify_then_tamper_then_serve() {
+    let (path, url) = temp_db("demo");
+    let out = stepwise()
+        .args([
+            "demo",
+            "--no-serve",
+            "--scale",
+            "0.01",
+            "--today",
+            "2026-11-23",
+            "--database",
+            &url,
+        ])
+        .output()
+        .unwrap();
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        out.status.success(),
+        "demo failed: {}{}",
+        stdout,
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(
+        stdout.contains("social.worker") && stdout.contains("stepwise-demo"),
+        "the demo accounts are printed: {stdout}"
+    );
+    assert!(stdout.contains(&format!("stepwise serve --database {url}")));
+
+    let ok = stepwise()
+        .args(["audit", "verify", "--database", &url])
+        .output()
+        .unwrap();
+    assert!(
+        ok.status.success(),
+        "{}",
+        String::from_utf8_lossy(&ok.stdout)
+    );
+    assert!(String::from_utf8_lossy(&ok.stdout).contains("audit chain intact"));
+
+    // A second demo run on the same file keeps it rather than loading twice.
+    let again = stepwise()
+        .args(["demo", "--no-serve", "--database", &url])
+        .output()
+        .unwrap();
+    assert!(again.status.success());
+    assert!(String::from_utf8_lossy(&again.stderr).contains("already holds an authority"));
+
+    // Tamper: alter entry 3 directly in the database.
+    let key = std::fs::read_to_string(format!("{}.audit-key", path.display())).unwrap();
+    let store = Store::open(&url, AuditKey::from_hex(&key).unwrap())
+        .await
+        .unwrap();
+    store
+        .tamper_audit_for_tests(
+            "UPDATE audit_log SET actor = 'someone else' WHERE seq = $1",
+            3,
+        )
+        .await
+        .unwrap();
+    store.close().await;
+    let bad = stepwise()
+        .args(["audit", "verify", "--database", &url])
+        .output()
+        .unwrap();
+    assert_eq!(bad.status.code(), Some(2));
+    assert!(
+        String::from_utf8_lossy(&bad.stdout).contains("audit entry 3 was altered"),
+        "{}",
+        String::from_utf8_lossy(&bad.stdout)
+    );
+
+    // A missing key is refused with a clear message, not silently replaced.
+    std::fs::rename(
+        format!("{}.audit-key", path.display()),
+        format!("{}.moved", path.display()),
+    )
+    .unwrap();
+    let nokey = stepwise()
+        .args(["audit", "verify", "--database", &url])
+        .output()
+        .unwrap();
+    assert!(!nokey.status.success());
+    assert!(String::from_utf8_lossy(&nokey.stderr).contains("audit key"));
+    std::fs::rename(
+        format!("{}.moved", path.display()),
+        format!("{}.audit-key", path.display()),
+    )
+    .unwrap();
+
+    // Serve the same file and sign in as a demo account.
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    let mut server = stepwise()
+        .args([
+            "serve",
+            "--database",
+            &url,
+            "--addr",
+            &format!("127.0.0.1:{port}"),
+            "--today",
+            "2026-11-23",
+        ])
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .unwrap();
+    let client = reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .unwrap();
+    let base = format!("http://127.0.0.1:{port}");
+    let mut page = None;
+    for _ in 0..100 {
+        if let Ok(r) = client.get(format!("{base}/sign-in")).send().await {
+            page = Some(r);
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+    let page = page.expect("the server answers");
+    let pre = page
+        .headers()
+        .get_all("set-cookie")
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .find_map(|v| {
+            v.strip_prefix("stepwise_signin=")
+                .map(|r| r.split(';').next().unwrap_or("").to_string())
+        })
+        .unwrap();
+    let html = page.text().await.unwrap();
+    let i = html.find("name=\"csrf\" value=\"").unwrap() + 19;
+    let csrf = html[i..].split('"').next().unwrap().to_string();
+    let res = client
+        .post(format!("{base}/sign-in"))
+        .header("cookie", format!("stepwise_signin={pre}"))
+        .form(&[
+            ("csrf", csrf.as_str()),
+            ("username", "social.worker"),
+            ("password", "stepwise-demo"),
+        ])
+        .send()
+        .await
+        .unwrap();
+    let _ = server.kill();
+    let _ = server.wait();
+    assert_eq!(
+        res.status(),
+        reqwest::StatusCode::SEE_OTHER,
+        "the demo account signs in"
+    );
+}
+
+#[test]
+fn bad_arguments_get_clear_errors() {
+    // A wrong URL is refused before anything is created (no audit key file appears).
+    let (db, _) = temp_db("badurl");
+    let dir = db.parent().unwrap().to_path_buf();
+    let out = stepwise()
+        .current_dir(&dir)
+        .args(["serve", "--database", "mysql://nowhere"])
+        .output()
+        .unwrap();
+    assert!(!out.status.success());
+    assert!(String::from_utf8_lossy(&out.stderr).contains("is not a database URL"));
+    assert_eq!(
+        std::fs::read_dir(&dir).unwrap().count(),
+        0,
+        "nothing was written"
+    );
+    let (_, url) = temp_db("badscale");
+    let out = stepwise()
+        .args(["demo", "--no-serve", "--scale", "0", "--database", &url])
+        .output()
+        .unwrap();
+    assert!(!out.status.success());
+    assert!(String::from_utf8_lossy(&out.stderr).contains("--scale"));
+    let openapi = stepwise().arg("openapi").output().unwrap();
+    let committed = std::fs::read_to_string(concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/../../docs/openapi.json"
+    ))
+    .unwrap();
+    assert_eq!(String::from_utf8_lossy(&openapi.stdout), committed);
+}

@@ -42,8 +42,11 @@ enum V {
 }
 
 /// Inserts rows in multi-row statements, within the bind-parameter limits of both databases.
+/// SQLite gets anonymous `?` placeholders: it looks numbered ones up by walking a list, which
+/// makes binding a statement with thousands of `$N` parameters quadratic.
 async fn insert_rows(
     tx: &mut Transaction<'static, Any>,
+    backend: Backend,
     table: &str,
     columns: &[&str],
     rows: Vec<Vec<V>>,
@@ -66,7 +69,10 @@ async fn insert_rows(
                     sql.push_str(", ");
                 }
                 p += 1;
-                sql.push_str(&format!("${p}"));
+                match backend {
+                    Backend::Sqlite => sql.push('?'),
+                    Backend::Postgres => sql.push_str(&format!("${p}")),
+                }
             }
             sql.push(')');
         }
@@ -149,6 +155,7 @@ impl Store {
             let mut d = Sha256::new();
             let n = insert_rows(
                 &mut tx,
+                self.backend,
                 "authority",
                 &["id", "name", "la_code", "area_word"],
                 vec![vec![
@@ -165,6 +172,7 @@ impl Store {
         let mut d = Sha256::new();
         let n = insert_rows(
             &mut tx,
+            self.backend,
             "localities",
             &["id", "name"],
             load.localities
@@ -178,6 +186,7 @@ impl Store {
         let mut d = Sha256::new();
         let n = insert_rows(
             &mut tx,
+            self.backend,
             "teams",
             &["id", "name", "kind", "locality_id"],
             load.teams
@@ -198,6 +207,7 @@ impl Store {
         let mut d = Sha256::new();
         let n = insert_rows(
             &mut tx,
+            self.backend,
             "workers",
             &[
                 "id",
@@ -268,6 +278,7 @@ impl Store {
             }
             insert_rows(
                 &mut tx,
+                self.backend,
                 "persons",
                 &[
                     "id",
@@ -288,6 +299,7 @@ impl Store {
             .await?;
             insert_rows(
                 &mut tx,
+                self.backend,
                 "name_tokens",
                 &["person_id", "sound", "token"],
                 name_rows,
@@ -302,6 +314,7 @@ impl Store {
         let mut d = Sha256::new();
         let n = insert_rows(
             &mut tx,
+            self.backend,
             "relationships",
             &["person_id", "related_id", "kind"],
             load.relationships
@@ -344,6 +357,7 @@ impl Store {
         }
         let n = insert_rows(
             &mut tx,
+            self.backend,
             "household_members",
             &["household_id", "person_id", "from_date", "to_date"],
             members,
@@ -352,6 +366,7 @@ impl Store {
         .await?;
         let m = insert_rows(
             &mut tx,
+            self.backend,
             "addresses",
             &[
                 "household_id",
@@ -393,6 +408,7 @@ impl Store {
             }
             insert_rows(
                 &mut tx,
+                self.backend,
                 "events",
                 &[
                     "seq",
@@ -453,6 +469,7 @@ impl Store {
         }
         let n = insert_rows(
             &mut tx,
+            self.backend,
             "child_state",
             &[
                 "child_id",

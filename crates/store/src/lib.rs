@@ -21,7 +21,7 @@ pub use error::StoreError;
 pub use events::{ChronologyEntry, ChronologyFilter};
 pub use org::{TeamSummary, WorkerCaseload};
 pub use people::{PersonMatch, SearchQuery};
-pub use records::{ChildRecord, FamilyMember, MyWork, MyWorkChild, RecentView};
+pub use records::{ChildRecord, FamilyMember, MyWork, MyWorkChild, RecentView, TeamChild};
 pub use sessions::{NewUser, SessionInfo, UserAccount};
 
 use sqlx::any::{AnyPoolOptions, install_default_drivers};

@@ -6,7 +6,7 @@ use chrono::NaiveDate;
 use std::collections::BTreeMap;
 
 use stepwise_domain::calendar::WorkingDayCalendar;
-use stepwise_domain::ids::{PersonId, local_person_id};
+use stepwise_domain::ids::{PersonId, TeamId, local_person_id};
 use stepwise_domain::org::{Team, Worker};
 use stepwise_domain::people::{Person, PersonKind, RelationshipKind};
 use stepwise_domain::projection::ChildState;
@@ -66,6 +66,39 @@ pub struct MyWorkChild {
     pub due: Vec<DueItem>,
     pub overdue: usize,
     pub next_due: Option<NaiveDate>,
+}
+
+/// One of a team's open children, with the worker it is allocated to (if any).
+#[derive(Debug, Clone, PartialEq, serde::Serialize, utoipa::ToSchema)]
+pub struct TeamChild {
+    pub child: MyWorkChild,
+    pub worker_id: Option<i64>,
+}
+
+/// A child's line on a work list: what is open and what is due.
+fn work_child(
+    s: &ChildState,
+    p: Option<&Person>,
+    cal: &WorkingDayCalendar,
+    t: &Timescales,
+    today: NaiveDate,
+) -> MyWorkChild {
+    let due = due_items(s, cal, t);
+    MyWorkChild {
+        id: s.child.0,
+        local_id: local_person_id(s.child),
+        name: p.map(Person::display_name).unwrap_or_default(),
+        date_of_birth: p.and_then(|p| p.date_of_birth.or(p.expected_date_of_birth)),
+        open: s
+            .involvements()
+            .iter()
+            .map(|i| i.label().to_string())
+            .collect(),
+        level_of_need: s.level_of_need.clone(),
+        overdue: due.iter().filter(|d| d.overdue_on(today)).count(),
+        next_due: due.first().map(|d| d.due),
+        due,
+    }
 }
 
 /// A record the user opened recently.
@@ -297,24 +330,7 @@ impl Store {
         cal: &WorkingDayCalendar,
     ) -> Result<MyWork, StoreError> {
         let t = Timescales::default();
-        let to_child = |s: &ChildState, p: Option<&Person>| {
-            let due = due_items(s, cal, &t);
-            MyWorkChild {
-                id: s.child.0,
-                local_id: local_person_id(s.child),
-                name: p.map(Person::display_name).unwrap_or_default(),
-                date_of_birth: p.and_then(|p| p.date_of_birth.or(p.expected_date_of_birth)),
-                open: s
-                    .involvements()
-                    .iter()
-                    .map(|i| i.label().to_string())
-                    .collect(),
-                level_of_need: s.level_of_need.clone(),
-                overdue: due.iter().filter(|d| d.overdue_on(today)).count(),
-                next_due: due.first().map(|d| d.due),
-                due,
-            }
-        };
+        let to_child = |s: &ChildState, p: Option<&Person>| work_child(s, p, cal, &t, today);
         let mut children = Vec::new();
         if let Some(w) = worker {
             let states: Vec<ChildState> = sqlx::query(&format!(
@@ -395,6 +411,56 @@ impl Store {
             contacts_waiting_total,
             recent,
         })
+    }
+
+    /// A team's open children with what is due, most overdue first (unallocated children
+    /// before the rest); only those of one worker when `worker` is given. For users who may
+    /// open case records: the list names children.
+    pub async fn team_children(
+        &self,
+        team: TeamId,
+        worker: Option<i64>,
+        today: NaiveDate,
+        cal: &WorkingDayCalendar,
+    ) -> Result<Vec<TeamChild>, StoreError> {
+        let t = Timescales::default();
+        let sql = format!(
+            "SELECT {STATE_COLUMNS} FROM child_state WHERE team_id = $1 AND is_open = 1{}",
+            if worker.is_some() {
+                " AND worker_id = $2"
+            } else {
+                ""
+            }
+        );
+        let mut q = sqlx::query(&sql).bind(team.0);
+        if let Some(w) = worker {
+            q = q.bind(w);
+        }
+        let states: Vec<ChildState> = q
+            .fetch_all(&self.pool)
+            .await?
+            .iter()
+            .map(state_from_row)
+            .collect::<Result<_, _>>()?;
+        let people = self
+            .people(&states.iter().map(|s| s.child.0).collect::<Vec<_>>())
+            .await?;
+        let mut out: Vec<TeamChild> = states
+            .iter()
+            .map(|s| TeamChild {
+                worker_id: s.allocated.as_ref().map(|a| a.worker.0),
+                child: work_child(s, people.get(&s.child.0), cal, &t, today),
+            })
+            .collect();
+        out.sort_by(|a, b| {
+            a.worker_id
+                .is_some()
+                .cmp(&b.worker_id.is_some())
+                .then(b.child.overdue.cmp(&a.child.overdue))
+                .then(a.child.next_due.cmp(&b.child.next_due))
+                .then(a.child.id.cmp(&b.child.id))
+        });
+        Ok(out)
     }
 
     /// The latest effective date in the journey log: "today" for a demo database.

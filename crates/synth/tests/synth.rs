@@ -218,11 +218,19 @@ fn identifiers_are_valid_invented_and_dense() {
 }
 
 #[test]
-fn every_child_open_today_has_a_worker_and_changes_give_a_reason() {
+fn every_child_open_today_has_a_worker_contacts_are_decided_and_changes_give_a_reason() {
     let a = generate(&small(3_000));
     for (child, events) in by_child(&a) {
         let log: Vec<JourneyEvent> = events.iter().map(|e| (*e).clone()).collect();
         let s = replay(child, &log);
+        // The front door works within days: only contacts from the last fortnight still wait.
+        if let Some(c) = &s.pending_contact {
+            assert!(
+                (today() - c.received).num_days() <= 14,
+                "child {child}: a contact from {} is still waiting",
+                c.received
+            );
+        }
         if s.involvements()
             .iter()
             .any(|i| *i != Involvement::FrontDoor)

@@ -12,15 +12,24 @@ use axum::middleware::{Next, from_fn_with_state};
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::{MethodRouter, get, post};
 use std::collections::BTreeMap;
+use std::sync::Arc;
 
 use stepwise_domain::access::{Access, Permission};
 
-use crate::auth::{SIGNIN_CSRF_COOKIE, cookie, session_user, tokens_match};
+use crate::auth::{CurrentUser, SIGNIN_CSRF_COOKIE, cookie, session_user, tokens_match};
 use crate::error::ApiError;
 use crate::{AppState, WebError, api, pages};
 
 tokio::task_local! {
     static REQUEST_ID: String;
+    /// Who is signed in for the request being answered (with the authority's name), so that an
+    /// error page keeps the navigation and the sign-out button.
+    static PAGE_USER: Option<(CurrentUser, Arc<String>)>;
+}
+
+/// The signed-in user of the request being answered, if any.
+pub fn current_page_user() -> Option<(CurrentUser, Arc<String>)> {
+    PAGE_USER.try_with(Clone::clone).ok().flatten()
 }
 
 /// The id of the request being answered, for error references and the audit log.
@@ -272,6 +281,14 @@ async fn guard(State(g): State<Guard>, req: Request, next: Next) -> Response {
         Ok(u) => u,
         Err(e) => return refuse(g.surface, e),
     };
+    let page_user = user.clone().map(|u| (u, g.state.authority_name.clone()));
+    PAGE_USER
+        .scope(page_user, checked(g, user, req, next))
+        .await
+}
+
+/// The rest of the access check, once the session is known.
+async fn checked(g: Guard, user: Option<CurrentUser>, req: Request, next: Next) -> Response {
     let path_and_query = req
         .uri()
         .path_and_query()

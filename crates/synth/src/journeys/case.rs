@@ -571,7 +571,8 @@ impl<'a> Case<'a> {
         let t = time((minute / 60) as u32, (minute % 60) as u32);
         let consent = self.rng.chance(0.78);
         self.age_out(d);
-        for i in self.active() {
+        let received = self.active();
+        for &i in &received {
             self.push(
                 i,
                 d,
@@ -644,26 +645,30 @@ impl<'a> Case<'a> {
         } else {
             Rec::FrontDoor
         };
-        self.age_out(dd);
         if dd > self.today() {
             self.stop();
             return None;
         }
-        for i in self.active() {
-            self.push(
-                i,
-                dd,
-                dt,
+        // Every contact received is decided. A young person who turns 18 before the decision
+        // is signposted to adult services; the others get the decision made for the family.
+        for &i in &received {
+            let adult = birthday(self.kids[i].dob, 18) <= dd;
+            let kind = if adult {
+                EventKind::ContactDecided {
+                    level: "1".into(),
+                    outcome: ContactOutcome::InformationAndAdvice,
+                    reason: "Now 18: signposted to adult services and universal support.".into(),
+                }
+            } else {
                 EventKind::ContactDecided {
                     level: level.into(),
                     outcome,
                     reason: reason.clone(),
-                },
-                rec,
-                self.kids[i].person as u32,
-                0,
-            );
+                }
+            };
+            self.push(i, dd, dt, kind, rec, self.kids[i].person as u32, 0);
         }
+        self.age_out(dd);
         self.eh_level = level_static(level);
         Some((dd, outcome))
     }

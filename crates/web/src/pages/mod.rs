@@ -193,7 +193,12 @@ pub fn error_page(e: &WebError, reference: &str) -> Response {
         p class="muted" { "Reference: " code { (reference) } }
         p { a href="/" { "Go to the start page" } }
     };
-    Page::new(title, None, "").body(body).into_response()
+    match crate::routes::current_page_user() {
+        Some((user, authority)) => Page::new(title, Some(&user), &authority)
+            .body(body)
+            .into_response(),
+        None => Page::new(title, None, "").body(body).into_response(),
+    }
 }
 
 /// A date as people read it: 27 Mar 2015.

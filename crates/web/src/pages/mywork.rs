@@ -7,6 +7,7 @@ use axum::response::{IntoResponse, Response};
 use maud::html;
 
 use stepwise_domain::access::Role;
+use stepwise_domain::ids::TeamId;
 
 use super::{Page, badges, fmt_date, fmt_opt_date};
 use crate::auth::CurrentUser;
@@ -26,6 +27,26 @@ pub async fn show(
         .store
         .my_work(user.id, user.worker_id, front_door, today, &state.calendar)
         .await?;
+    // Managers see their team at a glance, with links to the lists behind the figures.
+    let manager = matches!(
+        user.role,
+        Role::TeamManager | Role::LocalityManager | Role::ServiceManager | Role::FrontDoorManager
+    );
+    let team = match (manager, user.team_id) {
+        (true, Some(t)) => {
+            state
+                .store
+                .team_summary(TeamId(t), today, &state.calendar)
+                .await?
+        }
+        _ => None,
+    };
+    let mut behind: Vec<_> = team
+        .iter()
+        .flat_map(|t| t.workers.iter())
+        .filter(|w| w.overdue > 0)
+        .collect();
+    behind.sort_by(|a, b| b.overdue.cmp(&a.overdue));
     let overdue: usize = work.children.iter().map(|c| c.overdue).sum();
     let due_this_week = work
         .children
@@ -36,11 +57,43 @@ pub async fn show(
     let body = html! {
         h1 { "My work" }
         p class="lead" { "Good to see you, " (user.display_name) ". Today is " (fmt_date(today)) "." }
-        div class="stats" {
+        @let caseholder = !work.children.is_empty() || team.is_none();
+        @if caseholder || front_door { div class="stats" {
             div class="stat" { span class="stat-value" { (work.children.len()) } span class="stat-label" { "children allocated to you" } }
             div class=(if overdue > 0 { "stat stat-alert" } else { "stat" }) { span class="stat-value" { (overdue) } span class="stat-label" { "overdue items" } }
             div class="stat" { span class="stat-value" { (due_this_week) } span class="stat-label" { "due in the next 7 days" } }
             @if front_door { div class="stat" { span class="stat-value" { (work.contacts_waiting_total) } span class="stat-label" { "contacts awaiting a decision" } } }
+        } }
+        @if let Some(t) = &team {
+            @let base = format!("/teams/{}", t.team.id);
+            @let open: i64 = t.workers.iter().map(|w| w.children).sum::<i64>() + t.unallocated;
+            @let late: i64 = t.workers.iter().map(|w| w.overdue).sum();
+            section aria-labelledby="team-h" {
+                h2 id="team-h" { "Your team: " a href=(base) { (t.team.name) } }
+                div class="stats" {
+                    div class="stat" { a class="stat-value" href=(format!("{base}#children")) { (open) } span class="stat-label" { "children open to the team" } }
+                    div class=(if late > 0 { "stat stat-alert" } else { "stat" }) { a class="stat-value" href=(format!("{base}#children")) { (late) } span class="stat-label" { "children with overdue work" } }
+                    div class=(if t.unallocated > 0 { "stat stat-alert" } else { "stat" }) { a class="stat-value" href=(format!("{base}#children")) { (t.unallocated) } span class="stat-label" { "unallocated" } }
+                }
+                @if behind.is_empty() {
+                    p { "Nobody in the team has overdue work." }
+                } @else {
+                    table class="table" {
+                        caption class="visually-hidden" { "Workers with overdue work, most first" }
+                        thead { tr { th scope="col" { "Worker" } th scope="col" class="num" { "Children" } th scope="col" class="num" { "Weighted" } th scope="col" class="num" { "With overdue work" } } }
+                        tbody {
+                            @for w in &behind {
+                                tr {
+                                    td { a href=(format!("{base}?worker={}#children", w.worker.id)) { (w.worker.name) } }
+                                    td class="num" { (w.children) }
+                                    td class="num" { (format!("{:.1}", w.weighted)) }
+                                    td class="num" { span class="tag tag-red" { (w.overdue) } }
+                                }
+                            }
+                        }
+                    }
+                }
+            }
         }
         @if front_door {
             section aria-labelledby="contacts-h" {
@@ -65,7 +118,7 @@ pub async fn show(
                 }
             }
         }
-        section aria-labelledby="children-h" {
+        @if caseholder { section aria-labelledby="children-h" {
             h2 id="children-h" { "Children allocated to you" }
             @if user.worker_id.is_none() {
                 p { "Your account is not linked to a worker, so no children are allocated to you." }
@@ -92,7 +145,7 @@ pub async fn show(
                     }
                 }
             }
-        }
+        } }
         section aria-labelledby="recent-h" {
             h2 id="recent-h" { "Recently viewed" }
             @if work.recent.is_empty() {

@@ -2,15 +2,16 @@
 //! what is overdue by worker and what is unallocated.
 
 use axum::Extension;
-use axum::extract::{Path, State};
+use axum::extract::{Path, RawQuery, State};
 use axum::response::{IntoResponse, Response};
 use maud::html;
 use std::collections::HashMap;
 
+use stepwise_domain::access::Permission;
 use stepwise_domain::ids::TeamId;
 use stepwise_domain::org::{Employment, TeamKind};
 
-use super::Page;
+use super::{Page, badges, fmt_date, query_pairs};
 use crate::auth::CurrentUser;
 use crate::{AppState, WebError};
 
@@ -64,6 +65,7 @@ pub async fn show(
     State(state): State<AppState>,
     Extension(user): Extension<CurrentUser>,
     Path(raw): Path<String>,
+    RawQuery(q): RawQuery,
 ) -> Result<Response, WebError> {
     let id = raw
         .parse::<i64>()
@@ -84,6 +86,39 @@ pub async fn show(
     let fte: f64 = holders.iter().map(|w| w.worker.fte).sum();
     let children: i64 = holders.iter().map(|w| w.children).sum();
     let overdue: i64 = t.workers.iter().map(|w| w.overdue).sum();
+    // `?worker=N` narrows the list to one worker's children; anything else is refused plainly.
+    let worker_filter = match query_pairs(q.as_deref())
+        .into_iter()
+        .find(|(k, _)| k == "worker")
+    {
+        None => None,
+        Some((_, v)) => Some(
+            v.parse::<i64>()
+                .ok()
+                .filter(|w| t.workers.iter().any(|x| x.worker.id.0 == *w))
+                .ok_or_else(|| WebError::NotFound(format!("Worker {v:?} in this team")))?,
+        ),
+    };
+    // The list names children, so only roles that may open case records see it.
+    let may_see_children = user.role.holds(Permission::ViewChildRecord);
+    let listed = if may_see_children {
+        state
+            .store
+            .team_children(TeamId(id), worker_filter, today, &state.calendar)
+            .await?
+    } else {
+        Vec::new()
+    };
+    let names: HashMap<i64, &str> = t
+        .workers
+        .iter()
+        .map(|w| (w.worker.id.0, w.worker.name.as_str()))
+        .collect();
+    let base = format!("/teams/{id}");
+    let list_title = match worker_filter.and_then(|w| names.get(&w)) {
+        Some(n) => format!("Children allocated to {n}"),
+        None => "Children open to the team".to_string(),
+    };
     let agency = t
         .workers
         .iter()
@@ -95,8 +130,14 @@ pub async fn show(
         div class="stats" {
             div class="stat" { span class="stat-value" { (t.workers.len()) } span class="stat-label" { "workers (" (agency) " agency)" } }
             div class="stat" { span class="stat-value" { (format!("{:.1}", if fte > 0.0 { children as f64 / fte } else { 0.0 })) } span class="stat-label" { "children per case-holding FTE" } }
-            div class=(if overdue > 0 { "stat stat-alert" } else { "stat" }) { span class="stat-value" { (overdue) } span class="stat-label" { "children with overdue work" } }
-            div class=(if t.unallocated > 0 { "stat stat-alert" } else { "stat" }) { span class="stat-value" { (t.unallocated) } span class="stat-label" { "unallocated" } }
+            div class=(if overdue > 0 { "stat stat-alert" } else { "stat" }) {
+                @if may_see_children { a class="stat-value" href=(format!("{base}#children")) { (overdue) } } @else { span class="stat-value" { (overdue) } }
+                span class="stat-label" { "children with overdue work" }
+            }
+            div class=(if t.unallocated > 0 { "stat stat-alert" } else { "stat" }) {
+                @if may_see_children { a class="stat-value" href=(format!("{base}#children")) { (t.unallocated) } } @else { span class="stat-value" { (t.unallocated) } }
+                span class="stat-label" { "unallocated" }
+            }
         }
         table class="table" {
             caption { "Workers and caseloads. Weighted caseload counts a child protection or looked-after child as 1.5, child in need 1, early help or care leaver 0.75." }
@@ -111,9 +152,48 @@ pub async fn show(
                         td { (w.worker.role.label()) }
                         td { @if w.worker.employment == Employment::Agency { span class="tag" { "Agency" } } @else { "Permanent" } }
                         td class="num" { (format!("{:.1}", w.worker.fte)) }
-                        td class="num" { (w.children) }
+                        td class="num" {
+                            @if may_see_children && w.children > 0 { a href=(format!("{base}?worker={}#children", w.worker.id)) { (w.children) } } @else { (w.children) }
+                        }
                         td class="num" { (format!("{:.1}", w.weighted)) }
                         td class="num" { @if w.overdue > 0 { span class="tag tag-red" { (w.overdue) } } @else { "0" } }
+                    }
+                }
+            }
+        }
+        @if may_see_children {
+            section aria-labelledby="children" {
+                h2 id="children" { (list_title) }
+                p class="muted" {
+                    "Unallocated children first, then the most overdue. "
+                    @if worker_filter.is_some() { a href=(format!("{base}#children")) { "Show the whole team" } }
+                }
+                @if listed.is_empty() {
+                    p { "No open children." }
+                } @else {
+                    table class="table" {
+                        caption class="visually-hidden" { (list_title) ", unallocated first, then most overdue" }
+                        thead { tr { th scope="col" { "Child" } th scope="col" { "Open" } th scope="col" { "Worker" } th scope="col" { "Next due" } th scope="col" { "Overdue" } } }
+                        tbody {
+                            @for c in &listed {
+                                tr {
+                                    td { a href=(format!("/people/{}", c.child.id)) { (c.child.name) } br; span class="muted" { (c.child.local_id) } }
+                                    td { (badges(&c.child.open)) }
+                                    td {
+                                        @match c.worker_id.and_then(|w| names.get(&w).map(|n| (w, n))) {
+                                            Some((w, n)) => a href=(format!("{base}?worker={w}#children")) { (n) },
+                                            None => span class="tag tag-red" { "Unallocated" },
+                                        }
+                                    }
+                                    td {
+                                        @if let Some(d) = c.child.due.iter().find(|d| d.due >= today).or(c.child.due.first()) {
+                                            (d.what) br; span class="muted" { (fmt_date(d.due)) }
+                                        } @else { "–" }
+                                    }
+                                    td { @if c.child.overdue > 0 { span class="tag tag-red" { (c.child.overdue) " overdue" } } @else { span class="tag tag-green" { "On time" } } }
+                                }
+                            }
+                        }
                     }
                 }
             }

@@ -412,3 +412,68 @@ fn the_committed_openapi_document_matches_the_code() {
         .collect();
     assert_eq!(described, routed);
 }
+
+#[tokio::test]
+async fn managers_see_their_team_and_every_figure_opens_its_list() {
+    let app = spawn_app().await;
+    let manager = app.sign_in("team.manager", PASSWORD).await.unwrap();
+    let my = app
+        .get("/my-work", Some(&manager))
+        .await
+        .text()
+        .await
+        .unwrap();
+    let team_link = format!("/teams/{}", app.sw_team);
+    assert!(
+        my.contains("Your team") && my.contains(&format!("{team_link}#children")),
+        "a team manager's work starts with their team"
+    );
+
+    // The team page lists the team's children; a worker's figure opens that worker's list.
+    let page = app
+        .get(&team_link, Some(&manager))
+        .await
+        .text()
+        .await
+        .unwrap();
+    assert!(page.contains("Children open to the team"));
+    assert!(page.contains(&format!("/people/{}", app.child)));
+    assert!(page.contains(&format!("?worker={}#children", app.sw)));
+    let mine = app
+        .get(&format!("{team_link}?worker={}", app.sw), Some(&manager))
+        .await;
+    assert_eq!(mine.status(), StatusCode::OK);
+    let mine = mine.text().await.unwrap();
+    assert!(
+        mine.contains("Children allocated to") && mine.contains(&format!("/people/{}", app.child))
+    );
+    for bad in ["abc", "-1", "999999"] {
+        assert_eq!(
+            app.get(&format!("{team_link}?worker={bad}"), Some(&manager))
+                .await
+                .status(),
+            StatusCode::NOT_FOUND,
+            "worker {bad:?} is not in the team"
+        );
+    }
+
+    // An analyst sees the team's figures but no child's name.
+    let analyst = app.sign_in("performance.analyst", PASSWORD).await.unwrap();
+    let page = app
+        .get(&team_link, Some(&analyst))
+        .await
+        .text()
+        .await
+        .unwrap();
+    assert!(page.contains("children per case-holding FTE"));
+    assert!(
+        !page.contains("/people/"),
+        "no child is named to an analyst"
+    );
+    assert!(!page.contains(&app.child_name));
+    // A page the analyst may not see still has the navigation and the sign-out button.
+    let denied = app.get("/my-work", Some(&analyst)).await;
+    assert_eq!(denied.status(), StatusCode::FORBIDDEN);
+    let denied = denied.text().await.unwrap();
+    assert!(denied.contains("You do not have access") && denied.contains("Sign out"));
+}

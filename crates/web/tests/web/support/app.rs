@@ -19,6 +19,10 @@ pub struct TestApp {
     pub child: i64,
     pub child_name: String,
     pub team: i64,
+    /// The team of the child's social worker (managed by the team manager account).
+    pub sw_team: i64,
+    /// The child's social worker.
+    pub sw: i64,
     pub client: reqwest::Client,
 }
 
@@ -108,10 +112,11 @@ pub async fn spawn_app() -> TestApp {
         .await
         .unwrap();
     for r in Role::ALL {
-        let (worker_id, team_id) = if r == Role::SocialWorker {
-            (sw.map(|x| x.0), sw.map(|x| x.1))
-        } else {
-            (None, None)
+        // The social worker is the child's worker; the team manager manages that team.
+        let (worker_id, team_id) = match r {
+            Role::SocialWorker => (sw.map(|x| x.0), sw.map(|x| x.1)),
+            Role::TeamManager => (None, sw.map(|x| x.1)),
+            _ => (None, None),
         };
         store
             .upsert_user(&NewUser {
@@ -145,6 +150,8 @@ pub async fn spawn_app() -> TestApp {
         child,
         child_name,
         team,
+        sw_team: sw.map(|x| x.1).unwrap(),
+        sw: sw.map(|x| x.0).unwrap(),
         client,
     }
 }

@@ -1,11 +1,32 @@
-//! The access policy: roles, the permissions each role holds, and what every route requires.
-//! The web layer asks one question per request, "does this role hold this permission?", and
-//! refuses (and audits the refusal) when it does not.
+//! The access policy. A role holds fine-grained permissions, each with a scope (own, team,
+//! locality, service, all); access to one child's record also follows the user's relationship
+//! to the child (allocated worker, associated worker, a temporary grant with an end date and a
+//! reason). The policy an authority runs is configuration: `AccessPolicy::default()` holds the
+//! safe defaults and `AccessPolicy::from_json` reads an authority's changes, refusing any that
+//! would break the rules no authority may relax (administrators and analysts never open case
+//! records by role). Everything here is pure: the store supplies the facts, the clock is passed in.
 
+use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
+use std::collections::BTreeMap;
+
+use crate::ids::{LocalityId, PersonId, TeamId, WorkerId};
+use crate::org::TeamKind;
 
 /// Something a user may be allowed to do.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, utoipa::ToSchema)]
+#[derive(
+    Debug,
+    Clone,
+    Copy,
+    PartialEq,
+    Eq,
+    PartialOrd,
+    Ord,
+    Hash,
+    Serialize,
+    Deserialize,
+    utoipa::ToSchema,
+)]
 #[serde(rename_all = "snake_case")]
 pub enum Permission {
     /// See one's own caseload and what is due.
@@ -16,21 +37,33 @@ pub enum Permission {
     ViewChildRecord,
     /// See teams, workers and caseloads.
     ViewTeams,
+    /// See who has looked at a child's record.
+    ViewRecordAccessLog,
+    /// See everything one user has done (the per-user activity report).
+    ViewUserActivity,
+    /// Give another user temporary access to a child's record, with a reason and an end date.
+    GrantAccess,
     /// Read the audit log and verify its chain.
     ViewAudit,
-    /// Manage users and configuration.
+    /// Manage user accounts.
     ManageUsers,
+    /// See the roles and their permissions.
+    ViewRoles,
 }
 
 impl Permission {
     /// Every permission.
-    pub const ALL: [Permission; 6] = [
+    pub const ALL: [Permission; 10] = [
         Self::ViewMyWork,
         Self::SearchPeople,
         Self::ViewChildRecord,
         Self::ViewTeams,
+        Self::ViewRecordAccessLog,
+        Self::ViewUserActivity,
+        Self::GrantAccess,
         Self::ViewAudit,
         Self::ManageUsers,
+        Self::ViewRoles,
     ];
     /// The stored name.
     pub fn as_str(self) -> &'static str {
@@ -39,8 +72,141 @@ impl Permission {
             Self::SearchPeople => "search_people",
             Self::ViewChildRecord => "view_child_record",
             Self::ViewTeams => "view_teams",
+            Self::ViewRecordAccessLog => "view_record_access_log",
+            Self::ViewUserActivity => "view_user_activity",
+            Self::GrantAccess => "grant_access",
             Self::ViewAudit => "view_audit",
             Self::ManageUsers => "manage_users",
+            Self::ViewRoles => "view_roles",
+        }
+    }
+    /// Reads a stored name.
+    pub fn parse(s: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|p| p.as_str() == s)
+    }
+    /// What it lets a user do, in plain words.
+    pub fn label(self) -> &'static str {
+        match self {
+            Self::ViewMyWork => "See their own work",
+            Self::SearchPeople => "Find people",
+            Self::ViewChildRecord => "Open a child's record",
+            Self::ViewTeams => "See teams and caseloads",
+            Self::ViewRecordAccessLog => "See who has looked at a record",
+            Self::ViewUserActivity => "See a user's activity",
+            Self::GrantAccess => "Grant temporary access to a record",
+            Self::ViewAudit => "Read and verify the audit log",
+            Self::ManageUsers => "Manage user accounts",
+            Self::ViewRoles => "See roles and permissions",
+        }
+    }
+    /// Whether the permission is about children's records, so that its scope limits which
+    /// children (rather than only whether the user may use it at all).
+    pub fn is_about_records(self) -> bool {
+        matches!(
+            self,
+            Self::ViewChildRecord | Self::ViewRecordAccessLog | Self::GrantAccess
+        )
+    }
+}
+
+/// How far a permission reaches. Wider scopes include the narrower ones.
+#[derive(
+    Debug,
+    Clone,
+    Copy,
+    PartialEq,
+    Eq,
+    PartialOrd,
+    Ord,
+    Hash,
+    Serialize,
+    Deserialize,
+    utoipa::ToSchema,
+)]
+#[serde(rename_all = "snake_case")]
+pub enum Scope {
+    /// Children the user is allocated to or associated with.
+    Own,
+    /// Children held by the user's team.
+    Team,
+    /// Children held by a team of the user's locality or living in it.
+    Locality,
+    /// Children open to the user's service (early help, safeguarding, corporate parenting).
+    Service,
+    /// Every child.
+    All,
+}
+
+impl Scope {
+    /// Every scope, narrowest first.
+    pub const ALL: [Scope; 5] = [
+        Self::Own,
+        Self::Team,
+        Self::Locality,
+        Self::Service,
+        Self::All,
+    ];
+    /// The stored name.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Own => "own",
+            Self::Team => "team",
+            Self::Locality => "locality",
+            Self::Service => "service",
+            Self::All => "all",
+        }
+    }
+    /// Reads a stored name.
+    pub fn parse(s: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|p| p.as_str() == s)
+    }
+    /// In plain words.
+    pub fn label(self) -> &'static str {
+        match self {
+            Self::Own => "their own children",
+            Self::Team => "their team's children",
+            Self::Locality => "their locality's children",
+            Self::Service => "their service's children",
+            Self::All => "every child",
+        }
+    }
+}
+
+/// A part of children's services, as teams belong to them.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Service {
+    /// Early help (locality early help teams).
+    EarlyHelp,
+    /// The front door, assessment, child in need and child protection.
+    Safeguarding,
+    /// Children in care, care leavers, fostering and adoption.
+    CorporateParenting,
+    /// Quality assurance and independent reviewing.
+    QualityAssurance,
+}
+
+impl Service {
+    /// The service a kind of team belongs to.
+    pub fn of_team(kind: TeamKind) -> Self {
+        match kind {
+            TeamKind::EarlyHelp => Self::EarlyHelp,
+            TeamKind::FrontDoor | TeamKind::Assessment | TeamKind::ChildInNeedProtection => {
+                Self::Safeguarding
+            }
+            TeamKind::ChildrenInCare | TeamKind::CareLeavers | TeamKind::FosteringAdoption => {
+                Self::CorporateParenting
+            }
+            TeamKind::QualityAssurance => Self::QualityAssurance,
+        }
+    }
+    /// In plain words.
+    pub fn label(self) -> &'static str {
+        match self {
+            Self::EarlyHelp => "Early help",
+            Self::Safeguarding => "Safeguarding",
+            Self::CorporateParenting => "Corporate parenting",
+            Self::QualityAssurance => "Quality assurance",
         }
     }
 }
@@ -53,12 +219,25 @@ pub enum Access {
     Public,
     /// Any signed-in user (sign out, the home page that routes by role).
     SignedIn,
-    /// A signed-in user whose role holds the permission.
+    /// A signed-in user whose role holds the permission (at any scope; the handler then checks
+    /// the scope against the record it serves).
     Requires(Permission),
 }
 
-/// A user's role. Roles map to permissions through `Role::permissions`.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, utoipa::ToSchema)]
+/// A user's role. Roles map to permissions through the `AccessPolicy`.
+#[derive(
+    Debug,
+    Clone,
+    Copy,
+    PartialEq,
+    Eq,
+    PartialOrd,
+    Ord,
+    Hash,
+    Serialize,
+    Deserialize,
+    utoipa::ToSchema,
+)]
 #[serde(rename_all = "snake_case")]
 pub enum Role {
     FrontDoorPractitioner,
@@ -129,70 +308,594 @@ impl Role {
             Self::SystemAdministrator => "System administrator",
         }
     }
-    /// The permissions the role holds by default. Analysts, partners and administrators do
-    /// not open case records: analysts will see pseudonymised data, partners only what was
-    /// shared with them, and administrators only through an audited, time-limited grant.
-    pub fn permissions(self) -> &'static [Permission] {
+    /// Roles that may never open case records by role, whatever an authority configures: they
+    /// need a temporary, audited grant for each record.
+    pub fn never_reads_records(self) -> bool {
+        matches!(self, Self::SystemAdministrator | Self::PerformanceAnalyst)
+    }
+}
+
+/// The permissions and scopes of one role.
+pub type RolePermissions = BTreeMap<Permission, Scope>;
+
+/// The roles of an authority and what each may do.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct AccessPolicy {
+    roles: BTreeMap<Role, RolePermissions>,
+}
+
+/// Why an authority's access policy file was refused.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("access policy: {0}")]
+pub struct PolicyError(pub String);
+
+impl Default for AccessPolicy {
+    /// The safe defaults. Practitioners in children's social care may open any child's record
+    /// (every look is audited; restricted records need more); early help reaches its locality;
+    /// managers see who has looked at the records they are responsible for; information
+    /// governance sees everything and grants temporary access; analysts see teams only, and
+    /// administrators manage accounts but open no case record.
+    fn default() -> Self {
         use Permission as P;
-        match self {
-            Self::FrontDoorPractitioner
-            | Self::EarlyHelpKeyworker
-            | Self::SocialWorker
-            | Self::IndependentReviewingOfficer => &[
-                P::ViewMyWork,
-                P::SearchPeople,
-                P::ViewChildRecord,
-                P::ViewTeams,
-            ],
-            Self::FrontDoorManager
-            | Self::LocalityManager
-            | Self::TeamManager
-            | Self::ServiceManager => &[
-                P::ViewMyWork,
-                P::SearchPeople,
-                P::ViewChildRecord,
-                P::ViewTeams,
-            ],
-            Self::PerformanceAnalyst => &[P::ViewTeams],
-            Self::PartnerProfessional => &[],
-            Self::InformationGovernance => &[
-                P::SearchPeople,
-                P::ViewChildRecord,
-                P::ViewTeams,
-                P::ViewAudit,
-            ],
-            Self::SystemAdministrator => &[P::ViewTeams, P::ManageUsers, P::ViewAudit],
+        use Scope as S;
+        let practitioner = |record: Scope| -> RolePermissions {
+            [
+                (P::ViewMyWork, S::Own),
+                (P::SearchPeople, S::All),
+                (P::ViewChildRecord, record),
+                (P::ViewTeams, S::All),
+            ]
+            .into_iter()
+            .collect()
+        };
+        let manager = |scope: Scope, record: Scope| -> RolePermissions {
+            let mut m = practitioner(record);
+            m.insert(P::ViewRecordAccessLog, scope);
+            m
+        };
+        let mut roles = BTreeMap::new();
+        roles.insert(Role::FrontDoorPractitioner, practitioner(S::All));
+        roles.insert(Role::FrontDoorManager, manager(S::Service, S::All));
+        roles.insert(Role::EarlyHelpKeyworker, practitioner(S::Locality));
+        roles.insert(Role::LocalityManager, manager(S::Locality, S::Locality));
+        roles.insert(Role::SocialWorker, practitioner(S::All));
+        roles.insert(Role::TeamManager, manager(S::Team, S::All));
+        roles.insert(Role::IndependentReviewingOfficer, practitioner(S::All));
+        let mut service = manager(S::Service, S::All);
+        service.insert(P::GrantAccess, S::Service);
+        roles.insert(Role::ServiceManager, service);
+        roles.insert(
+            Role::PerformanceAnalyst,
+            [(P::ViewTeams, S::All)].into_iter().collect(),
+        );
+        roles.insert(Role::PartnerProfessional, RolePermissions::new());
+        roles.insert(
+            Role::InformationGovernance,
+            [
+                (P::SearchPeople, S::All),
+                (P::ViewChildRecord, S::All),
+                (P::ViewTeams, S::All),
+                (P::ViewRecordAccessLog, S::All),
+                (P::ViewUserActivity, S::All),
+                (P::GrantAccess, S::All),
+                (P::ViewAudit, S::All),
+                (P::ViewRoles, S::All),
+            ]
+            .into_iter()
+            .collect(),
+        );
+        roles.insert(
+            Role::SystemAdministrator,
+            [
+                (P::ViewTeams, S::All),
+                (P::ManageUsers, S::All),
+                (P::ViewAudit, S::All),
+                (P::ViewRoles, S::All),
+            ]
+            .into_iter()
+            .collect(),
+        );
+        Self { roles }
+    }
+}
+
+/// An authority's policy file: for each role it names, the complete list of its permissions
+/// with their scopes (roles it does not name keep the defaults).
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct PolicyFile {
+    roles: BTreeMap<String, BTreeMap<String, String>>,
+}
+
+impl AccessPolicy {
+    /// Reads an authority's changes to the defaults, for example
+    /// `{"roles": {"early_help_keyworker": {"view_my_work": "own", "search_people": "all",
+    /// "view_child_record": "service", "view_teams": "locality"}}}`. Every role named replaces
+    /// its defaults whole. Refused, naming the role and permission: unknown names, unknown
+    /// scopes, and any file that would let an administrator or analyst open records by role.
+    pub fn from_json(text: &str) -> Result<Self, PolicyError> {
+        let file: PolicyFile = serde_json::from_str(text)
+            .map_err(|e| PolicyError(format!("not a policy file ({e})")))?;
+        let mut policy = Self::default();
+        for (role_name, perms) in file.roles {
+            let role = Role::parse(&role_name).ok_or_else(|| {
+                PolicyError(format!(
+                    "unknown role {role_name:?}; the roles are {}",
+                    Role::ALL.map(Role::as_str).join(", ")
+                ))
+            })?;
+            let mut set = RolePermissions::new();
+            for (perm_name, scope_name) in perms {
+                let p = Permission::parse(&perm_name).ok_or_else(|| {
+                    PolicyError(format!(
+                        "role {role_name}: unknown permission {perm_name:?}; the permissions are {}",
+                        Permission::ALL.map(Permission::as_str).join(", ")
+                    ))
+                })?;
+                let s = Scope::parse(&scope_name).ok_or_else(|| {
+                    PolicyError(format!(
+                        "role {role_name}, permission {perm_name}: unknown scope {scope_name:?}; the scopes are own, team, locality, service, all"
+                    ))
+                })?;
+                if role.never_reads_records() && p == Permission::ViewChildRecord {
+                    return Err(PolicyError(format!(
+                        "role {role_name} may not hold view_child_record: administrators and analysts open a case record only through a temporary, audited grant"
+                    )));
+                }
+                set.insert(p, s);
+            }
+            policy.roles.insert(role, set);
         }
+        Ok(policy)
     }
-    /// Whether the role holds a permission.
-    pub fn holds(self, p: Permission) -> bool {
-        self.permissions().contains(&p)
+
+    /// The role's permissions and scopes.
+    pub fn permissions(&self, role: Role) -> RolePermissions {
+        self.roles.get(&role).cloned().unwrap_or_default()
     }
+
+    /// The scope at which the role holds the permission, if it does.
+    pub fn scope(&self, role: Role, p: Permission) -> Option<Scope> {
+        self.roles.get(&role).and_then(|m| m.get(&p)).copied()
+    }
+
+    /// Whether the role holds the permission at any scope.
+    pub fn holds(&self, role: Role, p: Permission) -> bool {
+        self.scope(role, p).is_some()
+    }
+
     /// Whether the role may pass a route's access requirement.
-    pub fn allows(self, a: Access) -> bool {
+    pub fn allows(&self, role: Role, a: Access) -> bool {
         match a {
             Access::Public | Access::SignedIn => true,
-            Access::Requires(p) => self.holds(p),
+            Access::Requires(p) => self.holds(role, p),
         }
     }
+
+    /// Decides whether `viewer` may use a record permission on one child, and on what basis.
+    pub fn decide(
+        &self,
+        viewer: &Viewer,
+        p: Permission,
+        child: &ChildFacts,
+        now: DateTime<Utc>,
+    ) -> Decision {
+        // A temporary grant for this child opens the record whatever the role.
+        if p == Permission::ViewChildRecord
+            && let Some(g) = viewer
+                .grants
+                .iter()
+                .find(|g| g.child == child.child && g.is_active(now))
+        {
+            return Decision::Allowed(Basis::Grant {
+                id: g.id,
+                until: g.until,
+            });
+        }
+        let Some(scope) = self.scope(viewer.role, p) else {
+            return Decision::Denied(format!(
+                "the {} role cannot {}",
+                viewer.role.label(),
+                p.label().to_lowercase()
+            ));
+        };
+        let worker = viewer.worker;
+        if worker.is_some() && worker == child.allocated_worker {
+            return Decision::Allowed(Basis::Allocated);
+        }
+        if worker.is_some_and(|w| child.associated_workers.contains(&w)) {
+            return Decision::Allowed(Basis::Associated);
+        }
+        let in_scope = match scope {
+            Scope::Own => false,
+            Scope::Team => viewer.team.is_some_and(|t| child.teams.contains(&t)),
+            Scope::Locality => {
+                viewer.team.is_some_and(|t| child.teams.contains(&t))
+                    || viewer
+                        .locality
+                        .is_some_and(|l| child.localities.contains(&l))
+            }
+            Scope::Service => viewer.service.is_some_and(|s| child.services.contains(&s)),
+            Scope::All => true,
+        };
+        if in_scope {
+            Decision::Allowed(Basis::Scope(scope))
+        } else {
+            Decision::Denied(format!(
+                "the {} role can {} only for {}, and this child is not one of them",
+                viewer.role.label(),
+                p.label().to_lowercase(),
+                scope.label()
+            ))
+        }
+    }
+}
+
+/// Who is asking, with what they may reach.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct Viewer {
+    pub role: Role,
+    /// The worker the account belongs to, if any.
+    pub worker: Option<WorkerId>,
+    /// The user's team, its locality and its service.
+    pub team: Option<TeamId>,
+    pub locality: Option<LocalityId>,
+    pub service: Option<Service>,
+    /// The user's temporary grants (expired ones are ignored).
+    pub grants: Vec<AccessGrant>,
+}
+
+impl Default for Role {
+    /// The role with the fewest permissions.
+    fn default() -> Self {
+        Self::PartnerProfessional
+    }
+}
+
+/// What the record says about who a child belongs to, for the access decision.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct ChildFacts {
+    pub child: PersonId,
+    pub allocated_worker: Option<WorkerId>,
+    /// Workers associated with the child: allocated before, or who recorded on the record in
+    /// the last year.
+    pub associated_workers: Vec<WorkerId>,
+    /// Teams holding the child (the allocated team).
+    pub teams: Vec<TeamId>,
+    /// Localities the child belongs to: the allocated team's and the current home address's.
+    pub localities: Vec<LocalityId>,
+    /// Services the child is open to.
+    pub services: Vec<Service>,
+}
+
+/// A temporary grant of access to one child's record.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, utoipa::ToSchema)]
+pub struct AccessGrant {
+    pub id: i64,
+    #[schema(value_type = i64)]
+    pub child: PersonId,
+    pub from: DateTime<Utc>,
+    pub until: DateTime<Utc>,
+    pub revoked: bool,
+}
+
+impl AccessGrant {
+    /// Whether the grant is in force at `now`.
+    pub fn is_active(&self, now: DateTime<Utc>) -> bool {
+        !self.revoked && self.from <= now && now < self.until
+    }
+}
+
+/// Why access was allowed.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Basis {
+    /// The user is the allocated worker.
+    Allocated,
+    /// The user is an associated worker.
+    Associated,
+    /// The child is within the scope of the user's role.
+    Scope(Scope),
+    /// A temporary grant.
+    Grant { id: i64, until: DateTime<Utc> },
+}
+
+impl Basis {
+    /// As the audit log records it.
+    pub fn describe(&self) -> String {
+        match self {
+            Self::Allocated => "allocated worker".to_string(),
+            Self::Associated => "associated worker".to_string(),
+            Self::Scope(s) => format!("role scope {}", s.as_str()),
+            Self::Grant { id, until } => {
+                format!(
+                    "temporary grant {id} until {}",
+                    until.format("%Y-%m-%d %H:%M")
+                )
+            }
+        }
+    }
+}
+
+/// The outcome of an access decision.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Decision {
+    Allowed(Basis),
+    /// Refused, with a reason the user can read.
+    Denied(String),
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use chrono::TimeZone;
 
-    #[test]
-    fn administrators_and_analysts_cannot_open_case_records() {
-        assert!(!Role::SystemAdministrator.holds(Permission::ViewChildRecord));
-        assert!(!Role::PerformanceAnalyst.holds(Permission::ViewChildRecord));
-        assert!(!Role::PartnerProfessional.holds(Permission::SearchPeople));
-        assert!(Role::SocialWorker.holds(Permission::ViewChildRecord));
+    fn now() -> DateTime<Utc> {
+        Utc.with_ymd_and_hms(2026, 11, 23, 12, 0, 0).unwrap()
+    }
+
+    fn child() -> ChildFacts {
+        ChildFacts {
+            child: PersonId(7),
+            allocated_worker: Some(WorkerId(1)),
+            associated_workers: vec![WorkerId(2)],
+            teams: vec![TeamId(10)],
+            localities: vec![LocalityId(3)],
+            services: vec![Service::EarlyHelp],
+        }
+    }
+
+    fn viewer(role: Role) -> Viewer {
+        Viewer {
+            role,
+            ..Viewer::default()
+        }
     }
 
     #[test]
-    fn role_names_round_trip() {
+    fn administrators_and_analysts_cannot_open_case_records() {
+        let p = AccessPolicy::default();
+        assert!(!p.holds(Role::SystemAdministrator, Permission::ViewChildRecord));
+        assert!(!p.holds(Role::PerformanceAnalyst, Permission::ViewChildRecord));
+        assert!(!p.holds(Role::PartnerProfessional, Permission::SearchPeople));
+        assert!(p.holds(Role::SocialWorker, Permission::ViewChildRecord));
+        let d = p.decide(
+            &viewer(Role::SystemAdministrator),
+            Permission::ViewChildRecord,
+            &child(),
+            now(),
+        );
+        assert!(matches!(d, Decision::Denied(ref r) if r.contains("System administrator")));
+    }
+
+    #[test]
+    fn scopes_reach_as_far_as_they_say() {
+        let mut p = AccessPolicy::default();
+        let c = child();
+        let check =
+            |p: &AccessPolicy, v: &Viewer| p.decide(v, Permission::ViewChildRecord, &c, now());
+        for (scope, v, allowed) in [
+            (
+                Scope::Own,
+                Viewer {
+                    worker: Some(WorkerId(9)),
+                    ..viewer(Role::EarlyHelpKeyworker)
+                },
+                false,
+            ),
+            (
+                Scope::Team,
+                Viewer {
+                    team: Some(TeamId(10)),
+                    ..viewer(Role::EarlyHelpKeyworker)
+                },
+                true,
+            ),
+            (
+                Scope::Team,
+                Viewer {
+                    team: Some(TeamId(11)),
+                    ..viewer(Role::EarlyHelpKeyworker)
+                },
+                false,
+            ),
+            (
+                Scope::Locality,
+                Viewer {
+                    locality: Some(LocalityId(3)),
+                    ..viewer(Role::EarlyHelpKeyworker)
+                },
+                true,
+            ),
+            (
+                Scope::Locality,
+                Viewer {
+                    locality: Some(LocalityId(4)),
+                    ..viewer(Role::EarlyHelpKeyworker)
+                },
+                false,
+            ),
+            (
+                Scope::Service,
+                Viewer {
+                    service: Some(Service::EarlyHelp),
+                    ..viewer(Role::EarlyHelpKeyworker)
+                },
+                true,
+            ),
+            (
+                Scope::Service,
+                Viewer {
+                    service: Some(Service::Safeguarding),
+                    ..viewer(Role::EarlyHelpKeyworker)
+                },
+                false,
+            ),
+            (Scope::All, viewer(Role::EarlyHelpKeyworker), true),
+        ] {
+            p.roles
+                .entry(Role::EarlyHelpKeyworker)
+                .or_default()
+                .insert(Permission::ViewChildRecord, scope);
+            let d = check(&p, &v);
+            assert_eq!(
+                matches!(d, Decision::Allowed(Basis::Scope(s)) if s == scope),
+                allowed,
+                "{scope:?} {v:?}: {d:?}"
+            );
+            if !allowed {
+                assert!(
+                    matches!(d, Decision::Denied(ref r) if r.contains(scope.label())),
+                    "{d:?}"
+                );
+            }
+        }
+    }
+
+    #[test]
+    fn relationships_open_the_record_at_the_narrowest_scope() {
+        let mut p = AccessPolicy::default();
+        p.roles
+            .entry(Role::SocialWorker)
+            .or_default()
+            .insert(Permission::ViewChildRecord, Scope::Own);
+        let c = child();
+        let at = |w: i64| Viewer {
+            worker: Some(WorkerId(w)),
+            ..viewer(Role::SocialWorker)
+        };
+        assert_eq!(
+            p.decide(&at(1), Permission::ViewChildRecord, &c, now()),
+            Decision::Allowed(Basis::Allocated)
+        );
+        assert_eq!(
+            p.decide(&at(2), Permission::ViewChildRecord, &c, now()),
+            Decision::Allowed(Basis::Associated)
+        );
+        assert!(matches!(
+            p.decide(&at(3), Permission::ViewChildRecord, &c, now()),
+            Decision::Denied(_)
+        ));
+        // A role without the permission gains nothing from being allocated.
+        let admin = Viewer {
+            worker: Some(WorkerId(1)),
+            ..viewer(Role::SystemAdministrator)
+        };
+        assert!(matches!(
+            p.decide(&admin, Permission::ViewChildRecord, &c, now()),
+            Decision::Denied(_)
+        ));
+    }
+
+    #[test]
+    fn temporary_grants_open_one_record_until_they_end() {
+        let p = AccessPolicy::default();
+        let grant = |child: i64, hours: i64, revoked: bool| AccessGrant {
+            id: 5,
+            child: PersonId(child),
+            from: now() - chrono::Duration::hours(1),
+            until: now() + chrono::Duration::hours(hours),
+            revoked,
+        };
+        let admin = |g: AccessGrant| Viewer {
+            grants: vec![g],
+            ..viewer(Role::SystemAdministrator)
+        };
+        let c = child();
+        assert!(matches!(
+            p.decide(
+                &admin(grant(7, 2, false)),
+                Permission::ViewChildRecord,
+                &c,
+                now()
+            ),
+            Decision::Allowed(Basis::Grant { id: 5, .. })
+        ));
+        for g in [grant(7, 0, false), grant(7, 2, true), grant(8, 2, false)] {
+            assert!(
+                matches!(
+                    p.decide(&admin(g.clone()), Permission::ViewChildRecord, &c, now()),
+                    Decision::Denied(_)
+                ),
+                "{g:?}"
+            );
+        }
+        // A grant opens the record only, not its access log.
+        assert!(matches!(
+            p.decide(
+                &admin(grant(7, 2, false)),
+                Permission::ViewRecordAccessLog,
+                &c,
+                now()
+            ),
+            Decision::Denied(_)
+        ));
+    }
+
+    #[test]
+    fn an_authority_can_change_roles_but_not_the_fixed_rules() {
+        let p = AccessPolicy::from_json(
+            r#"{"roles": {"early_help_keyworker": {"view_my_work": "own", "view_child_record": "service"}}}"#,
+        )
+        .unwrap();
+        assert_eq!(
+            p.scope(Role::EarlyHelpKeyworker, Permission::ViewChildRecord),
+            Some(Scope::Service)
+        );
+        assert!(
+            !p.holds(Role::EarlyHelpKeyworker, Permission::SearchPeople),
+            "a named role is replaced whole"
+        );
+        assert_eq!(
+            p.permissions(Role::SocialWorker),
+            AccessPolicy::default().permissions(Role::SocialWorker)
+        );
+        for (text, says) in [
+            (r#"{"roles": {"wizard": {}}}"#, "unknown role \"wizard\""),
+            (
+                r#"{"roles": {"social_worker": {"fly": "all"}}}"#,
+                "role social_worker: unknown permission \"fly\"",
+            ),
+            (
+                r#"{"roles": {"social_worker": {"view_child_record": "galaxy"}}}"#,
+                "unknown scope \"galaxy\"",
+            ),
+            (
+                r#"{"roles": {"system_administrator": {"view_child_record": "all"}}}"#,
+                "temporary, audited grant",
+            ),
+            (
+                r#"{"roles": {"performance_analyst": {"view_child_record": "own"}}}"#,
+                "temporary, audited grant",
+            ),
+            (r#"{"rules": {}}"#, "not a policy file"),
+            ("not json", "not a policy file"),
+        ] {
+            let e = AccessPolicy::from_json(text).unwrap_err();
+            assert!(e.to_string().contains(says), "{text}: {e}");
+        }
+    }
+
+    #[test]
+    fn names_round_trip() {
         for r in Role::ALL {
             assert_eq!(Role::parse(r.as_str()), Some(r));
         }
+        for p in Permission::ALL {
+            assert_eq!(Permission::parse(p.as_str()), Some(p));
+        }
+        for s in Scope::ALL {
+            assert_eq!(Scope::parse(s.as_str()), Some(s));
+        }
+    }
+
+    #[test]
+    fn every_team_kind_belongs_to_a_service() {
+        for k in TeamKind::ALL {
+            let _ = Service::of_team(k).label();
+        }
+        assert_eq!(
+            Service::of_team(TeamKind::CareLeavers),
+            Service::CorporateParenting
+        );
     }
 }

@@ -9,7 +9,7 @@ use std::net::SocketAddr;
 use std::path::PathBuf;
 use std::time::Instant;
 
-use stepwise_domain::access::Role;
+use stepwise_domain::access::{AccessPolicy, Permission, Role};
 use stepwise_domain::org::{TeamKind, WorkerRole};
 use stepwise_store::{Actor, AuditKey, BulkLoad, DEFAULT_DATABASE_URL, NewUser, Store};
 use stepwise_synth::{SynthConfig, generate};
@@ -33,6 +33,10 @@ struct Cli {
     /// takes precedence.
     #[arg(long, global = true, env = "STEPWISE_AUDIT_KEY_FILE")]
     audit_key_file: Option<PathBuf>,
+    /// A JSON file changing the roles' permissions and scopes (see docs/security.md); without
+    /// it the safe defaults apply.
+    #[arg(long, global = true, env = "STEPWISE_ACCESS_POLICY")]
+    access_policy: Option<PathBuf>,
     #[command(subcommand)]
     command: Command,
 }
@@ -82,6 +86,12 @@ enum Command {
     },
     /// Print the OpenAPI description of the JSON API.
     Openapi,
+    /// The access policy in force: every role's permissions and their scopes.
+    Access {
+        /// table (default) or json.
+        #[arg(long, default_value = "table")]
+        format: String,
+    },
     /// User accounts.
     User {
         #[command(subcommand)]
@@ -144,9 +154,56 @@ fn main() -> std::process::ExitCode {
 }
 
 async fn run(cli: Cli) -> Result<std::process::ExitCode> {
+    let policy = match &cli.access_policy {
+        None => AccessPolicy::default(),
+        Some(path) => {
+            let text = std::fs::read_to_string(path)
+                .with_context(|| format!("reading the access policy {}", path.display()))?;
+            AccessPolicy::from_json(&text).with_context(|| format!("in {}", path.display()))?
+        }
+    };
     match cli.command {
         Command::Openapi => {
             print!("{}", stepwise_web::api::openapi_json_text());
+            Ok(std::process::ExitCode::SUCCESS)
+        }
+        Command::Access { format } => {
+            use std::fmt::Write as _;
+            let mut out = String::new();
+            match format.as_str() {
+                "json" => {
+                    let roles: std::collections::BTreeMap<&str, _> = Role::ALL
+                        .iter()
+                        .map(|r| {
+                            let perms: std::collections::BTreeMap<&str, &str> = policy
+                                .permissions(*r)
+                                .into_iter()
+                                .map(|(p, sc)| (p.as_str(), sc.as_str()))
+                                .collect();
+                            (r.as_str(), perms)
+                        })
+                        .collect();
+                    out = serde_json::to_string_pretty(&serde_json::json!({ "roles": roles }))?;
+                    out.push('\n');
+                }
+                "table" => {
+                    for r in Role::ALL {
+                        writeln!(out, "{} ({})", r.label(), r.as_str())?;
+                        let perms = policy.permissions(r);
+                        if perms.is_empty() {
+                            writeln!(out, "  (no permissions)")?;
+                        }
+                        for p in Permission::ALL {
+                            if let Some(sc) = perms.get(&p) {
+                                writeln!(out, "  {:<24} {}", p.as_str(), sc.as_str())?;
+                            }
+                        }
+                    }
+                }
+                other => bail!("--format must be table or json (got {other:?})"),
+            }
+            // A closed pipe (`| head`) is not an error worth a message.
+            let _ = std::io::stdout().write_all(out.as_bytes());
             Ok(std::process::ExitCode::SUCCESS)
         }
         Command::Audit {
@@ -234,7 +291,7 @@ async fn run(cli: Cli) -> Result<std::process::ExitCode> {
                 );
             }
             let clock = today.map(Clock::Fixed).unwrap_or(Clock::System);
-            serve(store, addr, clock, !insecure_cookies, hsts).await?;
+            serve(store, addr, clock, !insecure_cookies, hsts, policy).await?;
             Ok(std::process::ExitCode::SUCCESS)
         }
         Command::Demo {
@@ -267,7 +324,7 @@ async fn run(cli: Cli) -> Result<std::process::ExitCode> {
                 println!("Serve it with: stepwise serve --database {}", cli.database);
                 return Ok(std::process::ExitCode::SUCCESS);
             }
-            serve(store, addr, Clock::System, true, false).await?;
+            serve(store, addr, Clock::System, true, false, policy).await?;
             Ok(std::process::ExitCode::SUCCESS)
         }
     }
@@ -516,11 +573,13 @@ async fn serve(
     clock: Clock,
     secure_cookies: bool,
     hsts: bool,
+    policy: AccessPolicy,
 ) -> Result<()> {
     let config = WebConfig {
         secure_cookies,
         hsts,
         clock,
+        policy,
         ..WebConfig::default()
     };
     let state = AppState::new(store, config).await?;

@@ -32,6 +32,9 @@ pub enum StoreError {
     /// The database already holds data where an empty one is needed.
     #[error("{0}")]
     NotEmpty(String),
+    /// The access policy refused the reader, for the reason given; the refusal was audited.
+    #[error("{0}")]
+    Forbidden(String),
     /// A value was refused at the edge (a duplicate username, say).
     #[error("{0}")]
     Invalid(String),

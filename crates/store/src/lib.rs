@@ -4,6 +4,7 @@
 //! keyed hash-chained audit log. It runs on SQLite (the embedded default) and PostgreSQL, chosen
 //! by the database URL; one conformance suite runs against both.
 
+mod access;
 mod audit;
 mod bulk;
 mod error;
@@ -15,13 +16,14 @@ mod records;
 mod sessions;
 mod sql;
 
+pub use access::{GrantRow, MAX_GRANT_DAYS, NewGrant};
 pub use audit::{Actor, AuditEntry, AuditKey, AuditProblem, AuditVerification};
 pub use bulk::BulkLoad;
 pub use error::StoreError;
 pub use events::{ChronologyEntry, ChronologyFilter};
 pub use org::{TeamSummary, WorkerCaseload};
 pub use people::{PersonMatch, SearchQuery};
-pub use records::{ChildRecord, FamilyMember, MyWork, MyWorkChild, RecentView, TeamChild};
+pub use records::{ChildRecord, FamilyMember, MyWork, MyWorkChild, Reader, RecentView, TeamChild};
 pub use sessions::{NewUser, SessionInfo, UserAccount};
 
 use sqlx::any::{AnyPoolOptions, install_default_drivers};

@@ -12,11 +12,18 @@ struct Migration {
     postgres: &'static str,
 }
 
-const MIGRATIONS: &[Migration] = &[Migration {
-    name: "20261123000001_foundation",
-    sqlite: include_str!("../migrations/sqlite/20261123000001_foundation.sql"),
-    postgres: include_str!("../migrations/postgres/20261123000001_foundation.sql"),
-}];
+const MIGRATIONS: &[Migration] = &[
+    Migration {
+        name: "20261123000001_foundation",
+        sqlite: include_str!("../migrations/sqlite/20261123000001_foundation.sql"),
+        postgres: include_str!("../migrations/postgres/20261123000001_foundation.sql"),
+    },
+    Migration {
+        name: "20261201000001_access_grants",
+        sqlite: include_str!("../migrations/sqlite/20261201000001_access_grants.sql"),
+        postgres: include_str!("../migrations/postgres/20261201000001_access_grants.sql"),
+    },
+];
 
 /// Applies every migration not yet applied.
 pub(crate) async fn run(store: &Store) -> Result<(), StoreError> {

@@ -12,10 +12,20 @@ use stepwise_domain::people::{Person, PersonKind, RelationshipKind};
 use stepwise_domain::projection::ChildState;
 use stepwise_domain::timescales::{DueItem, Timescales, due_items};
 
+use stepwise_domain::access::{AccessPolicy, Basis, Decision, Permission, Viewer};
+
 use crate::audit::{Actor, append_in};
 use crate::events::{ChronologyEntry, ChronologyFilter, STATE_COLUMNS, state_from_row};
 use crate::sql::{Col, parse_date};
 use crate::{Store, StoreError};
+
+/// Who is reading a record: the audit actor, the user as the policy sees them, and the policy.
+#[derive(Debug, Clone, Copy)]
+pub struct Reader<'a> {
+    pub actor: &'a Actor,
+    pub viewer: &'a Viewer,
+    pub policy: &'a AccessPolicy,
+}
 
 /// Someone in the child's family or household.
 #[derive(Debug, Clone, PartialEq, serde::Serialize, utoipa::ToSchema)]
@@ -151,12 +161,41 @@ fn relationship_label(
 }
 
 impl Store {
-    /// Opens a child's record for a user who has passed the access check. The read is audited
-    /// (who, which record, when, the request) before anything is returned.
+    /// Decides whether `reader` may use a record permission on one person, auditing a refusal
+    /// (`record.denied`, with the reason). Returns the basis of an allowed access.
+    pub async fn check_record_access(
+        &self,
+        reader: &Reader<'_>,
+        request_id: &str,
+        child: PersonId,
+        permission: Permission,
+    ) -> Result<Basis, StoreError> {
+        let now = chrono::Utc::now();
+        let facts = self.child_facts(child, now).await?;
+        match reader.policy.decide(reader.viewer, permission, &facts, now) {
+            Decision::Allowed(basis) => Ok(basis),
+            Decision::Denied(reason) => {
+                self.audit(
+                    reader.actor,
+                    "record.denied",
+                    &format!("person:{}", child.0),
+                    request_id,
+                    &format!("{}: {reason}", permission.as_str()),
+                )
+                .await?;
+                Err(StoreError::Forbidden(reason))
+            }
+        }
+    }
+
+    /// Opens a person's record. The access policy decides first, from the reader's role and
+    /// scope and relationship to the person; a refusal is audited and returns
+    /// `StoreError::Forbidden`. An allowed read is audited (who, which record, when, the
+    /// request, the basis) before anything is returned.
     #[allow(clippy::too_many_arguments)]
     pub async fn open_child_record(
         &self,
-        actor: &Actor,
+        reader: &Reader<'_>,
         request_id: &str,
         child: PersonId,
         filter: &ChronologyFilter,
@@ -170,16 +209,19 @@ impl Store {
                 local_person_id(child)
             )));
         };
+        let basis = self
+            .check_record_access(reader, request_id, child, Permission::ViewChildRecord)
+            .await?;
         let mut tx = self.pool.begin().await?;
         append_in(
             &mut tx,
             &self.audit_key,
             chrono::Utc::now(),
-            actor,
+            reader.actor,
             "record.view",
             &format!("person:{}", child.0),
             request_id,
-            via,
+            &format!("{via}; {}", basis.describe()),
         )
         .await?;
         tx.commit().await?;

@@ -308,6 +308,33 @@ fn actor() -> Actor {
     }
 }
 
+/// A reader whose role may open every record (information governance, by the defaults).
+struct ReadAs {
+    actor: Actor,
+    viewer: stepwise_domain::access::Viewer,
+    policy: stepwise_domain::access::AccessPolicy,
+}
+
+impl ReadAs {
+    fn governance() -> Self {
+        Self {
+            actor: actor(),
+            viewer: stepwise_domain::access::Viewer {
+                role: stepwise_domain::access::Role::InformationGovernance,
+                ..Default::default()
+            },
+            policy: stepwise_domain::access::AccessPolicy::default(),
+        }
+    }
+    fn reader(&self) -> Reader<'_> {
+        Reader {
+            actor: &self.actor,
+            viewer: &self.viewer,
+            policy: &self.policy,
+        }
+    }
+}
+
 async fn loaded() -> Vec<(&'static str, Store)> {
     let mut v = Vec::new();
     for (name, s) in stores().await {
@@ -504,7 +531,7 @@ async fn corrections_and_late_entries_rebuild_the_projection() {
         assert!(s.check_projections().await.unwrap().is_empty(), "{name}");
         let rec = s
             .open_child_record(
-                &actor(),
+                &ReadAs::governance().reader(),
                 "r",
                 PersonId(1),
                 &ChronologyFilter::default(),
@@ -752,7 +779,7 @@ async fn opening_a_record_is_audited_and_shows_the_family() {
         let before = s.verify_audit().await.unwrap().entries;
         let rec = s
             .open_child_record(
-                &actor(),
+                &ReadAs::governance().reader(),
                 "req-9",
                 PersonId(1),
                 &ChronologyFilter::default(),
@@ -791,7 +818,7 @@ async fn opening_a_record_is_audited_and_shows_the_family() {
         assert_eq!(rec.chronology_total, 7, "{name}");
         let filtered = s
             .open_child_record(
-                &actor(),
+                &ReadAs::governance().reader(),
                 "r",
                 PersonId(1),
                 &ChronologyFilter {
@@ -823,7 +850,7 @@ async fn opening_a_record_is_audited_and_shows_the_family() {
         assert!(
             matches!(
                 s.open_child_record(
-                    &actor(),
+                    &ReadAs::governance().reader(),
                     "r",
                     PersonId(404),
                     &ChronologyFilter::default(),
@@ -902,6 +929,306 @@ async fn team_caseloads_count_open_children() {
                 .await
                 .unwrap()
                 .is_none(),
+            "{name}"
+        );
+    }
+}
+
+async fn user(
+    s: &Store,
+    username: &str,
+    role: stepwise_domain::access::Role,
+    worker: Option<i64>,
+    team: Option<i64>,
+) -> UserAccount {
+    s.upsert_user(&NewUser {
+        username: username.into(),
+        display_name: username.into(),
+        role,
+        worker_id: worker,
+        team_id: team,
+        password_hash: "h".into(),
+    })
+    .await
+    .unwrap();
+    s.user_by_username(username).await.unwrap().unwrap()
+}
+
+#[tokio::test]
+async fn access_facts_come_from_the_record_and_the_organisation() {
+    use stepwise_domain::access::{Role, Service};
+    for (name, s) in loaded().await {
+        let now = Utc::now();
+        let f = s.child_facts(PersonId(1), now).await.unwrap();
+        assert_eq!(f.allocated_worker, Some(WorkerId(1)), "{name}");
+        assert_eq!(f.teams, vec![TeamId(2)], "{name}");
+        assert_eq!(
+            f.localities,
+            vec![LocalityId(1)],
+            "{name}: the team's and the home's locality"
+        );
+        assert!(
+            f.services.contains(&Service::Safeguarding),
+            "{name}: {:?}",
+            f.services
+        );
+        // The adult has no involvements; she belongs to where she lives.
+        let mother = s.child_facts(PersonId(3), now).await.unwrap();
+        assert_eq!(
+            (mother.allocated_worker, mother.teams.len()),
+            (None, 0),
+            "{name}"
+        );
+        assert_eq!(mother.localities, vec![LocalityId(1)], "{name}");
+        let u = user(&s, "eh.north", Role::EarlyHelpKeyworker, Some(2), Some(2)).await;
+        let v = s.viewer(&u, now).await.unwrap();
+        assert_eq!(
+            (v.team, v.locality, v.service),
+            (
+                Some(TeamId(2)),
+                Some(LocalityId(1)),
+                Some(Service::Safeguarding)
+            ),
+            "{name}"
+        );
+        assert!(v.grants.is_empty(), "{name}");
+    }
+}
+
+#[tokio::test]
+async fn a_refused_read_is_audited_and_returns_nothing_and_a_grant_opens_one_record() {
+    use stepwise_domain::access::{AccessPolicy, Basis, Permission, Role};
+    for (name, s) in loaded().await {
+        let now = Utc::now();
+        let policy = AccessPolicy::default();
+        let cal = stepwise_domain::calendar::WorkingDayCalendar::england().unwrap();
+        let admin = user(&s, "admin", Role::SystemAdministrator, None, None).await;
+        let ig = user(&s, "ig", Role::InformationGovernance, None, None).await;
+        let admin_actor = Actor::User {
+            id: admin.id,
+            username: admin.username.clone(),
+        };
+        let open = |viewer: stepwise_domain::access::Viewer| {
+            let s = s.clone();
+            let policy = policy.clone();
+            let admin_actor = admin_actor.clone();
+            let cal = cal.clone();
+            async move {
+                s.open_child_record(
+                    &Reader {
+                        actor: &admin_actor,
+                        viewer: &viewer,
+                        policy: &policy,
+                    },
+                    "req-a",
+                    PersonId(1),
+                    &ChronologyFilter::default(),
+                    d(2024, 6, 1),
+                    &cal,
+                    "test",
+                )
+                .await
+            }
+        };
+        let before = s.verify_audit().await.unwrap().entries;
+        let refused = open(s.viewer(&admin, now).await.unwrap()).await;
+        assert!(
+            matches!(&refused, Err(StoreError::Forbidden(r)) if r.contains("System administrator")),
+            "{name}: {refused:?}"
+        );
+        let last = &s.audit_entries(Some("person:1"), 1).await.unwrap()[0];
+        assert_eq!(
+            (last.action.as_str(), last.request_id.as_str()),
+            ("record.denied", "req-a"),
+            "{name}"
+        );
+        assert!(
+            last.detail.starts_with("view_child_record: "),
+            "{name}: {}",
+            last.detail
+        );
+        assert_eq!(
+            s.verify_audit().await.unwrap().entries,
+            before + 1,
+            "{name}: only the refusal is written"
+        );
+
+        // Grants that must be refused change nothing.
+        let grant = |user_id: i64, child: i64, reason: &str, days: i64| NewGrant {
+            user_id,
+            child: PersonId(child),
+            reason: reason.into(),
+            until: now + chrono::Duration::days(days),
+        };
+        let entries = s.verify_audit().await.unwrap().entries;
+        for (g, says) in [
+            (grant(admin.id, 1, "short", 1), "reason"),
+            (
+                grant(ig.id, 1, "Reviewing a complaint about the record", 1),
+                "yourself",
+            ),
+            (
+                grant(admin.id, 1, "Reviewing a complaint about the record", 0),
+                "future",
+            ),
+            (
+                grant(admin.id, 1, "Reviewing a complaint about the record", 31),
+                "at most 30 days",
+            ),
+            (
+                grant(9999, 1, "Reviewing a complaint about the record", 1),
+                "user 9999",
+            ),
+            (
+                grant(admin.id, 404, "Reviewing a complaint about the record", 1),
+                "P0000404",
+            ),
+        ] {
+            let e = s.create_grant(&ig, "req-g", &g, now).await.unwrap_err();
+            assert!(e.to_string().contains(says), "{name}: {e}");
+        }
+        assert_eq!(s.verify_audit().await.unwrap().entries, entries, "{name}");
+        assert!(s.grants(None, now).await.unwrap().is_empty(), "{name}");
+
+        let id = s
+            .create_grant(
+                &ig,
+                "req-g",
+                &grant(
+                    admin.id,
+                    1,
+                    "Checking a data quality fault reported by the team",
+                    1,
+                ),
+                now,
+            )
+            .await
+            .unwrap();
+        let last = &s.audit_entries(Some("person:1"), 1).await.unwrap()[0];
+        assert_eq!(last.action, "grant.create", "{name}");
+        assert!(
+            last.detail.contains("to admin") && last.detail.contains("data quality"),
+            "{name}: {}",
+            last.detail
+        );
+        let viewer = s.viewer(&admin, Utc::now()).await.unwrap();
+        assert_eq!(viewer.grants.len(), 1, "{name}");
+        assert!(
+            open(viewer.clone()).await.is_ok(),
+            "{name}: the grant opens the record"
+        );
+        let last = &s.audit_entries(Some("person:1"), 1).await.unwrap()[0];
+        assert_eq!(last.action, "record.view", "{name}");
+        assert!(
+            last.detail.contains(&format!("temporary grant {id}")),
+            "{name}: {}",
+            last.detail
+        );
+        // Only that record.
+        let facts = s.child_facts(PersonId(2), Utc::now()).await.unwrap();
+        assert!(
+            !matches!(
+                policy.decide(&viewer, Permission::ViewChildRecord, &facts, Utc::now()),
+                stepwise_domain::access::Decision::Allowed(_)
+            ),
+            "{name}"
+        );
+        let rows = s.grants(Some(PersonId(1)), Utc::now()).await.unwrap();
+        assert_eq!(
+            (
+                rows.len(),
+                rows[0].active,
+                rows[0].username.as_str(),
+                rows[0].granted_by.as_str()
+            ),
+            (1, true, "admin", "ig"),
+            "{name}"
+        );
+
+        s.revoke_grant(&ig, "req-r", id, Utc::now()).await.unwrap();
+        assert!(
+            s.revoke_grant(&ig, "req-r", id, Utc::now()).await.is_err(),
+            "{name}: revoked once"
+        );
+        let viewer = s.viewer(&admin, Utc::now()).await.unwrap();
+        assert!(viewer.grants.is_empty(), "{name}");
+        assert!(
+            matches!(open(viewer).await, Err(StoreError::Forbidden(_))),
+            "{name}: revoked"
+        );
+        let rows = s.grants(None, Utc::now()).await.unwrap();
+        assert!(!rows[0].active && rows[0].revoked_at.is_some(), "{name}");
+
+        // The allocated worker reads on that basis, and it is what the audit row says.
+        let sw = user(&s, "jo", Role::SocialWorker, Some(1), Some(2)).await;
+        let v = s.viewer(&sw, Utc::now()).await.unwrap();
+        let basis = s
+            .check_record_access(
+                &Reader {
+                    actor: &actor(),
+                    viewer: &v,
+                    policy: &policy,
+                },
+                "r",
+                PersonId(1),
+                Permission::ViewChildRecord,
+            )
+            .await
+            .unwrap();
+        assert_eq!(basis, Basis::Allocated, "{name}");
+        assert!(s.verify_audit().await.unwrap().problem.is_none(), "{name}");
+    }
+}
+
+#[tokio::test]
+async fn the_access_log_and_user_activity_are_read_from_the_chain_and_audited() {
+    use stepwise_domain::access::Role;
+    for (name, s) in loaded().await {
+        let ig = user(&s, "ig", Role::InformationGovernance, None, None).await;
+        let ig_actor = Actor::User {
+            id: ig.id,
+            username: ig.username.clone(),
+        };
+        let cal = stepwise_domain::calendar::WorkingDayCalendar::england().unwrap();
+        s.open_child_record(
+            &ReadAs::governance().reader(),
+            "r1",
+            PersonId(1),
+            &ChronologyFilter::default(),
+            d(2024, 6, 1),
+            &cal,
+            "test",
+        )
+        .await
+        .unwrap();
+        let (who, log) = s
+            .record_access_log(&ig_actor, "r2", PersonId(1), 100)
+            .await
+            .unwrap();
+        assert_eq!(who, "Amira Hussain", "{name}");
+        assert_eq!(
+            log.iter().filter(|e| e.action == "record.view").count(),
+            1,
+            "{name}"
+        );
+        let last = &s.audit_entries(Some("person:1"), 1).await.unwrap()[0];
+        assert_eq!(
+            (last.action.as_str(), last.actor.as_str()),
+            ("record.access_log", "user:1:ig"),
+            "{name}: reading the log is logged"
+        );
+        let mine = s.user_activity(&ig_actor, "r3", 7, 100).await.unwrap();
+        assert!(
+            mine.iter().all(|e| e.actor.starts_with("user:7:")),
+            "{name}"
+        );
+        assert!(mine.iter().any(|e| e.action == "record.view"), "{name}");
+        assert!(
+            matches!(
+                s.record_access_log(&ig_actor, "r4", PersonId(404), 10)
+                    .await,
+                Err(StoreError::NotFound(_))
+            ),
             "{name}"
         );
     }

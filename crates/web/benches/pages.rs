@@ -160,6 +160,19 @@ fn main() {
             id: 1,
             username: "bench".into(),
         };
+        // The child's social worker, allowed as the allocated worker.
+        let viewer = stepwise_domain::access::Viewer {
+            role: Role::SocialWorker,
+            worker: Some(stepwise_domain::ids::WorkerId(worker)),
+            team: Some(stepwise_domain::ids::TeamId(team)),
+            ..Default::default()
+        };
+        let policy = stepwise_domain::access::AccessPolicy::default();
+        let reader = stepwise_store::Reader {
+            actor: &actor,
+            viewer: &viewer,
+            policy: &policy,
+        };
         let everything = ChronologyFilter {
             significant_only: false,
             limit: 500,
@@ -170,7 +183,7 @@ fn main() {
         for _ in 0..runs {
             let t = Instant::now();
             let rec = store
-                .open_child_record(&actor, "bench", child, &everything, today, &cal, "bench")
+                .open_child_record(&reader, "bench", child, &everything, today, &cal, "bench")
                 .await
                 .unwrap_or_else(|e| fail(&e.to_string()));
             read.push(t.elapsed());
@@ -186,8 +199,8 @@ fn main() {
             whole.push(t.elapsed());
         }
         println!("in process, record with all {EVENTS} events:");
-        println!("  store read + audit row     {}", stats(read));
-        println!("  ... and rendered to HTML   {}", stats(whole));
+        println!("  access check, store read, audit row  {}", stats(read));
+        println!("  ... and rendered to HTML             {}", stats(whole));
 
         // Over HTTP, as the child's social worker.
         let hash = stepwise_web::auth::hash_password("bench password long".into())

@@ -12,7 +12,9 @@ use utoipa::{Modify, OpenApi, ToSchema};
 use stepwise_domain::access::{Permission, Role};
 use stepwise_domain::ids::{TeamId, parse_date};
 use stepwise_domain::org::TeamKind;
-use stepwise_store::{ChildRecord, MyWork, PersonMatch, SearchQuery, TeamSummary};
+use stepwise_store::{
+    AuditEntry, ChildRecord, GrantRow, MyWork, PersonMatch, SearchQuery, TeamSummary,
+};
 
 use crate::auth::CurrentUser;
 use crate::error::ApiError;
@@ -78,8 +80,8 @@ impl Modify for SessionCookie {
 #[derive(OpenApi)]
 #[openapi(
     info(title = "Stepwise API", description = "Reads of Stepwise's children's services record. Every call needs a signed-in session (the stepwise_session cookie) whose role holds the permission the call needs; every read of a person's record is audited."),
-    paths(me, my_work, search, record, teams, team),
-    components(schemas(Me, SearchResults, TeamRow, ErrorBody, ErrorDetail)),
+    paths(me, my_work, search, record, record_access_log, grants, user_activity, teams, team),
+    components(schemas(Me, SearchResults, TeamRow, AccessLog, ErrorBody, ErrorDetail)),
     modifiers(&SessionCookie),
     security(("session" = []))
 )]
@@ -109,7 +111,7 @@ pub async fn me(Extension(user): Extension<CurrentUser>) -> Json<Me> {
         username: user.username.clone(),
         display_name: user.display_name.clone(),
         role: user.role,
-        permissions: user.role.permissions().to_vec(),
+        permissions: user.permissions.keys().copied().collect(),
     })
 }
 
@@ -214,6 +216,7 @@ pub async fn record(
     RawQuery(q): RawQuery,
 ) -> Result<Json<ChildRecord>, ApiError> {
     let id = person_id(&raw)?;
+    let actor = user.actor();
     let (filter, errors, _) = chronology_filter(q.as_deref());
     if let Some((field, message)) = errors.into_iter().next() {
         return Err(WebError::BadRequest(format!("{field}: {message}")).into());
@@ -222,7 +225,7 @@ pub async fn record(
         state
             .store
             .open_child_record(
-                &user.actor(),
+                &user.reader(&actor, &state.config.policy),
                 &current_request_id(),
                 id,
                 &filter,
@@ -230,6 +233,81 @@ pub async fn record(
                 &state.calendar,
                 "api",
             )
+            .await?,
+    ))
+}
+
+/// Who has looked at a person's record.
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub struct AccessLog {
+    pub person_id: i64,
+    pub name: String,
+    /// Views, refusals and grants, newest first.
+    pub entries: Vec<AuditEntry>,
+    pub grants: Vec<GrantRow>,
+}
+
+/// Who has looked at a person's record (views, refusals, grants), newest first. The caller's
+/// scope must reach the record; the read is audited.
+#[utoipa::path(get, path = "/api/v1/people/{id}/access-log", params(("id" = String, Path, description = "Person key or local id (P0001234)")), responses((status = 200, body = AccessLog), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody)))]
+pub async fn record_access_log(
+    State(state): State<AppState>,
+    Extension(user): Extension<CurrentUser>,
+    Path(raw): Path<String>,
+) -> Result<Json<AccessLog>, ApiError> {
+    let id = person_id(&raw)?;
+    if !state.store.person_exists(id).await? {
+        return Err(WebError::NotFound(format!("Person {raw:?}")).into());
+    }
+    let actor = user.actor();
+    let rid = current_request_id();
+    state
+        .store
+        .check_record_access(
+            &user.reader(&actor, &state.config.policy),
+            &rid,
+            id,
+            Permission::ViewRecordAccessLog,
+        )
+        .await?;
+    let (name, entries) = state
+        .store
+        .record_access_log(&actor, &rid, id, 1000)
+        .await?;
+    let grants = state.store.grants(Some(id), chrono::Utc::now()).await?;
+    Ok(Json(AccessLog {
+        person_id: id.0,
+        name,
+        entries,
+        grants,
+    }))
+}
+
+/// Temporary grants of access to records, newest first.
+#[utoipa::path(get, path = "/api/v1/grants", responses((status = 200, body = Vec<GrantRow>), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody)))]
+pub async fn grants(State(state): State<AppState>) -> Result<Json<Vec<GrantRow>>, ApiError> {
+    Ok(Json(state.store.grants(None, chrono::Utc::now()).await?))
+}
+
+/// Everything one user has done, newest first (the per-user activity report). Audited.
+#[utoipa::path(get, path = "/api/v1/users/{id}/activity", params(("id" = i64, Path, description = "User key")), responses((status = 200, body = Vec<AuditEntry>), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody)))]
+pub async fn user_activity(
+    State(state): State<AppState>,
+    Extension(user): Extension<CurrentUser>,
+    Path(raw): Path<String>,
+) -> Result<Json<Vec<AuditEntry>>, ApiError> {
+    let id = raw
+        .parse::<i64>()
+        .ok()
+        .filter(|n| *n > 0)
+        .ok_or_else(|| WebError::NotFound(format!("User {raw:?}")))?;
+    if !state.store.users().await?.iter().any(|u| u.id == id) {
+        return Err(WebError::NotFound(format!("User {id}")).into());
+    }
+    Ok(Json(
+        state
+            .store
+            .user_activity(&user.actor(), &current_request_id(), id, 1000)
             .await?,
     ))
 }

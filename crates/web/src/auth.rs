@@ -10,7 +10,7 @@ use chrono::{Duration, Utc};
 use rand::RngCore;
 use sha2::{Digest, Sha256};
 
-use stepwise_domain::access::Role;
+use stepwise_domain::access::{AccessPolicy, Permission, Role, RolePermissions, Scope, Viewer};
 use stepwise_store::{SessionInfo, Store, UserAccount};
 
 use crate::{WebConfig, WebError};
@@ -30,9 +30,42 @@ pub struct CurrentUser {
     pub worker_id: Option<i64>,
     pub team_id: Option<i64>,
     pub csrf_token: String,
+    /// The user's permissions and their scopes, from the authority's policy.
+    pub permissions: RolePermissions,
+    /// The user as the access policy sees them (team, locality, service, grants in force).
+    pub viewer: Viewer,
+    /// The stored account (for writes that name the user).
+    pub account: UserAccount,
 }
 
 impl CurrentUser {
+    /// Whether the user holds a permission at any scope.
+    pub fn holds(&self, p: Permission) -> bool {
+        self.permissions.contains_key(&p)
+    }
+    /// Whether the user may pass a route that requires `p`: by role, or, for opening a
+    /// record, by a temporary grant in force (the handler then checks that the grant is for
+    /// the record asked for).
+    pub fn passes(&self, p: Permission) -> bool {
+        self.holds(p) || (p == Permission::ViewChildRecord && !self.viewer.grants.is_empty())
+    }
+    /// The scope at which the user holds a permission.
+    pub fn scope(&self, p: Permission) -> Option<Scope> {
+        self.permissions.get(&p).copied()
+    }
+    /// The reader of records this user is, under `policy`.
+    pub fn reader<'a>(
+        &'a self,
+        actor: &'a stepwise_store::Actor,
+        policy: &'a AccessPolicy,
+    ) -> stepwise_store::Reader<'a> {
+        stepwise_store::Reader {
+            actor,
+            viewer: &self.viewer,
+            policy,
+        }
+    }
+
     /// The user as an audit actor.
     pub fn actor(&self) -> stepwise_store::Actor {
         stepwise_store::Actor::User {
@@ -147,19 +180,19 @@ pub async fn session_user(
     if now - last_seen > Duration::minutes(1) {
         store.touch_session(&hash, now).await?;
     }
-    Ok(Some(current_user(user, csrf_token)))
-}
-
-fn current_user(u: UserAccount, csrf_token: String) -> CurrentUser {
-    CurrentUser {
-        id: u.id,
-        username: u.username,
-        display_name: u.display_name,
-        role: u.role,
-        worker_id: u.worker_id,
-        team_id: u.team_id,
+    let viewer = store.viewer(&user, now).await?;
+    Ok(Some(CurrentUser {
+        id: user.id,
+        username: user.username.clone(),
+        display_name: user.display_name.clone(),
+        role: user.role,
+        worker_id: user.worker_id,
+        team_id: user.team_id,
         csrf_token,
-    }
+        permissions: cfg.policy.permissions(user.role),
+        viewer,
+        account: user,
+    }))
 }
 
 /// Starts a new session for a user; returns the token for the cookie.

@@ -16,6 +16,9 @@ pub enum WebError {
     /// Signed in but not allowed.
     #[error("you do not have permission to see this")]
     Forbidden,
+    /// The access policy refused this record, for the reason given.
+    #[error("{0}")]
+    Denied(String),
     /// The thing asked for does not exist.
     #[error("{0} was not found")]
     NotFound(String),
@@ -36,6 +39,7 @@ impl From<StoreError> for WebError {
     fn from(e: StoreError) -> Self {
         match e {
             StoreError::NotFound(what) => Self::NotFound(what),
+            StoreError::Forbidden(reason) => Self::Denied(reason),
             StoreError::Rule(r) => Self::BadRequest(r.to_string()),
             StoreError::Invalid(m) => Self::BadRequest(m),
             other => Self::Internal(other.to_string()),
@@ -48,7 +52,7 @@ impl WebError {
     pub fn status(&self) -> StatusCode {
         match self {
             Self::Unauthenticated => StatusCode::UNAUTHORIZED,
-            Self::Forbidden | Self::Csrf => StatusCode::FORBIDDEN,
+            Self::Forbidden | Self::Denied(_) | Self::Csrf => StatusCode::FORBIDDEN,
             Self::NotFound(_) => StatusCode::NOT_FOUND,
             Self::BadRequest(_) => StatusCode::BAD_REQUEST,
             Self::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
@@ -58,7 +62,7 @@ impl WebError {
     pub fn code(&self) -> &'static str {
         match self {
             Self::Unauthenticated => "unauthenticated",
-            Self::Forbidden => "forbidden",
+            Self::Forbidden | Self::Denied(_) => "forbidden",
             Self::Csrf => "csrf",
             Self::NotFound(_) => "not_found",
             Self::BadRequest(_) => "bad_request",

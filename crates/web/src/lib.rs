@@ -14,6 +14,7 @@ use chrono::NaiveDate;
 use std::net::SocketAddr;
 use std::sync::Arc;
 
+use stepwise_domain::access::AccessPolicy;
 use stepwise_domain::calendar::WorkingDayCalendar;
 use stepwise_store::Store;
 
@@ -49,6 +50,8 @@ pub struct WebConfig {
     /// Sessions end after this long without a request.
     pub idle_minutes: i64,
     pub clock: Clock,
+    /// The roles and what they may do (the safe defaults unless the authority configures them).
+    pub policy: AccessPolicy,
 }
 
 impl Default for WebConfig {
@@ -59,6 +62,7 @@ impl Default for WebConfig {
             session_hours: 10,
             idle_minutes: 60,
             clock: Clock::System,
+            policy: AccessPolicy::default(),
         }
     }
 }

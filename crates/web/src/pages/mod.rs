@@ -2,6 +2,7 @@
 //! the layout gives every page the same header, navigation by permission, a skip link and a
 //! main landmark. Pages work without JavaScript and carry no scripts at all.
 
+pub mod access;
 pub mod mywork;
 pub mod record;
 pub mod search;
@@ -47,11 +48,11 @@ pub async fn health(State(state): State<AppState>) -> Response {
 
 /// The home page sends people where their role starts.
 pub async fn home(Extension(user): Extension<CurrentUser>) -> Response {
-    if user.role.holds(Permission::ViewMyWork) {
+    if user.holds(Permission::ViewMyWork) {
         see_other("/my-work")
-    } else if user.role.holds(Permission::SearchPeople) {
+    } else if user.holds(Permission::SearchPeople) {
         see_other("/people")
-    } else if user.role.holds(Permission::ViewTeams) {
+    } else if user.holds(Permission::ViewTeams) {
         see_other("/teams")
     } else {
         Page::new("Welcome", Some(&user), "")
@@ -98,14 +99,20 @@ impl<'a> Page<'a> {
         let nav: Vec<(&str, &str, &str)> = match self.user {
             Some(u) => {
                 let mut v = Vec::new();
-                if u.role.holds(Permission::ViewMyWork) {
+                if u.holds(Permission::ViewMyWork) {
                     v.push(("my-work", "/my-work", "My work"));
                 }
-                if u.role.holds(Permission::SearchPeople) {
+                if u.holds(Permission::SearchPeople) {
                     v.push(("people", "/people", "Find a person"));
                 }
-                if u.role.holds(Permission::ViewTeams) {
+                if u.holds(Permission::ViewTeams) {
                     v.push(("teams", "/teams", "Teams"));
+                }
+                if u.holds(Permission::GrantAccess) {
+                    v.push(("grants", "/grants", "Access grants"));
+                }
+                if u.holds(Permission::ViewRoles) {
+                    v.push(("users", "/users", "Users"));
                 }
                 v
             }
@@ -148,6 +155,21 @@ impl<'a> Page<'a> {
                         }
                     }
                     main id="main" class="wrap" tabindex="-1" {
+                        @if let Some(u) = self.user {
+                            @if !u.viewer.grants.is_empty() {
+                                div class="notice" role="note" {
+                                    p {
+                                        "You have temporary access to "
+                                        @for (i, g) in u.viewer.grants.iter().enumerate() {
+                                            @if i > 0 { ", " }
+                                            a href=(format!("/people/{}", g.child.0)) { (stepwise_domain::ids::local_person_id(g.child)) }
+                                            " until " (g.until.format("%-d %b %Y %H:%M"))
+                                        }
+                                        ". Every view is recorded."
+                                    }
+                                }
+                            }
+                        }
                         (self.content)
                     }
                     footer class="site-footer" {
@@ -175,7 +197,7 @@ impl IntoResponse for Page<'_> {
 pub fn error_page(e: &WebError, reference: &str) -> Response {
     let title = match e {
         WebError::NotFound(_) => "Page not found",
-        WebError::Forbidden => "You do not have access",
+        WebError::Forbidden | WebError::Denied(_) => "You do not have access",
         WebError::Unauthenticated => "Sign in to continue",
         WebError::Csrf => "The form has expired",
         WebError::BadRequest(_) => "There is a problem",
@@ -184,7 +206,7 @@ pub fn error_page(e: &WebError, reference: &str) -> Response {
     let body = html! {
         h1 { (title) }
         p class="lead" { (e.public_message()) }
-        @if matches!(e, WebError::Forbidden) {
+        @if matches!(e, WebError::Forbidden | WebError::Denied(_)) {
             p { "If you need this for your work, ask your manager or the information governance team. This attempt has been recorded." }
         }
         @if matches!(e, WebError::Unauthenticated) {

@@ -8,6 +8,7 @@ use axum::response::{IntoResponse, Response};
 use chrono::NaiveDate;
 use maud::{Markup, html};
 
+use stepwise_domain::access::Permission;
 use stepwise_domain::codes;
 use stepwise_domain::events::EventCategory;
 use stepwise_domain::ids::{PersonId, parse_date, parse_local_person_id};
@@ -114,10 +115,11 @@ pub async fn show(
         };
     }
     let today = state.today();
+    let actor = user.actor();
     let rec = state
         .store
         .open_child_record(
-            &user.actor(),
+            &user.reader(&actor, &state.config.policy),
             &current_request_id(),
             id,
             &filter,
@@ -127,7 +129,13 @@ pub async fn show(
         )
         .await?;
     let title = rec.person.display_name();
-    let body = render(&rec, &filter, &errors, &dates, today);
+    let record = render(&rec, &filter, &errors, &dates, today);
+    let body = html! {
+        @if user.holds(Permission::ViewRecordAccessLog) {
+            p class="record-tools" { a href=(format!("/people/{}/access-log", id.0)) { "Who has looked at this record" } }
+        }
+        (record)
+    };
     let mut res = Page::new(&title, Some(&user), &state.authority_name)
         .active("people")
         .body(body)

@@ -7,7 +7,7 @@ use axum::response::{IntoResponse, Response};
 use maud::html;
 use std::collections::HashMap;
 
-use stepwise_domain::access::Permission;
+use stepwise_domain::access::{Permission, Scope, Service};
 use stepwise_domain::ids::TeamId;
 use stepwise_domain::org::{Employment, TeamKind};
 
@@ -99,8 +99,17 @@ pub async fn show(
                 .ok_or_else(|| WebError::NotFound(format!("Worker {v:?} in this team")))?,
         ),
     };
-    // The list names children, so only roles that may open case records see it.
-    let may_see_children = user.role.holds(Permission::ViewChildRecord);
+    // The list names children, so only users who may open these children's records see it.
+    let may_see_children = match user.scope(Permission::ViewChildRecord) {
+        Some(Scope::All) => true,
+        Some(Scope::Service) => user.viewer.service == Some(Service::of_team(t.team.kind)),
+        Some(Scope::Locality) => {
+            user.team_id == Some(id)
+                || (t.team.locality.is_some() && user.viewer.locality == t.team.locality)
+        }
+        Some(Scope::Team) => user.team_id == Some(id),
+        Some(Scope::Own) | None => false,
+    };
     let listed = if may_see_children {
         state
             .store

@@ -5,7 +5,8 @@
 
 use reqwest::StatusCode;
 
-use stepwise_domain::access::{Access, Role};
+use stepwise_domain::access::{Access, AccessPolicy, Decision, Permission, Role};
+use stepwise_domain::ids::PersonId;
 use stepwise_web::routes::{Surface, table};
 
 use crate::support::app::{PASSWORD, TestApp, csrf_in, set_cookies, spawn_app, username};
@@ -14,6 +15,8 @@ use crate::support::app::{PASSWORD, TestApp, csrf_in, set_cookies, spawn_app, us
 fn concrete(path: &str, app: &TestApp) -> String {
     let id = if path.contains("teams") {
         app.team
+    } else if path.contains("/users/") || path.starts_with("/grants/") {
+        1
     } else {
         app.child
     };
@@ -56,51 +59,125 @@ async fn every_route_is_refused_without_a_session_unless_public() {
     }
 }
 
+/// The audit action a route's allowed read writes, and the record permission it checks against
+/// the child (for routes about one person's record). A route with a path parameter must be
+/// listed here or in `NOT_READS`, so a new reading route cannot join without its audit row.
+fn read_audit(path: &str) -> Option<(&'static str, Option<Permission>)> {
+    match path {
+        "/people/{id}" | "/api/v1/people/{id}" => {
+            Some(("record.view", Some(Permission::ViewChildRecord)))
+        }
+        "/people/{id}/access-log" | "/api/v1/people/{id}/access-log" => {
+            Some(("record.access_log", Some(Permission::ViewRecordAccessLog)))
+        }
+        "/users/{id}/activity" | "/api/v1/users/{id}/activity" => Some(("user.activity", None)),
+        "/api/v1/people" => Some(("search", None)),
+        _ => None,
+    }
+}
+
+/// Routes with a path parameter that read no person's record.
+const NOT_READS: &[&str] = &["/teams/{id}", "/api/v1/teams/{id}", "/grants/{id}/revoke"];
+
 #[tokio::test]
 async fn every_role_is_allowed_or_refused_on_every_route_and_reads_are_audited() {
     let app = spawn_app().await;
+    let policy = AccessPolicy::default();
+    let now = chrono::Utc::now();
+    let facts = app
+        .store
+        .child_facts(PersonId(app.child), now)
+        .await
+        .unwrap();
+    let mut record_refusals = 0;
+    for (_, path, _, _) in table() {
+        assert!(
+            !path.contains('{') || read_audit(path).is_some() || NOT_READS.contains(&path),
+            "{path}: say which audit row it writes (read_audit) or that it reads no record (NOT_READS)"
+        );
+    }
     for role in Role::ALL {
         let cookie = app
             .sign_in(&username(role), PASSWORD)
             .await
             .unwrap_or_else(|_| panic!("sign in as {role:?}"));
+        let account = app
+            .store
+            .user_by_username(&username(role))
+            .await
+            .unwrap()
+            .unwrap();
+        let viewer = app.store.viewer(&account, now).await.unwrap();
         for (method, path, access, _) in table() {
             if method != reqwest::Method::GET {
                 continue;
             }
             let url = concrete(path, &app);
-            let views_before = app.audit_count("record.view").await;
-            let denials_before = app.audit_count("access.denied").await;
+            let read = read_audit(path);
+            let count = |a: &'static str| app.audit_count(a);
+            let denials_before = count("access.denied").await;
+            let record_denials_before = count("record.denied").await;
+            let reads_before = match read {
+                Some((a, _)) => count(a).await,
+                None => 0,
+            };
             let res = app.get(&url, Some(&cookie)).await;
             let status = res.status();
-            let allowed = role.allows(access);
-            if allowed {
+            let route_allowed = policy.allows(role, access);
+            let record_allowed = match read.and_then(|r| r.1) {
+                Some(p) => matches!(policy.decide(&viewer, p, &facts, now), Decision::Allowed(_)),
+                None => true,
+            };
+            let denials = count("access.denied").await;
+            let record_denials = count("record.denied").await;
+            if !route_allowed {
+                assert_eq!(status, StatusCode::FORBIDDEN, "{role:?} {path}");
+                assert_eq!(
+                    denials,
+                    denials_before + 1,
+                    "{role:?} {path}: the refusal is audited"
+                );
+            } else if !record_allowed {
+                record_refusals += 1;
+                assert_eq!(
+                    status,
+                    StatusCode::FORBIDDEN,
+                    "{role:?} {path}: outside the role's scope"
+                );
+                assert_eq!(
+                    record_denials,
+                    record_denials_before + 1,
+                    "{role:?} {path}: the refusal is audited"
+                );
+                let body = res.text().await.unwrap();
+                assert!(
+                    !body.contains(&app.child_name),
+                    "{role:?} {path}: nothing of the record is shown"
+                );
+            } else {
                 assert!(
                     status == StatusCode::OK || status == StatusCode::SEE_OTHER,
                     "{role:?} {path}: {status}"
                 );
                 assert_eq!(
-                    app.audit_count("access.denied").await,
-                    denials_before,
+                    (denials, record_denials),
+                    (denials_before, record_denials_before),
                     "{role:?} {path}"
                 );
-            } else {
-                assert_eq!(status, StatusCode::FORBIDDEN, "{role:?} {path}");
+            }
+            if let Some((action, _)) = read {
                 assert_eq!(
-                    app.audit_count("access.denied").await,
-                    denials_before + 1,
-                    "{role:?} {path}: the refusal is audited"
+                    count(action).await,
+                    reads_before + usize::from(route_allowed && record_allowed),
+                    "{role:?} {path}: every allowed read writes its {action} row, and a refused one does not"
                 );
             }
-            let is_record_read = path.contains("/people/{id}");
-            let views = app.audit_count("record.view").await;
-            assert_eq!(
-                views,
-                views_before + usize::from(allowed && is_record_read),
-                "{role:?} {path}: every allowed read of a record writes its audit row"
-            );
         }
     }
+    assert!(
+        record_refusals > 0,
+        "some role is refused a record by its scope"
+    );
     assert!(app.store.verify_audit().await.unwrap().problem.is_none());
 }
 
@@ -476,4 +553,248 @@ async fn managers_see_their_team_and_every_figure_opens_its_list() {
     assert_eq!(denied.status(), StatusCode::FORBIDDEN);
     let denied = denied.text().await.unwrap();
     assert!(denied.contains("You do not have access") && denied.contains("Sign out"));
+}
+
+/// Posts a form as a signed-in user, with the session's CSRF token from `page`.
+async fn post_form(
+    app: &TestApp,
+    cookie: &str,
+    page: &str,
+    action: &str,
+    fields: &[(&str, &str)],
+) -> reqwest::Response {
+    let html = app.get(page, Some(cookie)).await.text().await.unwrap();
+    let csrf = csrf_in(&html);
+    let mut form: Vec<(&str, &str)> = vec![("csrf", csrf.as_str())];
+    form.extend_from_slice(fields);
+    app.client
+        .post(app.url(action))
+        .header("cookie", cookie)
+        .form(&form)
+        .send()
+        .await
+        .unwrap()
+}
+
+#[tokio::test]
+async fn information_governance_grants_an_administrator_one_record_for_a_time_and_sees_its_use() {
+    let app = spawn_app().await;
+    let child = format!("/people/{}", app.child);
+    let local = stepwise_domain::ids::local_person_id(PersonId(app.child));
+    let admin = app.sign_in("system.administrator", PASSWORD).await.unwrap();
+    let ig = app
+        .sign_in("information.governance", PASSWORD)
+        .await
+        .unwrap();
+
+    // Without a grant the administrator is refused at the route.
+    assert_eq!(
+        app.get(&child, Some(&admin)).await.status(),
+        StatusCode::FORBIDDEN
+    );
+    // An early help keyworker with no team in the child's locality is refused by scope, with
+    // the reason, and sees nothing of the record.
+    let eh = app.sign_in("early.help.keyworker", PASSWORD).await.unwrap();
+    let refused = app.get(&child, Some(&eh)).await;
+    assert_eq!(refused.status(), StatusCode::FORBIDDEN);
+    let body = refused.text().await.unwrap();
+    assert!(body.contains("their locality"), "the reason is given");
+    assert!(!body.contains(&app.child_name));
+
+    // Bad grant forms are refused with an error summary and create nothing.
+    let grants_before = app
+        .store
+        .grants(None, chrono::Utc::now())
+        .await
+        .unwrap()
+        .len();
+    for (fields, says) in [
+        (
+            [
+                ("username", ""),
+                ("person", local.as_str()),
+                ("reason", "Complaint investigation"),
+                ("days", "1"),
+            ],
+            "Enter the username",
+        ),
+        (
+            [
+                ("username", "nobody"),
+                ("person", local.as_str()),
+                ("reason", "Complaint investigation"),
+                ("days", "1"),
+            ],
+            "There is no user",
+        ),
+        (
+            [
+                ("username", "system.administrator"),
+                ("person", "12345"),
+                ("reason", "Complaint investigation"),
+                ("days", "1"),
+            ],
+            "local id",
+        ),
+        (
+            [
+                ("username", "system.administrator"),
+                ("person", "P9999999"),
+                ("reason", "Complaint investigation"),
+                ("days", "1"),
+            ],
+            "no record",
+        ),
+        (
+            [
+                ("username", "system.administrator"),
+                ("person", local.as_str()),
+                ("reason", "because"),
+                ("days", "1"),
+            ],
+            "reason",
+        ),
+        (
+            [
+                ("username", "system.administrator"),
+                ("person", local.as_str()),
+                ("reason", "Complaint investigation"),
+                ("days", "31"),
+            ],
+            "from 1 to 30",
+        ),
+        (
+            [
+                ("username", "information.governance"),
+                ("person", local.as_str()),
+                ("reason", "Complaint investigation"),
+                ("days", "1"),
+            ],
+            "yourself",
+        ),
+        (
+            [
+                ("username", "partner.professional"),
+                ("person", local.as_str()),
+                ("reason", "Complaint investigation"),
+                ("days", "1"),
+            ],
+            "consent",
+        ),
+    ] {
+        let res = post_form(&app, &ig, "/grants", "/grants", &fields).await;
+        assert_eq!(res.status(), StatusCode::BAD_REQUEST, "{says}");
+        let html = res.text().await.unwrap();
+        assert!(
+            html.contains("There is a problem") && html.contains(says),
+            "{says}"
+        );
+    }
+    assert_eq!(
+        app.store
+            .grants(None, chrono::Utc::now())
+            .await
+            .unwrap()
+            .len(),
+        grants_before
+    );
+
+    // A good grant opens that one record to the administrator, and the read says why.
+    let res = post_form(
+        &app,
+        &ig,
+        &format!("/grants?person={local}"),
+        "/grants",
+        &[
+            ("username", "system.administrator"),
+            ("person", local.as_str()),
+            ("reason", "Investigating a data fault reported by the team"),
+            ("days", "2"),
+        ],
+    )
+    .await;
+    assert_eq!(res.status(), StatusCode::SEE_OTHER);
+    let location = res.headers()["location"].to_str().unwrap().to_string();
+    assert!(location.starts_with("/grants?created="));
+    let grant_id = location.trim_start_matches("/grants?created=").to_string();
+    let page = app.get(&location, Some(&ig)).await.text().await.unwrap();
+    assert!(page.contains(&format!("Grant {grant_id} is in force")));
+    let opened = app.get(&child, Some(&admin)).await;
+    assert_eq!(opened.status(), StatusCode::OK);
+    assert!(opened.text().await.unwrap().contains(&app.child_name));
+    let last = &app
+        .store
+        .audit_entries(Some(&format!("person:{}", app.child)), 1)
+        .await
+        .unwrap()[0];
+    assert_eq!(last.action, "record.view");
+    assert!(
+        last.detail.contains(&format!("temporary grant {grant_id}")),
+        "{}",
+        last.detail
+    );
+    // Only that record: the administrator still cannot open anyone else's.
+    let other = app.child + 1;
+    assert_eq!(
+        app.get(&format!("/people/{other}"), Some(&admin))
+            .await
+            .status(),
+        StatusCode::FORBIDDEN
+    );
+
+    // Information governance sees the view, the refusals and the grant on the record's log.
+    let log = app
+        .get(&format!("{child}/access-log"), Some(&ig))
+        .await
+        .text()
+        .await
+        .unwrap();
+    assert!(log.contains("Who has looked at this record"));
+    assert!(log.contains("system.administrator") && log.contains("Opened the record"));
+    assert!(log.contains("Refused access") && log.contains("early.help.keyworker"));
+    assert!(log.contains("Investigating a data fault"));
+    // ... and the administrator's activity, linked from the users page.
+    let users = app.get("/users", Some(&ig)).await.text().await.unwrap();
+    let admin_id = app
+        .store
+        .user_by_username("system.administrator")
+        .await
+        .unwrap()
+        .unwrap()
+        .id;
+    assert!(users.contains(&format!("/users/{admin_id}/activity")));
+    assert!(users.contains("Open a child's record"), "the roles table");
+    let activity = app
+        .get(&format!("/users/{admin_id}/activity"), Some(&ig))
+        .await
+        .text()
+        .await
+        .unwrap();
+    assert!(activity.contains("Opened the record") && activity.contains(&local));
+
+    // Revoking ends it at once; a second revoke is refused plainly.
+    let res = post_form(
+        &app,
+        &ig,
+        "/grants",
+        &format!("/grants/{grant_id}/revoke"),
+        &[],
+    )
+    .await;
+    assert_eq!(res.status(), StatusCode::SEE_OTHER);
+    assert_eq!(
+        app.get(&child, Some(&admin)).await.status(),
+        StatusCode::FORBIDDEN
+    );
+    let again = post_form(
+        &app,
+        &ig,
+        "/grants",
+        &format!("/grants/{grant_id}/revoke"),
+        &[],
+    )
+    .await;
+    assert_eq!(again.status(), StatusCode::BAD_REQUEST);
+    assert!(again.text().await.unwrap().contains("already ended"));
+    assert!(app.store.verify_audit().await.unwrap().problem.is_none());
 }

@@ -1,0 +1,559 @@
+//! The pages information governance and managers use to account for access: who has looked at
+//! a record, temporary grants (with a reason and an end date), users and the roles they hold,
+//! and one user's activity. Every one of them reads the hash-chained audit log, and every read
+//! of it is itself audited.
+
+use axum::extract::{Path, RawQuery, State};
+use axum::response::{IntoResponse, Response};
+use axum::{Extension, Form};
+use chrono::Utc;
+use maud::{Markup, html};
+
+use stepwise_domain::access::{Permission, Role};
+use stepwise_domain::ids::{PersonId, local_person_id, parse_local_person_id};
+use stepwise_store::{AuditEntry, MAX_GRANT_DAYS, NewGrant};
+
+use super::record::person_id;
+use super::{Page, error_summary, query_pairs, see_other};
+use crate::auth::CurrentUser;
+use crate::routes::current_request_id;
+use crate::{AppState, WebError};
+
+/// An audit action in plain words.
+fn action_label(a: &str) -> &str {
+    match a {
+        "record.view" => "Opened the record",
+        "record.denied" => "Refused access",
+        "record.access_log" => "Looked at who has seen the record",
+        "grant.create" => "Granted temporary access",
+        "grant.revoke" => "Revoked temporary access",
+        "search" => "Searched",
+        "signin" => "Signed in",
+        "signin.failed" => "Failed to sign in",
+        "signout" => "Signed out",
+        "access.denied" => "Refused a page",
+        "csrf.rejected" => "Form refused (CSRF)",
+        "user.activity" => "Looked at a user's activity",
+        "event.record" => "Recorded an event",
+        other => other,
+    }
+}
+
+/// "user:5:social.worker" as a name with a link to the user's activity.
+fn actor_cell(actor: &str, link: bool) -> Markup {
+    let mut parts = actor.splitn(3, ':');
+    match (parts.next(), parts.next(), parts.next()) {
+        (Some("user"), Some(id), Some(name)) if link => {
+            html! { a href=(format!("/users/{id}/activity")) { (name) } }
+        }
+        (Some("user"), Some(_), Some(name)) => html! { (name) },
+        _ => html! { span class="muted" { (actor) } },
+    }
+}
+
+fn when(at: &str) -> String {
+    chrono::DateTime::parse_from_rfc3339(at)
+        .map(|t| t.format("%-d %b %Y %H:%M:%S").to_string())
+        .unwrap_or_else(|_| at.to_string())
+}
+
+fn audit_table(
+    entries: &[AuditEntry],
+    caption: &str,
+    link_users: bool,
+    show_subject: bool,
+) -> Markup {
+    html! {
+        table class="table" {
+            caption { (caption) }
+            thead { tr {
+                th scope="col" { "When" } th scope="col" { "Who" } th scope="col" { "What" }
+                @if show_subject { th scope="col" { "Subject" } }
+                th scope="col" { "Detail" } th scope="col" class="num" { "Entry" }
+            } }
+            tbody {
+                @for e in entries {
+                    tr {
+                        td { (when(&e.at)) }
+                        td { (actor_cell(&e.actor, link_users)) }
+                        td {
+                            @if e.action.ends_with("denied") || e.action.ends_with("failed") || e.action == "csrf.rejected" {
+                                span class="tag tag-red" { (action_label(&e.action)) }
+                            } @else { (action_label(&e.action)) }
+                        }
+                        @if show_subject {
+                            td {
+                                @match e.subject.strip_prefix("person:").and_then(|s| s.parse::<i64>().ok()) {
+                                    Some(id) => a href=(format!("/people/{id}")) { (local_person_id(PersonId(id))) },
+                                    None => span class="muted" { (e.subject) },
+                                }
+                            }
+                        }
+                        td { (e.detail) }
+                        td class="num" { (e.seq) }
+                    }
+                }
+            }
+        }
+    }
+}
+
+/// "Who has looked at this record": every view, refusal and grant of one person's record.
+pub async fn record_access_log(
+    State(state): State<AppState>,
+    Extension(user): Extension<CurrentUser>,
+    Path(raw): Path<String>,
+) -> Result<Response, WebError> {
+    let id = person_id(&raw)?;
+    if !state.store.person_exists(id).await? {
+        return Err(WebError::NotFound(format!(
+            "Person {}",
+            local_person_id(id)
+        )));
+    }
+    let actor = user.actor();
+    let rid = current_request_id();
+    state
+        .store
+        .check_record_access(
+            &user.reader(&actor, &state.config.policy),
+            &rid,
+            id,
+            Permission::ViewRecordAccessLog,
+        )
+        .await?;
+    let (name, entries) = state
+        .store
+        .record_access_log(&actor, &rid, id, 1000)
+        .await?;
+    let grants = state.store.grants(Some(id), Utc::now()).await?;
+    let views = entries.iter().filter(|e| e.action == "record.view").count();
+    let denied = entries
+        .iter()
+        .filter(|e| e.action == "record.denied")
+        .count();
+    let link_users = user.holds(Permission::ViewUserActivity);
+    let body = html! {
+        p class="caption" { a href=(format!("/people/{}", id.0)) { (name) } " · " (local_person_id(id)) }
+        h1 { "Who has looked at this record" }
+        p class="lead" { "Every opening of the record, every refusal and every temporary grant, from the audit log. Looking at this page is recorded too." }
+        div class="stats" {
+            div class="stat" { span class="stat-value" { (views) } span class="stat-label" { "views" } }
+            div class=(if denied > 0 { "stat stat-alert" } else { "stat" }) { span class="stat-value" { (denied) } span class="stat-label" { "refusals" } }
+            div class="stat" { span class="stat-value" { (grants.iter().filter(|g| g.active).count()) } span class="stat-label" { "grants in force" } }
+        }
+        @if user.holds(Permission::GrantAccess) {
+            p { a href=(format!("/grants?person={}", local_person_id(id))) { "Grant someone temporary access to this record" } }
+        }
+        @if !grants.is_empty() {
+            h2 { "Temporary grants" }
+            (grants_table(&grants, &user))
+        }
+        h2 { "Access log" }
+        @if entries.is_empty() {
+            p { "Nobody has looked at this record yet." }
+        } @else {
+            (audit_table(&entries, "Newest first", link_users, false))
+        }
+    };
+    Ok(Page::new(
+        &format!("Who has looked at {name}'s record"),
+        Some(&user),
+        &state.authority_name,
+    )
+    .active("people")
+    .body(body)
+    .into_response())
+}
+
+fn grants_table(grants: &[stepwise_store::GrantRow], user: &CurrentUser) -> Markup {
+    html! {
+        table class="table" {
+            caption class="visually-hidden" { "Temporary grants, newest first" }
+            thead { tr {
+                th scope="col" { "Grant" } th scope="col" { "User" } th scope="col" { "Record" }
+                th scope="col" { "Reason" } th scope="col" { "Granted by" } th scope="col" { "Until" } th scope="col" { "Status" }
+            } }
+            tbody {
+                @for g in grants {
+                    tr {
+                        td { (g.id) }
+                        td { (g.username) }
+                        td { a href=(format!("/people/{}", g.child_id)) { (g.child_local_id) } }
+                        td { (g.reason) }
+                        td { (g.granted_by) br; span class="muted" { (g.granted_at.format("%-d %b %Y %H:%M")) } }
+                        td { (g.until.format("%-d %b %Y %H:%M")) }
+                        td {
+                            @if g.active {
+                                span class="tag tag-green" { "In force" }
+                                @if user.holds(Permission::GrantAccess) {
+                                    form method="post" action=(format!("/grants/{}/revoke", g.id)) class="inline" {
+                                        input type="hidden" name="csrf" value=(user.csrf_token);
+                                        " " button type="submit" class="button button-secondary" { "Revoke" }
+                                    }
+                                }
+                            } @else if let Some(r) = g.revoked_at {
+                                span class="tag" { "Revoked" } br; span class="muted" { (r.format("%-d %b %Y %H:%M")) }
+                            } @else {
+                                span class="tag" { "Ended" }
+                            }
+                        }
+                    }
+                }
+            }
+        }
+    }
+}
+
+/// The grant form's fields.
+#[derive(Debug, Default, serde::Deserialize)]
+pub struct GrantForm {
+    #[serde(default)]
+    pub username: String,
+    #[serde(default)]
+    pub person: String,
+    #[serde(default)]
+    pub reason: String,
+    #[serde(default)]
+    pub days: String,
+}
+
+fn grants_page(
+    state: &AppState,
+    user: &CurrentUser,
+    grants: &[stepwise_store::GrantRow],
+    form: &GrantForm,
+    errors: &[(String, String)],
+    notice: Option<String>,
+) -> Response {
+    let field = |name: &str| {
+        if errors.iter().any(|e| e.0 == name) {
+            "field field-error"
+        } else {
+            "field"
+        }
+    };
+    let messages = |name: &str| -> Markup {
+        html! { @for e in errors.iter().filter(|e| e.0 == name) { p class="error-message" { (e.1) } } }
+    };
+    let body = html! {
+        (error_summary(errors))
+        h1 { "Temporary access" }
+        p class="lead" { "Give one user access to one person's record for a limited time, with a reason. Administrators and analysts open records only this way. Every grant, revocation and use is in the audit log." }
+        @if let Some(n) = notice { div class="notice" role="status" { p { (n) } } }
+        form method="post" action="/grants" class="search-form" {
+            input type="hidden" name="csrf" value=(user.csrf_token);
+            div class=(field("username")) {
+                label for="username" { "Username" }
+                p class="hint" id="username-hint" { "The account that needs access, for example admin" }
+                (messages("username"))
+                input type="text" id="username" name="username" value=(form.username) aria-describedby="username-hint" autocomplete="off" spellcheck="false";
+            }
+            div class=(field("person")) {
+                label for="person" { "Record" }
+                p class="hint" id="person-hint" { "The person's local id, for example P0001234" }
+                (messages("person"))
+                input type="text" id="person" name="person" value=(form.person) aria-describedby="person-hint" class="input-date" autocomplete="off" spellcheck="false";
+            }
+            div class=(field("reason")) {
+                label for="reason" { "Reason" }
+                p class="hint" id="reason-hint" { "Why the access is needed; it is kept in the audit log" }
+                (messages("reason"))
+                input type="text" id="reason" name="reason" value=(form.reason) aria-describedby="reason-hint";
+            }
+            div class=(field("days")) {
+                label for="days" { "For how many days" }
+                p class="hint" id="days-hint" { "From 1 to " (MAX_GRANT_DAYS) }
+                (messages("days"))
+                input type="text" id="days" name="days" value=(form.days) aria-describedby="days-hint" class="input-date" inputmode="numeric";
+            }
+            button type="submit" class="button" { "Grant access" }
+        }
+        h2 { "Grants" }
+        @if grants.is_empty() { p { "No grants have been made." } } @else { (grants_table(grants, user)) }
+    };
+    let mut res = Page::new("Temporary access", Some(user), &state.authority_name)
+        .active("grants")
+        .body(body)
+        .into_response();
+    if !errors.is_empty() {
+        *res.status_mut() = axum::http::StatusCode::BAD_REQUEST;
+    }
+    res
+}
+
+/// The grants page: the form and every grant.
+pub async fn grants_index(
+    State(state): State<AppState>,
+    Extension(user): Extension<CurrentUser>,
+    RawQuery(q): RawQuery,
+) -> Result<Response, WebError> {
+    let pairs = query_pairs(q.as_deref());
+    let get = |k: &str| {
+        pairs
+            .iter()
+            .find(|(key, _)| key == k)
+            .map(|(_, v)| v.trim().to_string())
+    };
+    let form = GrantForm {
+        person: get("person").unwrap_or_default(),
+        days: "1".into(),
+        ..GrantForm::default()
+    };
+    let notice = get("created")
+        .filter(|s| s.chars().all(|c| c.is_ascii_digit()))
+        .map(|id| format!("Grant {id} is in force."))
+        .or_else(|| {
+            get("revoked")
+                .filter(|s| s.chars().all(|c| c.is_ascii_digit()))
+                .map(|id| format!("Grant {id} has been revoked."))
+        });
+    let grants = state.store.grants(None, Utc::now()).await?;
+    Ok(grants_page(&state, &user, &grants, &form, &[], notice))
+}
+
+/// Creates a grant, or shows the form again with what to fix.
+pub async fn grants_create(
+    State(state): State<AppState>,
+    Extension(user): Extension<CurrentUser>,
+    Form(form): Form<GrantForm>,
+) -> Result<Response, WebError> {
+    let mut errors: Vec<(String, String)> = Vec::new();
+    let target = match form.username.trim() {
+        "" => {
+            errors.push((
+                "username".into(),
+                "Enter the username of the account".into(),
+            ));
+            None
+        }
+        name => match state.store.user_by_username(name).await? {
+            Some(u) => Some(u),
+            None => {
+                errors.push((
+                    "username".into(),
+                    format!("There is no user called {name:?}"),
+                ));
+                None
+            }
+        },
+    };
+    let person = match parse_local_person_id(form.person.trim()) {
+        Some(p) => match state.store.person_exists(p).await? {
+            true => Some(p),
+            false => {
+                errors.push((
+                    "person".into(),
+                    format!("There is no record {}", local_person_id(p)),
+                ));
+                None
+            }
+        },
+        None => {
+            errors.push(("person".into(), "Enter a local id such as P0001234".into()));
+            None
+        }
+    };
+    if form.reason.trim().chars().count() < 10 {
+        errors.push((
+            "reason".into(),
+            "Give the reason for the access in a sentence (at least 10 characters)".into(),
+        ));
+    }
+    let days = match form.days.trim().parse::<i64>() {
+        Ok(d) if (1..=MAX_GRANT_DAYS).contains(&d) => Some(d),
+        _ => {
+            errors.push((
+                "days".into(),
+                format!("Enter a whole number of days from 1 to {MAX_GRANT_DAYS}"),
+            ));
+            None
+        }
+    };
+    if let Some(t) = &target
+        && t.id == user.id
+    {
+        errors.push((
+            "username".into(),
+            "You cannot grant access to yourself; ask information governance".into(),
+        ));
+    }
+    if let Some(t) = &target
+        && t.role == Role::PartnerProfessional
+    {
+        errors.push((
+            "username".into(),
+            "Partner professionals see what families consent to share, not records by grant".into(),
+        ));
+    }
+    // Granting is itself a record permission: the granter's scope must reach the record.
+    if let Some(p) = person
+        && errors.is_empty()
+        && let Err(e) = state
+            .store
+            .check_record_access(
+                &user.reader(&user.actor(), &state.config.policy),
+                &current_request_id(),
+                p,
+                Permission::GrantAccess,
+            )
+            .await
+    {
+        match e {
+            stepwise_store::StoreError::Forbidden(reason) => errors.push((
+                "person".into(),
+                format!("You cannot grant access to this record: {reason}"),
+            )),
+            other => return Err(other.into()),
+        }
+    }
+    let (Some(target), Some(person), Some(days), true) = (target, person, days, errors.is_empty())
+    else {
+        let grants = state.store.grants(None, Utc::now()).await?;
+        return Ok(grants_page(&state, &user, &grants, &form, &errors, None));
+    };
+    let now = Utc::now();
+    let id = state
+        .store
+        .create_grant(
+            &user.account,
+            &current_request_id(),
+            &NewGrant {
+                user_id: target.id,
+                child: person,
+                reason: form.reason.trim().to_string(),
+                until: now + chrono::Duration::days(days),
+            },
+            now,
+        )
+        .await?;
+    Ok(see_other(&format!("/grants?created={id}")))
+}
+
+/// Revokes a grant.
+pub async fn grants_revoke(
+    State(state): State<AppState>,
+    Extension(user): Extension<CurrentUser>,
+    Path(raw): Path<String>,
+) -> Result<Response, WebError> {
+    let id = raw
+        .parse::<i64>()
+        .ok()
+        .filter(|n| *n > 0)
+        .ok_or_else(|| WebError::NotFound(format!("Grant {raw:?}")))?;
+    state
+        .store
+        .revoke_grant(&user.account, &current_request_id(), id, Utc::now())
+        .await?;
+    Ok(see_other(&format!("/grants?revoked={id}")))
+}
+
+/// Users and the roles they hold, with what each role may do.
+pub async fn users_index(
+    State(state): State<AppState>,
+    Extension(user): Extension<CurrentUser>,
+) -> Result<Response, WebError> {
+    let users = state.store.users().await?;
+    let teams = state.store.teams().await?;
+    let policy = &state.config.policy;
+    let link = user.holds(Permission::ViewUserActivity);
+    let body = html! {
+        h1 { "Users and roles" }
+        p class="lead" { "Who can use Stepwise, and what each role may do. Roles and scopes are set by the authority's access policy (" code { "stepwise access" } " prints it)." }
+        h2 { "Users" }
+        table class="table" {
+            caption class="visually-hidden" { "User accounts" }
+            thead { tr { th scope="col" { "Username" } th scope="col" { "Name" } th scope="col" { "Role" } th scope="col" { "Team" } th scope="col" { "Status" } } }
+            tbody {
+                @for u in &users {
+                    tr {
+                        td { @if link { a href=(format!("/users/{}/activity", u.id)) { (u.username) } } @else { (u.username) } }
+                        td { (u.display_name) }
+                        td { (u.role.label()) }
+                        td { (u.team_id.and_then(|t| teams.iter().find(|x| x.id.0 == t)).map(|t| t.name.clone()).unwrap_or_else(|| "–".into())) }
+                        td { @if u.disabled { span class="tag tag-red" { "Disabled" } } @else { span class="tag tag-green" { "Active" } } }
+                    }
+                }
+            }
+        }
+        h2 { "Roles" }
+        table class="table" {
+            caption { "What each role may do, and how far it reaches. Allocated and associated workers may always open their own children's records where the role can open records at all; a temporary grant opens one record for anyone." }
+            thead { tr { th scope="col" { "Role" } th scope="col" { "May" } } }
+            tbody {
+                @for r in Role::ALL {
+                    tr {
+                        th scope="row" { (r.label()) }
+                        td {
+                            @let perms = policy.permissions(r);
+                            @if perms.is_empty() { span class="muted" { "Nothing yet" } }
+                            ul class="plain-list" {
+                                @for (p, s) in &perms {
+                                    li { (p.label()) @if p.is_about_records() { ": " span class="muted" { (s.label()) } } }
+                                }
+                            }
+                        }
+                    }
+                }
+            }
+        }
+    };
+    Ok(
+        Page::new("Users and roles", Some(&user), &state.authority_name)
+            .active("users")
+            .body(body)
+            .into_response(),
+    )
+}
+
+/// The per-user activity report: everything one user has done, from the audit log.
+pub async fn user_activity(
+    State(state): State<AppState>,
+    Extension(user): Extension<CurrentUser>,
+    Path(raw): Path<String>,
+) -> Result<Response, WebError> {
+    let id = raw
+        .parse::<i64>()
+        .ok()
+        .filter(|n| *n > 0)
+        .ok_or_else(|| WebError::NotFound(format!("User {raw:?}")))?;
+    let Some(account) = state.store.users().await?.into_iter().find(|u| u.id == id) else {
+        return Err(WebError::NotFound(format!("User {id}")));
+    };
+    let entries = state
+        .store
+        .user_activity(&user.actor(), &current_request_id(), id, 1000)
+        .await?;
+    let records: std::collections::BTreeSet<&str> = entries
+        .iter()
+        .filter(|e| e.action == "record.view")
+        .map(|e| e.subject.as_str())
+        .collect();
+    let refused = entries
+        .iter()
+        .filter(|e| e.action.ends_with("denied") || e.action == "signin.failed")
+        .count();
+    let body = html! {
+        p class="caption" { a href="/users" { "Users and roles" } }
+        h1 { "Activity of " (account.display_name) }
+        p class="lead" { (account.username) " · " (account.role.label()) ". The newest 1,000 entries from the audit log; looking at this page is recorded too." }
+        div class="stats" {
+            div class="stat" { span class="stat-value" { (entries.len()) } span class="stat-label" { "entries" } }
+            div class="stat" { span class="stat-value" { (records.len()) } span class="stat-label" { "records opened" } }
+            div class=(if refused > 0 { "stat stat-alert" } else { "stat" }) { span class="stat-value" { (refused) } span class="stat-label" { "refusals and failed sign-ins" } }
+        }
+        @if entries.is_empty() {
+            p { "This user has done nothing yet." }
+        } @else {
+            (audit_table(&entries, "Newest first", false, true))
+        }
+    };
+    Ok(Page::new(
+        &format!("Activity of {}", account.display_name),
+        Some(&user),
+        &state.authority_name,
+    )
+    .active("users")
+    .body(body)
+    .into_response())
+}

@@ -23,6 +23,13 @@ const MIGRATIONS: &[Migration] = &[
         sqlite: include_str!("../migrations/sqlite/20261201000001_access_grants.sql"),
         postgres: include_str!("../migrations/postgres/20261201000001_access_grants.sql"),
     },
+    Migration {
+        name: "20261201000002_relationships_related_index",
+        sqlite: include_str!("../migrations/sqlite/20261201000002_relationships_related_index.sql"),
+        postgres: include_str!(
+            "../migrations/postgres/20261201000002_relationships_related_index.sql"
+        ),
+    },
 ];
 
 /// Applies every migration not yet applied.

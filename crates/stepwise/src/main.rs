@@ -543,10 +543,17 @@ async fn demo_accounts(store: &Store) -> Result<()> {
             });
             candidates.first().map(|w| (*w).clone())
         });
-        let display = worker
-            .as_ref()
-            .map(|w| w.name.clone())
-            .unwrap_or_else(|| format!("Demo {}", role.label().to_lowercase()));
+        // Accounts that are not case-holding workers get invented names of their own.
+        let display = worker.as_ref().map(|w| w.name.clone()).unwrap_or_else(|| {
+            match role {
+                Role::PerformanceAnalyst => "Tomasz Nowicki",
+                Role::PartnerProfessional => "Grace Okafor",
+                Role::InformationGovernance => "Ruth Adeyemi",
+                Role::SystemAdministrator => "Callum Reid",
+                _ => "Demo user",
+            }
+            .to_string()
+        });
         store
             .upsert_user(&NewUser {
                 username: username.to_string(),

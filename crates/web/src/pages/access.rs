@@ -477,19 +477,25 @@ pub async fn users_index(
             }
         }
         h2 { "Roles" }
-        table class="table" {
-            caption { "What each role may do, and how far it reaches. Allocated and associated workers may always open their own children's records where the role can open records at all; a temporary grant opens one record for anyone." }
-            thead { tr { th scope="col" { "Role" } th scope="col" { "May" } } }
-            tbody {
-                @for r in Role::ALL {
-                    tr {
-                        th scope="row" { (r.label()) }
-                        td {
-                            @let perms = policy.permissions(r);
-                            @if perms.is_empty() { span class="muted" { "Nothing yet" } }
-                            ul class="plain-list" {
-                                @for (p, s) in &perms {
-                                    li { (p.label()) @if p.is_about_records() { ": " span class="muted" { (s.label()) } } }
+        div class="table-scroll" {
+            table class="table matrix" {
+                caption { "What each role may do, and for which children. Allocated and associated workers may open their own children's records wherever the role can open records at all; a temporary grant opens one record to anyone." }
+                thead { tr {
+                    th scope="col" { "Role" }
+                    @for p in Permission::ALL { th scope="col" { (p.label()) } }
+                } }
+                tbody {
+                    @for r in Role::ALL {
+                        @let perms = policy.permissions(r);
+                        tr {
+                            th scope="row" { (r.label()) }
+                            @for p in Permission::ALL {
+                                td {
+                                    @match perms.get(&p) {
+                                        Some(sc) if p.is_about_records() => span class="tag tag-green" { (sc.as_str()) },
+                                        Some(_) => span class="tag tag-green" { "yes" },
+                                        None => span class="muted" aria-label="no" { "–" },
+                                    }
                                 }
                             }
                         }
@@ -497,6 +503,7 @@ pub async fn users_index(
                 }
             }
         }
+        p class="muted" { "Scopes: own (allocated or associated), team, locality, service, all." }
     };
     Ok(
         Page::new("Users and roles", Some(&user), &state.authority_name)

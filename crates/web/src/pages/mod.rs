@@ -109,7 +109,7 @@ impl<'a> Page<'a> {
                     v.push(("teams", "/teams", "Teams"));
                 }
                 if u.holds(Permission::GrantAccess) {
-                    v.push(("grants", "/grants", "Access grants"));
+                    v.push(("grants", "/grants", "Grants"));
                 }
                 if u.holds(Permission::ViewRoles) {
                     v.push(("users", "/users", "Users"));

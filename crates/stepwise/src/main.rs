@@ -248,8 +248,10 @@ async fn run(cli: Cli) -> Result<std::process::ExitCode> {
                     p.trim_end_matches(['\n', '\r']).to_string()
                 }
             };
-            if password.chars().count() < 12 {
-                bail!("the password must be at least 12 characters");
+            if let Err(problem) =
+                stepwise_domain::credentials::check_new_password(&username, &password)
+            {
+                bail!("{problem}");
             }
             let store = open(&cli.database, cli.audit_key_file.as_deref(), true).await?;
             let team = match worker {

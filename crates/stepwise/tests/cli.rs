@@ -204,6 +204,41 @@ fn bad_arguments_get_clear_errors() {
         .unwrap();
     assert!(!out.status.success());
     assert!(String::from_utf8_lossy(&out.stderr).contains("--scale"));
+    // Passwords that attackers try first are refused, with the reason, and no account is made.
+    let (_, url) = temp_db("badpassword");
+    let out = stepwise()
+        .args([
+            "user",
+            "add",
+            "jo.bloggs",
+            "--role",
+            "social_worker",
+            "--database",
+            &url,
+        ])
+        .env("STEPWISE_PASSWORD", "Password1234")
+        .output()
+        .unwrap();
+    assert!(!out.status.success());
+    assert!(String::from_utf8_lossy(&out.stderr).contains("attackers try"));
+    let out = stepwise()
+        .args([
+            "user",
+            "add",
+            "jo.bloggs",
+            "--role",
+            "social_worker",
+            "--database",
+            &url,
+        ])
+        .env("STEPWISE_PASSWORD", "kettle orbit lantern")
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     let openapi = stepwise().arg("openapi").output().unwrap();
     let committed = std::fs::read_to_string(concat!(
         env!("CARGO_MANIFEST_DIR"),

@@ -30,6 +30,11 @@ const MIGRATIONS: &[Migration] = &[
             "../migrations/postgres/20261201000002_relationships_related_index.sql"
         ),
     },
+    Migration {
+        name: "20261201000003_signin_throttle",
+        sqlite: include_str!("../migrations/sqlite/20261201000003_signin_throttle.sql"),
+        postgres: include_str!("../migrations/postgres/20261201000003_signin_throttle.sql"),
+    },
 ];
 
 /// Applies every migration not yet applied.

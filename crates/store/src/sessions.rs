@@ -219,4 +219,83 @@ impl Store {
             .await?
             .rows_affected())
     }
+
+    /// Failed sign-ins in a row for a username, and when the last one was.
+    pub async fn signin_failures(
+        &self,
+        username: &str,
+    ) -> Result<(u32, Option<DateTime<Utc>>), StoreError> {
+        match sqlx::query("SELECT failures, last_failure FROM signin_throttle WHERE username = $1")
+            .bind(username)
+            .fetch_optional(&self.pool)
+            .await?
+        {
+            Some(r) => Ok((
+                u32::try_from(r.i64("failures")?).unwrap_or(u32::MAX),
+                Some(parse_time(&r.text("last_failure")?)?),
+            )),
+            None => Ok((0, None)),
+        }
+    }
+
+    /// Counts a failed sign-in for a username; returns the failures in a row.
+    pub async fn record_signin_failure(
+        &self,
+        username: &str,
+        at: DateTime<Utc>,
+    ) -> Result<u32, StoreError> {
+        let mut tx = self.pool.begin().await?;
+        let n = sqlx::query("SELECT failures FROM signin_throttle WHERE username = $1")
+            .bind(username)
+            .fetch_optional(&mut *tx)
+            .await?
+            .map(|r| r.i64("failures"))
+            .transpose()?
+            .unwrap_or(0)
+            + 1;
+        sqlx::query("DELETE FROM signin_throttle WHERE username = $1")
+            .bind(username)
+            .execute(&mut *tx)
+            .await?;
+        sqlx::query(
+            "INSERT INTO signin_throttle (username, failures, last_failure) VALUES ($1, $2, $3)",
+        )
+        .bind(username)
+        .bind(n)
+        .bind(time(at))
+        .execute(&mut *tx)
+        .await?;
+        tx.commit().await?;
+        Ok(u32::try_from(n).unwrap_or(u32::MAX))
+    }
+
+    /// Clears the failures after a successful sign-in.
+    pub async fn clear_signin_failures(&self, username: &str) -> Result<(), StoreError> {
+        sqlx::query("DELETE FROM signin_throttle WHERE username = $1")
+            .bind(username)
+            .execute(&self.pool)
+            .await?;
+        Ok(())
+    }
+
+    /// A user's live sessions (when each began and was last used), newest first. Tokens are
+    /// never returned.
+    pub async fn user_sessions(
+        &self,
+        user_id: i64,
+    ) -> Result<Vec<(DateTime<Utc>, DateTime<Utc>, DateTime<Utc>)>, StoreError> {
+        sqlx::query("SELECT created_at, last_seen, expires_at FROM sessions WHERE user_id = $1 ORDER BY created_at DESC")
+            .bind(user_id)
+            .fetch_all(&self.pool)
+            .await?
+            .iter()
+            .map(|r| {
+                Ok((
+                    parse_time(&r.text("created_at")?)?,
+                    parse_time(&r.text("last_seen")?)?,
+                    parse_time(&r.text("expires_at")?)?,
+                ))
+            })
+            .collect()
+    }
 }

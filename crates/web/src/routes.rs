@@ -102,6 +102,20 @@ pub fn registry() -> Vec<RouteDef> {
         ),
         route(
             Method::GET,
+            "/account",
+            SignedIn,
+            Page,
+            get(pages::account::show),
+        ),
+        route(
+            Method::POST,
+            "/account/sign-out-everywhere",
+            SignedIn,
+            Page,
+            post(pages::account::sign_out_everywhere),
+        ),
+        route(
+            Method::GET,
             "/my-work",
             Requires(P::ViewMyWork),
             Page,

@@ -3,6 +3,7 @@
 //! main landmark. Pages work without JavaScript and carry no scripts at all.
 
 pub mod access;
+pub mod account;
 pub mod mywork;
 pub mod record;
 pub mod search;
@@ -145,7 +146,7 @@ impl<'a> Page<'a> {
                                     }
                                 }
                                 div class="account" {
-                                    span class="who" { (u.display_name) span class="role" { (u.role.label()) } }
+                                    a class="who" href="/account" aria-current=[(self.active == "account").then_some("page")] { (u.display_name) span class="role" { (u.role.label()) } }
                                     form method="post" action="/sign-out" class="inline" {
                                         input type="hidden" name="csrf" value=(u.csrf_token);
                                         button type="submit" class="link-button" { "Sign out" }

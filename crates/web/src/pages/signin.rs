@@ -10,6 +10,7 @@ use axum::{Extension, extract::RawQuery};
 use maud::html;
 use serde::Deserialize;
 
+use stepwise_domain::credentials::next_attempt_after;
 use stepwise_store::Actor;
 
 use super::{Page, error_summary, query_pairs};
@@ -52,7 +53,7 @@ fn form(
                 input type="hidden" name="next" value=(next);
                 div class=(if errors.is_empty() { "field" } else { "field field-error" }) {
                     label for="username" { "Username" }
-                    @if !errors.is_empty() { p class="error-message" { "Enter a correct username and password" } }
+                    @for e in errors { p class="error-message" { (e.1) } }
                     input type="text" id="username" name="username" value=(username) autocomplete="username" spellcheck="false" autocapitalize="none" required;
                 }
                 div class="field" {
@@ -120,6 +121,44 @@ pub async fn submit(
 ) -> Result<Response, WebError> {
     let next = safe_next(f.next.as_deref());
     let username = f.username.trim().to_string();
+    let rid = current_request_id();
+    let now = chrono::Utc::now();
+    // The back-off: after repeated failures for this username, wait before trying again. The
+    // password is not even checked, so guessing gains nothing during the wait.
+    let key: String = username.chars().take(64).collect();
+    let (failures, last) = state.store.signin_failures(&key).await?;
+    if let Some(until) = last.and_then(|l| next_attempt_after(failures, l))
+        && now < until
+    {
+        state
+            .store
+            .audit(
+                &Actor::Anonymous,
+                "signin.throttled",
+                &format!("username:{key}"),
+                &rid,
+                &format!(
+                    "{failures} failures in a row; next attempt after {}",
+                    until.format("%H:%M:%S UTC")
+                ),
+            )
+            .await?;
+        let wait = (until - now).num_seconds().max(1);
+        let minutes = (wait + 59) / 60;
+        let errors = vec![(
+            "username".to_string(),
+            format!(
+                "There have been too many failed attempts to sign in with this username. Wait {minutes} minute{} and try again, or ask your system administrator",
+                if minutes == 1 { "" } else { "s" }
+            ),
+        )];
+        let mut res = form(&state, &random_token(), &next, &username, &errors);
+        *res.status_mut() = axum::http::StatusCode::TOO_MANY_REQUESTS;
+        if let Ok(v) = wait.to_string().parse() {
+            res.headers_mut().insert(header::RETRY_AFTER, v);
+        }
+        return Ok(res);
+    }
     let account = if username.is_empty() {
         None
     } else {
@@ -135,13 +174,13 @@ pub async fn submit(
             false
         }
     };
-    let rid = current_request_id();
     match (ok, account) {
         (true, Some(a)) => {
             // A fresh session on every sign-in; any session cookie the browser already had is ended.
             if let Some(old) = cookie(&headers, SESSION_COOKIE) {
                 state.store.delete_session(&token_hash(&old)).await?;
             }
+            state.store.clear_signin_failures(&key).await?;
             let token = start_session(&state.store, &a, &state.config).await?;
             state
                 .store
@@ -174,14 +213,15 @@ pub async fn submit(
             Ok(res)
         }
         _ => {
+            let failures = state.store.record_signin_failure(&key, now).await?;
             state
                 .store
                 .audit(
                     &Actor::Anonymous,
                     "signin.failed",
-                    &format!("username:{}", username.chars().take(64).collect::<String>()),
+                    &format!("username:{key}"),
                     &rid,
-                    "",
+                    &format!("{failures} in a row"),
                 )
                 .await?;
             let errors = vec![(

@@ -798,3 +798,103 @@ async fn information_governance_grants_an_administrator_one_record_for_a_time_an
     assert!(again.text().await.unwrap().contains("already ended"));
     assert!(app.store.verify_audit().await.unwrap().problem.is_none());
 }
+
+#[tokio::test]
+async fn repeated_failures_slow_sign_in_down_for_that_username_only() {
+    let app = spawn_app().await;
+    // Four failures, then the right password: signed in, and the count starts again.
+    for _ in 0..4 {
+        let res = app
+            .sign_in("team.manager", "not the password")
+            .await
+            .unwrap_err();
+        assert_eq!(res.status(), StatusCode::UNAUTHORIZED);
+    }
+    assert!(app.sign_in("team.manager", PASSWORD).await.is_ok());
+    for _ in 0..4 {
+        assert_eq!(
+            app.sign_in("team.manager", "not the password")
+                .await
+                .unwrap_err()
+                .status(),
+            StatusCode::UNAUTHORIZED
+        );
+    }
+    // The fifth failure in a row starts the back-off: even the right password waits.
+    assert_eq!(
+        app.sign_in("team.manager", "not the password")
+            .await
+            .unwrap_err()
+            .status(),
+        StatusCode::UNAUTHORIZED
+    );
+    let throttled_before = app.audit_count("signin.throttled").await;
+    let res = app.sign_in("team.manager", PASSWORD).await.unwrap_err();
+    assert_eq!(res.status(), StatusCode::TOO_MANY_REQUESTS);
+    let retry: i64 = res.headers()["retry-after"]
+        .to_str()
+        .unwrap()
+        .parse()
+        .unwrap();
+    assert!((1..=60).contains(&retry), "{retry}");
+    let body = res.text().await.unwrap();
+    assert!(body.contains("too many failed attempts") && body.contains("href=\"#username\""));
+    assert_eq!(
+        app.audit_count("signin.throttled").await,
+        throttled_before + 1
+    );
+    // Other accounts are not affected, and an unknown username is treated the same way (the
+    // answer does not reveal whether it exists).
+    assert!(app.sign_in("social.worker", PASSWORD).await.is_ok());
+    for _ in 0..5 {
+        let _ = app.sign_in("no.such.person", "guess").await;
+    }
+    assert_eq!(
+        app.sign_in("no.such.person", "guess")
+            .await
+            .unwrap_err()
+            .status(),
+        StatusCode::TOO_MANY_REQUESTS
+    );
+}
+
+#[tokio::test]
+async fn signing_out_everywhere_ends_every_session_of_the_account() {
+    let app = spawn_app().await;
+    let laptop = app.sign_in("social.worker", PASSWORD).await.unwrap();
+    let tablet = app.sign_in("social.worker", PASSWORD).await.unwrap();
+    let other = app.sign_in("team.manager", PASSWORD).await.unwrap();
+    let page = app
+        .get("/account", Some(&laptop))
+        .await
+        .text()
+        .await
+        .unwrap();
+    assert!(page.contains("Where you are signed in") && page.contains("Sign out everywhere"));
+    assert!(page.contains("Open a child&#39;s record") || page.contains("Open a child's record"));
+    let res = post_form(
+        &app,
+        &laptop,
+        "/account",
+        "/account/sign-out-everywhere",
+        &[],
+    )
+    .await;
+    assert_eq!(res.status(), StatusCode::SEE_OTHER);
+    for cookie in [&laptop, &tablet] {
+        assert_eq!(
+            app.get("/my-work", Some(cookie)).await.status(),
+            StatusCode::SEE_OTHER
+        );
+    }
+    assert_eq!(
+        app.get("/my-work", Some(&other)).await.status(),
+        StatusCode::OK,
+        "other accounts keep their sessions"
+    );
+    let last = &app.store.audit_entries(None, 1).await.unwrap()[0];
+    assert_eq!(
+        (last.action.as_str(), last.detail.as_str()),
+        ("signout.everywhere", "2 sessions ended")
+    );
+}

@@ -49,11 +49,15 @@ pub enum Permission {
     ManageUsers,
     /// See the roles and their permissions.
     ViewRoles,
+    /// Restrict or seal a record, and lift a restriction.
+    ManageRestrictions,
+    /// Find and open sealed records (adoption).
+    ViewSealedRecords,
 }
 
 impl Permission {
     /// Every permission.
-    pub const ALL: [Permission; 10] = [
+    pub const ALL: [Permission; 12] = [
         Self::ViewMyWork,
         Self::SearchPeople,
         Self::ViewChildRecord,
@@ -64,6 +68,8 @@ impl Permission {
         Self::ViewAudit,
         Self::ManageUsers,
         Self::ViewRoles,
+        Self::ManageRestrictions,
+        Self::ViewSealedRecords,
     ];
     /// The stored name.
     pub fn as_str(self) -> &'static str {
@@ -78,6 +84,8 @@ impl Permission {
             Self::ViewAudit => "view_audit",
             Self::ManageUsers => "manage_users",
             Self::ViewRoles => "view_roles",
+            Self::ManageRestrictions => "manage_restrictions",
+            Self::ViewSealedRecords => "view_sealed_records",
         }
     }
     /// Reads a stored name.
@@ -97,6 +105,8 @@ impl Permission {
             Self::ViewAudit => "Read and verify the audit log",
             Self::ManageUsers => "Manage user accounts",
             Self::ViewRoles => "See roles and permissions",
+            Self::ManageRestrictions => "Restrict or seal a record",
+            Self::ViewSealedRecords => "Find and open sealed records",
         }
     }
     /// Whether the permission is about children's records, so that its scope limits which
@@ -104,7 +114,10 @@ impl Permission {
     pub fn is_about_records(self) -> bool {
         matches!(
             self,
-            Self::ViewChildRecord | Self::ViewRecordAccessLog | Self::GrantAccess
+            Self::ViewChildRecord
+                | Self::ViewRecordAccessLog
+                | Self::GrantAccess
+                | Self::ManageRestrictions
         )
     }
 }
@@ -380,6 +393,8 @@ impl Default for AccessPolicy {
                 (P::GrantAccess, S::All),
                 (P::ViewAudit, S::All),
                 (P::ViewRoles, S::All),
+                (P::ManageRestrictions, S::All),
+                (P::ViewSealedRecords, S::All),
             ]
             .into_iter()
             .collect(),
@@ -480,6 +495,12 @@ impl AccessPolicy {
         child: &ChildFacts,
         now: DateTime<Utc>,
     ) -> Decision {
+        // A sealed record does not exist for those who may not see sealed records.
+        if child.restriction == Some(RestrictionKind::Sealed)
+            && !self.holds(viewer.role, Permission::ViewSealedRecords)
+        {
+            return Decision::Hidden;
+        }
         // A temporary grant for this child opens the record whatever the role.
         if p == Permission::ViewChildRecord
             && let Some(g) = viewer
@@ -519,6 +540,13 @@ impl AccessPolicy {
             Scope::All => true,
         };
         if in_scope {
+            // Reaching a restricted record by scope alone needs a stated reason.
+            if p == Permission::ViewChildRecord
+                && child.restriction == Some(RestrictionKind::Restricted)
+                && !viewer.reasons_given.contains(&child.child)
+            {
+                return Decision::NeedsReason;
+            }
             Decision::Allowed(Basis::Scope(scope))
         } else {
             Decision::Denied(format!(
@@ -543,6 +571,8 @@ pub struct Viewer {
     pub service: Option<Service>,
     /// The user's temporary grants (expired ones are ignored).
     pub grants: Vec<AccessGrant>,
+    /// Restricted records for which the user has stated a reason recently.
+    pub reasons_given: Vec<PersonId>,
 }
 
 impl Default for Role {
@@ -551,6 +581,65 @@ impl Default for Role {
         Self::PartnerProfessional
     }
 }
+
+/// How a record is protected beyond the ordinary rules.
+#[derive(
+    Debug,
+    Clone,
+    Copy,
+    PartialEq,
+    Eq,
+    PartialOrd,
+    Ord,
+    Hash,
+    Serialize,
+    Deserialize,
+    utoipa::ToSchema,
+)]
+#[serde(rename_all = "snake_case")]
+pub enum RestrictionKind {
+    /// Findable by name only; opening it needs a stated reason (unless the user is the
+    /// allocated or an associated worker, or holds a grant) and is flagged to information
+    /// governance.
+    Restricted,
+    /// Hidden from everyone but the roles that hold `view_sealed_records` (adoption).
+    Sealed,
+}
+
+impl RestrictionKind {
+    /// The stored name.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Restricted => "restricted",
+            Self::Sealed => "sealed",
+        }
+    }
+    /// Reads a stored name.
+    pub fn parse(s: &str) -> Option<Self> {
+        [Self::Restricted, Self::Sealed]
+            .into_iter()
+            .find(|k| k.as_str() == s)
+    }
+    /// In plain words.
+    pub fn label(self) -> &'static str {
+        match self {
+            Self::Restricted => "Restricted record",
+            Self::Sealed => "Sealed record",
+        }
+    }
+}
+
+/// Why a record is restricted.
+pub const RESTRICTION_CATEGORIES: [(&str, &str); 5] = [
+    ("staff_relative", "A member of staff or their relative"),
+    ("high_profile", "A high-profile case"),
+    (
+        "perpetrator_risk",
+        "Domestic abuse: risk from a perpetrator who may seek the child",
+    ),
+    ("sealed_adoption", "Adoption: sealed record"),
+    ("other", "Another reason (say in the note)"),
+];
 
 /// What the record says about who a child belongs to, for the access decision.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
@@ -566,6 +655,8 @@ pub struct ChildFacts {
     pub localities: Vec<LocalityId>,
     /// Services the child is open to.
     pub services: Vec<Service>,
+    /// A restriction or seal on the record.
+    pub restriction: Option<RestrictionKind>,
 }
 
 /// A temporary grant of access to one child's record.
@@ -622,6 +713,10 @@ pub enum Decision {
     Allowed(Basis),
     /// Refused, with a reason the user can read.
     Denied(String),
+    /// A restricted record: the user may open it once they have said why.
+    NeedsReason,
+    /// A sealed record the user may not know exists: answer as if there were none.
+    Hidden,
 }
 
 #[cfg(test)]
@@ -641,6 +736,7 @@ mod tests {
             teams: vec![TeamId(10)],
             localities: vec![LocalityId(3)],
             services: vec![Service::EarlyHelp],
+            restriction: None,
         }
     }
 
@@ -828,6 +924,63 @@ mod tests {
                 now()
             ),
             Decision::Denied(_)
+        ));
+    }
+
+    #[test]
+    fn restricted_records_need_a_reason_and_sealed_ones_are_hidden() {
+        let p = AccessPolicy::default();
+        let restricted = ChildFacts {
+            restriction: Some(RestrictionKind::Restricted),
+            ..child()
+        };
+        let sw = |w: i64| Viewer {
+            worker: Some(WorkerId(w)),
+            ..viewer(Role::SocialWorker)
+        };
+        let open = |v: &Viewer, c: &ChildFacts| p.decide(v, Permission::ViewChildRecord, c, now());
+        assert_eq!(open(&sw(9), &restricted), Decision::NeedsReason);
+        let mut with_reason = sw(9);
+        with_reason.reasons_given.push(PersonId(7));
+        assert_eq!(
+            open(&with_reason, &restricted),
+            Decision::Allowed(Basis::Scope(Scope::All))
+        );
+        assert_eq!(
+            open(&sw(1), &restricted),
+            Decision::Allowed(Basis::Allocated),
+            "the allocated worker needs no reason"
+        );
+        assert_eq!(
+            open(&sw(2), &restricted),
+            Decision::Allowed(Basis::Associated)
+        );
+        // The access log of a restricted record needs no reason (it shows who looked, not what).
+        assert!(matches!(
+            p.decide(
+                &viewer(Role::InformationGovernance),
+                Permission::ViewRecordAccessLog,
+                &restricted,
+                now()
+            ),
+            Decision::Allowed(_)
+        ));
+        let sealed = ChildFacts {
+            restriction: Some(RestrictionKind::Sealed),
+            ..child()
+        };
+        assert_eq!(
+            open(&sw(1), &sealed),
+            Decision::Hidden,
+            "even the allocated worker"
+        );
+        assert_eq!(
+            open(&viewer(Role::FrontDoorPractitioner), &sealed),
+            Decision::Hidden
+        );
+        assert!(matches!(
+            open(&viewer(Role::InformationGovernance), &sealed),
+            Decision::Allowed(_)
         ));
     }
 

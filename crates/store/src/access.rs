@@ -7,7 +7,9 @@
 use chrono::{DateTime, Utc};
 use std::collections::BTreeSet;
 
-use stepwise_domain::access::{AccessGrant, ChildFacts, Service, Viewer};
+use stepwise_domain::access::{
+    AccessGrant, ChildFacts, RESTRICTION_CATEGORIES, RestrictionKind, Service, Viewer,
+};
 use stepwise_domain::events::EventKind;
 use stepwise_domain::ids::{LocalityId, PersonId, TeamId, WorkerId, local_person_id};
 use stepwise_domain::projection::Involvement;
@@ -19,6 +21,31 @@ use crate::{Store, StoreError};
 
 /// The longest a temporary grant may last.
 pub const MAX_GRANT_DAYS: i64 = 30;
+/// How long a reason stated for opening a restricted record lasts.
+pub const REASON_HOURS: i64 = 8;
+
+/// A restriction in force on a record.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, utoipa::ToSchema)]
+pub struct RestrictionRow {
+    pub id: i64,
+    pub person_id: i64,
+    pub kind: RestrictionKind,
+    pub category: String,
+    pub note: String,
+    pub set_by: String,
+    pub set_at: DateTime<Utc>,
+}
+
+/// An opening of a restricted record with the reason given, for information governance.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, utoipa::ToSchema)]
+pub struct RestrictedOpening {
+    pub seq: i64,
+    pub at: String,
+    pub actor: String,
+    pub person_id: i64,
+    pub local_id: String,
+    pub reason: String,
+}
 
 /// A temporary grant to create.
 #[derive(Debug, Clone)]
@@ -84,6 +111,22 @@ impl Store {
             .into_iter()
             .filter(|g| g.is_active(now))
             .collect();
+        // Reasons stated for restricted records hold for the working day.
+        let since = time(now - chrono::Duration::hours(REASON_HOURS));
+        for r in sqlx::query("SELECT subject FROM audit_log WHERE actor LIKE $1 AND action = 'record.reason' AND at >= $2")
+            .bind(format!("{}%", Actor::user_prefix(user.id)))
+            .bind(since)
+            .fetch_all(&self.pool)
+            .await?
+        {
+            if let Some(id) = r
+                .text("subject")?
+                .strip_prefix("person:")
+                .and_then(|s| s.parse::<i64>().ok())
+            {
+                viewer.reasons_given.push(PersonId(id));
+            }
+        }
         Ok(viewer)
     }
 
@@ -151,6 +194,7 @@ impl Store {
         }
         facts.localities = localities.into_iter().map(LocalityId).collect();
         facts.services = services.into_iter().collect();
+        facts.restriction = self.restriction(child).await?.map(|r| r.kind);
         Ok(facts)
     }
 
@@ -414,5 +458,229 @@ impl Store {
         )
         .await?;
         Ok(entries)
+    }
+
+    /// The restriction in force on a person's record, if any.
+    pub async fn restriction(
+        &self,
+        person: PersonId,
+    ) -> Result<Option<RestrictionRow>, StoreError> {
+        Ok(self.restrictions(&[person.0]).await?.remove(&person.0))
+    }
+
+    /// The restrictions in force on some people's records.
+    pub async fn restrictions(
+        &self,
+        ids: &[i64],
+    ) -> Result<std::collections::HashMap<i64, RestrictionRow>, StoreError> {
+        let mut out = std::collections::HashMap::new();
+        for chunk in ids.chunks(500) {
+            if chunk.is_empty() {
+                continue;
+            }
+            let ph: Vec<String> = (1..=chunk.len()).map(|i| format!("${i}")).collect();
+            let sql = format!(
+                "SELECT id, person_id, kind, category, note, set_by, set_at FROM record_restrictions WHERE lifted_at IS NULL AND person_id IN ({})",
+                ph.join(", ")
+            );
+            let mut q = sqlx::query(&sql);
+            for id in chunk {
+                q = q.bind(*id);
+            }
+            for r in q.fetch_all(&self.pool).await? {
+                let kind = RestrictionKind::parse(&r.text("kind")?)
+                    .ok_or_else(|| StoreError::corrupt("restriction kind"))?;
+                let row = RestrictionRow {
+                    id: r.i64("id")?,
+                    person_id: r.i64("person_id")?,
+                    kind,
+                    category: r.text("category")?,
+                    note: r.text("note")?,
+                    set_by: r.text("set_by")?,
+                    set_at: parse_time(&r.text("set_at")?)?,
+                };
+                // A seal outranks a restriction if both were ever set.
+                let keep = out
+                    .get(&row.person_id)
+                    .is_none_or(|old: &RestrictionRow| old.kind < row.kind);
+                if keep {
+                    out.insert(row.person_id, row);
+                }
+            }
+        }
+        Ok(out)
+    }
+
+    /// Restricts or seals a record (replacing any restriction in force), with the category
+    /// and a note, audited in the same transaction. Refused: an unknown category, a missing
+    /// note, a person who does not exist.
+    pub async fn set_restriction(
+        &self,
+        actor: &Actor,
+        request_id: &str,
+        person: PersonId,
+        kind: RestrictionKind,
+        category: &str,
+        note: &str,
+    ) -> Result<i64, StoreError> {
+        if !RESTRICTION_CATEGORIES.iter().any(|(c, _)| *c == category) {
+            return Err(StoreError::Invalid(format!(
+                "{category:?} is not a restriction category; use one of {}",
+                RESTRICTION_CATEGORIES.map(|c| c.0).join(", ")
+            )));
+        }
+        let note = note.trim();
+        if note.chars().count() < 10 {
+            return Err(StoreError::Invalid(
+                "say in a sentence why the record is protected (at least 10 characters)".into(),
+            ));
+        }
+        if !self.person_exists(person).await? {
+            return Err(StoreError::NotFound(format!(
+                "person {}",
+                local_person_id(person)
+            )));
+        }
+        let now = Utc::now();
+        let mut tx = self.pool.begin().await?;
+        sqlx::query("UPDATE audit_head SET seq = seq WHERE id = 1")
+            .execute(&mut *tx)
+            .await?;
+        sqlx::query("UPDATE record_restrictions SET lifted_at = $1, lifted_by = $2 WHERE person_id = $3 AND lifted_at IS NULL")
+            .bind(time(now))
+            .bind(actor.label())
+            .bind(person.0)
+            .execute(&mut *tx)
+            .await?;
+        let id = sqlx::query("INSERT INTO record_restrictions (person_id, kind, category, note, set_by, set_at) VALUES ($1, $2, $3, $4, $5, $6) RETURNING id")
+            .bind(person.0)
+            .bind(kind.as_str())
+            .bind(category)
+            .bind(note)
+            .bind(actor.label())
+            .bind(time(now))
+            .fetch_one(&mut *tx)
+            .await?
+            .i64("id")?;
+        append_in(
+            &mut tx,
+            &self.audit_key,
+            now,
+            actor,
+            "restriction.set",
+            &format!("person:{}", person.0),
+            request_id,
+            &format!("{} ({category}): {note}", kind.as_str()),
+        )
+        .await?;
+        tx.commit().await?;
+        Ok(id)
+    }
+
+    /// Lifts the restriction on a record. Refused when there is none.
+    pub async fn lift_restriction(
+        &self,
+        actor: &Actor,
+        request_id: &str,
+        person: PersonId,
+    ) -> Result<(), StoreError> {
+        let now = Utc::now();
+        let mut tx = self.pool.begin().await?;
+        sqlx::query("UPDATE audit_head SET seq = seq WHERE id = 1")
+            .execute(&mut *tx)
+            .await?;
+        let n = sqlx::query("UPDATE record_restrictions SET lifted_at = $1, lifted_by = $2 WHERE person_id = $3 AND lifted_at IS NULL")
+            .bind(time(now))
+            .bind(actor.label())
+            .bind(person.0)
+            .execute(&mut *tx)
+            .await?
+            .rows_affected();
+        if n == 0 {
+            return Err(StoreError::Invalid(format!(
+                "{} is not restricted",
+                local_person_id(person)
+            )));
+        }
+        append_in(
+            &mut tx,
+            &self.audit_key,
+            now,
+            actor,
+            "restriction.lift",
+            &format!("person:{}", person.0),
+            request_id,
+            "",
+        )
+        .await?;
+        tx.commit().await?;
+        Ok(())
+    }
+
+    /// Records the reason a user gives for opening a restricted record. It lets them open it
+    /// for `REASON_HOURS`, appears on the record's access log and on information governance's
+    /// list of restricted openings.
+    pub async fn state_reason(
+        &self,
+        actor: &Actor,
+        request_id: &str,
+        person: PersonId,
+        reason: &str,
+    ) -> Result<(), StoreError> {
+        let reason = reason.trim();
+        if reason.chars().count() < 10 {
+            return Err(StoreError::Invalid(
+                "say in a sentence why you need to open this record (at least 10 characters)"
+                    .into(),
+            ));
+        }
+        if reason.chars().count() > 500 {
+            return Err(StoreError::Invalid(
+                "keep the reason to 500 characters".into(),
+            ));
+        }
+        if !self.person_exists(person).await? {
+            return Err(StoreError::NotFound(format!(
+                "person {}",
+                local_person_id(person)
+            )));
+        }
+        self.audit(
+            actor,
+            "record.reason",
+            &format!("person:{}", person.0),
+            request_id,
+            reason,
+        )
+        .await?;
+        Ok(())
+    }
+
+    /// Openings of restricted records with their reasons, newest first.
+    pub async fn restricted_openings(
+        &self,
+        limit: i64,
+    ) -> Result<Vec<RestrictedOpening>, StoreError> {
+        sqlx::query("SELECT seq, at, actor, subject, detail FROM audit_log WHERE action = 'record.reason' ORDER BY seq DESC LIMIT $1")
+            .bind(limit)
+            .fetch_all(&self.pool)
+            .await?
+            .iter()
+            .map(|r| {
+                let subject = r.text("subject")?;
+                let person_id = subject
+                    .strip_prefix("person:")
+                    .and_then(|s| s.parse::<i64>().ok())
+                    .unwrap_or_default();
+                Ok(RestrictedOpening {
+                    seq: r.i64("seq")?,
+                    at: r.text("at")?,
+                    actor: r.text("actor")?,
+                    person_id,
+                    local_id: local_person_id(PersonId(person_id)),
+                    reason: r.text("detail")?,
+                })
+            })
+            .collect()
     }
 }

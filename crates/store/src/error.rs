@@ -35,6 +35,9 @@ pub enum StoreError {
     /// The access policy refused the reader, for the reason given; the refusal was audited.
     #[error("{0}")]
     Forbidden(String),
+    /// The record is restricted: the reader must say why they need it before opening it.
+    #[error("{0} is a restricted record: say why you need to open it")]
+    ReasonNeeded(String),
     /// A value was refused at the edge (a duplicate username, say).
     #[error("{0}")]
     Invalid(String),

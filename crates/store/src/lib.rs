@@ -16,7 +16,9 @@ mod records;
 mod sessions;
 mod sql;
 
-pub use access::{GrantRow, MAX_GRANT_DAYS, NewGrant};
+pub use access::{
+    GrantRow, MAX_GRANT_DAYS, NewGrant, REASON_HOURS, RestrictedOpening, RestrictionRow,
+};
 pub use audit::{Actor, AuditEntry, AuditKey, AuditProblem, AuditVerification};
 pub use bulk::BulkLoad;
 pub use error::StoreError;

@@ -35,6 +35,11 @@ const MIGRATIONS: &[Migration] = &[
         sqlite: include_str!("../migrations/sqlite/20261201000003_signin_throttle.sql"),
         postgres: include_str!("../migrations/postgres/20261201000003_signin_throttle.sql"),
     },
+    Migration {
+        name: "20261201000004_record_restrictions",
+        sqlite: include_str!("../migrations/sqlite/20261201000004_record_restrictions.sql"),
+        postgres: include_str!("../migrations/postgres/20261201000004_record_restrictions.sql"),
+    },
 ];
 
 /// Applies every migration not yet applied.

@@ -4,6 +4,7 @@
 use chrono::NaiveDate;
 use std::collections::{BTreeMap, HashMap};
 
+use stepwise_domain::access::RestrictionKind;
 use stepwise_domain::ids::{NhsNumber, PersonId, Upn, parse_local_person_id};
 use stepwise_domain::people::{Person, PersonKind};
 use stepwise_domain::search::{name_score, phonetic_key, tokens};
@@ -18,6 +19,8 @@ pub struct SearchQuery {
     pub text: String,
     pub date_of_birth: Option<NaiveDate>,
     pub limit: usize,
+    /// Whether sealed records may be found (only for roles that may see them).
+    pub include_sealed: bool,
 }
 
 /// A person found by a search, best match first.
@@ -37,6 +40,8 @@ pub struct PersonMatch {
     pub score: u32,
     /// How the person matched: "name", "identifier", "date of birth".
     pub matched_on: String,
+    /// Set when the record is restricted or sealed: then only the name is shown.
+    pub restriction: Option<stepwise_domain::access::RestrictionKind>,
 }
 
 pub(crate) fn person_from_json(s: &str) -> Result<Person, StoreError> {
@@ -172,6 +177,19 @@ impl Store {
             }
         }
 
+        // Restricted records are found by name only, and show nothing but the name; sealed
+        // records are found only by those who may see them.
+        let restrictions = self
+            .restrictions(&found.keys().copied().collect::<Vec<_>>())
+            .await?;
+        found.retain(
+            |id, (_, how, _)| match restrictions.get(id).map(|r| r.kind) {
+                None => true,
+                Some(RestrictionKind::Sealed) => q.include_sealed,
+                // By name alone: a date of birth in the query would confirm it.
+                Some(RestrictionKind::Restricted) => how == "name" && q.date_of_birth.is_none(),
+            },
+        );
         let ids: Vec<i64> = found.keys().copied().collect();
         let people = self.people(&ids).await?;
         let open = self.open_labels(&ids).await?;
@@ -180,18 +198,33 @@ impl Store {
             .into_iter()
             .filter_map(|(id, (score, how, other))| {
                 let p = people.get(&id)?;
+                let restriction = restrictions.get(&id).map(|r| r.kind);
+                let hide = restriction == Some(RestrictionKind::Restricted);
                 Some(PersonMatch {
                     id,
                     local_id: stepwise_domain::ids::local_person_id(PersonId(id)),
                     name: p.display_name(),
                     matched_other_name: other,
                     kind: p.kind,
-                    date_of_birth: p.date_of_birth.or(p.expected_date_of_birth),
-                    sex: p.sex.clone(),
-                    open: open.get(&id).cloned().unwrap_or_default(),
-                    postcode: postcodes.get(&id).cloned(),
+                    date_of_birth: if hide {
+                        None
+                    } else {
+                        p.date_of_birth.or(p.expected_date_of_birth)
+                    },
+                    sex: if hide { String::new() } else { p.sex.clone() },
+                    open: if hide {
+                        Vec::new()
+                    } else {
+                        open.get(&id).cloned().unwrap_or_default()
+                    },
+                    postcode: if hide {
+                        None
+                    } else {
+                        postcodes.get(&id).cloned()
+                    },
                     score,
                     matched_on: how,
+                    restriction,
                 })
             })
             .collect();

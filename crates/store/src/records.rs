@@ -12,8 +12,9 @@ use stepwise_domain::people::{Person, PersonKind, RelationshipKind};
 use stepwise_domain::projection::ChildState;
 use stepwise_domain::timescales::{DueItem, Timescales, due_items};
 
-use stepwise_domain::access::{AccessPolicy, Basis, Decision, Permission, Viewer};
+use stepwise_domain::access::{AccessPolicy, Basis, Decision, Permission, RestrictionKind, Viewer};
 
+use crate::access::RestrictionRow;
 use crate::audit::{Actor, append_in};
 use crate::events::{ChronologyEntry, ChronologyFilter, STATE_COLUMNS, state_from_row};
 use crate::sql::{Col, parse_date};
@@ -43,6 +44,8 @@ pub struct FamilyMember {
     pub open: Vec<String>,
     /// Their allocated worker, when open.
     pub worker: Option<String>,
+    /// Set when their own record is restricted: then nothing but the name is shown.
+    pub restriction: Option<RestrictionKind>,
 }
 
 /// Everything on a child's record page.
@@ -62,6 +65,8 @@ pub struct ChildRecord {
     pub chronology: Vec<ChronologyEntry>,
     /// How many events match the filter (the chronology may show fewer).
     pub chronology_total: i64,
+    /// The restriction or seal on this record, if any.
+    pub restriction: Option<RestrictionRow>,
 }
 
 /// A child on "my work".
@@ -174,6 +179,21 @@ impl Store {
         let facts = self.child_facts(child, now).await?;
         match reader.policy.decide(reader.viewer, permission, &facts, now) {
             Decision::Allowed(basis) => Ok(basis),
+            Decision::NeedsReason => Err(StoreError::ReasonNeeded(local_person_id(child))),
+            Decision::Hidden => {
+                self.audit(
+                    reader.actor,
+                    "record.denied",
+                    &format!("person:{}", child.0),
+                    request_id,
+                    &format!("{}: sealed record", permission.as_str()),
+                )
+                .await?;
+                Err(StoreError::NotFound(format!(
+                    "person {}",
+                    local_person_id(child)
+                )))
+            }
             Decision::Denied(reason) => {
                 self.audit(
                     reader.actor,
@@ -311,10 +331,21 @@ impl Store {
                 }
             }
         }
+        // A family member's restricted record shows only their name here; a sealed one is left
+        // out unless the reader may see sealed records.
+        let restrictions = self.restrictions(&ids).await?;
+        let sees_sealed = reader
+            .policy
+            .holds(reader.viewer.role, Permission::ViewSealedRecords);
         let mut family: Vec<FamilyMember> = related
             .iter()
             .filter_map(|(id, (kind, lives, other_is_source))| {
                 let p = people.get(id)?;
+                let restriction = restrictions.get(id).map(|r| r.kind);
+                if restriction == Some(RestrictionKind::Sealed) && !sees_sealed {
+                    return None;
+                }
+                let hide = restriction.is_some();
                 let rel = relationship_label(
                     kind.unwrap_or(RelationshipKind::Other),
                     p,
@@ -326,11 +357,24 @@ impl Store {
                     name: p.display_name(),
                     kind: p.kind,
                     relationship: rel,
-                    date_of_birth: p.date_of_birth.or(p.expected_date_of_birth),
-                    age: p.age_on(today),
+                    date_of_birth: if hide {
+                        None
+                    } else {
+                        p.date_of_birth.or(p.expected_date_of_birth)
+                    },
+                    age: if hide { None } else { p.age_on(today) },
                     lives_with_child: *lives,
-                    open: open.get(id).cloned().unwrap_or_default(),
-                    worker: allocated.get(id).cloned(),
+                    open: if hide {
+                        Vec::new()
+                    } else {
+                        open.get(id).cloned().unwrap_or_default()
+                    },
+                    worker: if hide {
+                        None
+                    } else {
+                        allocated.get(id).cloned()
+                    },
+                    restriction,
                 })
             })
             .collect();
@@ -359,6 +403,7 @@ impl Store {
             locality,
             chronology,
             chronology_total,
+            restriction: self.restriction(child).await?,
         })
     }
 

@@ -703,6 +703,7 @@ async fn search_tolerates_spelling_and_order_and_finds_identifiers() {
             text: t.into(),
             date_of_birth: None,
             limit: 10,
+            include_sealed: false,
         };
         let ids = |v: Vec<PersonMatch>| v.into_iter().map(|m| m.id).collect::<Vec<_>>();
         assert_eq!(
@@ -756,6 +757,7 @@ async fn search_tolerates_spelling_and_order_and_finds_identifiers() {
                 text: "".into(),
                 date_of_birth: Some(d(2018, 7, 2)),
                 limit: 10,
+                include_sealed: false,
             })
             .await
             .unwrap();
@@ -765,6 +767,7 @@ async fn search_tolerates_spelling_and_order_and_finds_identifiers() {
                 text: "hussain".into(),
                 date_of_birth: Some(d(1988, 1, 9)),
                 limit: 10,
+                include_sealed: false,
             })
             .await
             .unwrap();
@@ -1231,5 +1234,261 @@ async fn the_access_log_and_user_activity_are_read_from_the_chain_and_audited() 
             ),
             "{name}"
         );
+    }
+}
+
+#[tokio::test]
+async fn restricted_records_are_found_by_name_only_and_sealed_ones_not_at_all() {
+    use stepwise_domain::access::{AccessPolicy, RestrictionKind, Role};
+    for (name, s) in loaded().await {
+        let ig = user(&s, "ig", Role::InformationGovernance, None, None).await;
+        let ig_actor = Actor::User {
+            id: ig.id,
+            username: ig.username.clone(),
+        };
+        // Bad restrictions are refused and change nothing.
+        let before = s.verify_audit().await.unwrap().entries;
+        for (category, note, says) in [
+            ("gossip", "A note long enough", "not a restriction category"),
+            ("staff_relative", "short", "in a sentence"),
+        ] {
+            let e = s
+                .set_restriction(
+                    &ig_actor,
+                    "r",
+                    PersonId(1),
+                    RestrictionKind::Restricted,
+                    category,
+                    note,
+                )
+                .await
+                .unwrap_err();
+            assert!(e.to_string().contains(says), "{name}: {e}");
+        }
+        assert!(
+            matches!(
+                s.set_restriction(
+                    &ig_actor,
+                    "r",
+                    PersonId(404),
+                    RestrictionKind::Restricted,
+                    "other",
+                    "A note long enough"
+                )
+                .await,
+                Err(StoreError::NotFound(_))
+            ),
+            "{name}"
+        );
+        assert!(
+            s.lift_restriction(&ig_actor, "r", PersonId(1))
+                .await
+                .is_err(),
+            "{name}: nothing to lift"
+        );
+        assert_eq!(s.verify_audit().await.unwrap().entries, before, "{name}");
+
+        s.set_restriction(
+            &ig_actor,
+            "r",
+            PersonId(1),
+            RestrictionKind::Restricted,
+            "staff_relative",
+            "Child of a member of the front door team",
+        )
+        .await
+        .unwrap();
+        let last = &s.audit_entries(Some("person:1"), 1).await.unwrap()[0];
+        assert_eq!(last.action, "restriction.set", "{name}");
+        let q = |t: &str, dob: Option<NaiveDate>, sealed: bool| SearchQuery {
+            text: t.into(),
+            date_of_birth: dob,
+            limit: 10,
+            include_sealed: sealed,
+        };
+        let by_name = s
+            .search_people(&q("amira hussain", None, false))
+            .await
+            .unwrap();
+        let hit = by_name.iter().find(|m| m.id == 1).expect("found by name");
+        assert_eq!(hit.restriction, Some(RestrictionKind::Restricted), "{name}");
+        assert!(
+            hit.date_of_birth.is_none() && hit.postcode.is_none() && hit.open.is_empty(),
+            "{name}: only the name shows"
+        );
+        let nhs = fixture().people[0].nhs_number.clone().unwrap();
+        assert!(
+            s.search_people(&q(nhs.as_str(), None, false))
+                .await
+                .unwrap()
+                .is_empty(),
+            "{name}: not by identifier"
+        );
+        assert!(
+            s.search_people(&q("P0000001", None, false))
+                .await
+                .unwrap()
+                .is_empty(),
+            "{name}: not by local id"
+        );
+        assert!(
+            !s.search_people(&q("amira", Some(d(2015, 3, 27)), false))
+                .await
+                .unwrap()
+                .iter()
+                .any(|m| m.id == 1),
+            "{name}: not by name and date of birth"
+        );
+        // Opening by role needs a reason; the allocated worker needs none.
+        let policy = AccessPolicy::default();
+        let cal = stepwise_domain::calendar::WorkingDayCalendar::england().unwrap();
+        let fd = user(&s, "fd", Role::FrontDoorPractitioner, None, None).await;
+        let fd_actor = Actor::User {
+            id: fd.id,
+            username: fd.username.clone(),
+        };
+        let open = |v: stepwise_domain::access::Viewer| {
+            let (s, policy, a, cal) = (s.clone(), policy.clone(), fd_actor.clone(), cal.clone());
+            async move {
+                s.open_child_record(
+                    &Reader {
+                        actor: &a,
+                        viewer: &v,
+                        policy: &policy,
+                    },
+                    "r",
+                    PersonId(1),
+                    &ChronologyFilter::default(),
+                    d(2024, 6, 1),
+                    &cal,
+                    "t",
+                )
+                .await
+            }
+        };
+        assert!(
+            matches!(
+                open(s.viewer(&fd, Utc::now()).await.unwrap()).await,
+                Err(StoreError::ReasonNeeded(_))
+            ),
+            "{name}"
+        );
+        assert!(
+            s.state_reason(&fd_actor, "r", PersonId(1), "too short")
+                .await
+                .is_err(),
+            "{name}"
+        );
+        s.state_reason(
+            &fd_actor,
+            "r",
+            PersonId(1),
+            "New contact from the school about Amira today",
+        )
+        .await
+        .unwrap();
+        let rec = open(s.viewer(&fd, Utc::now()).await.unwrap())
+            .await
+            .unwrap();
+        assert_eq!(
+            rec.restriction.map(|r| r.kind),
+            Some(RestrictionKind::Restricted),
+            "{name}"
+        );
+        let openings = s.restricted_openings(10).await.unwrap();
+        assert_eq!((openings.len(), openings[0].person_id), (1, 1), "{name}");
+        assert!(openings[0].reason.contains("school"), "{name}");
+        let sw = user(&s, "jo", Role::SocialWorker, Some(1), Some(2)).await;
+        assert!(
+            open(s.viewer(&sw, Utc::now()).await.unwrap()).await.is_ok(),
+            "{name}: allocated worker"
+        );
+        // On her brother's record she shows by name only.
+        let brother = s
+            .open_child_record(
+                &ReadAs::governance().reader(),
+                "r",
+                PersonId(2),
+                &ChronologyFilter::default(),
+                d(2024, 6, 1),
+                &cal,
+                "t",
+            )
+            .await
+            .unwrap();
+        let amira = brother.family.iter().find(|f| f.id == 1).unwrap();
+        assert!(
+            amira.restriction.is_some() && amira.age.is_none() && amira.open.is_empty(),
+            "{name}"
+        );
+
+        // Sealed: found by nobody without the permission, not even by name; opening is "not found".
+        s.set_restriction(
+            &ig_actor,
+            "r",
+            PersonId(1),
+            RestrictionKind::Sealed,
+            "sealed_adoption",
+            "Adopted; the adoption record is sealed",
+        )
+        .await
+        .unwrap();
+        assert!(
+            s.search_people(&q("amira hussain", None, false))
+                .await
+                .unwrap()
+                .iter()
+                .all(|m| m.id != 1),
+            "{name}"
+        );
+        assert!(
+            s.search_people(&q("amira hussain", None, true))
+                .await
+                .unwrap()
+                .iter()
+                .any(|m| m.id == 1),
+            "{name}: information governance finds it"
+        );
+        assert!(
+            matches!(
+                open(s.viewer(&sw, Utc::now()).await.unwrap()).await,
+                Err(StoreError::NotFound(_))
+            ),
+            "{name}"
+        );
+        let last = &s.audit_entries(Some("person:1"), 1).await.unwrap()[0];
+        assert_eq!(
+            (last.action.as_str(), last.detail.as_str()),
+            ("record.denied", "view_child_record: sealed record"),
+            "{name}"
+        );
+        let fd_brother = s
+            .open_child_record(
+                &Reader {
+                    actor: &fd_actor,
+                    viewer: &s.viewer(&fd, Utc::now()).await.unwrap(),
+                    policy: &policy,
+                },
+                "r",
+                PersonId(2),
+                &ChronologyFilter::default(),
+                d(2024, 6, 1),
+                &cal,
+                "t",
+            )
+            .await
+            .unwrap();
+        assert!(
+            fd_brother.family.iter().all(|f| f.id != 1),
+            "{name}: a sealed sibling is left out"
+        );
+        s.lift_restriction(&ig_actor, "r", PersonId(1))
+            .await
+            .unwrap();
+        assert!(
+            s.restriction(PersonId(1)).await.unwrap().is_none(),
+            "{name}"
+        );
+        assert!(s.verify_audit().await.unwrap().problem.is_none(), "{name}");
     }
 }

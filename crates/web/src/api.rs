@@ -191,6 +191,7 @@ pub async fn search(
             text,
             date_of_birth: dob,
             limit: 50,
+            include_sealed: user.holds(Permission::ViewSealedRecords),
         })
         .await?;
     Ok(Json(SearchResults { results }))

@@ -19,6 +19,9 @@ pub enum WebError {
     /// The access policy refused this record, for the reason given.
     #[error("{0}")]
     Denied(String),
+    /// A restricted record: the user must say why they need it first.
+    #[error("{0} is a restricted record: say why you need to open it")]
+    ReasonNeeded(String),
     /// The thing asked for does not exist.
     #[error("{0} was not found")]
     NotFound(String),
@@ -40,6 +43,7 @@ impl From<StoreError> for WebError {
         match e {
             StoreError::NotFound(what) => Self::NotFound(what),
             StoreError::Forbidden(reason) => Self::Denied(reason),
+            StoreError::ReasonNeeded(who) => Self::ReasonNeeded(who),
             StoreError::Rule(r) => Self::BadRequest(r.to_string()),
             StoreError::Invalid(m) => Self::BadRequest(m),
             other => Self::Internal(other.to_string()),
@@ -52,7 +56,9 @@ impl WebError {
     pub fn status(&self) -> StatusCode {
         match self {
             Self::Unauthenticated => StatusCode::UNAUTHORIZED,
-            Self::Forbidden | Self::Denied(_) | Self::Csrf => StatusCode::FORBIDDEN,
+            Self::Forbidden | Self::Denied(_) | Self::ReasonNeeded(_) | Self::Csrf => {
+                StatusCode::FORBIDDEN
+            }
             Self::NotFound(_) => StatusCode::NOT_FOUND,
             Self::BadRequest(_) => StatusCode::BAD_REQUEST,
             Self::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
@@ -63,6 +69,7 @@ impl WebError {
         match self {
             Self::Unauthenticated => "unauthenticated",
             Self::Forbidden | Self::Denied(_) => "forbidden",
+            Self::ReasonNeeded(_) => "reason_needed",
             Self::Csrf => "csrf",
             Self::NotFound(_) => "not_found",
             Self::BadRequest(_) => "bad_request",

@@ -143,6 +143,27 @@ pub fn registry() -> Vec<RouteDef> {
             get(pages::access::record_access_log),
         ),
         route(
+            Method::POST,
+            "/people/{id}/reason",
+            Requires(P::ViewChildRecord),
+            Page,
+            post(pages::record::give_reason),
+        ),
+        route(
+            Method::POST,
+            "/people/{id}/restriction",
+            Requires(P::ManageRestrictions),
+            Page,
+            post(pages::access::set_restriction),
+        ),
+        route(
+            Method::GET,
+            "/restricted-openings",
+            Requires(P::ManageRestrictions),
+            Page,
+            get(pages::access::restricted_openings),
+        ),
+        route(
             Method::GET,
             "/grants",
             Requires(P::GrantAccess),

@@ -9,7 +9,7 @@ use axum::{Extension, Form};
 use chrono::Utc;
 use maud::{Markup, html};
 
-use stepwise_domain::access::{Permission, Role};
+use stepwise_domain::access::{Permission, RESTRICTION_CATEGORIES, RestrictionKind, Role};
 use stepwise_domain::ids::{PersonId, local_person_id, parse_local_person_id};
 use stepwise_store::{AuditEntry, MAX_GRANT_DAYS, NewGrant};
 
@@ -28,6 +28,9 @@ fn action_label(a: &str) -> &str {
         "grant.create" => "Granted temporary access",
         "grant.revoke" => "Revoked temporary access",
         "search" => "Searched",
+        "record.reason" => "Gave a reason to open the restricted record",
+        "restriction.set" => "Protected the record",
+        "restriction.lift" => "Lifted the restriction",
         "signin" => "Signed in",
         "signin.failed" => "Failed to sign in",
         "signout" => "Signed out",
@@ -127,6 +130,7 @@ pub async fn record_access_log(
         .record_access_log(&actor, &rid, id, 1000)
         .await?;
     let grants = state.store.grants(Some(id), Utc::now()).await?;
+    let restriction = state.store.restriction(id).await?;
     let views = entries.iter().filter(|e| e.action == "record.view").count();
     let denied = entries
         .iter()
@@ -144,6 +148,14 @@ pub async fn record_access_log(
         }
         @if user.holds(Permission::GrantAccess) {
             p { a href=(format!("/grants?person={}", local_person_id(id))) { "Grant someone temporary access to this record" } }
+        }
+        @if let Some(r) = &restriction {
+            div class="notice notice-warning" role="note" {
+                p { strong { (r.kind.label()) } " since " (r.set_at.format("%-d %b %Y")) ", by " (actor_cell(&r.set_by, false)) ": " (category_label(&r.category)) ". " (r.note) }
+            }
+        }
+        @if user.holds(Permission::ManageRestrictions) {
+            (restriction_form(&user, id, restriction.as_ref(), &RestrictionFormValues::default(), &[]))
         }
         @if !grants.is_empty() {
             h2 { "Temporary grants" }
@@ -561,6 +573,200 @@ pub async fn user_activity(
         &state.authority_name,
     )
     .active("users")
+    .body(body)
+    .into_response())
+}
+
+fn category_label(c: &str) -> &str {
+    RESTRICTION_CATEGORIES
+        .iter()
+        .find(|(k, _)| *k == c)
+        .map(|(_, l)| *l)
+        .unwrap_or(c)
+}
+
+/// The restriction form's fields.
+#[derive(Debug, Default, serde::Deserialize)]
+pub struct RestrictionFormValues {
+    /// "restricted", "sealed" or "lift".
+    #[serde(default)]
+    pub action: String,
+    #[serde(default)]
+    pub category: String,
+    #[serde(default)]
+    pub note: String,
+}
+
+fn restriction_form(
+    user: &CurrentUser,
+    id: PersonId,
+    current: Option<&stepwise_store::RestrictionRow>,
+    values: &RestrictionFormValues,
+    errors: &[(String, String)],
+) -> Markup {
+    let field = |name: &str| {
+        if errors.iter().any(|e| e.0 == name) {
+            "field field-error"
+        } else {
+            "field"
+        }
+    };
+    html! {
+        h2 id="restriction" { "Protect this record" }
+        (error_summary(errors))
+        form method="post" action=(format!("/people/{}/restriction", id.0)) class="search-form" {
+            input type="hidden" name="csrf" value=(user.csrf_token);
+            div class=(field("action")) {
+                label for="action" { "Protection" }
+                p class="hint" { "Restricted: found by name only, opened with a stated reason. Sealed: hidden from everyone without the sealed-records permission." }
+                @for e in errors.iter().filter(|e| e.0 == "action") { p class="error-message" { (e.1) } }
+                select id="action" name="action" {
+                    option value="restricted" selected[values.action == "restricted"] { "Restrict" }
+                    option value="sealed" selected[values.action == "sealed"] { "Seal (adoption)" }
+                    @if current.is_some() { option value="lift" selected[values.action == "lift"] { "Lift the restriction" } }
+                }
+            }
+            div class=(field("category")) {
+                label for="category" { "Why" }
+                @for e in errors.iter().filter(|e| e.0 == "category") { p class="error-message" { (e.1) } }
+                select id="category" name="category" {
+                    @for (k, l) in RESTRICTION_CATEGORIES { option value=(k) selected[values.category == k] { (l) } }
+                }
+            }
+            div class=(field("note")) {
+                label for="note" { "Note" }
+                p class="hint" id="note-hint" { "What information governance needs to know (not needed to lift)" }
+                @for e in errors.iter().filter(|e| e.0 == "note") { p class="error-message" { (e.1) } }
+                input type="text" id="note" name="note" value=(values.note) aria-describedby="note-hint";
+            }
+            button type="submit" class="button" { "Save" }
+        }
+    }
+}
+
+/// Restricts, seals or lifts the restriction on a record.
+pub async fn set_restriction(
+    State(state): State<AppState>,
+    Extension(user): Extension<CurrentUser>,
+    Path(raw): Path<String>,
+    Form(form): Form<RestrictionFormValues>,
+) -> Result<Response, WebError> {
+    let id = person_id(&raw)?;
+    if !state.store.person_exists(id).await? {
+        return Err(WebError::NotFound(format!(
+            "Person {}",
+            local_person_id(id)
+        )));
+    }
+    let actor = user.actor();
+    let rid = current_request_id();
+    state
+        .store
+        .check_record_access(
+            &user.reader(&actor, &state.config.policy),
+            &rid,
+            id,
+            Permission::ManageRestrictions,
+        )
+        .await?;
+    let result = match form.action.as_str() {
+        "lift" => state
+            .store
+            .lift_restriction(&actor, &rid, id)
+            .await
+            .map(|_| ()),
+        kind => match RestrictionKind::parse(kind) {
+            Some(k) => state
+                .store
+                .set_restriction(&actor, &rid, id, k, &form.category, &form.note)
+                .await
+                .map(|_| ()),
+            None => Err(stepwise_store::StoreError::Invalid(
+                "choose restrict, seal or lift".into(),
+            )),
+        },
+    };
+    match result {
+        Ok(()) => Ok(see_other(&format!("/people/{}/access-log", id.0))),
+        Err(stepwise_store::StoreError::Invalid(m)) => {
+            let field = if m.contains("category") {
+                "category"
+            } else if m.contains("sentence") {
+                "note"
+            } else {
+                "action"
+            };
+            let mut c = m.chars();
+            let m = c
+                .next()
+                .map(|f| f.to_uppercase().collect::<String>() + c.as_str())
+                .unwrap_or(m);
+            let current = state.store.restriction(id).await?;
+            let body = html! {
+                p class="caption" { a href=(format!("/people/{}/access-log", id.0)) { "Who has looked at this record" } }
+                (restriction_form(&user, id, current.as_ref(), &form, &[(field.to_string(), m)]))
+            };
+            let mut res = Page::new(
+                "Error: Protect this record",
+                Some(&user),
+                &state.authority_name,
+            )
+            .active("people")
+            .body(body)
+            .into_response();
+            *res.status_mut() = axum::http::StatusCode::BAD_REQUEST;
+            Ok(res)
+        }
+        Err(e) => Err(e.into()),
+    }
+}
+
+/// Openings of restricted records with their reasons, for information governance to review.
+pub async fn restricted_openings(
+    State(state): State<AppState>,
+    Extension(user): Extension<CurrentUser>,
+) -> Result<Response, WebError> {
+    let rows = state.store.restricted_openings(500).await?;
+    state
+        .store
+        .audit(
+            &user.actor(),
+            "restricted.review",
+            "restricted-openings",
+            &current_request_id(),
+            "",
+        )
+        .await?;
+    let link = user.holds(Permission::ViewUserActivity);
+    let body = html! {
+        h1 { "Openings of restricted records" }
+        p class="lead" { "Everyone who opened a restricted record by their role rather than as its allocated or associated worker, with the reason they gave, newest first. Allocated workers and grant holders are on each record's access log." }
+        @if rows.is_empty() {
+            p { "No restricted record has been opened this way." }
+        } @else {
+            table class="table" {
+                caption class="visually-hidden" { "Openings of restricted records, newest first" }
+                thead { tr { th scope="col" { "When" } th scope="col" { "Who" } th scope="col" { "Record" } th scope="col" { "Reason given" } th scope="col" class="num" { "Entry" } } }
+                tbody {
+                    @for r in &rows {
+                        tr {
+                            td { (when(&r.at)) }
+                            td { (actor_cell(&r.actor, link)) }
+                            td { a href=(format!("/people/{}/access-log", r.person_id)) { (r.local_id) } }
+                            td { (r.reason) }
+                            td class="num" { (r.seq) }
+                        }
+                    }
+                }
+            }
+        }
+    };
+    Ok(Page::new(
+        "Openings of restricted records",
+        Some(&user),
+        &state.authority_name,
+    )
+    .active("restricted")
     .body(body)
     .into_response())
 }

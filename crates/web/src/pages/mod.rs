@@ -112,6 +112,9 @@ impl<'a> Page<'a> {
                 if u.holds(Permission::GrantAccess) {
                     v.push(("grants", "/grants", "Grants"));
                 }
+                if u.holds(Permission::ManageRestrictions) {
+                    v.push(("restricted", "/restricted-openings", "Restricted"));
+                }
                 if u.holds(Permission::ViewRoles) {
                     v.push(("users", "/users", "Users"));
                 }
@@ -199,6 +202,7 @@ pub fn error_page(e: &WebError, reference: &str) -> Response {
     let title = match e {
         WebError::NotFound(_) => "Page not found",
         WebError::Forbidden | WebError::Denied(_) => "You do not have access",
+        WebError::ReasonNeeded(_) => "This record is restricted",
         WebError::Unauthenticated => "Sign in to continue",
         WebError::Csrf => "The form has expired",
         WebError::BadRequest(_) => "There is a problem",

@@ -116,7 +116,7 @@ pub async fn show(
     }
     let today = state.today();
     let actor = user.actor();
-    let rec = state
+    let opened = state
         .store
         .open_child_record(
             &user.reader(&actor, &state.config.policy),
@@ -127,7 +127,13 @@ pub async fn show(
             &state.calendar,
             "page",
         )
-        .await?;
+        .await;
+    let rec = match opened {
+        Err(stepwise_store::StoreError::ReasonNeeded(_)) => {
+            return Ok(reason_form(&state, &user, id, "", &[]));
+        }
+        other => other?,
+    };
     let title = rec.person.display_name();
     let record = render(&rec, &filter, &errors, &dates, today);
     let body = html! {
@@ -225,6 +231,7 @@ pub fn render(
             }
             div class="record-status" {
                 div class="badges" {
+                    @if let Some(r) = &rec.restriction { span class="badge badge-restricted" { (r.kind.label()) } " " }
                     @if open.is_empty() { span class="badge badge-closed" { "Nothing open" } } @else { (badges(&open)) }
                     @if s.looked_after.as_ref().is_some_and(|l| l.missing) { span class="badge badge-cp" { "Missing now" } }
                 }
@@ -307,6 +314,7 @@ pub fn render(
                         li {
                             a href=(format!("/people/{}", m.id)) { (m.name) }
                             span class="muted" { " · " (m.relationship) @if let Some(a) = m.age { ", " (a) } }
+                            @if let Some(r) = m.restriction { " " span class="tag tag-small tag-red" { (r.label()) } }
                             @if m.lives_with_child { " " span class="tag tag-small" { "Lives here" } }
                             @if !m.open.is_empty() {
                                 div class="family-open" { (badges(&m.open)) @if let Some(w) = &m.worker { span class="muted" { "with " (w) } } }
@@ -363,5 +371,103 @@ mod tests {
         assert!(person_id("12").is_ok());
         assert!(person_id("0").is_err());
         assert!(person_id("x").is_err());
+    }
+}
+
+/// The form that asks why a restricted record is needed.
+fn reason_form(
+    state: &AppState,
+    user: &CurrentUser,
+    id: PersonId,
+    reason: &str,
+    errors: &[(String, String)],
+) -> Response {
+    let local = stepwise_domain::ids::local_person_id(id);
+    let body = html! {
+        (error_summary(errors))
+        h1 { "This record is restricted" }
+        p class="lead" { (local) " is a restricted record. Say why you need to open it: your reason is kept with your name in the record's access log, and information governance reviews every opening." }
+        form method="post" action=(format!("/people/{}/reason", id.0)) class="search-form" {
+            input type="hidden" name="csrf" value=(user.csrf_token);
+            div class=(if errors.is_empty() { "field" } else { "field field-error" }) {
+                label for="reason" { "Why do you need to open this record?" }
+                p class="hint" id="reason-hint" { "For example: allocated the family's new referral today" }
+                @for e in errors { p class="error-message" { (e.1) } }
+                input type="text" id="reason" name="reason" value=(reason) aria-describedby="reason-hint";
+            }
+            button type="submit" class="button" { "Open the record" }
+            " "
+            a href="/people" { "Cancel" }
+        }
+    };
+    let mut res = Page::new(
+        "This record is restricted",
+        Some(user),
+        &state.authority_name,
+    )
+    .active("people")
+    .body(body)
+    .into_response();
+    *res.status_mut() = if errors.is_empty() {
+        axum::http::StatusCode::FORBIDDEN
+    } else {
+        axum::http::StatusCode::BAD_REQUEST
+    };
+    res
+}
+
+/// The reason form's field.
+#[derive(Debug, serde::Deserialize)]
+pub struct ReasonForm {
+    #[serde(default)]
+    pub reason: String,
+}
+
+/// Records the reason for opening a restricted record, then opens it.
+pub async fn give_reason(
+    State(state): State<AppState>,
+    Extension(user): Extension<CurrentUser>,
+    Path(raw): Path<String>,
+    axum::Form(form): axum::Form<ReasonForm>,
+) -> Result<Response, WebError> {
+    let id = person_id(&raw)?;
+    let actor = user.actor();
+    let rid = current_request_id();
+    match state
+        .store
+        .check_record_access(
+            &user.reader(&actor, &state.config.policy),
+            &rid,
+            id,
+            Permission::ViewChildRecord,
+        )
+        .await
+    {
+        // Already allowed: no reason is needed.
+        Ok(_) => return Ok(crate::routes::see_other(&format!("/people/{}", id.0))),
+        Err(stepwise_store::StoreError::ReasonNeeded(_)) => {}
+        Err(e) => return Err(e.into()),
+    }
+    match state
+        .store
+        .state_reason(&actor, &rid, id, &form.reason)
+        .await
+    {
+        Ok(()) => Ok(crate::routes::see_other(&format!("/people/{}", id.0))),
+        Err(stepwise_store::StoreError::Invalid(m)) => {
+            let mut c = m.chars();
+            let m = c
+                .next()
+                .map(|f| f.to_uppercase().collect::<String>() + c.as_str())
+                .unwrap_or(m);
+            Ok(reason_form(
+                &state,
+                &user,
+                id,
+                &form.reason,
+                &[("reason".into(), m)],
+            ))
+        }
+        Err(e) => Err(e.into()),
     }
 }

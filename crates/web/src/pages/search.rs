@@ -7,6 +7,7 @@ use axum::extract::{RawQuery, State};
 use axum::response::{IntoResponse, Response};
 use maud::html;
 
+use stepwise_domain::access::Permission;
 use stepwise_domain::ids::parse_date;
 use stepwise_domain::people::PersonKind;
 use stepwise_store::SearchQuery;
@@ -79,6 +80,7 @@ pub async fn show(
                 text: text.clone(),
                 date_of_birth: dob,
                 limit: 50,
+                include_sealed: user.holds(Permission::ViewSealedRecords),
             })
             .await?
     } else {
@@ -122,12 +124,16 @@ pub async fn show(
                                     td {
                                         a class="person-link" href=(format!("/people/{}", m.id)) { (m.name) }
                                         @if m.kind == PersonKind::Adult { " " span class="tag" { "Adult" } }
+                                        @if let Some(r) = m.restriction { " " span class="tag tag-red" { (r.label()) } }
                                         br;
                                         span class="muted" { (m.local_id) @if let Some(o) = &m.matched_other_name { " · also known as " (o) } }
                                     }
                                     td { (fmt_opt_date(m.date_of_birth)) }
                                     td { (m.postcode.clone().unwrap_or_else(|| "–".into())) }
-                                    td { @if m.open.is_empty() { span class="muted" { "Nothing open" } } @else { (badges(&m.open)) } }
+                                    td {
+                                        @if m.restriction.is_some() { span class="muted" { "Not shown: restricted" } }
+                                        @else if m.open.is_empty() { span class="muted" { "Nothing open" } } @else { (badges(&m.open)) }
+                                    }
                                 }
                             }
                         }

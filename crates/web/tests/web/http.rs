@@ -77,7 +77,14 @@ fn read_audit(path: &str) -> Option<(&'static str, Option<Permission>)> {
 }
 
 /// Routes with a path parameter that read no person's record.
-const NOT_READS: &[&str] = &["/teams/{id}", "/api/v1/teams/{id}", "/grants/{id}/revoke"];
+const NOT_READS: &[&str] = &[
+    "/teams/{id}",
+    "/api/v1/teams/{id}",
+    "/grants/{id}/revoke",
+    // Forms: they record a reason or a restriction (tested below), and read nothing.
+    "/people/{id}/reason",
+    "/people/{id}/restriction",
+];
 
 #[tokio::test]
 async fn every_role_is_allowed_or_refused_on_every_route_and_reads_are_audited() {
@@ -897,4 +904,195 @@ async fn signing_out_everywhere_ends_every_session_of_the_account() {
         (last.action.as_str(), last.detail.as_str()),
         ("signout.everywhere", "2 sessions ended")
     );
+}
+
+#[tokio::test]
+async fn a_restricted_record_asks_for_a_reason_and_a_sealed_one_is_hidden() {
+    let app = spawn_app().await;
+    let child = format!("/people/{}", app.child);
+    let local = stepwise_domain::ids::local_person_id(PersonId(app.child));
+    let ig = app
+        .sign_in("information.governance", PASSWORD)
+        .await
+        .unwrap();
+    let fd = app
+        .sign_in("front.door.practitioner", PASSWORD)
+        .await
+        .unwrap();
+    let sw = app.sign_in("social.worker", PASSWORD).await.unwrap();
+
+    // Information governance restricts the record from its access log page; bad input is
+    // refused with the field named, and changes nothing.
+    let log_page = format!("{child}/access-log");
+    let action = format!("{child}/restriction");
+    let bad = post_form(
+        &app,
+        &ig,
+        &log_page,
+        &action,
+        &[
+            ("action", "restricted"),
+            ("category", "staff_relative"),
+            ("note", "short"),
+        ],
+    )
+    .await;
+    assert_eq!(bad.status(), StatusCode::BAD_REQUEST);
+    assert!(bad.text().await.unwrap().contains("href=\"#note\""));
+    let bad = post_form(
+        &app,
+        &ig,
+        &log_page,
+        &action,
+        &[
+            ("action", "hide"),
+            ("category", "staff_relative"),
+            ("note", "A long enough note"),
+        ],
+    )
+    .await;
+    assert_eq!(bad.status(), StatusCode::BAD_REQUEST);
+    assert!(
+        app.store
+            .restriction(PersonId(app.child))
+            .await
+            .unwrap()
+            .is_none()
+    );
+    let ok = post_form(
+        &app,
+        &ig,
+        &log_page,
+        &action,
+        &[
+            ("action", "restricted"),
+            ("category", "staff_relative"),
+            ("note", "The child of a member of staff"),
+        ],
+    )
+    .await;
+    assert_eq!(ok.status(), StatusCode::SEE_OTHER);
+    assert!(
+        app.get(&log_page, Some(&ig))
+            .await
+            .text()
+            .await
+            .unwrap()
+            .contains("Restricted record")
+    );
+
+    // The allocated social worker opens it as before; the front door must say why first.
+    let mine = app.get(&child, Some(&sw)).await;
+    assert_eq!(mine.status(), StatusCode::OK);
+    assert!(
+        mine.text().await.unwrap().contains("Restricted record"),
+        "the header says so"
+    );
+    let ask = app.get(&child, Some(&fd)).await;
+    assert_eq!(ask.status(), StatusCode::FORBIDDEN);
+    let html = ask.text().await.unwrap();
+    assert!(
+        html.contains("This record is restricted")
+            && html.contains("Why do you need to open this record?")
+    );
+    assert!(
+        !html.contains(&app.child_name),
+        "nothing of the record before the reason"
+    );
+    let reason_action = format!("{child}/reason");
+    let short = post_form(
+        &app,
+        &fd,
+        "/people",
+        &reason_action,
+        &[("reason", "need it")],
+    )
+    .await;
+    assert_eq!(short.status(), StatusCode::BAD_REQUEST);
+    assert!(short.text().await.unwrap().contains("There is a problem"));
+    let given = post_form(
+        &app,
+        &fd,
+        "/people",
+        &reason_action,
+        &[(
+            "reason",
+            "A new contact from the school about this child today",
+        )],
+    )
+    .await;
+    assert_eq!(given.status(), StatusCode::SEE_OTHER);
+    let opened = app.get(&child, Some(&fd)).await;
+    assert_eq!(opened.status(), StatusCode::OK);
+    assert!(opened.text().await.unwrap().contains(&app.child_name));
+    let openings = app
+        .get("/restricted-openings", Some(&ig))
+        .await
+        .text()
+        .await
+        .unwrap();
+    assert!(
+        openings.contains("front.door.practitioner")
+            && openings.contains("A new contact from the school")
+    );
+    // Found by name only, showing nothing else.
+    let by_id = app
+        .get(&format!("/people?q={local}"), Some(&fd))
+        .await
+        .text()
+        .await
+        .unwrap();
+    assert!(by_id.contains("0 people found"), "not by its identifier");
+    let first_name = app.child_name.split(' ').next().unwrap();
+    let family = app.child_name.rsplit(' ').next().unwrap();
+    let by_name = app
+        .get(&format!("/people?q={first_name}+{family}"), Some(&fd))
+        .await
+        .text()
+        .await
+        .unwrap();
+    assert!(by_name.contains(&local) && by_name.contains("Not shown: restricted"));
+
+    // Sealed: hidden from the front door even by name, and "not found" if asked for directly.
+    let sealed = post_form(
+        &app,
+        &ig,
+        &log_page,
+        &action,
+        &[
+            ("action", "sealed"),
+            ("category", "sealed_adoption"),
+            ("note", "Adopted: the record is sealed"),
+        ],
+    )
+    .await;
+    assert_eq!(sealed.status(), StatusCode::SEE_OTHER);
+    let by_name = app
+        .get(&format!("/people?q={first_name}+{family}"), Some(&fd))
+        .await
+        .text()
+        .await
+        .unwrap();
+    assert!(!by_name.contains(&local));
+    assert_eq!(
+        app.get(&child, Some(&fd)).await.status(),
+        StatusCode::NOT_FOUND
+    );
+    assert_eq!(
+        app.get(&child, Some(&sw)).await.status(),
+        StatusCode::NOT_FOUND,
+        "even for the allocated worker"
+    );
+    assert_eq!(app.get(&child, Some(&ig)).await.status(), StatusCode::OK);
+    let lift = post_form(
+        &app,
+        &ig,
+        &log_page,
+        &action,
+        &[("action", "lift"), ("category", "other"), ("note", "")],
+    )
+    .await;
+    assert_eq!(lift.status(), StatusCode::SEE_OTHER);
+    assert_eq!(app.get(&child, Some(&fd)).await.status(), StatusCode::OK);
+    assert!(app.store.verify_audit().await.unwrap().problem.is_none());
 }

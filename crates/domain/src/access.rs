@@ -53,11 +53,13 @@ pub enum Permission {
     ManageRestrictions,
     /// Find and open sealed records (adoption).
     ViewSealedRecords,
+    /// Review records due for disposal under the retention schedule, and decide on each.
+    ReviewRetention,
 }
 
 impl Permission {
     /// Every permission.
-    pub const ALL: [Permission; 12] = [
+    pub const ALL: [Permission; 13] = [
         Self::ViewMyWork,
         Self::SearchPeople,
         Self::ViewChildRecord,
@@ -70,6 +72,7 @@ impl Permission {
         Self::ViewRoles,
         Self::ManageRestrictions,
         Self::ViewSealedRecords,
+        Self::ReviewRetention,
     ];
     /// The stored name.
     pub fn as_str(self) -> &'static str {
@@ -86,6 +89,7 @@ impl Permission {
             Self::ViewRoles => "view_roles",
             Self::ManageRestrictions => "manage_restrictions",
             Self::ViewSealedRecords => "view_sealed_records",
+            Self::ReviewRetention => "review_retention",
         }
     }
     /// Reads a stored name.
@@ -107,6 +111,7 @@ impl Permission {
             Self::ViewRoles => "See roles and permissions",
             Self::ManageRestrictions => "Restrict or seal a record",
             Self::ViewSealedRecords => "Find and open sealed records",
+            Self::ReviewRetention => "Review records due for disposal",
         }
     }
     /// Whether the permission is about children's records, so that its scope limits which
@@ -395,6 +400,7 @@ impl Default for AccessPolicy {
                 (P::ViewRoles, S::All),
                 (P::ManageRestrictions, S::All),
                 (P::ViewSealedRecords, S::All),
+                (P::ReviewRetention, S::All),
             ]
             .into_iter()
             .collect(),

@@ -37,6 +37,10 @@ struct Cli {
     /// it the safe defaults apply.
     #[arg(long, global = true, env = "STEPWISE_ACCESS_POLICY")]
     access_policy: Option<PathBuf>,
+    /// A JSON file changing the retention schedule (see docs/security.md); without it the
+    /// defaults apply.
+    #[arg(long, global = true, env = "STEPWISE_RETENTION_SCHEDULE")]
+    retention_schedule: Option<PathBuf>,
     #[command(subcommand)]
     command: Command,
 }
@@ -160,6 +164,15 @@ async fn run(cli: Cli) -> Result<std::process::ExitCode> {
             let text = std::fs::read_to_string(path)
                 .with_context(|| format!("reading the access policy {}", path.display()))?;
             AccessPolicy::from_json(&text).with_context(|| format!("in {}", path.display()))?
+        }
+    };
+    let retention = match &cli.retention_schedule {
+        None => stepwise_domain::retention::RetentionSchedule::default(),
+        Some(path) => {
+            let text = std::fs::read_to_string(path)
+                .with_context(|| format!("reading the retention schedule {}", path.display()))?;
+            stepwise_domain::retention::RetentionSchedule::from_json(&text)
+                .with_context(|| format!("in {}", path.display()))?
         }
     };
     match cli.command {
@@ -293,7 +306,16 @@ async fn run(cli: Cli) -> Result<std::process::ExitCode> {
                 );
             }
             let clock = today.map(Clock::Fixed).unwrap_or(Clock::System);
-            serve(store, addr, clock, !insecure_cookies, hsts, policy).await?;
+            serve(
+                store,
+                addr,
+                clock,
+                !insecure_cookies,
+                hsts,
+                policy,
+                retention,
+            )
+            .await?;
             Ok(std::process::ExitCode::SUCCESS)
         }
         Command::Demo {
@@ -326,7 +348,7 @@ async fn run(cli: Cli) -> Result<std::process::ExitCode> {
                 println!("Serve it with: stepwise serve --database {}", cli.database);
                 return Ok(std::process::ExitCode::SUCCESS);
             }
-            serve(store, addr, Clock::System, true, false, policy).await?;
+            serve(store, addr, Clock::System, true, false, policy, retention).await?;
             Ok(std::process::ExitCode::SUCCESS)
         }
     }
@@ -437,6 +459,7 @@ async fn load_demo(
         a.events.len(),
         t.elapsed().as_secs_f64()
     );
+    let protect = demo_protections(&a.events);
     let load = BulkLoad {
         authority: Some(a.authority),
         localities: a.localities,
@@ -462,7 +485,60 @@ async fn load_demo(
         "\n  loaded into the database in {:.1} s",
         t.elapsed().as_secs_f64()
     );
+    for (person, kind, category, note) in protect {
+        store
+            .set_restriction(&Actor::System("demo"), "-", person, kind, category, note)
+            .await?;
+    }
     Ok(())
+}
+
+/// A few records protected the way a council protects them, so the demo shows restricted and
+/// sealed records: a child in need who is a staff member's relative, a child protection case
+/// with a perpetrator risk, and an adopted child's sealed record.
+fn demo_protections(
+    events: &[stepwise_domain::events::JourneyEvent],
+) -> Vec<(
+    stepwise_domain::ids::PersonId,
+    stepwise_domain::access::RestrictionKind,
+    &'static str,
+    &'static str,
+)> {
+    use stepwise_domain::access::RestrictionKind::{Restricted, Sealed};
+    use stepwise_domain::events::EventKind;
+    let first =
+        |f: &dyn Fn(&EventKind) -> bool| events.iter().find(|e| f(&e.kind)).map(|e| e.child);
+    let mut out = Vec::new();
+    let cin = first(&|k| matches!(k, EventKind::CinPlanStarted));
+    let cp = first(&|k| matches!(k, EventKind::CpPlanStarted { .. }));
+    let adopted = first(
+        &|k| matches!(k, EventKind::LookedAfterEnded { reason, .. } if reason == "E11" || reason == "E12"),
+    );
+    if let Some(c) = cin {
+        out.push((
+            c,
+            Restricted,
+            "staff_relative",
+            "The child's aunt works in the front door team.",
+        ));
+    }
+    if let Some(c) = cp.filter(|c| Some(*c) != cin) {
+        out.push((
+            c,
+            Restricted,
+            "perpetrator_risk",
+            "Father is seeking the family's address; do not disclose it.",
+        ));
+    }
+    if let Some(c) = adopted {
+        out.push((
+            c,
+            Sealed,
+            "sealed_adoption",
+            "Adopted: the adoption record is sealed.",
+        ));
+    }
+    out
 }
 
 /// The demo accounts: one per role, each linked to a fitting worker where the role has one.
@@ -583,12 +659,14 @@ async fn serve(
     secure_cookies: bool,
     hsts: bool,
     policy: AccessPolicy,
+    retention: stepwise_domain::retention::RetentionSchedule,
 ) -> Result<()> {
     let config = WebConfig {
         secure_cookies,
         hsts,
         clock,
         policy,
+        retention,
         ..WebConfig::default()
     };
     let state = AppState::new(store, config).await?;

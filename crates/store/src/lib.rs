@@ -13,6 +13,7 @@ mod migrate;
 mod org;
 mod people;
 mod records;
+mod retention;
 mod sessions;
 mod sql;
 
@@ -26,6 +27,7 @@ pub use events::{ChronologyEntry, ChronologyFilter};
 pub use org::{TeamSummary, WorkerCaseload};
 pub use people::{PersonMatch, SearchQuery};
 pub use records::{ChildRecord, FamilyMember, MyWork, MyWorkChild, Reader, RecentView, TeamChild};
+pub use retention::{DisposalCandidate, RetentionDecision, class_label};
 pub use sessions::{NewUser, SessionInfo, UserAccount};
 
 use sqlx::any::{AnyPoolOptions, install_default_drivers};

@@ -40,6 +40,11 @@ const MIGRATIONS: &[Migration] = &[
         sqlite: include_str!("../migrations/sqlite/20261201000004_record_restrictions.sql"),
         postgres: include_str!("../migrations/postgres/20261201000004_record_restrictions.sql"),
     },
+    Migration {
+        name: "20261201000005_retention_decisions",
+        sqlite: include_str!("../migrations/sqlite/20261201000005_retention_decisions.sql"),
+        postgres: include_str!("../migrations/postgres/20261201000005_retention_decisions.sql"),
+    },
 ];
 
 /// Applies every migration not yet applied.

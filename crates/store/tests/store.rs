@@ -1492,3 +1492,122 @@ async fn restricted_records_are_found_by_name_only_and_sealed_ones_not_at_all() 
         assert!(s.verify_audit().await.unwrap().problem.is_none(), "{name}");
     }
 }
+
+#[tokio::test]
+async fn the_disposal_queue_follows_the_schedule_and_records_each_decision() {
+    use stepwise_domain::retention::RetentionSchedule;
+    for (name, s) in loaded().await {
+        let schedule = RetentionSchedule::default();
+        let today = d(2026, 12, 1);
+        assert!(
+            s.disposal_queue(&schedule, today, 100)
+                .await
+                .unwrap()
+                .is_empty(),
+            "{name}: nothing is due yet"
+        );
+        let far = d(2100, 1, 1);
+        let due = s.disposal_queue(&schedule, far, 100).await.unwrap();
+        let amira = due
+            .iter()
+            .find(|c| c.person_id == 1)
+            .expect("Amira is due by 2100");
+        assert_eq!(
+            amira.governing, "child_in_need",
+            "{name}: she was a child in need"
+        );
+        assert_eq!(amira.due, d(2040, 3, 27), "{name}: her 25th birthday");
+        let actor = actor();
+        let before = s.verify_audit().await.unwrap().entries;
+        for (decision, reason, says) in [
+            (RetentionDecision::Dispose, "no", "in a sentence"),
+            (
+                RetentionDecision::Keep { review_on: today },
+                "Ongoing litigation about the placement",
+                "after today",
+            ),
+        ] {
+            let e = s
+                .decide_retention(&actor, "r", PersonId(1), decision, reason, today)
+                .await
+                .unwrap_err();
+            assert!(e.to_string().contains(says), "{name}: {e}");
+        }
+        assert!(
+            matches!(
+                s.decide_retention(
+                    &actor,
+                    "r",
+                    PersonId(404),
+                    RetentionDecision::Dispose,
+                    "A long enough reason",
+                    today
+                )
+                .await,
+                Err(StoreError::NotFound(_))
+            ),
+            "{name}"
+        );
+        assert_eq!(
+            s.verify_audit().await.unwrap().entries,
+            before,
+            "{name}: refusals write nothing"
+        );
+        s.decide_retention(
+            &actor,
+            "r",
+            PersonId(1),
+            RetentionDecision::Keep {
+                review_on: d(2101, 1, 1),
+            },
+            "Ongoing litigation about the placement",
+            today,
+        )
+        .await
+        .unwrap();
+        let last = &s.audit_entries(Some("person:1"), 1).await.unwrap()[0];
+        assert_eq!(last.action, "retention.decision", "{name}");
+        assert!(
+            last.detail.starts_with("keep until 2101-01-01"),
+            "{name}: {}",
+            last.detail
+        );
+        let due = s.disposal_queue(&schedule, far, 100).await.unwrap();
+        assert!(
+            due.iter().all(|c| c.person_id != 1),
+            "{name}: kept until after the date asked about"
+        );
+        let later = s
+            .disposal_queue(&schedule, d(2102, 1, 1), 100)
+            .await
+            .unwrap();
+        let again = later
+            .iter()
+            .find(|c| c.person_id == 1)
+            .expect("due again after the review date");
+        assert_eq!(
+            again.previous.as_deref(),
+            Some("keep until 2101-01-01"),
+            "{name}"
+        );
+        s.decide_retention(
+            &actor,
+            "r",
+            PersonId(1),
+            RetentionDecision::Dispose,
+            "Retention period ended; no reason to keep",
+            today,
+        )
+        .await
+        .unwrap();
+        assert!(
+            s.disposal_queue(&schedule, d(2102, 1, 1), 100)
+                .await
+                .unwrap()
+                .iter()
+                .all(|c| c.person_id != 1),
+            "{name}"
+        );
+        assert!(s.verify_audit().await.unwrap().problem.is_none(), "{name}");
+    }
+}

@@ -16,6 +16,7 @@ use std::sync::Arc;
 
 use stepwise_domain::access::AccessPolicy;
 use stepwise_domain::calendar::WorkingDayCalendar;
+use stepwise_domain::retention::RetentionSchedule;
 use stepwise_store::Store;
 
 pub use error::WebError;
@@ -52,6 +53,8 @@ pub struct WebConfig {
     pub clock: Clock,
     /// The roles and what they may do (the safe defaults unless the authority configures them).
     pub policy: AccessPolicy,
+    /// How long records are kept before they are reviewed for disposal.
+    pub retention: RetentionSchedule,
 }
 
 impl Default for WebConfig {
@@ -63,6 +66,7 @@ impl Default for WebConfig {
             idle_minutes: 60,
             clock: Clock::System,
             policy: AccessPolicy::default(),
+            retention: RetentionSchedule::default(),
         }
     }
 }

@@ -165,6 +165,20 @@ pub fn registry() -> Vec<RouteDef> {
         ),
         route(
             Method::GET,
+            "/retention",
+            Requires(P::ReviewRetention),
+            Page,
+            get(pages::retention::queue),
+        ),
+        route(
+            Method::POST,
+            "/retention/{id}",
+            Requires(P::ReviewRetention),
+            Page,
+            post(pages::retention::decide),
+        ),
+        route(
+            Method::GET,
             "/grants",
             Requires(P::GrantAccess),
             Page,

@@ -6,6 +6,7 @@ pub mod access;
 pub mod account;
 pub mod mywork;
 pub mod record;
+pub mod retention;
 pub mod search;
 pub mod signin;
 pub mod teams;
@@ -114,6 +115,9 @@ impl<'a> Page<'a> {
                 }
                 if u.holds(Permission::ManageRestrictions) {
                     v.push(("restricted", "/restricted-openings", "Restricted"));
+                }
+                if u.holds(Permission::ReviewRetention) {
+                    v.push(("retention", "/retention", "Retention"));
                 }
                 if u.holds(Permission::ViewRoles) {
                     v.push(("users", "/users", "Users"));

@@ -84,6 +84,7 @@ const NOT_READS: &[&str] = &[
     // Forms: they record a reason or a restriction (tested below), and read nothing.
     "/people/{id}/reason",
     "/people/{id}/restriction",
+    "/retention/{id}",
 ];
 
 #[tokio::test]
@@ -1095,4 +1096,66 @@ async fn a_restricted_record_asks_for_a_reason_and_a_sealed_one_is_hidden() {
     assert_eq!(lift.status(), StatusCode::SEE_OTHER);
     assert_eq!(app.get(&child, Some(&fd)).await.status(), StatusCode::OK);
     assert!(app.store.verify_audit().await.unwrap().problem.is_none());
+}
+
+#[tokio::test]
+async fn information_governance_reviews_the_records_due_for_disposal() {
+    let app = spawn_app().await;
+    let ig = app
+        .sign_in("information.governance", PASSWORD)
+        .await
+        .unwrap();
+    let now = app.get("/retention", Some(&ig)).await;
+    assert_eq!(now.status(), StatusCode::OK);
+    assert!(
+        now.text()
+            .await
+            .unwrap()
+            .contains("Records due for disposal review")
+    );
+    let bad = app.get("/retention?as_at=31/02/2100", Some(&ig)).await;
+    assert_eq!(bad.status(), StatusCode::BAD_REQUEST);
+    assert!(bad.text().await.unwrap().contains("href=\"#as_at\""));
+    let ahead = app
+        .get("/retention?as_at=01/01/2200", Some(&ig))
+        .await
+        .text()
+        .await
+        .unwrap();
+    let target = format!("/retention/{}", app.child);
+    assert!(ahead.contains(&target), "the child is due by 2200");
+    let res = post_form(
+        &app,
+        &ig,
+        "/retention?as_at=01/01/2200",
+        &target,
+        &[
+            ("decision", "dispose"),
+            ("review_on", ""),
+            ("reason", "The retention period has ended"),
+        ],
+    )
+    .await;
+    assert_eq!(res.status(), StatusCode::SEE_OTHER);
+    let ahead = app
+        .get("/retention?as_at=01/01/2200", Some(&ig))
+        .await
+        .text()
+        .await
+        .unwrap();
+    assert!(!ahead.contains(&target), "decided records leave the queue");
+    let keep_without_date = post_form(
+        &app,
+        &ig,
+        "/retention",
+        &format!("/retention/{}", app.child + 1),
+        &[
+            ("decision", "keep"),
+            ("review_on", ""),
+            ("reason", "Still needed for a complaint"),
+        ],
+    )
+    .await;
+    assert_eq!(keep_without_date.status(), StatusCode::BAD_REQUEST);
+    assert_eq!(app.audit_count("retention.decision").await, 1);
 }

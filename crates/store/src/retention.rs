@@ -1,0 +1,187 @@
+//! The disposal review queue: every person's record assessed against the retention schedule,
+//! those due for review by a date, and the decision information governance makes on each (keep
+//! it until a later review, or dispose of it), recorded with the reason and audited in the same
+//! transaction. A decision is never changed: a later one supersedes it.
+
+use chrono::{NaiveDate, Utc};
+use std::collections::{BTreeMap, HashMap};
+
+use stepwise_domain::events::JourneyEvent;
+use stepwise_domain::ids::{PersonId, local_person_id};
+use stepwise_domain::people::PersonKind;
+use stepwise_domain::retention::{RetentionClass, RetentionSchedule, assess};
+
+use crate::audit::{Actor, append_in};
+use crate::events::{EVENT_COLUMNS, event_from_row};
+use crate::sql::{Col, date, opt_date, parse_date, time};
+use crate::{Store, StoreError};
+
+/// A record due for disposal review.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, utoipa::ToSchema)]
+pub struct DisposalCandidate {
+    pub person_id: i64,
+    pub local_id: String,
+    pub name: String,
+    pub date_of_birth: Option<NaiveDate>,
+    /// The class whose rule governs, as stored.
+    pub governing: String,
+    pub due: NaiveDate,
+    pub last_activity: Option<NaiveDate>,
+    /// The rule in plain words.
+    pub reason: String,
+    /// The latest decision, if one was made before (a keep whose review date has come).
+    pub previous: Option<String>,
+}
+
+/// What is decided about a record due for review.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, utoipa::ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum RetentionDecision {
+    /// Keep it, and review it again on a date.
+    Keep { review_on: NaiveDate },
+    /// Dispose of it.
+    Dispose,
+}
+
+impl Store {
+    /// Records due for disposal review on or before `as_at`, soonest first, leaving out those
+    /// whose latest decision is to keep them until a later date, or to dispose of them.
+    pub async fn disposal_queue(
+        &self,
+        schedule: &RetentionSchedule,
+        as_at: NaiveDate,
+        limit: usize,
+    ) -> Result<Vec<DisposalCandidate>, StoreError> {
+        // The latest decision for each person.
+        let mut decided: HashMap<i64, (String, Option<NaiveDate>)> = HashMap::new();
+        for r in sqlx::query(
+            "SELECT person_id, decision, review_on FROM retention_decisions ORDER BY id",
+        )
+        .fetch_all(&self.pool)
+        .await?
+        {
+            let review = r
+                .opt_text("review_on")?
+                .map(|d| parse_date(&d))
+                .transpose()?;
+            decided.insert(r.i64("person_id")?, (r.text("decision")?, review));
+        }
+        let mut logs: BTreeMap<i64, Vec<JourneyEvent>> = BTreeMap::new();
+        for r in sqlx::query(&format!(
+            "SELECT {EVENT_COLUMNS} FROM events ORDER BY child_id, seq"
+        ))
+        .fetch_all(&self.pool)
+        .await?
+        {
+            let e = event_from_row(&r)?;
+            logs.entry(e.child.0).or_default().push(e);
+        }
+        let people = self
+            .people(&logs.keys().copied().collect::<Vec<_>>())
+            .await?;
+        let mut out = Vec::new();
+        for (id, log) in &logs {
+            let Some(p) = people.get(id) else { continue };
+            if p.kind == PersonKind::Adult && log.is_empty() {
+                continue;
+            }
+            let a = assess(p, log, schedule);
+            let Some(due) = a.due.filter(|d| *d <= as_at) else {
+                continue;
+            };
+            let previous = match decided.get(id) {
+                Some((d, _)) if d == "dispose" => continue,
+                Some((_, Some(review))) if *review > as_at => continue,
+                Some((d, review)) => Some(match review {
+                    Some(r) => format!("{d} until {r}"),
+                    None => d.clone(),
+                }),
+                None => None,
+            };
+            out.push(DisposalCandidate {
+                person_id: *id,
+                local_id: local_person_id(PersonId(*id)),
+                name: p.display_name(),
+                date_of_birth: p.date_of_birth,
+                governing: a.governing.as_str().to_string(),
+                due,
+                last_activity: a.last_activity,
+                reason: a.reason,
+                previous,
+            });
+        }
+        out.sort_by(|a, b| a.due.cmp(&b.due).then(a.person_id.cmp(&b.person_id)));
+        out.truncate(limit);
+        Ok(out)
+    }
+
+    /// Records a decision on a record due for review, with the reason, audited together.
+    /// Refused: no reason, a review date not after `today`, a person who does not exist.
+    pub async fn decide_retention(
+        &self,
+        actor: &Actor,
+        request_id: &str,
+        person: PersonId,
+        decision: RetentionDecision,
+        reason: &str,
+        today: NaiveDate,
+    ) -> Result<i64, StoreError> {
+        let reason = reason.trim();
+        if reason.chars().count() < 10 {
+            return Err(StoreError::Invalid(
+                "give the reason for the decision in a sentence (at least 10 characters)".into(),
+            ));
+        }
+        let (name, review) = match decision {
+            RetentionDecision::Keep { review_on } if review_on <= today => {
+                return Err(StoreError::Invalid(
+                    "the next review must be after today".into(),
+                ));
+            }
+            RetentionDecision::Keep { review_on } => ("keep", Some(review_on)),
+            RetentionDecision::Dispose => ("dispose", None),
+        };
+        if !self.person_exists(person).await? {
+            return Err(StoreError::NotFound(format!(
+                "person {}",
+                local_person_id(person)
+            )));
+        }
+        let now = Utc::now();
+        let mut tx = self.pool.begin().await?;
+        sqlx::query("UPDATE audit_head SET seq = seq WHERE id = 1")
+            .execute(&mut *tx)
+            .await?;
+        let id = sqlx::query("INSERT INTO retention_decisions (person_id, decision, reason, review_on, decided_by, decided_at) VALUES ($1, $2, $3, $4, $5, $6) RETURNING id")
+            .bind(person.0)
+            .bind(name)
+            .bind(reason)
+            .bind(opt_date(review))
+            .bind(actor.label())
+            .bind(time(now))
+            .fetch_one(&mut *tx)
+            .await?
+            .i64("id")?;
+        append_in(
+            &mut tx,
+            &self.audit_key,
+            now,
+            actor,
+            "retention.decision",
+            &format!("person:{}", person.0),
+            request_id,
+            &match review {
+                Some(r) => format!("keep until {}: {reason}", date(r)),
+                None => format!("dispose: {reason}"),
+            },
+        )
+        .await?;
+        tx.commit().await?;
+        Ok(id)
+    }
+}
+
+/// The stored name of a class, for pages.
+pub fn class_label(stored: &str) -> &'static str {
+    RetentionClass::parse(stored).map_or("Unknown", RetentionClass::label)
+}

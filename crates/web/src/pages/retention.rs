@@ -1,0 +1,182 @@
+//! The disposal review queue: records the retention schedule says are due for review by a date,
+//! and the decision on each (keep until a later review, or dispose), with the reason. Every
+//! look at the queue and every decision is audited.
+
+use axum::extract::{Path, RawQuery, State};
+use axum::response::{IntoResponse, Response};
+use axum::{Extension, Form};
+use maud::html;
+
+use stepwise_domain::ids::parse_date;
+use stepwise_domain::retention::RetentionClass;
+use stepwise_store::{RetentionDecision, class_label};
+
+use super::record::person_id;
+use super::{Page, error_summary, fmt_date, fmt_opt_date, query_pairs, see_other};
+use crate::auth::CurrentUser;
+use crate::routes::current_request_id;
+use crate::{AppState, WebError};
+
+/// The queue, as at today or a later date (`?as_at=dd/mm/yyyy`) to plan ahead.
+pub async fn queue(
+    State(state): State<AppState>,
+    Extension(user): Extension<CurrentUser>,
+    RawQuery(q): RawQuery,
+) -> Result<Response, WebError> {
+    let pairs = query_pairs(q.as_deref());
+    let get = |k: &str| {
+        pairs
+            .iter()
+            .find(|(key, _)| key == k)
+            .map(|(_, v)| v.trim().to_string())
+            .unwrap_or_default()
+    };
+    let today = state.today();
+    let as_at_text = get("as_at");
+    let mut errors = Vec::new();
+    let as_at = if as_at_text.is_empty() {
+        today
+    } else {
+        match parse_date("as at", &as_at_text) {
+            Ok(d) if d >= today => d,
+            Ok(_) => {
+                errors.push((
+                    "as_at".to_string(),
+                    "The date must be today or later".to_string(),
+                ));
+                today
+            }
+            Err(_) => {
+                errors.push((
+                    "as_at".to_string(),
+                    "The date must be a real date, for example 01/04/2031".to_string(),
+                ));
+                today
+            }
+        }
+    };
+    let decided = get("decided");
+    let rows = state
+        .store
+        .disposal_queue(&state.config.retention, as_at, 500)
+        .await?;
+    state
+        .store
+        .audit(
+            &user.actor(),
+            "retention.review",
+            "disposal-queue",
+            &current_request_id(),
+            &format!("as at {as_at}: {} records", rows.len()),
+        )
+        .await?;
+    let body = html! {
+        (error_summary(&errors))
+        h1 { "Records due for disposal review" }
+        p class="lead" { "Records the retention schedule says are due for review by " (fmt_date(as_at)) ". Decide on each: keep it until a later review, or approve its disposal. Every decision is recorded with your name and reason." }
+        @if !decided.is_empty() && decided.chars().all(|c| c.is_ascii_digit()) { div class="notice" role="status" { p { "Decision " (decided) " recorded." } } }
+        form method="get" action="/retention" class="filters" {
+            div class="filter-row" {
+                div class=(if errors.is_empty() { "field" } else { "field field-error" }) {
+                    label for="as_at" { "Due by" }
+                    @for e in &errors { p class="error-message" { (e.1) } }
+                    input type="text" id="as_at" name="as_at" value=(as_at_text) class="input-date" placeholder="dd/mm/yyyy" inputmode="numeric";
+                }
+                button type="submit" class="button button-secondary" { "Show" }
+            }
+        }
+        h2 { (rows.len()) " records" }
+        @if rows.is_empty() {
+            p { "No record is due for review by then." }
+        } @else {
+            table class="table" {
+                caption class="visually-hidden" { "Records due for disposal review, soonest first" }
+                thead { tr { th scope="col" { "Record" } th scope="col" { "Rule" } th scope="col" { "Due" } th scope="col" { "Last activity" } th scope="col" { "Decision" } } }
+                tbody {
+                    @for r in &rows {
+                        tr {
+                            td { a href=(format!("/people/{}", r.person_id)) { (r.name) } br; span class="muted" { (r.local_id) " · born " (fmt_opt_date(r.date_of_birth)) } }
+                            td { strong { (class_label(&r.governing)) } br; span class="muted" { (r.reason) } @if let Some(p) = &r.previous { br; span class="tag" { "Earlier: " (p) } } }
+                            td { (fmt_date(r.due)) }
+                            td { (fmt_opt_date(r.last_activity)) }
+                            td {
+                                form method="post" action=(format!("/retention/{}", r.person_id)) class="decision" {
+                                    input type="hidden" name="csrf" value=(user.csrf_token);
+                                    label for=(format!("d{}", r.person_id)) class="visually-hidden" { "Decision for " (r.local_id) }
+                                    select id=(format!("d{}", r.person_id)) name="decision" {
+                                        option value="keep" { "Keep until" }
+                                        option value="dispose" { "Dispose" }
+                                    }
+                                    label for=(format!("k{}", r.person_id)) class="visually-hidden" { "Keep until (for keep)" }
+                                    input type="text" id=(format!("k{}", r.person_id)) name="review_on" class="input-date" placeholder="dd/mm/yyyy";
+                                    label for=(format!("r{}", r.person_id)) class="visually-hidden" { "Reason" }
+                                    input type="text" id=(format!("r{}", r.person_id)) name="reason" placeholder="Reason";
+                                    button type="submit" class="button button-secondary" { "Record" }
+                                }
+                            }
+                        }
+                    }
+                }
+            }
+        }
+        p class="muted" { "The schedule: " @for (i, c) in RetentionClass::ALL.iter().enumerate() { @if i > 0 { "; " } (c.label()) ": " (state.config.retention.rule(*c).years) " years" } ". Authorities change it with --retention-schedule (docs/security.md)." }
+    };
+    let mut res = Page::new(
+        "Records due for disposal review",
+        Some(&user),
+        &state.authority_name,
+    )
+    .active("retention")
+    .body(body)
+    .into_response();
+    if !errors.is_empty() {
+        *res.status_mut() = axum::http::StatusCode::BAD_REQUEST;
+    }
+    Ok(res)
+}
+
+/// The decision form's fields.
+#[derive(Debug, serde::Deserialize)]
+pub struct DecisionForm {
+    #[serde(default)]
+    pub decision: String,
+    #[serde(default)]
+    pub review_on: String,
+    #[serde(default)]
+    pub reason: String,
+}
+
+/// Records a decision on one record.
+pub async fn decide(
+    State(state): State<AppState>,
+    Extension(user): Extension<CurrentUser>,
+    Path(raw): Path<String>,
+    Form(f): Form<DecisionForm>,
+) -> Result<Response, WebError> {
+    let id = person_id(&raw)?;
+    let decision = match f.decision.as_str() {
+        "dispose" => RetentionDecision::Dispose,
+        "keep" => match parse_date("keep until", f.review_on.trim()) {
+            Ok(d) => RetentionDecision::Keep { review_on: d },
+            Err(_) => {
+                return Err(WebError::BadRequest(
+                    "to keep a record, give the date to review it again, for example 01/04/2031"
+                        .into(),
+                ));
+            }
+        },
+        _ => return Err(WebError::BadRequest("choose keep or dispose".into())),
+    };
+    let n = state
+        .store
+        .decide_retention(
+            &user.actor(),
+            &current_request_id(),
+            id,
+            decision,
+            &f.reason,
+            state.today(),
+        )
+        .await?;
+    Ok(see_other(&format!("/retention?decided={n}")))
+}

@@ -55,11 +55,13 @@ pub enum Permission {
     ViewSealedRecords,
     /// Review records due for disposal under the retention schedule, and decide on each.
     ReviewRetention,
+    /// Prepare a subject access request pack: everything held about one person.
+    ExportSubjectAccess,
 }
 
 impl Permission {
     /// Every permission.
-    pub const ALL: [Permission; 13] = [
+    pub const ALL: [Permission; 14] = [
         Self::ViewMyWork,
         Self::SearchPeople,
         Self::ViewChildRecord,
@@ -73,6 +75,7 @@ impl Permission {
         Self::ManageRestrictions,
         Self::ViewSealedRecords,
         Self::ReviewRetention,
+        Self::ExportSubjectAccess,
     ];
     /// The stored name.
     pub fn as_str(self) -> &'static str {
@@ -90,6 +93,7 @@ impl Permission {
             Self::ManageRestrictions => "manage_restrictions",
             Self::ViewSealedRecords => "view_sealed_records",
             Self::ReviewRetention => "review_retention",
+            Self::ExportSubjectAccess => "export_subject_access",
         }
     }
     /// Reads a stored name.
@@ -112,6 +116,7 @@ impl Permission {
             Self::ManageRestrictions => "Restrict or seal a record",
             Self::ViewSealedRecords => "Find and open sealed records",
             Self::ReviewRetention => "Review records due for disposal",
+            Self::ExportSubjectAccess => "Prepare a subject access request",
         }
     }
     /// Whether the permission is about children's records, so that its scope limits which
@@ -123,6 +128,7 @@ impl Permission {
                 | Self::ViewRecordAccessLog
                 | Self::GrantAccess
                 | Self::ManageRestrictions
+                | Self::ExportSubjectAccess
         )
     }
 }
@@ -401,6 +407,7 @@ impl Default for AccessPolicy {
                 (P::ManageRestrictions, S::All),
                 (P::ViewSealedRecords, S::All),
                 (P::ReviewRetention, S::All),
+                (P::ExportSubjectAccess, S::All),
             ]
             .into_iter()
             .collect(),

@@ -18,5 +18,6 @@ pub mod projection;
 pub mod retention;
 pub mod search;
 pub mod timescales;
+pub mod totp;
 
 pub use error::DomainError;

@@ -16,6 +16,7 @@ mod records;
 mod retention;
 mod sessions;
 mod sql;
+mod subject_access;
 
 pub use access::{
     GrantRow, MAX_GRANT_DAYS, NewGrant, REASON_HOURS, RestrictedOpening, RestrictionRow,
@@ -29,6 +30,7 @@ pub use people::{PersonMatch, SearchQuery};
 pub use records::{ChildRecord, FamilyMember, MyWork, MyWorkChild, Reader, RecentView, TeamChild};
 pub use retention::{DisposalCandidate, RetentionDecision, class_label};
 pub use sessions::{NewUser, SessionInfo, UserAccount};
+pub use subject_access::{PackAddress, PackEntry, SubjectAccessPack, ThirdParty};
 
 use sqlx::any::{AnyPoolOptions, install_default_drivers};
 use sqlx::{AnyPool, Executor};

@@ -143,6 +143,20 @@ pub fn registry() -> Vec<RouteDef> {
             get(pages::access::record_access_log),
         ),
         route(
+            Method::GET,
+            "/people/{id}/subject-access",
+            Requires(P::ExportSubjectAccess),
+            Page,
+            get(pages::subject_access::show),
+        ),
+        route(
+            Method::GET,
+            "/people/{id}/subject-access.json",
+            Requires(P::ExportSubjectAccess),
+            Page,
+            get(pages::subject_access::json),
+        ),
+        route(
             Method::POST,
             "/people/{id}/reason",
             Requires(P::ViewChildRecord),

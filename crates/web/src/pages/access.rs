@@ -154,6 +154,18 @@ pub async fn record_access_log(
                 p { strong { (r.kind.label()) } " since " (r.set_at.format("%-d %b %Y")) ", by " (actor_cell(&r.set_by, false)) ": " (category_label(&r.category)) ". " (r.note) }
             }
         }
+        @if user.holds(Permission::ExportSubjectAccess) {
+            h2 { "Subject access request" }
+            form method="get" action=(format!("/people/{}/subject-access", id.0)) class="filters" {
+                div class="filter-row" {
+                    div class="field" {
+                        label for="reference" { "Request reference" }
+                        input type="text" id="reference" name="reference" class="input-date" placeholder="SAR-2026-014";
+                    }
+                    button type="submit" class="button button-secondary" { "Prepare the pack" }
+                }
+            }
+        }
         @if user.holds(Permission::ManageRestrictions) {
             (restriction_form(&user, id, restriction.as_ref(), &RestrictionFormValues::default(), &[]))
         }

@@ -9,6 +9,7 @@ pub mod record;
 pub mod retention;
 pub mod search;
 pub mod signin;
+pub mod subject_access;
 pub mod teams;
 
 use axum::Extension;

@@ -23,6 +23,8 @@ fn concrete(path: &str, app: &TestApp) -> String {
     let p = path.replace("{id}", &id.to_string());
     if p == "/api/v1/people" {
         format!("{p}?q=smith")
+    } else if p.contains("subject-access") {
+        format!("{p}?reference=SAR-2026-001")
     } else {
         p
     }
@@ -72,6 +74,9 @@ fn read_audit(path: &str) -> Option<(&'static str, Option<Permission>)> {
         }
         "/users/{id}/activity" | "/api/v1/users/{id}/activity" => Some(("user.activity", None)),
         "/api/v1/people" => Some(("search", None)),
+        "/people/{id}/subject-access" | "/people/{id}/subject-access.json" => {
+            Some(("record.export", Some(Permission::ExportSubjectAccess)))
+        }
         _ => None,
     }
 }
@@ -1158,4 +1163,67 @@ async fn information_governance_reviews_the_records_due_for_disposal() {
     .await;
     assert_eq!(keep_without_date.status(), StatusCode::BAD_REQUEST);
     assert_eq!(app.audit_count("retention.decision").await, 1);
+}
+
+#[tokio::test]
+async fn a_subject_access_pack_gathers_everything_and_marks_third_parties() {
+    let app = spawn_app().await;
+    let ig = app
+        .sign_in("information.governance", PASSWORD)
+        .await
+        .unwrap();
+    let base = format!("/people/{}/subject-access", app.child);
+    let missing = app.get(&base, Some(&ig)).await;
+    assert_eq!(
+        missing.status(),
+        StatusCode::BAD_REQUEST,
+        "a reference is required"
+    );
+    let exports_before = app.audit_count("record.export").await;
+    let page = app
+        .get(&format!("{base}?reference=SAR-2026-014"), Some(&ig))
+        .await;
+    assert_eq!(page.status(), StatusCode::OK);
+    let html = page.text().await.unwrap();
+    assert!(html.contains(&format!("Information held about {}", app.child_name)));
+    assert!(
+        html.contains("Family and household (third parties)") && html.contains("class=\"redact\"")
+    );
+    assert!(html.contains("Who has looked at the record"));
+    let json = app
+        .get(&format!("{base}.json?reference=SAR-2026-014"), Some(&ig))
+        .await;
+    assert_eq!(json.status(), StatusCode::OK);
+    assert!(
+        json.headers()["content-disposition"]
+            .to_str()
+            .unwrap()
+            .contains("attachment")
+    );
+    let pack: serde_json::Value = json.json().await.unwrap();
+    assert_eq!(pack["reference"], "SAR-2026-014");
+    assert!(pack["chronology"].as_array().unwrap().len() > 5);
+    assert!(
+        !pack["third_parties"].as_array().unwrap().is_empty(),
+        "the family are marked as third parties"
+    );
+    assert_eq!(
+        app.audit_count("record.export").await,
+        exports_before + 2,
+        "each export is audited"
+    );
+    let last = &app
+        .store
+        .audit_entries(Some(&format!("person:{}", app.child)), 1)
+        .await
+        .unwrap()[0];
+    assert_eq!(last.detail, "subject access request SAR-2026-014");
+    // A social worker may not prepare one.
+    let sw = app.sign_in("social.worker", PASSWORD).await.unwrap();
+    assert_eq!(
+        app.get(&format!("{base}?reference=SAR-1"), Some(&sw))
+            .await
+            .status(),
+        StatusCode::FORBIDDEN
+    );
 }

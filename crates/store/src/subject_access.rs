@@ -1,0 +1,267 @@
+//! Subject access requests: everything Stepwise holds about one person gathered into one pack
+//! (identity and names, addresses, household and family, the whole chronology, and who has
+//! looked at the record), with every piece of third-party information marked for the reviewer
+//! to consider redacting before release. Preparing a pack is a read of the record: the access
+//! policy decides first, and the export is audited with the request's reference.
+
+use chrono::{DateTime, NaiveDate, Utc};
+use std::collections::BTreeMap;
+
+use stepwise_domain::access::Permission;
+use stepwise_domain::ids::{PersonId, local_person_id};
+use stepwise_domain::people::{Person, RelationshipKind};
+
+use crate::audit::AuditEntry;
+use crate::events::{ChronologyEntry, ChronologyFilter};
+use crate::records::Reader;
+use crate::sql::{Col, parse_date};
+use crate::{Store, StoreError};
+
+/// An address the person lived at, with when.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, utoipa::ToSchema)]
+pub struct PackAddress {
+    pub line1: String,
+    pub town: String,
+    pub postcode: String,
+    pub from: NaiveDate,
+    pub to: Option<NaiveDate>,
+}
+
+/// Someone else who appears in the person's record: third-party information.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, utoipa::ToSchema)]
+pub struct ThirdParty {
+    pub local_id: String,
+    pub name: String,
+    /// How they appear: "Mother", "Lived in the same household", ...
+    pub connection: String,
+    pub from: Option<NaiveDate>,
+    pub to: Option<NaiveDate>,
+}
+
+/// One chronology entry, with whether its free text needs a reviewer's eye.
+#[derive(Debug, Clone, PartialEq, serde::Serialize, utoipa::ToSchema)]
+pub struct PackEntry {
+    pub entry: ChronologyEntry,
+    /// The text names a third party, or is free text that may: review before release.
+    pub review: bool,
+    /// The third parties' names found in the text.
+    pub names_found: Vec<String>,
+}
+
+/// Everything held about one person, for a subject access request.
+#[derive(Debug, Clone, PartialEq, serde::Serialize, utoipa::ToSchema)]
+pub struct SubjectAccessPack {
+    /// The request's reference, as the authority logged it.
+    pub reference: String,
+    pub prepared_at: DateTime<Utc>,
+    pub prepared_by: String,
+    pub local_id: String,
+    #[schema(value_type = Object)]
+    pub person: Person,
+    pub addresses: Vec<PackAddress>,
+    /// Family and household members: third parties, to consider redacting.
+    pub third_parties: Vec<ThirdParty>,
+    pub chronology: Vec<PackEntry>,
+    /// Who has looked at the record (staff acting in their role; usually released).
+    pub access_log: Vec<AuditEntry>,
+}
+
+impl Store {
+    /// Gathers a subject access pack for `person`, if `reader` may export it. The export is
+    /// audited as `record.export` with the reference. Refused: a reference shorter than three
+    /// characters, a person who does not exist or that the reader may not see.
+    pub async fn subject_access_pack(
+        &self,
+        reader: &Reader<'_>,
+        request_id: &str,
+        person: PersonId,
+        reference: &str,
+    ) -> Result<SubjectAccessPack, StoreError> {
+        let reference = reference.trim();
+        if reference.chars().count() < 3 || reference.chars().count() > 60 {
+            return Err(StoreError::Invalid(
+                "give the request's reference (3 to 60 characters), for example SAR-2026-014"
+                    .into(),
+            ));
+        }
+        let Some(p) = self.person(person).await? else {
+            return Err(StoreError::NotFound(format!(
+                "person {}",
+                local_person_id(person)
+            )));
+        };
+        self.check_record_access(reader, request_id, person, Permission::ExportSubjectAccess)
+            .await?;
+
+        // Households over time: addresses while the person lived there, and who else did.
+        let mut addresses = Vec::new();
+        let mut third: BTreeMap<i64, ThirdParty> = BTreeMap::new();
+        let memberships = sqlx::query(
+            "SELECT household_id, from_date, to_date FROM household_members WHERE person_id = $1",
+        )
+        .bind(person.0)
+        .fetch_all(&self.pool)
+        .await?;
+        let mut others: Vec<(i64, NaiveDate, Option<NaiveDate>)> = Vec::new();
+        for m in &memberships {
+            let hid = m.i64("household_id")?;
+            let from = parse_date(&m.text("from_date")?)?;
+            let to = m.opt_text("to_date")?.map(|d| parse_date(&d)).transpose()?;
+            for a in sqlx::query("SELECT line1, town, postcode, start_date, end_date FROM addresses WHERE household_id = $1 ORDER BY start_date")
+                .bind(hid)
+                .fetch_all(&self.pool)
+                .await?
+            {
+                let start = parse_date(&a.text("start_date")?)?;
+                let end = a.opt_text("end_date")?.map(|d| parse_date(&d)).transpose()?;
+                // Only the part of the address's life when the person lived there.
+                let lived_from = start.max(from);
+                let lived_to = match (end, to) {
+                    (Some(e), Some(t)) => Some(e.min(t)),
+                    (e, t) => e.or(t),
+                };
+                if lived_to.is_some_and(|t| t < lived_from) {
+                    continue;
+                }
+                addresses.push(PackAddress {
+                    line1: a.text("line1")?,
+                    town: a.text("town")?,
+                    postcode: a.text("postcode")?,
+                    from: lived_from,
+                    to: lived_to,
+                });
+            }
+            for o in sqlx::query("SELECT person_id, from_date, to_date FROM household_members WHERE household_id = $1 AND person_id <> $2")
+                .bind(hid)
+                .bind(person.0)
+                .fetch_all(&self.pool)
+                .await?
+            {
+                let of = parse_date(&o.text("from_date")?)?;
+                let ot = o.opt_text("to_date")?.map(|d| parse_date(&d)).transpose()?;
+                others.push((o.i64("person_id")?, of.max(from), match (ot, to) {
+                    (Some(a), Some(b)) => Some(a.min(b)),
+                    (a, b) => a.or(b),
+                }));
+            }
+        }
+        addresses.sort_by_key(|a| a.from);
+        let mut related: Vec<(i64, String)> = Vec::new();
+        for r in sqlx::query("SELECT person_id, related_id, kind FROM relationships WHERE person_id = $1 OR related_id = $1")
+            .bind(person.0)
+            .fetch_all(&self.pool)
+            .await?
+        {
+            let (a, b) = (r.i64("person_id")?, r.i64("related_id")?);
+            let kind = RelationshipKind::parse(&r.text("kind")?);
+            let (other, other_is_source) = if a == person.0 { (b, false) } else { (a, true) };
+            let label = match (kind, other_is_source) {
+                (Some(RelationshipKind::Parent), true) => "Parent",
+                (Some(RelationshipKind::Parent), false) => "Child",
+                (Some(RelationshipKind::Carer), true) => "Carer",
+                (Some(RelationshipKind::Carer), false) => "Cared for",
+                (Some(RelationshipKind::Sibling), _) => "Sibling",
+                (Some(RelationshipKind::HouseholdMember), _) => "Household member",
+                _ => "Related",
+            };
+            related.push((other, label.to_string()));
+        }
+        let ids: Vec<i64> = related
+            .iter()
+            .map(|r| r.0)
+            .chain(others.iter().map(|o| o.0))
+            .collect();
+        let people = self.people(&ids).await?;
+        for (id, label) in related {
+            if let Some(o) = people.get(&id) {
+                third.entry(id).or_insert(ThirdParty {
+                    local_id: local_person_id(PersonId(id)),
+                    name: o.display_name(),
+                    connection: label,
+                    from: None,
+                    to: None,
+                });
+            }
+        }
+        for (id, from, to) in others {
+            if let Some(o) = people.get(&id) {
+                let t = third.entry(id).or_insert(ThirdParty {
+                    local_id: local_person_id(PersonId(id)),
+                    name: o.display_name(),
+                    connection: "Lived in the same household".into(),
+                    from: None,
+                    to: None,
+                });
+                t.from = Some(t.from.map_or(from, |f| f.min(from)));
+                t.to = match (t.to, to) {
+                    (Some(a), Some(b)) => Some(a.max(b)),
+                    _ => None,
+                };
+            }
+        }
+        // The names to look for in free text: every third party's names, full and given.
+        let mut names: Vec<String> = Vec::new();
+        for id in third.keys() {
+            if let Some(o) = people.get(id) {
+                for n in &o.names {
+                    names.push(n.full());
+                    if n.given.chars().count() >= 3 {
+                        names.push(n.given.clone());
+                    }
+                }
+            }
+        }
+        names.sort_by_key(|n| std::cmp::Reverse(n.len()));
+        names.dedup();
+        let (entries, _) = self
+            .chronology(
+                person,
+                &ChronologyFilter {
+                    significant_only: false,
+                    limit: 100_000,
+                    ..Default::default()
+                },
+            )
+            .await?;
+        let chronology = entries
+            .into_iter()
+            .map(|entry| {
+                let text = entry.text.clone().unwrap_or_default();
+                let lower = text.to_lowercase();
+                let names_found: Vec<String> = names
+                    .iter()
+                    .filter(|n| lower.contains(&n.to_lowercase()))
+                    .cloned()
+                    .collect();
+                PackEntry {
+                    review: !text.trim().is_empty(),
+                    names_found,
+                    entry,
+                }
+            })
+            .collect();
+        let access_log = self
+            .audit_entries(Some(&format!("person:{}", person.0)), 10_000)
+            .await?;
+        let prepared_at = Utc::now();
+        self.audit(
+            reader.actor,
+            "record.export",
+            &format!("person:{}", person.0),
+            request_id,
+            &format!("subject access request {reference}"),
+        )
+        .await?;
+        Ok(SubjectAccessPack {
+            reference: reference.to_string(),
+            prepared_at,
+            prepared_by: reader.actor.label(),
+            local_id: local_person_id(person),
+            person: p,
+            addresses,
+            third_parties: third.into_values().collect(),
+            chronology,
+            access_log,
+        })
+    }
+}

@@ -346,6 +346,8 @@ pub type RolePermissions = BTreeMap<Permission, Scope>;
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct AccessPolicy {
     roles: BTreeMap<Role, RolePermissions>,
+    /// Roles whose users must sign in with a second factor.
+    second_factor: std::collections::BTreeSet<Role>,
 }
 
 /// Why an authority's access policy file was refused.
@@ -423,7 +425,10 @@ impl Default for AccessPolicy {
             .into_iter()
             .collect(),
         );
-        Self { roles }
+        Self {
+            roles,
+            second_factor: Default::default(),
+        }
     }
 }
 
@@ -432,7 +437,11 @@ impl Default for AccessPolicy {
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
 struct PolicyFile {
+    #[serde(default)]
     roles: BTreeMap<String, BTreeMap<String, String>>,
+    /// Roles that must use a second factor.
+    #[serde(default)]
+    require_second_factor: Vec<String>,
 }
 
 impl AccessPolicy {
@@ -474,7 +483,21 @@ impl AccessPolicy {
             }
             policy.roles.insert(role, set);
         }
+        for name in file.require_second_factor {
+            let role = Role::parse(&name).ok_or_else(|| {
+                PolicyError(format!(
+                    "require_second_factor: unknown role {name:?}; the roles are {}",
+                    Role::ALL.map(Role::as_str).join(", ")
+                ))
+            })?;
+            policy.second_factor.insert(role);
+        }
         Ok(policy)
+    }
+
+    /// Whether the role's users must sign in with a second factor.
+    pub fn requires_second_factor(&self, role: Role) -> bool {
+        self.second_factor.contains(&role)
     }
 
     /// The role's permissions and scopes.
@@ -1011,6 +1034,11 @@ mod tests {
             !p.holds(Role::EarlyHelpKeyworker, Permission::SearchPeople),
             "a named role is replaced whole"
         );
+        assert!(!AccessPolicy::default().requires_second_factor(Role::SystemAdministrator));
+        let mfa = AccessPolicy::from_json(r#"{"require_second_factor": ["system_administrator"]}"#)
+            .unwrap();
+        assert!(mfa.requires_second_factor(Role::SystemAdministrator));
+        assert!(!mfa.requires_second_factor(Role::SocialWorker));
         assert_eq!(
             p.permissions(Role::SocialWorker),
             AccessPolicy::default().permissions(Role::SocialWorker)
@@ -1034,6 +1062,10 @@ mod tests {
                 "temporary, audited grant",
             ),
             (r#"{"rules": {}}"#, "not a policy file"),
+            (
+                r#"{"require_second_factor": ["wizard"]}"#,
+                "require_second_factor: unknown role",
+            ),
             ("not json", "not a policy file"),
         ] {
             let e = AccessPolicy::from_json(text).unwrap_err();

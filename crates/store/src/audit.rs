@@ -34,6 +34,11 @@ impl AuditKey {
     pub fn for_tests() -> Self {
         Self(b"stepwise-test-audit-key-not-secret".to_vec())
     }
+    /// A 32-byte keystream for sealing a small secret (a TOTP seed) with the key held outside
+    /// the database; `label` must be unique to the secret (it carries a random nonce).
+    pub(crate) fn keystream(&self, label: &[u8]) -> Vec<u8> {
+        hex::decode(self.mac(label)).unwrap_or_default()
+    }
     fn mac(&self, message: &[u8]) -> String {
         // HMAC (RFC 2104) over SHA-256.
         let mut key = if self.0.len() > 64 {

@@ -45,6 +45,11 @@ const MIGRATIONS: &[Migration] = &[
         sqlite: include_str!("../migrations/sqlite/20261201000005_retention_decisions.sql"),
         postgres: include_str!("../migrations/postgres/20261201000005_retention_decisions.sql"),
     },
+    Migration {
+        name: "20261201000006_second_factor",
+        sqlite: include_str!("../migrations/sqlite/20261201000006_second_factor.sql"),
+        postgres: include_str!("../migrations/postgres/20261201000006_second_factor.sql"),
+    },
 ];
 
 /// Applies every migration not yet applied.

@@ -20,6 +20,8 @@ pub struct UserAccount {
     pub team_id: Option<i64>,
     pub password_hash: String,
     pub disabled: bool,
+    /// A second factor (TOTP) is set up and confirmed.
+    pub second_factor: bool,
 }
 
 /// A user to create.
@@ -38,13 +40,14 @@ pub struct NewUser {
 pub struct SessionInfo {
     pub user: UserAccount,
     pub csrf_token: String,
+    /// The password was right but the second factor is still to come.
+    pub second_factor_pending: bool,
     pub created_at: DateTime<Utc>,
     pub last_seen: DateTime<Utc>,
     pub expires_at: DateTime<Utc>,
 }
 
-const USER_COLUMNS: &str =
-    "u.id, u.username, u.display_name, u.role, u.worker_id, u.team_id, u.password_hash, u.disabled";
+const USER_COLUMNS: &str = "u.id, u.username, u.display_name, u.role, u.worker_id, u.team_id, u.password_hash, u.disabled, u.totp_confirmed";
 
 fn user_from_row(r: &sqlx::any::AnyRow) -> Result<UserAccount, StoreError> {
     Ok(UserAccount {
@@ -56,6 +59,7 @@ fn user_from_row(r: &sqlx::any::AnyRow) -> Result<UserAccount, StoreError> {
         team_id: r.opt_i64("team_id")?,
         password_hash: r.text("password_hash")?,
         disabled: r.i64("disabled")? != 0,
+        second_factor: r.i64("totp_confirmed")? != 0,
     })
 }
 
@@ -156,13 +160,27 @@ impl Store {
         csrf: &str,
         expires_at: DateTime<Utc>,
     ) -> Result<(), StoreError> {
+        self.create_session_pending(token_hash, user_id, csrf, expires_at, false)
+            .await
+    }
+
+    /// Starts a session that may still be waiting for the second factor.
+    pub async fn create_session_pending(
+        &self,
+        token_hash: &str,
+        user_id: i64,
+        csrf: &str,
+        expires_at: DateTime<Utc>,
+        second_factor_pending: bool,
+    ) -> Result<(), StoreError> {
         let now = time(Utc::now());
-        sqlx::query("INSERT INTO sessions (token_hash, user_id, csrf_token, created_at, last_seen, expires_at) VALUES ($1, $2, $3, $4, $4, $5)")
+        sqlx::query("INSERT INTO sessions (token_hash, user_id, csrf_token, created_at, last_seen, expires_at, second_factor_pending) VALUES ($1, $2, $3, $4, $4, $5, $6)")
             .bind(token_hash)
             .bind(user_id)
             .bind(csrf)
             .bind(now)
             .bind(time(expires_at))
+            .bind(i64::from(second_factor_pending))
             .execute(&self.pool)
             .await?;
         Ok(())
@@ -171,7 +189,7 @@ impl Store {
     /// A session by its token hash, with its user.
     pub async fn session(&self, token_hash: &str) -> Result<Option<SessionInfo>, StoreError> {
         let Some(r) = sqlx::query(&format!(
-            "SELECT {USER_COLUMNS}, s.csrf_token, s.created_at, s.last_seen, s.expires_at FROM sessions s JOIN users u ON u.id = s.user_id WHERE s.token_hash = $1"
+            "SELECT {USER_COLUMNS}, s.csrf_token, s.created_at, s.last_seen, s.expires_at, s.second_factor_pending FROM sessions s JOIN users u ON u.id = s.user_id WHERE s.token_hash = $1"
         ))
         .bind(token_hash)
         .fetch_optional(&self.pool)
@@ -182,6 +200,7 @@ impl Store {
         Ok(Some(SessionInfo {
             user: user_from_row(&r)?,
             csrf_token: r.text("csrf_token")?,
+            second_factor_pending: r.i64("second_factor_pending")? != 0,
             created_at: parse_time(&r.text("created_at")?)?,
             last_seen: parse_time(&r.text("last_seen")?)?,
             expires_at: parse_time(&r.text("expires_at")?)?,
@@ -297,5 +316,115 @@ impl Store {
                 ))
             })
             .collect()
+    }
+
+    /// Keeps a new TOTP secret for a user, unconfirmed until they enter a code from it. The
+    /// secret is sealed with a keystream from the key held outside the database, so a copy of
+    /// the database alone cannot produce codes.
+    pub async fn begin_second_factor(&self, user_id: i64, secret: &[u8]) -> Result<(), StoreError> {
+        if secret.is_empty() || secret.len() > 32 {
+            return Err(StoreError::Invalid("a TOTP secret is 1 to 32 bytes".into()));
+        }
+        let mut nonce = [0u8; 16];
+        rand::RngCore::fill_bytes(&mut rand::thread_rng(), &mut nonce);
+        let nonce = hex::encode(nonce);
+        let stream = self
+            .audit_key
+            .keystream(format!("stepwise-totp|{user_id}|{nonce}").as_bytes());
+        let sealed: Vec<u8> = secret.iter().zip(stream).map(|(a, b)| a ^ b).collect();
+        sqlx::query("UPDATE users SET totp_sealed = $1, totp_nonce = $2, totp_confirmed = 0, totp_last_step = NULL WHERE id = $3")
+            .bind(hex::encode(sealed))
+            .bind(nonce)
+            .bind(user_id)
+            .execute(&self.pool)
+            .await?;
+        Ok(())
+    }
+
+    /// A user's TOTP secret (unsealed), whether it is confirmed, and the last step used.
+    pub async fn second_factor(
+        &self,
+        user_id: i64,
+    ) -> Result<Option<(Vec<u8>, bool, Option<i64>)>, StoreError> {
+        let Some(r) = sqlx::query("SELECT totp_sealed, totp_nonce, totp_confirmed, totp_last_step FROM users WHERE id = $1")
+            .bind(user_id)
+            .fetch_optional(&self.pool)
+            .await?
+        else {
+            return Ok(None);
+        };
+        let (Some(sealed), Some(nonce)) = (r.opt_text("totp_sealed")?, r.opt_text("totp_nonce")?)
+        else {
+            return Ok(None);
+        };
+        let sealed = hex::decode(sealed).map_err(|_| StoreError::corrupt("totp secret"))?;
+        let stream = self
+            .audit_key
+            .keystream(format!("stepwise-totp|{user_id}|{nonce}").as_bytes());
+        let secret = sealed.iter().zip(stream).map(|(a, b)| a ^ b).collect();
+        Ok(Some((
+            secret,
+            r.i64("totp_confirmed")? != 0,
+            r.opt_i64("totp_last_step")?,
+        )))
+    }
+
+    /// Records that a code for `step` was used (confirming the secret if it was new), so it
+    /// cannot be used again. Audited.
+    pub async fn use_second_factor(
+        &self,
+        user: &UserAccount,
+        request_id: &str,
+        step: i64,
+        enrolling: bool,
+    ) -> Result<(), StoreError> {
+        sqlx::query("UPDATE users SET totp_confirmed = 1, totp_last_step = $1 WHERE id = $2")
+            .bind(step)
+            .bind(user.id)
+            .execute(&self.pool)
+            .await?;
+        self.audit(
+            &crate::Actor::User {
+                id: user.id,
+                username: user.username.clone(),
+            },
+            if enrolling {
+                "second_factor.enrolled"
+            } else {
+                "signin.second_factor"
+            },
+            &format!("user:{}", user.id),
+            request_id,
+            "",
+        )
+        .await?;
+        Ok(())
+    }
+
+    /// Removes a user's second factor (they set up a new one at their next sign-in if their
+    /// role requires it). Audited with who did it.
+    pub async fn reset_second_factor(
+        &self,
+        actor: &crate::Actor,
+        request_id: &str,
+        user_id: i64,
+    ) -> Result<(), StoreError> {
+        let n = sqlx::query("UPDATE users SET totp_sealed = NULL, totp_nonce = NULL, totp_confirmed = 0, totp_last_step = NULL WHERE id = $1")
+            .bind(user_id)
+            .execute(&self.pool)
+            .await?
+            .rows_affected();
+        if n == 0 {
+            return Err(StoreError::NotFound(format!("user {user_id}")));
+        }
+        self.audit(
+            actor,
+            "second_factor.reset",
+            &format!("user:{user_id}"),
+            request_id,
+            "",
+        )
+        .await?;
+        Ok(())
     }
 }

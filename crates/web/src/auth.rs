@@ -36,6 +36,9 @@ pub struct CurrentUser {
     pub viewer: Viewer,
     /// The stored account (for writes that name the user).
     pub account: UserAccount,
+    /// The password was right but the second factor is still to come: only the second-factor
+    /// pages and signing out are open.
+    pub second_factor_pending: bool,
 }
 
 impl CurrentUser {
@@ -167,6 +170,7 @@ pub async fn session_user(
         csrf_token,
         last_seen,
         expires_at,
+        second_factor_pending,
         ..
     }) = store.session(&hash).await?
     else {
@@ -192,6 +196,7 @@ pub async fn session_user(
         permissions: cfg.policy.permissions(user.role),
         viewer,
         account: user,
+        second_factor_pending,
     }))
 }
 
@@ -201,13 +206,30 @@ pub async fn start_session(
     user: &UserAccount,
     cfg: &WebConfig,
 ) -> Result<String, WebError> {
+    start_session_pending(store, user, cfg, false).await
+}
+
+/// Starts a new session that may still wait for the second factor. A session waiting for it
+/// lasts ten minutes at most.
+pub async fn start_session_pending(
+    store: &Store,
+    user: &UserAccount,
+    cfg: &WebConfig,
+    second_factor_pending: bool,
+) -> Result<String, WebError> {
     let token = random_token();
+    let lasts = if second_factor_pending {
+        Duration::minutes(10)
+    } else {
+        Duration::hours(cfg.session_hours)
+    };
     store
-        .create_session(
+        .create_session_pending(
             &token_hash(&token),
             user.id,
             &random_token(),
-            Utc::now() + Duration::hours(cfg.session_hours),
+            Utc::now() + lasts,
+            second_factor_pending,
         )
         .await?;
     Ok(token)

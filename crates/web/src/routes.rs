@@ -39,6 +39,13 @@ pub fn current_request_id() -> String {
         .unwrap_or_else(|_| "-".to_string())
 }
 
+/// The pages a session waiting for its second factor may reach.
+const SECOND_FACTOR_PATHS: [&str; 3] = [
+    "/sign-in/second-factor",
+    "/account/second-factor",
+    "/sign-out",
+];
+
 /// What a route serves: a page, the API or a static asset. Decides how a refusal is answered.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Surface {
@@ -92,6 +99,34 @@ pub fn registry() -> Vec<RouteDef> {
             Public,
             Page,
             post(pages::signin::submit),
+        ),
+        route(
+            Method::GET,
+            "/sign-in/second-factor",
+            SignedIn,
+            Page,
+            get(pages::second_factor::show),
+        ),
+        route(
+            Method::POST,
+            "/sign-in/second-factor",
+            SignedIn,
+            Page,
+            post(pages::second_factor::submit),
+        ),
+        route(
+            Method::GET,
+            "/account/second-factor",
+            SignedIn,
+            Page,
+            get(pages::second_factor::enrol),
+        ),
+        route(
+            Method::POST,
+            "/account/second-factor",
+            SignedIn,
+            Page,
+            post(pages::second_factor::confirm),
         ),
         route(
             Method::POST,
@@ -420,6 +455,22 @@ async fn checked(g: Guard, user: Option<CurrentUser>, req: Request, next: Next) 
         .path_and_query()
         .map(|p| p.as_str().to_string())
         .unwrap_or_else(|| "/".to_string());
+    // A session still waiting for its second factor opens only the second-factor pages.
+    if let Some(u) = &user
+        && u.second_factor_pending
+        && g.access != Access::Public
+        && !SECOND_FACTOR_PATHS.contains(&req.uri().path())
+    {
+        return match g.surface {
+            Surface::Api => refuse(g.surface, WebError::Unauthenticated),
+            _ => Redirect::to(if u.account.second_factor {
+                "/sign-in/second-factor"
+            } else {
+                "/account/second-factor"
+            })
+            .into_response(),
+        };
+    }
     match (g.access, &user) {
         (Access::Public, _) => {}
         (_, None) => {

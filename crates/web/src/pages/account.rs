@@ -27,6 +27,12 @@ pub async fn show(
                 li { (p.label()) @if p.is_about_records() { ": " span class="muted" { (s.label()) } } }
             }
         }
+        h2 { "Second factor" }
+        @if user.account.second_factor {
+            p { "Your account asks for a code from your authenticator app when you sign in. " a href="/account/second-factor" { "Manage it" } }
+        } @else {
+            p { "Your account signs in with a password only. " a href="/account/second-factor" { "Set up a second factor" } }
+        }
         h2 { "Where you are signed in" }
         table class="table" {
             caption class="visually-hidden" { "Your sessions, newest first" }

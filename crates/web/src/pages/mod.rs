@@ -8,6 +8,7 @@ pub mod mywork;
 pub mod record;
 pub mod retention;
 pub mod search;
+pub mod second_factor;
 pub mod signin;
 pub mod subject_access;
 pub mod teams;

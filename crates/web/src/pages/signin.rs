@@ -16,7 +16,7 @@ use stepwise_store::Actor;
 use super::{Page, error_summary, query_pairs};
 use crate::auth::{
     CurrentUser, SESSION_COOKIE, SIGNIN_CSRF_COOKIE, cookie, dummy_hash, random_token, set_cookie,
-    start_session, token_hash, verify_password,
+    start_session_pending, token_hash, verify_password,
 };
 use crate::routes::current_request_id;
 use crate::{AppState, WebError};
@@ -181,7 +181,17 @@ pub async fn submit(
                 state.store.delete_session(&token_hash(&old)).await?;
             }
             state.store.clear_signin_failures(&key).await?;
-            let token = start_session(&state.store, &a, &state.config).await?;
+            // A second factor when the user has one, or their role requires one.
+            let second = a.second_factor || state.config.policy.requires_second_factor(a.role);
+            let token = start_session_pending(&state.store, &a, &state.config, second).await?;
+            let next = match (second, a.second_factor) {
+                (false, _) => next,
+                (true, true) => format!(
+                    "/sign-in/second-factor?next={}",
+                    super::encode_component(&next)
+                ),
+                (true, false) => "/account/second-factor".to_string(),
+            };
             state
                 .store
                 .audit(

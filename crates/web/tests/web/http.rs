@@ -9,7 +9,9 @@ use stepwise_domain::access::{Access, AccessPolicy, Decision, Permission, Role};
 use stepwise_domain::ids::PersonId;
 use stepwise_web::routes::{Surface, table};
 
-use crate::support::app::{PASSWORD, TestApp, csrf_in, set_cookies, spawn_app, username};
+use crate::support::app::{
+    PASSWORD, TestApp, csrf_in, set_cookies, spawn_app, spawn_app_with_policy, username,
+};
 
 /// A requestable URL for a route: path parameters filled in, and the query a search needs.
 fn concrete(path: &str, app: &TestApp) -> String {
@@ -1225,5 +1227,145 @@ async fn a_subject_access_pack_gathers_everything_and_marks_third_parties() {
             .await
             .status(),
         StatusCode::FORBIDDEN
+    );
+}
+
+/// The key shown on the set-up page.
+fn totp_key(html: &str) -> stepwise_domain::totp::TotpSecret {
+    let i = html.find("class=\"totp-key\">").unwrap() + "class=\"totp-key\">".len();
+    let key: String = html[i..].split('<').next().unwrap().to_string();
+    stepwise_domain::totp::TotpSecret::from_base32(&key).unwrap()
+}
+
+fn session_cookie(res: &reqwest::Response) -> String {
+    format!("stepwise_session={}", set_cookies(res)["stepwise_session"])
+}
+
+#[tokio::test]
+async fn a_second_factor_is_set_up_then_asked_for_and_each_code_works_once() {
+    use stepwise_domain::totp::code_at;
+    let app = spawn_app().await;
+    let sw = app.sign_in("social.worker", PASSWORD).await.unwrap();
+    let setup = app
+        .get("/account/second-factor", Some(&sw))
+        .await
+        .text()
+        .await
+        .unwrap();
+    let secret = totp_key(&setup);
+    // Reloading shows the same key until it is confirmed.
+    let again = app
+        .get("/account/second-factor", Some(&sw))
+        .await
+        .text()
+        .await
+        .unwrap();
+    assert_eq!(totp_key(&again).to_base32(), secret.to_base32());
+    let now = chrono::Utc::now().timestamp();
+    let wrong = post_form(
+        &app,
+        &sw,
+        "/account/second-factor",
+        "/account/second-factor",
+        &[("code", "000000")],
+    )
+    .await;
+    assert_eq!(wrong.status(), StatusCode::BAD_REQUEST);
+    let ok = post_form(
+        &app,
+        &sw,
+        "/account/second-factor",
+        "/account/second-factor",
+        &[("code", &code_at(&secret, now))],
+    )
+    .await;
+    assert_eq!(ok.status(), StatusCode::SEE_OTHER);
+    assert_eq!(app.audit_count("second_factor.enrolled").await, 1);
+
+    // Now the password alone opens nothing.
+    let half = app.sign_in("social.worker", PASSWORD).await.unwrap();
+    let blocked = app.get("/my-work", Some(&half)).await;
+    assert_eq!(blocked.status(), StatusCode::SEE_OTHER);
+    assert_eq!(blocked.headers()["location"], "/sign-in/second-factor");
+    assert_eq!(
+        app.get("/api/v1/me", Some(&half)).await.status(),
+        StatusCode::UNAUTHORIZED
+    );
+    let page = app.get("/sign-in/second-factor", Some(&half)).await;
+    assert!(page.text().await.unwrap().contains("Enter your code"));
+    // The code used to set it up cannot be used again; a wrong one is refused and audited.
+    let replay = post_form(
+        &app,
+        &half,
+        "/sign-in/second-factor",
+        "/sign-in/second-factor",
+        &[("code", &code_at(&secret, now)), ("next", "/my-work")],
+    )
+    .await;
+    assert_eq!(replay.status(), StatusCode::UNAUTHORIZED);
+    assert!(replay.text().await.unwrap().contains("already"));
+    assert!(app.audit_count("signin.second_factor_failed").await >= 1);
+    // The next step's code (the app's clock may run ahead) completes the sign-in, on a new token.
+    let done = post_form(
+        &app,
+        &half,
+        "/sign-in/second-factor",
+        "/sign-in/second-factor",
+        &[("code", &code_at(&secret, now + 30)), ("next", "/my-work")],
+    )
+    .await;
+    assert_eq!(done.status(), StatusCode::SEE_OTHER);
+    assert_eq!(done.headers()["location"], "/my-work");
+    let full = session_cookie(&done);
+    assert_ne!(full, half, "a new session, not the waiting one");
+    assert_eq!(
+        app.get("/my-work", Some(&full)).await.status(),
+        StatusCode::OK
+    );
+    assert_eq!(
+        app.get("/my-work", Some(&half)).await.status(),
+        StatusCode::SEE_OTHER,
+        "the waiting session has ended"
+    );
+}
+
+#[tokio::test]
+async fn a_role_that_requires_a_second_factor_must_set_one_up_to_get_in() {
+    use stepwise_domain::totp::code_at;
+    let policy = stepwise_domain::access::AccessPolicy::from_json(
+        r#"{"require_second_factor": ["system_administrator"]}"#,
+    )
+    .unwrap();
+    let app = spawn_app_with_policy(policy).await;
+    let admin = app.sign_in("system.administrator", PASSWORD).await.unwrap();
+    let res = app.get("/teams", Some(&admin)).await;
+    assert_eq!(res.headers()["location"], "/account/second-factor");
+    let setup = app
+        .get("/account/second-factor", Some(&admin))
+        .await
+        .text()
+        .await
+        .unwrap();
+    assert!(setup.contains("Your role needs a second factor"));
+    let secret = totp_key(&setup);
+    let done = post_form(
+        &app,
+        &admin,
+        "/account/second-factor",
+        "/account/second-factor",
+        &[("code", &code_at(&secret, chrono::Utc::now().timestamp()))],
+    )
+    .await;
+    assert_eq!(done.status(), StatusCode::SEE_OTHER);
+    let full = session_cookie(&done);
+    assert_eq!(
+        app.get("/teams", Some(&full)).await.status(),
+        StatusCode::OK
+    );
+    // Other roles are not asked.
+    let sw = app.sign_in("social.worker", PASSWORD).await.unwrap();
+    assert_eq!(
+        app.get("/my-work", Some(&sw)).await.status(),
+        StatusCode::OK
     );
 }

@@ -33,6 +33,11 @@ pub fn username(r: Role) -> String {
 /// Starts the application on 127.0.0.1:0 over a new SQLite file with a small synthetic council
 /// and one user per role.
 pub async fn spawn_app() -> TestApp {
+    spawn_app_with_policy(stepwise_domain::access::AccessPolicy::default()).await
+}
+
+/// The same, with an authority's access policy.
+pub async fn spawn_app_with_policy(policy: stepwise_domain::access::AccessPolicy) -> TestApp {
     let path = std::env::temp_dir().join(format!(
         "stepwise_web_{}_{}.db",
         std::process::id(),
@@ -132,6 +137,7 @@ pub async fn spawn_app() -> TestApp {
     }
     let config = WebConfig {
         clock: Clock::Fixed(today),
+        policy,
         ..WebConfig::default()
     };
     let state = AppState::new(store.clone(), config).await.unwrap();

@@ -111,6 +111,9 @@ enum AuditCommand {
 
 #[derive(Subcommand)]
 enum UserCommand {
+    /// Remove a user's second factor (a lost phone); they set up a new one when they next
+    /// sign in if their role requires it. Audited.
+    ResetSecondFactor { username: String },
     /// Create an account (or reset it). The password is read from STEPWISE_PASSWORD or stdin.
     Add {
         username: String,
@@ -238,6 +241,20 @@ async fn run(cli: Cli) -> Result<std::process::ExitCode> {
                     Ok(std::process::ExitCode::from(2))
                 }
             }
+        }
+        Command::User {
+            action: UserCommand::ResetSecondFactor { username },
+        } => {
+            let store = open(&cli.database, cli.audit_key_file.as_deref(), false).await?;
+            let user = store
+                .user_by_username(&username)
+                .await?
+                .ok_or_else(|| anyhow!("there is no user {username:?}"))?;
+            store
+                .reset_second_factor(&Actor::System("cli"), "-", user.id)
+                .await?;
+            println!("the second factor of {username} has been removed");
+            Ok(std::process::ExitCode::SUCCESS)
         }
         Command::User {
             action:

@@ -239,6 +239,44 @@ fn bad_arguments_get_clear_errors() {
         "{}",
         String::from_utf8_lossy(&out.stderr)
     );
+    let reset = stepwise()
+        .args([
+            "user",
+            "reset-second-factor",
+            "jo.bloggs",
+            "--database",
+            &url,
+        ])
+        .output()
+        .unwrap();
+    assert!(
+        reset.status.success(),
+        "{}",
+        String::from_utf8_lossy(&reset.stderr)
+    );
+    let nobody = stepwise()
+        .args(["user", "reset-second-factor", "no.one", "--database", &url])
+        .output()
+        .unwrap();
+    assert!(!nobody.status.success());
+    assert!(String::from_utf8_lossy(&nobody.stderr).contains("there is no user"));
+    // A policy file that breaks the fixed rules is refused at start-up, naming the file.
+    let policy = std::env::temp_dir().join(format!("stepwise_policy_{}.json", std::process::id()));
+    std::fs::write(
+        &policy,
+        r#"{"roles": {"system_administrator": {"view_child_record": "all"}}}"#,
+    )
+    .unwrap();
+    let out = stepwise()
+        .args(["access", "--access-policy", policy.to_str().unwrap()])
+        .output()
+        .unwrap();
+    assert!(!out.status.success());
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.contains("temporary, audited grant") && err.contains("stepwise_policy_"),
+        "{err}"
+    );
     let openapi = stepwise().arg("openapi").output().unwrap();
     let committed = std::fs::read_to_string(concat!(
         env!("CARGO_MANIFEST_DIR"),

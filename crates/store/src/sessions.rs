@@ -66,6 +66,17 @@ fn user_from_row(r: &sqlx::any::AnyRow) -> Result<UserAccount, StoreError> {
 impl Store {
     /// Creates a user, or replaces the password, role and links of one with the same username.
     pub async fn upsert_user(&self, u: &NewUser) -> Result<i64, StoreError> {
+        self.upsert_user_by(&crate::Actor::System("accounts"), "-", u)
+            .await
+    }
+
+    /// The same, recording who made the change.
+    pub async fn upsert_user_by(
+        &self,
+        actor: &crate::Actor,
+        request_id: &str,
+        u: &NewUser,
+    ) -> Result<i64, StoreError> {
         let name = u.username.trim();
         if name.is_empty()
             || name.len() > 64
@@ -114,10 +125,10 @@ impl Store {
             &mut tx,
             &self.audit_key,
             Utc::now(),
-            &crate::Actor::System("accounts"),
+            actor,
             "user.upsert",
             &format!("user:{id}"),
-            "-",
+            request_id,
             &format!("{name} as {}", u.role.as_str()),
         )
         .await?;
@@ -425,6 +436,52 @@ impl Store {
             "",
         )
         .await?;
+        Ok(())
+    }
+
+    /// Disables or re-enables an account; disabling ends its sessions at once. Audited.
+    pub async fn set_user_disabled(
+        &self,
+        actor: &crate::Actor,
+        request_id: &str,
+        user_id: i64,
+        disabled: bool,
+    ) -> Result<(), StoreError> {
+        let mut tx = self.pool.begin().await?;
+        sqlx::query("UPDATE audit_head SET seq = seq WHERE id = 1")
+            .execute(&mut *tx)
+            .await?;
+        let n = sqlx::query("UPDATE users SET disabled = $1 WHERE id = $2")
+            .bind(i64::from(disabled))
+            .bind(user_id)
+            .execute(&mut *tx)
+            .await?
+            .rows_affected();
+        if n == 0 {
+            return Err(StoreError::NotFound(format!("user {user_id}")));
+        }
+        if disabled {
+            sqlx::query("DELETE FROM sessions WHERE user_id = $1")
+                .bind(user_id)
+                .execute(&mut *tx)
+                .await?;
+        }
+        crate::audit::append_in(
+            &mut tx,
+            &self.audit_key,
+            Utc::now(),
+            actor,
+            if disabled {
+                "user.disable"
+            } else {
+                "user.enable"
+            },
+            &format!("user:{user_id}"),
+            request_id,
+            "",
+        )
+        .await?;
+        tx.commit().await?;
         Ok(())
     }
 }

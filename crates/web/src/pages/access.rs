@@ -476,18 +476,32 @@ pub async fn grants_revoke(
 pub async fn users_index(
     State(state): State<AppState>,
     Extension(user): Extension<CurrentUser>,
+    RawQuery(q): RawQuery,
 ) -> Result<Response, WebError> {
     let users = state.store.users().await?;
     let teams = state.store.teams().await?;
     let policy = &state.config.policy;
     let link = user.holds(Permission::ViewUserActivity);
+    let manage = user.holds(Permission::ManageUsers);
+    let notice = query_pairs(q.as_deref())
+        .into_iter()
+        .find(|(k, _)| k == "done")
+        .map(|(_, v)| v)
+        .filter(|v| {
+            v.chars()
+                .all(|c| c.is_ascii_alphanumeric() || c == '.' || c == '-' || c == '_' || c == ' ')
+        });
     let body = html! {
+        @if let Some(n) = notice { div class="notice" role="status" { p { (n) } } }
         h1 { "Users and roles" }
         p class="lead" { "Who can use Stepwise, and what each role may do. Roles and scopes are set by the authority's access policy (" code { "stepwise access" } " prints it)." }
         h2 { "Users" }
         table class="table" {
             caption class="visually-hidden" { "User accounts" }
-            thead { tr { th scope="col" { "Username" } th scope="col" { "Name" } th scope="col" { "Role" } th scope="col" { "Team" } th scope="col" { "Status" } } }
+            thead { tr {
+                th scope="col" { "Username" } th scope="col" { "Name" } th scope="col" { "Role" } th scope="col" { "Team" } th scope="col" { "Status" }
+                @if manage { th scope="col" { "Change" } }
+            } }
             tbody {
                 @for u in &users {
                     tr {
@@ -495,11 +509,32 @@ pub async fn users_index(
                         td { (u.display_name) }
                         td { (u.role.label()) }
                         td { (u.team_id.and_then(|t| teams.iter().find(|x| x.id.0 == t)).map(|t| t.name.clone()).unwrap_or_else(|| "–".into())) }
-                        td { @if u.disabled { span class="tag tag-red" { "Disabled" } } @else { span class="tag tag-green" { "Active" } } }
+                        td {
+                            @if u.disabled { span class="tag tag-red" { "Disabled" } } @else { span class="tag tag-green" { "Active" } }
+                            @if u.second_factor { " " span class="tag" { "Second factor" } }
+                        }
+                        @if manage {
+                            td {
+                                @if u.id != user.id {
+                                    form method="post" action=(format!("/users/{}/{}", u.id, if u.disabled { "enable" } else { "disable" })) class="inline" {
+                                        input type="hidden" name="csrf" value=(user.csrf_token);
+                                        button type="submit" class="button button-secondary" { @if u.disabled { "Enable" } @else { "Disable" } }
+                                    }
+                                }
+                                @if u.second_factor {
+                                    " "
+                                    form method="post" action=(format!("/users/{}/reset-second-factor", u.id)) class="inline" {
+                                        input type="hidden" name="csrf" value=(user.csrf_token);
+                                        button type="submit" class="button button-secondary" { "Reset second factor" }
+                                    }
+                                }
+                            }
+                        }
                     }
                 }
             }
         }
+        @if manage { (new_user_form(&user, &teams, &NewUserForm::default(), &[])) }
         h2 { "Roles" }
         div class="table-scroll" {
             table class="table matrix" {
@@ -781,4 +816,217 @@ pub async fn restricted_openings(
     .active("restricted")
     .body(body)
     .into_response())
+}
+
+/// The new-user form's fields.
+#[derive(Debug, Default, serde::Deserialize)]
+pub struct NewUserForm {
+    #[serde(default)]
+    pub username: String,
+    #[serde(default)]
+    pub display_name: String,
+    #[serde(default)]
+    pub role: String,
+    #[serde(default)]
+    pub team: String,
+    #[serde(default)]
+    pub password: String,
+}
+
+fn new_user_form(
+    user: &CurrentUser,
+    teams: &[stepwise_domain::org::Team],
+    f: &NewUserForm,
+    errors: &[(String, String)],
+) -> Markup {
+    let field = |name: &str| {
+        if errors.iter().any(|e| e.0 == name) {
+            "field field-error"
+        } else {
+            "field"
+        }
+    };
+    let msg = |name: &str| html! { @for e in errors.iter().filter(|e| e.0 == name) { p class="error-message" { (e.1) } } };
+    html! {
+        h2 id="add-user" { "Add a user" }
+        (error_summary(errors))
+        form method="post" action="/users" class="search-form" novalidate {
+            input type="hidden" name="csrf" value=(user.csrf_token);
+            div class=(field("username")) { label for="username" { "Username" } p class="hint" { "Letters, digits, dots, hyphens or underscores, for example jo.bloggs" } (msg("username")) input type="text" id="username" name="username" value=(f.username) autocomplete="off" spellcheck="false"; }
+            div class=(field("display_name")) { label for="display_name" { "Name" } (msg("display_name")) input type="text" id="display_name" name="display_name" value=(f.display_name); }
+            div class=(field("role")) {
+                label for="role" { "Role" } (msg("role"))
+                select id="role" name="role" { @for r in Role::ALL { option value=(r.as_str()) selected[f.role == r.as_str()] { (r.label()) } } }
+            }
+            div class=(field("team")) {
+                label for="team" { "Team (optional)" } (msg("team"))
+                select id="team" name="team" { option value="" { "No team" } @for t in teams { option value=(t.id.0) selected[f.team == t.id.0.to_string()] { (t.name) } } }
+            }
+            div class=(field("password")) { label for="password" { "First password" } p class="hint" { "At least 12 characters; three random words make a good one. Give it to the person in a safe way." } (msg("password")) input type="password" id="password" name="password" autocomplete="new-password"; }
+            button type="submit" class="button" { "Add the user" }
+        }
+    }
+}
+
+/// Adds a user, or shows the form again with what to fix.
+pub async fn users_create(
+    State(state): State<AppState>,
+    Extension(user): Extension<CurrentUser>,
+    Form(f): Form<NewUserForm>,
+) -> Result<Response, WebError> {
+    let mut errors: Vec<(String, String)> = Vec::new();
+    let username = f.username.trim().to_string();
+    let ok_name = !username.is_empty()
+        && username.len() <= 64
+        && username
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || c == '.' || c == '-' || c == '_');
+    if !ok_name {
+        errors.push((
+            "username".into(),
+            "Enter a username of letters, digits, dots, hyphens or underscores (at most 64)".into(),
+        ));
+    } else if state.store.user_by_username(&username).await?.is_some() {
+        errors.push((
+            "username".into(),
+            format!("There is already a user called {username}"),
+        ));
+    }
+    if f.display_name.trim().is_empty() || f.display_name.chars().count() > 100 {
+        errors.push((
+            "display_name".into(),
+            "Enter the person's name (at most 100 characters)".into(),
+        ));
+    }
+    let role = Role::parse(&f.role);
+    if role.is_none() {
+        errors.push(("role".into(), "Choose a role".into()));
+    }
+    let teams = state.store.teams().await?;
+    let team = match f.team.trim() {
+        "" => None,
+        t => match t
+            .parse::<i64>()
+            .ok()
+            .filter(|id| teams.iter().any(|x| x.id.0 == *id))
+        {
+            Some(id) => Some(id),
+            None => {
+                errors.push(("team".into(), "Choose one of the teams".into()));
+                None
+            }
+        },
+    };
+    if let Err(p) = stepwise_domain::credentials::check_new_password(&username, &f.password) {
+        let m = p.to_string();
+        errors.push(("password".into(), m[..1].to_uppercase() + &m[1..]));
+    }
+    let (Some(role), true) = (role, errors.is_empty()) else {
+        let body = html! {
+            p class="caption" { a href="/users" { "Users and roles" } }
+            (new_user_form(&user, &teams, &f, &errors))
+        };
+        let mut res = Page::new("Error: Add a user", Some(&user), &state.authority_name)
+            .active("users")
+            .body(body)
+            .into_response();
+        *res.status_mut() = axum::http::StatusCode::BAD_REQUEST;
+        return Ok(res);
+    };
+    let hash = crate::auth::hash_password(f.password.clone()).await?;
+    state
+        .store
+        .upsert_user_by(
+            &user.actor(),
+            &current_request_id(),
+            &stepwise_store::NewUser {
+                username: username.clone(),
+                display_name: f.display_name.trim().to_string(),
+                role,
+                worker_id: None,
+                team_id: team,
+                password_hash: hash,
+            },
+        )
+        .await?;
+    Ok(see_other(&format!(
+        "/users?done={}",
+        super::encode_component(&format!("{username} added"))
+    )))
+}
+
+async fn change_user(
+    state: &AppState,
+    user: &CurrentUser,
+    raw: &str,
+    what: &str,
+) -> Result<Response, WebError> {
+    let id = raw
+        .parse::<i64>()
+        .ok()
+        .filter(|n| *n > 0)
+        .ok_or_else(|| WebError::NotFound(format!("User {raw:?}")))?;
+    let Some(target) = state.store.users().await?.into_iter().find(|u| u.id == id) else {
+        return Err(WebError::NotFound(format!("User {id}")));
+    };
+    let rid = current_request_id();
+    let done = match what {
+        "disable" if id == user.id => {
+            return Err(WebError::BadRequest(
+                "you cannot disable your own account".into(),
+            ));
+        }
+        "disable" => {
+            state
+                .store
+                .set_user_disabled(&user.actor(), &rid, id, true)
+                .await?;
+            format!("{} disabled", target.username)
+        }
+        "enable" => {
+            state
+                .store
+                .set_user_disabled(&user.actor(), &rid, id, false)
+                .await?;
+            format!("{} enabled", target.username)
+        }
+        _ => {
+            state
+                .store
+                .reset_second_factor(&user.actor(), &rid, id)
+                .await?;
+            format!("{} second factor reset", target.username)
+        }
+    };
+    Ok(see_other(&format!(
+        "/users?done={}",
+        super::encode_component(&done)
+    )))
+}
+
+/// Disables an account (its sessions end at once).
+pub async fn users_disable(
+    State(state): State<AppState>,
+    Extension(user): Extension<CurrentUser>,
+    Path(raw): Path<String>,
+) -> Result<Response, WebError> {
+    change_user(&state, &user, &raw, "disable").await
+}
+
+/// Re-enables an account.
+pub async fn users_enable(
+    State(state): State<AppState>,
+    Extension(user): Extension<CurrentUser>,
+    Path(raw): Path<String>,
+) -> Result<Response, WebError> {
+    change_user(&state, &user, &raw, "enable").await
+}
+
+/// Removes a user's second factor (a lost phone).
+pub async fn users_reset_second_factor(
+    State(state): State<AppState>,
+    Extension(user): Extension<CurrentUser>,
+    Path(raw): Path<String>,
+) -> Result<Response, WebError> {
+    change_user(&state, &user, &raw, "reset").await
 }

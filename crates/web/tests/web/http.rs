@@ -92,6 +92,9 @@ const NOT_READS: &[&str] = &[
     "/people/{id}/reason",
     "/people/{id}/restriction",
     "/retention/{id}",
+    "/users/{id}/disable",
+    "/users/{id}/enable",
+    "/users/{id}/reset-second-factor",
 ];
 
 #[tokio::test]
@@ -1368,4 +1371,146 @@ async fn a_role_that_requires_a_second_factor_must_set_one_up_to_get_in() {
         app.get("/my-work", Some(&sw)).await.status(),
         StatusCode::OK
     );
+}
+
+#[tokio::test]
+async fn an_administrator_adds_disables_and_enables_accounts() {
+    let app = spawn_app().await;
+    let admin = app.sign_in("system.administrator", PASSWORD).await.unwrap();
+    let team = app.sw_team.to_string();
+    let add = |fields: Vec<(&'static str, String)>| {
+        let (app, admin) = (&app, &admin);
+        async move {
+            let owned: Vec<(&str, &str)> = fields.iter().map(|(k, v)| (*k, v.as_str())).collect();
+            post_form(app, admin, "/users", "/users", &owned).await
+        }
+    };
+    for (name, password, says) in [
+        ("bad name!", "kettle orbit lantern", "letters, digits"),
+        ("social.worker", "kettle orbit lantern", "already a user"),
+        ("new.worker", "Password1234", "attackers try"),
+        ("new.worker", "short", "at least 12"),
+    ] {
+        let res = add(vec![
+            ("username", name.to_string()),
+            ("display_name", "Nia Evans".to_string()),
+            ("role", "social_worker".to_string()),
+            ("team", team.clone()),
+            ("password", password.to_string()),
+        ])
+        .await;
+        assert_eq!(res.status(), StatusCode::BAD_REQUEST, "{name}");
+        assert!(res.text().await.unwrap().contains(says), "{says}");
+    }
+    assert!(
+        app.store
+            .user_by_username("new.worker")
+            .await
+            .unwrap()
+            .is_none()
+    );
+    let res = add(vec![
+        ("username", "new.worker".to_string()),
+        ("display_name", "Nia Evans".to_string()),
+        ("role", "social_worker".to_string()),
+        ("team", team.clone()),
+        ("password", "kettle orbit lantern".to_string()),
+    ])
+    .await;
+    assert_eq!(res.status(), StatusCode::SEE_OTHER);
+    let made = app
+        .store
+        .user_by_username("new.worker")
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(made.team_id, Some(app.sw_team));
+    let last = &app
+        .store
+        .audit_entries(Some(&format!("user:{}", made.id)), 1)
+        .await
+        .unwrap()[0];
+    assert!(last.action == "user.upsert" && last.actor.ends_with(":system.administrator"));
+    let nia = app
+        .sign_in("new.worker", "kettle orbit lantern")
+        .await
+        .unwrap();
+    assert_eq!(
+        app.get("/my-work", Some(&nia)).await.status(),
+        StatusCode::OK
+    );
+    // Disabling ends the sessions at once and refuses sign-in; enabling restores it.
+    let res = post_form(
+        &app,
+        &admin,
+        "/users",
+        &format!("/users/{}/disable", made.id),
+        &[],
+    )
+    .await;
+    assert_eq!(res.status(), StatusCode::SEE_OTHER);
+    assert_eq!(
+        app.get("/my-work", Some(&nia)).await.status(),
+        StatusCode::SEE_OTHER
+    );
+    assert!(
+        app.sign_in("new.worker", "kettle orbit lantern")
+            .await
+            .is_err()
+    );
+    let admin_id = app
+        .store
+        .user_by_username("system.administrator")
+        .await
+        .unwrap()
+        .unwrap()
+        .id;
+    let own = post_form(
+        &app,
+        &admin,
+        "/users",
+        &format!("/users/{admin_id}/disable"),
+        &[],
+    )
+    .await;
+    assert_eq!(
+        own.status(),
+        StatusCode::BAD_REQUEST,
+        "not your own account"
+    );
+    post_form(
+        &app,
+        &admin,
+        "/users",
+        &format!("/users/{}/enable", made.id),
+        &[],
+    )
+    .await;
+    assert!(
+        app.sign_in("new.worker", "kettle orbit lantern")
+            .await
+            .is_ok()
+    );
+    // Information governance sees users and roles but cannot change them.
+    let ig = app
+        .sign_in("information.governance", PASSWORD)
+        .await
+        .unwrap();
+    assert!(
+        !app.get("/users", Some(&ig))
+            .await
+            .text()
+            .await
+            .unwrap()
+            .contains("Add a user")
+    );
+    let refused = post_form(
+        &app,
+        &ig,
+        "/users",
+        &format!("/users/{}/disable", made.id),
+        &[],
+    )
+    .await;
+    assert_eq!(refused.status(), StatusCode::FORBIDDEN);
 }

@@ -57,11 +57,14 @@ pub enum Permission {
     ReviewRetention,
     /// Prepare a subject access request pack: everything held about one person.
     ExportSubjectAccess,
+    /// See children's journeys pseudonymised: no names, dates of birth, addresses,
+    /// identifiers or free text.
+    ViewPseudonymised,
 }
 
 impl Permission {
     /// Every permission.
-    pub const ALL: [Permission; 14] = [
+    pub const ALL: [Permission; 15] = [
         Self::ViewMyWork,
         Self::SearchPeople,
         Self::ViewChildRecord,
@@ -76,6 +79,7 @@ impl Permission {
         Self::ViewSealedRecords,
         Self::ReviewRetention,
         Self::ExportSubjectAccess,
+        Self::ViewPseudonymised,
     ];
     /// The stored name.
     pub fn as_str(self) -> &'static str {
@@ -94,6 +98,7 @@ impl Permission {
             Self::ViewSealedRecords => "view_sealed_records",
             Self::ReviewRetention => "review_retention",
             Self::ExportSubjectAccess => "export_subject_access",
+            Self::ViewPseudonymised => "view_pseudonymised",
         }
     }
     /// Reads a stored name.
@@ -117,6 +122,7 @@ impl Permission {
             Self::ViewSealedRecords => "Find and open sealed records",
             Self::ReviewRetention => "Review records due for disposal",
             Self::ExportSubjectAccess => "Prepare a subject access request",
+            Self::ViewPseudonymised => "See pseudonymised journeys",
         }
     }
     /// Whether the permission is about children's records, so that its scope limits which
@@ -392,7 +398,9 @@ impl Default for AccessPolicy {
         roles.insert(Role::ServiceManager, service);
         roles.insert(
             Role::PerformanceAnalyst,
-            [(P::ViewTeams, S::All)].into_iter().collect(),
+            [(P::ViewTeams, S::All), (P::ViewPseudonymised, S::All)]
+                .into_iter()
+                .collect(),
         );
         roles.insert(Role::PartnerProfessional, RolePermissions::new());
         roles.insert(

@@ -214,6 +214,20 @@ pub fn registry() -> Vec<RouteDef> {
         ),
         route(
             Method::GET,
+            "/analysis",
+            Requires(P::ViewPseudonymised),
+            Page,
+            get(pages::analysis::index),
+        ),
+        route(
+            Method::GET,
+            "/analysis/{id}",
+            Requires(P::ViewPseudonymised),
+            Page,
+            get(pages::analysis::journey),
+        ),
+        route(
+            Method::GET,
             "/retention",
             Requires(P::ReviewRetention),
             Page,

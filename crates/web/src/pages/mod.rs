@@ -4,6 +4,7 @@
 
 pub mod access;
 pub mod account;
+pub mod analysis;
 pub mod mywork;
 pub mod record;
 pub mod retention;
@@ -111,6 +112,9 @@ impl<'a> Page<'a> {
                 }
                 if u.holds(Permission::ViewTeams) {
                     v.push(("teams", "/teams", "Teams"));
+                }
+                if u.holds(Permission::ViewPseudonymised) {
+                    v.push(("analysis", "/analysis", "Analysis"));
                 }
                 if u.holds(Permission::GrantAccess) {
                     v.push(("grants", "/grants", "Grants"));

@@ -22,7 +22,11 @@ fn concrete(path: &str, app: &TestApp) -> String {
     } else {
         app.child
     };
-    let p = path.replace("{id}", &id.to_string());
+    let p = if path.starts_with("/analysis/") {
+        path.replace("{id}", &app.pseudonym)
+    } else {
+        path.replace("{id}", &id.to_string())
+    };
     if p == "/api/v1/people" {
         format!("{p}?q=smith")
     } else if p.contains("subject-access") {
@@ -76,6 +80,7 @@ fn read_audit(path: &str) -> Option<(&'static str, Option<Permission>)> {
         }
         "/users/{id}/activity" | "/api/v1/users/{id}/activity" => Some(("user.activity", None)),
         "/api/v1/people" => Some(("search", None)),
+        "/analysis/{id}" => Some(("record.view.pseudonymised", None)),
         "/people/{id}/subject-access" | "/people/{id}/subject-access.json" => {
             Some(("record.export", Some(Permission::ExportSubjectAccess)))
         }
@@ -1513,4 +1518,70 @@ async fn an_administrator_adds_disables_and_enables_accounts() {
     )
     .await;
     assert_eq!(refused.status(), StatusCode::FORBIDDEN);
+}
+
+#[tokio::test]
+async fn analysts_follow_journeys_under_a_pseudonym_and_see_nothing_that_identifies() {
+    let app = spawn_app().await;
+    let analyst = app.sign_in("performance.analyst", PASSWORD).await.unwrap();
+    // No named record by role.
+    assert_eq!(
+        app.get(&format!("/people/{}", app.child), Some(&analyst))
+            .await
+            .status(),
+        StatusCode::FORBIDDEN
+    );
+    let list = app
+        .get("/analysis", Some(&analyst))
+        .await
+        .text()
+        .await
+        .unwrap();
+    assert!(
+        list.contains(&app.pseudonym),
+        "the open child is listed by pseudonym"
+    );
+    assert!(!list.contains(&app.child_name) && !list.contains("/people/"));
+    let views_before = app.audit_count("record.view.pseudonymised").await;
+    let page = app
+        .get(&format!("/analysis/{}", app.pseudonym), Some(&analyst))
+        .await;
+    assert_eq!(page.status(), StatusCode::OK);
+    let html = page.text().await.unwrap();
+    let local = stepwise_domain::ids::local_person_id(PersonId(app.child));
+    for secret in [app.child_name.as_str(), local.as_str()] {
+        assert!(!html.contains(secret), "{secret} is not shown");
+    }
+    let log = app.store.child_log(PersonId(app.child)).await.unwrap();
+    for e in &log {
+        if let Some(t) = match &e.kind {
+            stepwise_domain::events::EventKind::CaseNote { text, .. } => Some(text),
+            stepwise_domain::events::EventKind::ContactReceived { concerns, .. } => Some(concerns),
+            _ => None,
+        } {
+            assert!(!html.contains(t.as_str()), "free text is left out: {t}");
+        }
+    }
+    assert!(html.contains("Journey ("));
+    assert_eq!(
+        app.audit_count("record.view.pseudonymised").await,
+        views_before + 1
+    );
+    // The read shows on the child's record for information governance.
+    let last = &app
+        .store
+        .audit_entries(Some(&format!("person:{}", app.child)), 1)
+        .await
+        .unwrap()[0];
+    assert_eq!(last.action, "record.view.pseudonymised");
+    // Unknown and malformed pseudonyms are "not found".
+    for bad in ["R0000000000", "nonsense", "R"] {
+        assert_eq!(
+            app.get(&format!("/analysis/{bad}"), Some(&analyst))
+                .await
+                .status(),
+            StatusCode::NOT_FOUND,
+            "{bad}"
+        );
+    }
 }

@@ -23,6 +23,8 @@ pub struct TestApp {
     pub sw_team: i64,
     /// The child's social worker.
     pub sw: i64,
+    /// The child's pseudonym for analysts.
+    pub pseudonym: String,
     pub client: reqwest::Client,
 }
 
@@ -150,6 +152,7 @@ pub async fn spawn_app_with_policy(policy: stepwise_domain::access::AccessPolicy
         .redirect(Policy::none())
         .build()
         .unwrap();
+    let pseudonym = store.pseudonym(stepwise_domain::ids::PersonId(child));
     TestApp {
         base: format!("http://{addr}"),
         store,
@@ -158,6 +161,7 @@ pub async fn spawn_app_with_policy(policy: stepwise_domain::access::AccessPolicy
         team,
         sw_team: sw.map(|x| x.1).unwrap(),
         sw: sw.map(|x| x.0).unwrap(),
+        pseudonym,
         client,
     }
 }

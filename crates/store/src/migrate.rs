@@ -50,6 +50,11 @@ const MIGRATIONS: &[Migration] = &[
         sqlite: include_str!("../migrations/sqlite/20261201000006_second_factor.sql"),
         postgres: include_str!("../migrations/postgres/20261201000006_second_factor.sql"),
     },
+    Migration {
+        name: "20261201000007_form_drafts",
+        sqlite: include_str!("../migrations/sqlite/20261201000007_form_drafts.sql"),
+        postgres: include_str!("../migrations/postgres/20261201000007_form_drafts.sql"),
+    },
 ];
 
 /// Applies every migration not yet applied.

@@ -484,4 +484,98 @@ impl Store {
         tx.commit().await?;
         Ok(())
     }
+
+    /// The owner and CSRF token of a session that has ended by time (not by signing out or by
+    /// the account being disabled), so a form sent on it can be kept as a draft for its owner.
+    pub async fn lapsed_session(
+        &self,
+        token_hash: &str,
+    ) -> Result<Option<(i64, String)>, StoreError> {
+        Ok(sqlx::query("SELECT s.user_id, s.csrf_token FROM sessions s JOIN users u ON u.id = s.user_id WHERE s.token_hash = $1 AND u.disabled = 0 AND s.second_factor_pending = 0")
+            .bind(token_hash)
+            .fetch_optional(&self.pool)
+            .await?
+            .map(|r| Ok::<_, StoreError>((r.i64("user_id")?, r.text("csrf_token")?)))
+            .transpose()?)
+    }
+
+    /// Keeps a form for its owner. Audited (without the form's contents).
+    pub async fn keep_draft(
+        &self,
+        id: &str,
+        user_id: i64,
+        path: &str,
+        body: &str,
+        request_id: &str,
+    ) -> Result<(), StoreError> {
+        let now = Utc::now();
+        sqlx::query("DELETE FROM form_drafts WHERE created_at < $1")
+            .bind(time(now - chrono::Duration::hours(24)))
+            .execute(&self.pool)
+            .await?;
+        sqlx::query("INSERT INTO form_drafts (id, user_id, path, body, created_at) VALUES ($1, $2, $3, $4, $5)")
+            .bind(id)
+            .bind(user_id)
+            .bind(path)
+            .bind(body)
+            .bind(time(now))
+            .execute(&self.pool)
+            .await?;
+        self.audit(
+            &crate::Actor::User {
+                id: user_id,
+                username: String::new(),
+            },
+            "form.draft.kept",
+            &format!("user:{user_id}"),
+            request_id,
+            &format!("a form for {path} sent after the session ended"),
+        )
+        .await?;
+        Ok(())
+    }
+
+    /// A kept form, for its owner only: (path, body).
+    pub async fn draft(
+        &self,
+        id: &str,
+        user_id: i64,
+    ) -> Result<Option<(String, String)>, StoreError> {
+        Ok(sqlx::query("SELECT path, body FROM form_drafts WHERE id = $1 AND user_id = $2 AND created_at >= $3")
+            .bind(id)
+            .bind(user_id)
+            .bind(time(Utc::now() - chrono::Duration::hours(24)))
+            .fetch_optional(&self.pool)
+            .await?
+            .map(|r| Ok::<_, StoreError>((r.text("path")?, r.text("body")?)))
+            .transpose()?)
+    }
+
+    /// The kept forms of a user, newest first: (id, path, created).
+    pub async fn drafts(
+        &self,
+        user_id: i64,
+    ) -> Result<Vec<(String, String, DateTime<Utc>)>, StoreError> {
+        sqlx::query("SELECT id, path, created_at FROM form_drafts WHERE user_id = $1 AND created_at >= $2 ORDER BY created_at DESC")
+            .bind(user_id)
+            .bind(time(Utc::now() - chrono::Duration::hours(24)))
+            .fetch_all(&self.pool)
+            .await?
+            .iter()
+            .map(|r| Ok((r.text("id")?, r.text("path")?, parse_time(&r.text("created_at")?)?)))
+            .collect()
+    }
+
+    /// Removes a kept form (sent again, or discarded).
+    pub async fn drop_draft(&self, id: &str, user_id: i64) -> Result<bool, StoreError> {
+        Ok(
+            sqlx::query("DELETE FROM form_drafts WHERE id = $1 AND user_id = $2")
+                .bind(id)
+                .bind(user_id)
+                .execute(&self.pool)
+                .await?
+                .rows_affected()
+                > 0,
+        )
+    }
 }

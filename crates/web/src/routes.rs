@@ -129,6 +129,27 @@ pub fn registry() -> Vec<RouteDef> {
             post(pages::second_factor::confirm),
         ),
         route(
+            Method::GET,
+            "/drafts/{id}",
+            SignedIn,
+            Page,
+            get(pages::drafts::show),
+        ),
+        route(
+            Method::POST,
+            "/drafts/{id}/send",
+            SignedIn,
+            Page,
+            post(pages::drafts::send),
+        ),
+        route(
+            Method::POST,
+            "/drafts/{id}/discard",
+            SignedIn,
+            Page,
+            post(pages::drafts::discard),
+        ),
+        route(
             Method::POST,
             "/sign-out",
             SignedIn,
@@ -480,18 +501,79 @@ async fn request_context(State(state): State<AppState>, req: Request, next: Next
 /// The one access check.
 async fn guard(State(g): State<Guard>, req: Request, next: Next) -> Response {
     let cfg = g.state.config.clone();
+    // A form sent on a session that has just lapsed is kept for its owner (looked up before
+    // the lapsed session is removed).
+    let lapsed = if req.method() == Method::POST && g.surface == Surface::Page {
+        match cookie(req.headers(), crate::auth::SESSION_COOKIE) {
+            Some(t) => g
+                .state
+                .store
+                .lapsed_session(&crate::auth::token_hash(&t))
+                .await
+                .ok()
+                .flatten(),
+            None => None,
+        }
+    } else {
+        None
+    };
     let user = match session_user(&g.state.store, req.headers(), &cfg).await {
         Ok(u) => u,
         Err(e) => return refuse(g.surface, e),
     };
     let page_user = user.clone().map(|u| (u, g.state.authority_name.clone()));
     PAGE_USER
-        .scope(page_user, checked(g, user, req, next))
+        .scope(page_user, checked(g, user, lapsed, req, next))
         .await
 }
 
+/// Keeps the form of a lapsed session as a draft for its owner, when its CSRF token is the
+/// session's own; then asks them to sign in again.
+async fn keep_as_draft(g: &Guard, owner: (i64, String), req: Request) -> Response {
+    let path = req.uri().path().to_string();
+    let bytes = match axum::body::to_bytes(req.into_body(), 1024 * 1024).await {
+        Ok(b) => b,
+        Err(_) => {
+            return refuse(
+                g.surface,
+                WebError::BadRequest("the form is too large".into()),
+            );
+        }
+    };
+    let sent = form_field(&bytes, "csrf");
+    if !sent.as_deref().is_some_and(|s| tokens_match(s, &owner.1)) {
+        return refuse(g.surface, WebError::Unauthenticated);
+    }
+    // Passwords are never kept.
+    let body: String = String::from_utf8_lossy(&bytes)
+        .split('&')
+        .filter(|kv| {
+            let k = kv.split('=').next().unwrap_or("");
+            k != "csrf" && !k.contains("password")
+        })
+        .collect::<Vec<_>>()
+        .join("&");
+    let id = crate::auth::random_token()[..32].to_string();
+    if let Err(e) = g
+        .state
+        .store
+        .keep_draft(&id, owner.0, &path, &body, &current_request_id())
+        .await
+    {
+        return refuse(g.surface, e.into());
+    }
+    let next = pages::encode_component(&format!("/drafts/{id}"));
+    Redirect::to(&format!("/sign-in?next={next}")).into_response()
+}
+
 /// The rest of the access check, once the session is known.
-async fn checked(g: Guard, user: Option<CurrentUser>, req: Request, next: Next) -> Response {
+async fn checked(
+    g: Guard,
+    user: Option<CurrentUser>,
+    lapsed: Option<(i64, String)>,
+    req: Request,
+    next: Next,
+) -> Response {
     let path_and_query = req
         .uri()
         .path_and_query()
@@ -519,6 +601,9 @@ async fn checked(g: Guard, user: Option<CurrentUser>, req: Request, next: Next) 
             if g.surface == Surface::Page && req.method() == Method::GET {
                 let next_url = pages::encode_component(&path_and_query);
                 return Redirect::to(&format!("/sign-in?next={next_url}")).into_response();
+            }
+            if let Some(owner) = lapsed {
+                return keep_as_draft(&g, owner, req).await;
             }
             return refuse(g.surface, WebError::Unauthenticated);
         }

@@ -5,6 +5,7 @@
 pub mod access;
 pub mod account;
 pub mod analysis;
+pub mod drafts;
 pub mod mywork;
 pub mod record;
 pub mod retention;

@@ -47,6 +47,9 @@ fn form(
         div class="narrow" {
             (error_summary(errors))
             h1 { "Sign in to Stepwise" }
+            @if next.starts_with("/drafts/") {
+                div class="notice" role="status" { p { "You were signed out before your form was sent. It has been kept: sign in again to check it and send it." } }
+            }
             p class="lead" { (state.authority_name) " children's services" }
             form method="post" action="/sign-in" novalidate {
                 input type="hidden" name="csrf" value=(csrf);

@@ -100,6 +100,10 @@ const NOT_READS: &[&str] = &[
     "/users/{id}/disable",
     "/users/{id}/enable",
     "/users/{id}/reset-second-factor",
+    // A kept form: its owner's own, and it reads no record.
+    "/drafts/{id}",
+    "/drafts/{id}/send",
+    "/drafts/{id}/discard",
 ];
 
 #[tokio::test]
@@ -1584,4 +1588,122 @@ async fn analysts_follow_journeys_under_a_pseudonym_and_see_nothing_that_identif
             "{bad}"
         );
     }
+}
+
+#[tokio::test]
+async fn a_form_sent_after_the_session_lapsed_is_kept_and_can_be_sent_after_signing_in() {
+    let app = spawn_app().await;
+    let ig = app
+        .sign_in("information.governance", PASSWORD)
+        .await
+        .unwrap();
+    let local = stepwise_domain::ids::local_person_id(PersonId(app.child));
+    let page = app.get("/grants", Some(&ig)).await.text().await.unwrap();
+    let csrf = csrf_in(&page);
+    // The session lapses while the form is being filled in.
+    let token = ig.trim_start_matches("stepwise_session=");
+    let hash = stepwise_web::auth::token_hash(token);
+    app.store
+        .touch_session(&hash, chrono::Utc::now() - chrono::Duration::hours(3))
+        .await
+        .unwrap();
+    let fields = [
+        ("csrf", csrf.as_str()),
+        ("username", "system.administrator"),
+        ("person", local.as_str()),
+        ("reason", "Investigating a data fault reported by the team"),
+        ("days", "1"),
+    ];
+    let res = app
+        .client
+        .post(app.url("/grants"))
+        .header("cookie", &ig)
+        .form(&fields)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), StatusCode::SEE_OTHER);
+    let to = res.headers()["location"].to_str().unwrap().to_string();
+    assert!(to.starts_with("/sign-in?next=%2Fdrafts%2F"), "{to}");
+    assert!(
+        app.store
+            .grants(None, chrono::Utc::now())
+            .await
+            .unwrap()
+            .is_empty(),
+        "nothing was done yet"
+    );
+    let signin = app.get(&to, None).await.text().await.unwrap();
+    assert!(signin.contains("It has been kept"));
+    // A forged form on a lapsed session (wrong token) is not kept.
+    let forged = app
+        .client
+        .post(app.url("/grants"))
+        .header("cookie", &ig)
+        .form(&[("csrf", "0".repeat(64).as_str()), ("reason", "x")])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(forged.status(), StatusCode::UNAUTHORIZED);
+
+    // Signing in again shows what was typed; someone else cannot see it.
+    let draft = to
+        .trim_start_matches("/sign-in?next=%2Fdrafts%2F")
+        .to_string();
+    let other = app.sign_in("social.worker", PASSWORD).await.unwrap();
+    assert_eq!(
+        app.get(&format!("/drafts/{draft}"), Some(&other))
+            .await
+            .status(),
+        StatusCode::SEE_OTHER
+    );
+    let again = app
+        .sign_in("information.governance", PASSWORD)
+        .await
+        .unwrap();
+    let kept = app
+        .get(&format!("/drafts/{draft}"), Some(&again))
+        .await
+        .text()
+        .await
+        .unwrap();
+    assert!(kept.contains("Your form was kept") && kept.contains("Investigating a data fault"));
+    // Sending it goes on to the grants page (a 307 keeps the form), which makes the grant.
+    let csrf = csrf_in(&kept);
+    let mut form: Vec<(&str, &str)> = vec![("csrf", csrf.as_str())];
+    form.extend_from_slice(&fields[1..]);
+    let sent = app
+        .client
+        .post(app.url(&format!("/drafts/{draft}/send")))
+        .header("cookie", &again)
+        .form(&form)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(sent.status(), StatusCode::TEMPORARY_REDIRECT);
+    assert_eq!(sent.headers()["location"], "/grants");
+    let done = app
+        .client
+        .post(app.url("/grants"))
+        .header("cookie", &again)
+        .form(&form)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(done.status(), StatusCode::SEE_OTHER);
+    assert_eq!(
+        app.store
+            .grants(None, chrono::Utc::now())
+            .await
+            .unwrap()
+            .len(),
+        1
+    );
+    assert_eq!(
+        app.get(&format!("/drafts/{draft}"), Some(&again))
+            .await
+            .status(),
+        StatusCode::SEE_OTHER,
+        "sent once"
+    );
 }

@@ -60,11 +60,15 @@ pub enum Permission {
     /// See children's journeys pseudonymised: no names, dates of birth, addresses,
     /// identifiers or free text.
     ViewPseudonymised,
+    /// Record (and withdraw) a person's consent to share with a partner agency.
+    RecordConsent,
+    /// See what families have consented to share with the user's own agency (partners).
+    ViewShared,
 }
 
 impl Permission {
     /// Every permission.
-    pub const ALL: [Permission; 15] = [
+    pub const ALL: [Permission; 17] = [
         Self::ViewMyWork,
         Self::SearchPeople,
         Self::ViewChildRecord,
@@ -80,6 +84,8 @@ impl Permission {
         Self::ReviewRetention,
         Self::ExportSubjectAccess,
         Self::ViewPseudonymised,
+        Self::RecordConsent,
+        Self::ViewShared,
     ];
     /// The stored name.
     pub fn as_str(self) -> &'static str {
@@ -99,6 +105,8 @@ impl Permission {
             Self::ReviewRetention => "review_retention",
             Self::ExportSubjectAccess => "export_subject_access",
             Self::ViewPseudonymised => "view_pseudonymised",
+            Self::RecordConsent => "record_consent",
+            Self::ViewShared => "view_shared",
         }
     }
     /// Reads a stored name.
@@ -123,6 +131,8 @@ impl Permission {
             Self::ReviewRetention => "Review records due for disposal",
             Self::ExportSubjectAccess => "Prepare a subject access request",
             Self::ViewPseudonymised => "See pseudonymised journeys",
+            Self::RecordConsent => "Record consent to share",
+            Self::ViewShared => "See what families share with their agency",
         }
     }
     /// Whether the permission is about children's records, so that its scope limits which
@@ -135,6 +145,7 @@ impl Permission {
                 | Self::GrantAccess
                 | Self::ManageRestrictions
                 | Self::ExportSubjectAccess
+                | Self::RecordConsent
         )
     }
 }
@@ -376,6 +387,7 @@ impl Default for AccessPolicy {
                 (P::SearchPeople, S::All),
                 (P::ViewChildRecord, record),
                 (P::ViewTeams, S::All),
+                (P::RecordConsent, record),
             ]
             .into_iter()
             .collect()
@@ -402,7 +414,10 @@ impl Default for AccessPolicy {
                 .into_iter()
                 .collect(),
         );
-        roles.insert(Role::PartnerProfessional, RolePermissions::new());
+        roles.insert(
+            Role::PartnerProfessional,
+            [(P::ViewShared, S::Own)].into_iter().collect(),
+        );
         roles.insert(
             Role::InformationGovernance,
             [
@@ -683,6 +698,33 @@ pub const RESTRICTION_CATEGORIES: [(&str, &str); 5] = [
     ),
     ("sealed_adoption", "Adoption: sealed record"),
     ("other", "Another reason (say in the note)"),
+];
+
+/// The partner agencies a family may consent to share with.
+pub const AGENCIES: [(&str, &str); 6] = [
+    ("school", "School or education setting"),
+    (
+        "health",
+        "Health (GP, health visiting, school nursing, hospital)",
+    ),
+    ("police", "Police"),
+    ("housing", "Housing"),
+    ("probation", "Probation and youth justice"),
+    ("voluntary", "Voluntary and community sector"),
+];
+
+/// The lawful bases for sharing (UK GDPR article 6), in plain words.
+pub const SHARING_BASES: [(&str, &str); 4] = [
+    (
+        "consent",
+        "Consent given by the person, or by a parent with parental responsibility",
+    ),
+    ("legal_obligation", "A legal duty to share"),
+    (
+        "public_task",
+        "The council's public task (safeguarding duties)",
+    ),
+    ("vital_interests", "To protect someone's life"),
 ];
 
 /// What the record says about who a child belongs to, for the access decision.

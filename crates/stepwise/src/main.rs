@@ -502,10 +502,36 @@ async fn load_demo(
         "\n  loaded into the database in {:.1} s",
         t.elapsed().as_secs_f64()
     );
+    let protected: Vec<_> = protect.iter().map(|p| p.0).collect();
     for (person, kind, category, note) in protect {
         store
             .set_restriction(&Actor::System("demo"), "-", person, kind, category, note)
             .await?;
+    }
+    // A few families of children in need agreed to share with their child's school.
+    let mut shared = std::collections::BTreeSet::new();
+    for e in &load.events {
+        if shared.len() >= 8 {
+            break;
+        }
+        if matches!(e.kind, stepwise_domain::events::EventKind::CinPlanStarted)
+            && !protected.contains(&e.child)
+            && e.effective > today - chrono::Days::new(365)
+            && shared.insert(e.child)
+        {
+            store
+                .record_consent(
+                    &Actor::System("demo"),
+                    "-",
+                    e.child,
+                    "school",
+                    "consent",
+                    "Parent with parental responsibility",
+                    today + chrono::Days::new(365),
+                    today,
+                )
+                .await?;
+        }
     }
     Ok(())
 }
@@ -649,7 +675,7 @@ async fn demo_accounts(store: &Store) -> Result<()> {
             }
             .to_string()
         });
-        store
+        let id = store
             .upsert_user(&NewUser {
                 username: username.to_string(),
                 display_name: display.clone(),
@@ -659,6 +685,9 @@ async fn demo_accounts(store: &Store) -> Result<()> {
                 password_hash: hash.clone(),
             })
             .await?;
+        if role == Role::PartnerProfessional {
+            store.set_user_agency(id, Some("school")).await?;
+        }
         rows.push((username, role.label(), display));
     }
     println!();

@@ -7,6 +7,7 @@
 mod access;
 mod audit;
 mod bulk;
+mod consent;
 mod error;
 mod events;
 mod migrate;
@@ -24,6 +25,7 @@ pub use access::{
 };
 pub use audit::{Actor, AuditEntry, AuditKey, AuditProblem, AuditVerification};
 pub use bulk::BulkLoad;
+pub use consent::{Consent, SharedSummary};
 pub use error::StoreError;
 pub use events::{ChronologyEntry, ChronologyFilter};
 pub use org::{TeamSummary, WorkerCaseload};

@@ -55,6 +55,11 @@ const MIGRATIONS: &[Migration] = &[
         sqlite: include_str!("../migrations/sqlite/20261201000007_form_drafts.sql"),
         postgres: include_str!("../migrations/postgres/20261201000007_form_drafts.sql"),
     },
+    Migration {
+        name: "20261201000008_consents",
+        sqlite: include_str!("../migrations/sqlite/20261201000008_consents.sql"),
+        postgres: include_str!("../migrations/postgres/20261201000008_consents.sql"),
+    },
 ];
 
 /// Applies every migration not yet applied.

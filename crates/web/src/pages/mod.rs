@@ -5,6 +5,7 @@
 pub mod access;
 pub mod account;
 pub mod analysis;
+pub mod consent;
 pub mod drafts;
 pub mod mywork;
 pub mod record;
@@ -60,6 +61,8 @@ pub async fn home(Extension(user): Extension<CurrentUser>) -> Response {
         see_other("/people")
     } else if user.holds(Permission::ViewTeams) {
         see_other("/teams")
+    } else if user.holds(Permission::ViewShared) {
+        see_other("/shared")
     } else {
         Page::new("Welcome", Some(&user), "")
             .body(html! {
@@ -113,6 +116,9 @@ impl<'a> Page<'a> {
                 }
                 if u.holds(Permission::ViewTeams) {
                     v.push(("teams", "/teams", "Teams"));
+                }
+                if u.holds(Permission::ViewShared) {
+                    v.push(("shared", "/shared", "Shared with us"));
                 }
                 if u.holds(Permission::ViewPseudonymised) {
                     v.push(("analysis", "/analysis", "Analysis"));

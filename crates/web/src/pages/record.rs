@@ -136,11 +136,13 @@ pub async fn show(
     };
     let title = rec.person.display_name();
     let record = render(&rec, &filter, &errors, &dates, today);
+    let consents = state.store.consents(id, today).await?;
     let body = html! {
         @if user.holds(Permission::ViewRecordAccessLog) {
             p class="record-tools" { a href=(format!("/people/{}/access-log", id.0)) { "Who has looked at this record" } }
         }
         (record)
+        (super::consent::section(&user, id, &consents, &super::consent::ConsentForm::default(), &[]))
     };
     let mut res = Page::new(&title, Some(&user), &state.authority_name)
         .active("people")

@@ -81,6 +81,7 @@ fn read_audit(path: &str) -> Option<(&'static str, Option<Permission>)> {
         "/users/{id}/activity" | "/api/v1/users/{id}/activity" => Some(("user.activity", None)),
         "/api/v1/people" => Some(("search", None)),
         "/analysis/{id}" => Some(("record.view.pseudonymised", None)),
+        "/shared/{id}" => Some(("record.view.shared", None)),
         "/people/{id}/subject-access" | "/people/{id}/subject-access.json" => {
             Some(("record.export", Some(Permission::ExportSubjectAccess)))
         }
@@ -104,6 +105,8 @@ const NOT_READS: &[&str] = &[
     "/drafts/{id}",
     "/drafts/{id}/send",
     "/drafts/{id}/discard",
+    "/people/{id}/consent",
+    "/people/{id}/consent/{consent}/withdraw",
 ];
 
 #[tokio::test]
@@ -1706,4 +1709,154 @@ async fn a_form_sent_after_the_session_lapsed_is_kept_and_can_be_sent_after_sign
         StatusCode::SEE_OTHER,
         "sent once"
     );
+}
+
+#[tokio::test]
+async fn partners_see_only_what_families_consented_to_share_with_their_agency() {
+    let app = spawn_app().await;
+    let partner = app.sign_in("partner.professional", PASSWORD).await.unwrap();
+    assert_eq!(
+        app.get("/", Some(&partner)).await.headers()["location"],
+        "/shared"
+    );
+    let list = app
+        .get("/shared", Some(&partner))
+        .await
+        .text()
+        .await
+        .unwrap();
+    assert!(
+        list.contains(&app.child_name),
+        "the consenting family is listed"
+    );
+    let one = app
+        .get(&format!("/shared/{}", app.child), Some(&partner))
+        .await;
+    assert_eq!(one.status(), StatusCode::OK);
+    let html = one.text().await.unwrap();
+    assert!(
+        html.contains("Who to contact") && !html.contains("Chronology"),
+        "a summary, not the record"
+    );
+    // Not the record itself, not search, and nobody without consent.
+    assert_eq!(
+        app.get(&format!("/people/{}", app.child), Some(&partner))
+            .await
+            .status(),
+        StatusCode::FORBIDDEN
+    );
+    assert_eq!(
+        app.get("/people?q=smith", Some(&partner)).await.status(),
+        StatusCode::FORBIDDEN
+    );
+    let other = app.child + 1;
+    assert_eq!(
+        app.get(&format!("/shared/{other}"), Some(&partner))
+            .await
+            .status(),
+        StatusCode::NOT_FOUND
+    );
+    let last = &app
+        .store
+        .audit_entries(Some(&format!("person:{other}")), 1)
+        .await
+        .unwrap()[0];
+    assert_eq!(last.action, "record.denied", "the attempt is audited");
+
+    // The social worker records and withdraws consent on the record; bad input is refused.
+    let sw = app.sign_in("social.worker", PASSWORD).await.unwrap();
+    let record = format!("/people/{}", app.child);
+    let page = app.get(&record, Some(&sw)).await.text().await.unwrap();
+    assert!(page.contains("Consent to share") && page.contains("School or education setting"));
+    for (fields, says) in [
+        (
+            [
+                ("agency", "school"),
+                ("basis", "consent"),
+                ("given_by", "Mother"),
+                ("until", "31/02/2027"),
+            ],
+            "Enter the date",
+        ),
+        (
+            [
+                ("agency", "bank"),
+                ("basis", "consent"),
+                ("given_by", "Mother"),
+                ("until", "01/06/2027"),
+            ],
+            "not a partner agency",
+        ),
+        (
+            [
+                ("agency", "health"),
+                ("basis", "whim"),
+                ("given_by", "Mother"),
+                ("until", "01/06/2027"),
+            ],
+            "not a basis",
+        ),
+        (
+            [
+                ("agency", "health"),
+                ("basis", "consent"),
+                ("given_by", ""),
+                ("until", "01/06/2027"),
+            ],
+            "who gave",
+        ),
+        (
+            [
+                ("agency", "health"),
+                ("basis", "consent"),
+                ("given_by", "Mother"),
+                ("until", "01/06/2030"),
+            ],
+            "two years",
+        ),
+    ] {
+        let res = post_form(&app, &sw, &record, &format!("{record}/consent"), &fields).await;
+        assert_eq!(res.status(), StatusCode::BAD_REQUEST, "{says}");
+        assert!(res.text().await.unwrap().contains(says), "{says}");
+    }
+    let ok = post_form(
+        &app,
+        &sw,
+        &record,
+        &format!("{record}/consent"),
+        &[
+            ("agency", "health"),
+            ("basis", "consent"),
+            ("given_by", "Mother, with parental responsibility"),
+            ("until", "01/06/2027"),
+        ],
+    )
+    .await;
+    assert_eq!(ok.status(), StatusCode::SEE_OTHER);
+    let consents = app
+        .store
+        .consents(
+            PersonId(app.child),
+            chrono::NaiveDate::from_ymd_opt(2026, 11, 23).unwrap(),
+        )
+        .await
+        .unwrap();
+    let school = consents.iter().find(|c| c.agency == "school").unwrap();
+    let res = post_form(
+        &app,
+        &sw,
+        &record,
+        &format!("{record}/consent/{}/withdraw", school.id),
+        &[],
+    )
+    .await;
+    assert_eq!(res.status(), StatusCode::SEE_OTHER);
+    assert_eq!(
+        app.get(&format!("/shared/{}", app.child), Some(&partner))
+            .await
+            .status(),
+        StatusCode::NOT_FOUND,
+        "withdrawn: no longer shared"
+    );
+    assert!(app.store.verify_audit().await.unwrap().problem.is_none());
 }

@@ -137,6 +137,29 @@ pub async fn spawn_app_with_policy(policy: stepwise_domain::access::AccessPolicy
             .await
             .unwrap();
     }
+    // The partner belongs to a school, and the child's family consented to share with it.
+    let partner = store
+        .user_by_username(&username(Role::PartnerProfessional))
+        .await
+        .unwrap()
+        .unwrap();
+    store
+        .set_user_agency(partner.id, Some("school"))
+        .await
+        .unwrap();
+    store
+        .record_consent(
+            &Actor::System("test"),
+            "-",
+            stepwise_domain::ids::PersonId(child),
+            "school",
+            "consent",
+            "Mother, with parental responsibility",
+            today + chrono::Days::new(365),
+            today,
+        )
+        .await
+        .unwrap();
     let config = WebConfig {
         clock: Clock::Fixed(today),
         policy,

@@ -213,6 +213,13 @@ pub fn registry() -> Vec<RouteDef> {
             get(pages::subject_access::json),
         ),
         route(
+            Method::GET,
+            "/people/{id}/print",
+            Requires(P::ViewChildRecord),
+            Page,
+            get(pages::record::print),
+        ),
+        route(
             Method::POST,
             "/people/{id}/consent",
             Requires(P::RecordConsent),

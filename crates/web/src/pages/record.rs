@@ -141,6 +141,9 @@ pub async fn show(
         @if user.holds(Permission::ViewRecordAccessLog) {
             p class="record-tools" { a href=(format!("/people/{}/access-log", id.0)) { "Who has looked at this record" } }
         }
+        @if user.holds(Permission::ViewChildRecord) || !user.viewer.grants.is_empty() {
+            p class="record-tools no-print" { a href=(format!("/people/{}/print", id.0)) { "Print the whole record" } }
+        }
         (record)
         (super::consent::section(&user, id, &consents, &super::consent::ConsentForm::default(), &[]))
     };
@@ -472,4 +475,42 @@ pub async fn give_reason(
         }
         Err(e) => Err(e.into()),
     }
+}
+
+/// The whole record laid out for printing (every event, routine ones included). Printing is
+/// audited like any read, marked "print" in the access log.
+pub async fn print(
+    State(state): State<AppState>,
+    Extension(user): Extension<CurrentUser>,
+    Path(raw): Path<String>,
+) -> Result<Response, WebError> {
+    let id = person_id(&raw)?;
+    let filter = ChronologyFilter {
+        significant_only: false,
+        limit: 100_000,
+        ..Default::default()
+    };
+    let today = state.today();
+    let actor = user.actor();
+    let rec = state
+        .store
+        .open_child_record(
+            &user.reader(&actor, &state.config.policy),
+            &current_request_id(),
+            id,
+            &filter,
+            today,
+            &state.calendar,
+            "print",
+        )
+        .await?;
+    let title = format!("{} (printed record)", rec.person.display_name());
+    let body = html! {
+        p class="print-banner" { "Printed from Stepwise by " (user.display_name) " on " (fmt_date(today)) ". Official-sensitive: keep it safe and destroy it when no longer needed." }
+        (render(&rec, &filter, &[], &(String::new(), String::new()), today))
+    };
+    Ok(Page::new(&title, Some(&user), &state.authority_name)
+        .active("people")
+        .body(body)
+        .into_response())
 }

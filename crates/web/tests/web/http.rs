@@ -72,7 +72,7 @@ async fn every_route_is_refused_without_a_session_unless_public() {
 /// listed here or in `NOT_READS`, so a new reading route cannot join without its audit row.
 fn read_audit(path: &str) -> Option<(&'static str, Option<Permission>)> {
     match path {
-        "/people/{id}" | "/api/v1/people/{id}" => {
+        "/people/{id}" | "/api/v1/people/{id}" | "/people/{id}/print" => {
             Some(("record.view", Some(Permission::ViewChildRecord)))
         }
         "/people/{id}/access-log" | "/api/v1/people/{id}/access-log" => {
@@ -1859,4 +1859,30 @@ async fn partners_see_only_what_families_consented_to_share_with_their_agency() 
         "withdrawn: no longer shared"
     );
     assert!(app.store.verify_audit().await.unwrap().problem.is_none());
+}
+
+#[tokio::test]
+async fn printing_a_record_is_audited_as_a_print() {
+    let app = spawn_app().await;
+    let sw = app.sign_in("social.worker", PASSWORD).await.unwrap();
+    let page = app
+        .get(&format!("/people/{}/print", app.child), Some(&sw))
+        .await;
+    assert_eq!(page.status(), StatusCode::OK);
+    let html = page.text().await.unwrap();
+    assert!(html.contains("Printed from Stepwise by") && html.contains(&app.child_name));
+    let last = &app
+        .store
+        .audit_entries(Some(&format!("person:{}", app.child)), 1)
+        .await
+        .unwrap()[0];
+    assert_eq!(last.action, "record.view");
+    assert!(last.detail.starts_with("print; "), "{}", last.detail);
+    let analyst = app.sign_in("performance.analyst", PASSWORD).await.unwrap();
+    assert_eq!(
+        app.get(&format!("/people/{}/print", app.child), Some(&analyst))
+            .await
+            .status(),
+        StatusCode::FORBIDDEN
+    );
 }

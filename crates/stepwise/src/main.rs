@@ -715,6 +715,15 @@ async fn serve(
         retention,
         ..WebConfig::default()
     };
+    // Assess every record for the retention schedule in the background, so the disposal
+    // queue opens quickly.
+    let warm = store.clone();
+    let schedule = config.retention.clone();
+    tokio::spawn(async move {
+        if let Err(e) = warm.warm_retention(&schedule).await {
+            tracing::warn!(error = %e, "could not assess records for the retention schedule");
+        }
+    });
     let state = AppState::new(store, config).await?;
     println!();
     println!("Stepwise is running at http://{addr}/  (press Ctrl+C to stop)");

@@ -53,6 +53,9 @@ pub struct Store {
     pool: AnyPool,
     backend: Backend,
     audit_key: AuditKey,
+    /// Retention assessments, kept between disposal-queue views and brought up to date from
+    /// the events appended since.
+    retention_cache: std::sync::Arc<tokio::sync::Mutex<retention::RetentionCache>>,
 }
 
 /// The default database: an SQLite file in the working directory.
@@ -91,6 +94,7 @@ impl Store {
             pool,
             backend,
             audit_key,
+            retention_cache: Default::default(),
         };
         migrate::run(&store).await?;
         Ok(store)

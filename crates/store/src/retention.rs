@@ -33,6 +33,25 @@ pub struct DisposalCandidate {
     pub previous: Option<String>,
 }
 
+/// One child's assessment, as the queue needs it.
+#[derive(Debug, Clone)]
+pub(crate) struct Assessed {
+    name: String,
+    date_of_birth: Option<NaiveDate>,
+    governing: String,
+    due: Option<NaiveDate>,
+    last_activity: Option<NaiveDate>,
+    reason: String,
+}
+
+/// The assessments as of a position in the log, under one schedule.
+#[derive(Debug, Default)]
+pub(crate) struct RetentionCache {
+    fingerprint: String,
+    seq: i64,
+    assessed: std::sync::Arc<BTreeMap<i64, Assessed>>,
+}
+
 /// What is decided about a record due for review.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, utoipa::ToSchema)]
 #[serde(rename_all = "snake_case")]
@@ -66,26 +85,9 @@ impl Store {
                 .transpose()?;
             decided.insert(r.i64("person_id")?, (r.text("decision")?, review));
         }
-        let mut logs: BTreeMap<i64, Vec<JourneyEvent>> = BTreeMap::new();
-        for r in sqlx::query(&format!(
-            "SELECT {EVENT_COLUMNS} FROM events ORDER BY child_id, seq"
-        ))
-        .fetch_all(&self.pool)
-        .await?
-        {
-            let e = event_from_row(&r)?;
-            logs.entry(e.child.0).or_default().push(e);
-        }
-        let people = self
-            .people(&logs.keys().copied().collect::<Vec<_>>())
-            .await?;
+        let assessed = self.assessments(schedule).await?;
         let mut out = Vec::new();
-        for (id, log) in &logs {
-            let Some(p) = people.get(id) else { continue };
-            if p.kind == PersonKind::Adult && log.is_empty() {
-                continue;
-            }
-            let a = assess(p, log, schedule);
+        for (id, a) in assessed.iter() {
             let Some(due) = a.due.filter(|d| *d <= as_at) else {
                 continue;
             };
@@ -101,18 +103,96 @@ impl Store {
             out.push(DisposalCandidate {
                 person_id: *id,
                 local_id: local_person_id(PersonId(*id)),
-                name: p.display_name(),
-                date_of_birth: p.date_of_birth,
-                governing: a.governing.as_str().to_string(),
+                name: a.name.clone(),
+                date_of_birth: a.date_of_birth,
+                governing: a.governing.clone(),
                 due,
                 last_activity: a.last_activity,
-                reason: a.reason,
+                reason: a.reason.clone(),
                 previous,
             });
         }
         out.sort_by(|a, b| a.due.cmp(&b.due).then(a.person_id.cmp(&b.person_id)));
         out.truncate(limit);
         Ok(out)
+    }
+
+    /// Assesses every record now, so the first look at the disposal queue is quick (run in the
+    /// background when the server starts).
+    pub async fn warm_retention(&self, schedule: &RetentionSchedule) -> Result<(), StoreError> {
+        self.assessments(schedule).await.map(|_| ())
+    }
+
+    /// Every child's retention assessment, from the cache brought up to date: the first call
+    /// reads the whole log; later calls read only the logs of children with events appended
+    /// since (or everything again if the schedule changed).
+    async fn assessments(
+        &self,
+        schedule: &RetentionSchedule,
+    ) -> Result<std::sync::Arc<BTreeMap<i64, Assessed>>, StoreError> {
+        let fingerprint = serde_json::to_string(schedule)
+            .map_err(|e| StoreError::corrupt(format!("retention schedule: {e}")))?;
+        let mut cache = self.retention_cache.lock().await;
+        let head = sqlx::query("SELECT COALESCE(MAX(seq), 0) AS n FROM events")
+            .fetch_one(&self.pool)
+            .await?
+            .i64("n")?;
+        if cache.fingerprint == fingerprint && cache.seq == head {
+            return Ok(cache.assessed.clone());
+        }
+        let full = cache.fingerprint != fingerprint || cache.seq > head;
+        let rows = if full {
+            sqlx::query(&format!(
+                "SELECT {EVENT_COLUMNS} FROM events ORDER BY child_id, seq"
+            ))
+            .fetch_all(&self.pool)
+            .await?
+        } else {
+            sqlx::query(&format!(
+                "SELECT {EVENT_COLUMNS} FROM events WHERE child_id IN (SELECT DISTINCT child_id FROM events WHERE seq > $1) ORDER BY child_id, seq"
+            ))
+            .bind(cache.seq)
+            .fetch_all(&self.pool)
+            .await?
+        };
+        let mut logs: BTreeMap<i64, Vec<JourneyEvent>> = BTreeMap::new();
+        for r in &rows {
+            let e = event_from_row(r)?;
+            logs.entry(e.child.0).or_default().push(e);
+        }
+        let people = self
+            .people(&logs.keys().copied().collect::<Vec<_>>())
+            .await?;
+        let mut assessed: BTreeMap<i64, Assessed> = if full {
+            BTreeMap::new()
+        } else {
+            (*cache.assessed).clone()
+        };
+        for (id, log) in &logs {
+            let Some(p) = people.get(id) else { continue };
+            if p.kind == PersonKind::Adult && log.is_empty() {
+                continue;
+            }
+            let a = assess(p, log, schedule);
+            assessed.insert(
+                *id,
+                Assessed {
+                    name: p.display_name(),
+                    date_of_birth: p.date_of_birth,
+                    governing: a.governing.as_str().to_string(),
+                    due: a.due,
+                    last_activity: a.last_activity,
+                    reason: a.reason,
+                },
+            );
+        }
+        let assessed = std::sync::Arc::new(assessed);
+        *cache = RetentionCache {
+            fingerprint,
+            seq: head,
+            assessed: assessed.clone(),
+        };
+        Ok(assessed)
     }
 
     /// Records a decision on a record due for review, with the reason, audited together.

@@ -1517,6 +1517,29 @@ async fn the_disposal_queue_follows_the_schedule_and_records_each_decision() {
             "{name}: she was a child in need"
         );
         assert_eq!(amira.due, d(2040, 3, 27), "{name}: her 25th birthday");
+        // A later event moves the date (the queue brings its cached assessments up to date).
+        s.append_event(
+            &actor(),
+            "r",
+            ev(
+                1,
+                0,
+                d(2036, 1, 10),
+                EventKind::Visit {
+                    purpose: stepwise_domain::events::VisitPurpose::ChildInNeed,
+                    seen_alone: true,
+                },
+            ),
+        )
+        .await
+        .unwrap();
+        let due = s.disposal_queue(&schedule, far, 100).await.unwrap();
+        let amira = due.iter().find(|c| c.person_id == 1).unwrap();
+        assert_eq!(
+            amira.due,
+            d(2042, 1, 10),
+            "{name}: six years after the last activity"
+        );
         let actor = actor();
         let before = s.verify_audit().await.unwrap().entries;
         for (decision, reason, says) in [

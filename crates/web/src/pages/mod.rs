@@ -59,6 +59,8 @@ pub async fn home(Extension(user): Extension<CurrentUser>) -> Response {
         see_other("/my-work")
     } else if user.holds(Permission::SearchPeople) {
         see_other("/people")
+    } else if user.holds(Permission::ViewPseudonymised) {
+        see_other("/analysis")
     } else if user.holds(Permission::ViewTeams) {
         see_other("/teams")
     } else if user.holds(Permission::ViewShared) {

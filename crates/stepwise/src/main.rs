@@ -549,8 +549,9 @@ fn demo_protections(
 )> {
     use stepwise_domain::access::RestrictionKind::{Restricted, Sealed};
     use stepwise_domain::events::EventKind;
+    // The most recent of each, so the protected children are open today.
     let first =
-        |f: &dyn Fn(&EventKind) -> bool| events.iter().find(|e| f(&e.kind)).map(|e| e.child);
+        |f: &dyn Fn(&EventKind) -> bool| events.iter().rev().find(|e| f(&e.kind)).map(|e| e.child);
     let mut out = Vec::new();
     let cin = first(&|k| matches!(k, EventKind::CinPlanStarted));
     let cp = first(&|k| matches!(k, EventKind::CpPlanStarted { .. }));

@@ -257,11 +257,7 @@ impl Store {
                 local_person_id(g.child)
             )));
         }
-        let mut tx = self.pool.begin().await?;
-        // The audit head row is the write lock: take it first.
-        sqlx::query("UPDATE audit_head SET seq = seq WHERE id = 1")
-            .execute(&mut *tx)
-            .await?;
+        let mut tx = self.begin_write().await?;
         let id = sqlx::query("INSERT INTO access_grants (user_id, child_id, reason, granted_by, granted_at, from_at, until_at) VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING id")
             .bind(g.user_id)
             .bind(g.child.0)
@@ -304,10 +300,7 @@ impl Store {
         id: i64,
         now: DateTime<Utc>,
     ) -> Result<(), StoreError> {
-        let mut tx = self.pool.begin().await?;
-        sqlx::query("UPDATE audit_head SET seq = seq WHERE id = 1")
-            .execute(&mut *tx)
-            .await?;
+        let mut tx = self.begin_write().await?;
         let Some(r) =
             sqlx::query("SELECT child_id, until_at, revoked_at FROM access_grants WHERE id = $1")
                 .bind(id)
@@ -542,10 +535,7 @@ impl Store {
             )));
         }
         let now = Utc::now();
-        let mut tx = self.pool.begin().await?;
-        sqlx::query("UPDATE audit_head SET seq = seq WHERE id = 1")
-            .execute(&mut *tx)
-            .await?;
+        let mut tx = self.begin_write().await?;
         sqlx::query("UPDATE record_restrictions SET lifted_at = $1, lifted_by = $2 WHERE person_id = $3 AND lifted_at IS NULL")
             .bind(time(now))
             .bind(actor.label())
@@ -585,10 +575,7 @@ impl Store {
         person: PersonId,
     ) -> Result<(), StoreError> {
         let now = Utc::now();
-        let mut tx = self.pool.begin().await?;
-        sqlx::query("UPDATE audit_head SET seq = seq WHERE id = 1")
-            .execute(&mut *tx)
-            .await?;
+        let mut tx = self.begin_write().await?;
         let n = sqlx::query("UPDATE record_restrictions SET lifted_at = $1, lifted_by = $2 WHERE person_id = $3 AND lifted_at IS NULL")
             .bind(time(now))
             .bind(actor.label())

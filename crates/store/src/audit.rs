@@ -219,6 +219,18 @@ pub(crate) async fn append_in(
 }
 
 impl Store {
+    /// Begins a write: a transaction holding the audit head row, so the change and its audit
+    /// row commit together and audit rows are appended one at a time.
+    pub(crate) async fn begin_write(
+        &self,
+    ) -> Result<sqlx::Transaction<'static, sqlx::Any>, StoreError> {
+        let mut tx = self.pool.begin().await?;
+        sqlx::query("UPDATE audit_head SET seq = seq WHERE id = 1")
+            .execute(&mut *tx)
+            .await?;
+        Ok(tx)
+    }
+
     /// Records an action on its own (a sign-in, a denial, a search).
     pub async fn audit(
         &self,

@@ -142,10 +142,7 @@ impl Store {
             }
         }
         let total = load.events.len() + load.people.len();
-        let mut tx = self.pool.begin().await?;
-        sqlx::query("UPDATE audit_head SET seq = seq WHERE id = 1")
-            .execute(&mut *tx)
-            .await?;
+        let mut tx = self.begin_write().await?;
         let audit = |what: &str, rows: usize, d: Sha256| {
             (what.to_string(), rows, hex::encode(d.finalize()))
         };

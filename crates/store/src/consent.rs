@@ -110,10 +110,7 @@ impl Store {
             )));
         }
         let now = Utc::now();
-        let mut tx = self.pool.begin().await?;
-        sqlx::query("UPDATE audit_head SET seq = seq WHERE id = 1")
-            .execute(&mut *tx)
-            .await?;
+        let mut tx = self.begin_write().await?;
         let id = sqlx::query("INSERT INTO consents (person_id, agency, basis, given_by, recorded_by, recorded_at, expires_on) VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING id")
             .bind(person.0)
             .bind(agency)
@@ -153,10 +150,7 @@ impl Store {
         id: i64,
     ) -> Result<(), StoreError> {
         let now = Utc::now();
-        let mut tx = self.pool.begin().await?;
-        sqlx::query("UPDATE audit_head SET seq = seq WHERE id = 1")
-            .execute(&mut *tx)
-            .await?;
+        let mut tx = self.begin_write().await?;
         let n = sqlx::query("UPDATE consents SET withdrawn_at = $1, withdrawn_by = $2 WHERE id = $3 AND person_id = $4 AND withdrawn_at IS NULL")
             .bind(time(now))
             .bind(actor.label())

@@ -203,11 +203,7 @@ impl Store {
         request_id: &str,
         mut e: JourneyEvent,
     ) -> Result<JourneyEvent, StoreError> {
-        let mut tx = self.pool.begin().await?;
-        // Take the write lock first, so concurrent writers queue rather than deadlock.
-        sqlx::query("UPDATE audit_head SET seq = seq WHERE id = 1")
-            .execute(&mut *tx)
-            .await?;
+        let mut tx = self.begin_write().await?;
         let kind = sqlx::query("SELECT kind FROM persons WHERE id = $1")
             .bind(e.child.0)
             .fetch_optional(&mut *tx)

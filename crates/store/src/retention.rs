@@ -228,10 +228,7 @@ impl Store {
             )));
         }
         let now = Utc::now();
-        let mut tx = self.pool.begin().await?;
-        sqlx::query("UPDATE audit_head SET seq = seq WHERE id = 1")
-            .execute(&mut *tx)
-            .await?;
+        let mut tx = self.begin_write().await?;
         let id = sqlx::query("INSERT INTO retention_decisions (person_id, decision, reason, review_on, decided_by, decided_at) VALUES ($1, $2, $3, $4, $5, $6) RETURNING id")
             .bind(person.0)
             .bind(name)

@@ -447,10 +447,7 @@ impl Store {
         user_id: i64,
         disabled: bool,
     ) -> Result<(), StoreError> {
-        let mut tx = self.pool.begin().await?;
-        sqlx::query("UPDATE audit_head SET seq = seq WHERE id = 1")
-            .execute(&mut *tx)
-            .await?;
+        let mut tx = self.begin_write().await?;
         let n = sqlx::query("UPDATE users SET disabled = $1 WHERE id = $2")
             .bind(i64::from(disabled))
             .bind(user_id)

@@ -13,8 +13,8 @@ use stepwise_domain::access::{Permission, RESTRICTION_CATEGORIES, RestrictionKin
 use stepwise_domain::ids::{PersonId, local_person_id, parse_local_person_id};
 use stepwise_store::{AuditEntry, MAX_GRANT_DAYS, NewGrant};
 
-use super::record::person_id;
-use super::{Page, error_summary, query_pairs, see_other};
+use super::record::person_allowed;
+use super::{Page, error_summary, field_class, field_errors, query_pairs, see_other};
 use crate::auth::CurrentUser;
 use crate::routes::current_request_id;
 use crate::{AppState, WebError};
@@ -107,24 +107,9 @@ pub async fn record_access_log(
     Extension(user): Extension<CurrentUser>,
     Path(raw): Path<String>,
 ) -> Result<Response, WebError> {
-    let id = person_id(&raw)?;
-    if !state.store.person_exists(id).await? {
-        return Err(WebError::NotFound(format!(
-            "Person {}",
-            local_person_id(id)
-        )));
-    }
+    let id = person_allowed(&state, &user, &raw, Permission::ViewRecordAccessLog).await?;
     let actor = user.actor();
     let rid = current_request_id();
-    state
-        .store
-        .check_record_access(
-            &user.reader(&actor, &state.config.policy),
-            &rid,
-            id,
-            Permission::ViewRecordAccessLog,
-        )
-        .await?;
     let (name, entries) = state
         .store
         .record_access_log(&actor, &rid, id, 1000)
@@ -250,16 +235,6 @@ fn grants_page(
     errors: &[(String, String)],
     notice: Option<String>,
 ) -> Response {
-    let field = |name: &str| {
-        if errors.iter().any(|e| e.0 == name) {
-            "field field-error"
-        } else {
-            "field"
-        }
-    };
-    let messages = |name: &str| -> Markup {
-        html! { @for e in errors.iter().filter(|e| e.0 == name) { p class="error-message" { (e.1) } } }
-    };
     let body = html! {
         (error_summary(errors))
         h1 { "Temporary access" }
@@ -267,28 +242,28 @@ fn grants_page(
         @if let Some(n) = notice { div class="notice" role="status" { p { (n) } } }
         form method="post" action="/grants" class="search-form" {
             input type="hidden" name="csrf" value=(user.csrf_token);
-            div class=(field("username")) {
+            div class=(field_class(errors, "username")) {
                 label for="username" { "Username" }
                 p class="hint" id="username-hint" { "The account that needs access, for example admin" }
-                (messages("username"))
+                (field_errors(errors, "username"))
                 input type="text" id="username" name="username" value=(form.username) aria-describedby="username-hint" autocomplete="off" spellcheck="false";
             }
-            div class=(field("person")) {
+            div class=(field_class(errors, "person")) {
                 label for="person" { "Record" }
                 p class="hint" id="person-hint" { "The person's local id, for example P0001234" }
-                (messages("person"))
+                (field_errors(errors, "person"))
                 input type="text" id="person" name="person" value=(form.person) aria-describedby="person-hint" class="input-date" autocomplete="off" spellcheck="false";
             }
-            div class=(field("reason")) {
+            div class=(field_class(errors, "reason")) {
                 label for="reason" { "Reason" }
                 p class="hint" id="reason-hint" { "Why the access is needed; it is kept in the audit log" }
-                (messages("reason"))
+                (field_errors(errors, "reason"))
                 input type="text" id="reason" name="reason" value=(form.reason) aria-describedby="reason-hint";
             }
-            div class=(field("days")) {
+            div class=(field_class(errors, "days")) {
                 label for="days" { "For how many days" }
                 p class="hint" id="days-hint" { "From 1 to " (MAX_GRANT_DAYS) }
-                (messages("days"))
+                (field_errors(errors, "days"))
                 input type="text" id="days" name="days" value=(form.days) aria-describedby="days-hint" class="input-date" inputmode="numeric";
             }
             button type="submit" class="button" { "Grant access" }
@@ -651,39 +626,32 @@ fn restriction_form(
     values: &RestrictionFormValues,
     errors: &[(String, String)],
 ) -> Markup {
-    let field = |name: &str| {
-        if errors.iter().any(|e| e.0 == name) {
-            "field field-error"
-        } else {
-            "field"
-        }
-    };
     html! {
         h2 id="restriction" { "Protect this record" }
         (error_summary(errors))
         form method="post" action=(format!("/people/{}/restriction", id.0)) class="search-form" {
             input type="hidden" name="csrf" value=(user.csrf_token);
-            div class=(field("action")) {
+            div class=(field_class(errors, "action")) {
                 label for="action" { "Protection" }
                 p class="hint" { "Restricted: found by name only, opened with a stated reason. Sealed: hidden from everyone without the sealed-records permission." }
-                @for e in errors.iter().filter(|e| e.0 == "action") { p class="error-message" { (e.1) } }
+                (field_errors(errors, "action"))
                 select id="action" name="action" {
                     option value="restricted" selected[values.action == "restricted"] { "Restrict" }
                     option value="sealed" selected[values.action == "sealed"] { "Seal (adoption)" }
                     @if current.is_some() { option value="lift" selected[values.action == "lift"] { "Lift the restriction" } }
                 }
             }
-            div class=(field("category")) {
+            div class=(field_class(errors, "category")) {
                 label for="category" { "Why" }
-                @for e in errors.iter().filter(|e| e.0 == "category") { p class="error-message" { (e.1) } }
+                (field_errors(errors, "category"))
                 select id="category" name="category" {
                     @for (k, l) in RESTRICTION_CATEGORIES { option value=(k) selected[values.category == k] { (l) } }
                 }
             }
-            div class=(field("note")) {
+            div class=(field_class(errors, "note")) {
                 label for="note" { "Note" }
                 p class="hint" id="note-hint" { "What information governance needs to know (not needed to lift)" }
-                @for e in errors.iter().filter(|e| e.0 == "note") { p class="error-message" { (e.1) } }
+                (field_errors(errors, "note"))
                 input type="text" id="note" name="note" value=(values.note) aria-describedby="note-hint";
             }
             button type="submit" class="button" { "Save" }
@@ -698,24 +666,9 @@ pub async fn set_restriction(
     Path(raw): Path<String>,
     Form(form): Form<RestrictionFormValues>,
 ) -> Result<Response, WebError> {
-    let id = person_id(&raw)?;
-    if !state.store.person_exists(id).await? {
-        return Err(WebError::NotFound(format!(
-            "Person {}",
-            local_person_id(id)
-        )));
-    }
+    let id = person_allowed(&state, &user, &raw, Permission::ManageRestrictions).await?;
     let actor = user.actor();
     let rid = current_request_id();
-    state
-        .store
-        .check_record_access(
-            &user.reader(&actor, &state.config.policy),
-            &rid,
-            id,
-            Permission::ManageRestrictions,
-        )
-        .await?;
     let result = match form.action.as_str() {
         "lift" => state
             .store
@@ -839,30 +792,22 @@ fn new_user_form(
     f: &NewUserForm,
     errors: &[(String, String)],
 ) -> Markup {
-    let field = |name: &str| {
-        if errors.iter().any(|e| e.0 == name) {
-            "field field-error"
-        } else {
-            "field"
-        }
-    };
-    let msg = |name: &str| html! { @for e in errors.iter().filter(|e| e.0 == name) { p class="error-message" { (e.1) } } };
     html! {
         h2 id="add-user" { "Add a user" }
         (error_summary(errors))
         form method="post" action="/users" class="search-form" novalidate {
             input type="hidden" name="csrf" value=(user.csrf_token);
-            div class=(field("username")) { label for="username" { "Username" } p class="hint" { "Letters, digits, dots, hyphens or underscores, for example jo.bloggs" } (msg("username")) input type="text" id="username" name="username" value=(f.username) autocomplete="off" spellcheck="false"; }
-            div class=(field("display_name")) { label for="display_name" { "Name" } (msg("display_name")) input type="text" id="display_name" name="display_name" value=(f.display_name); }
-            div class=(field("role")) {
-                label for="role" { "Role" } (msg("role"))
+            div class=(field_class(errors, "username")) { label for="username" { "Username" } p class="hint" { "Letters, digits, dots, hyphens or underscores, for example jo.bloggs" } (field_errors(errors, "username")) input type="text" id="username" name="username" value=(f.username) autocomplete="off" spellcheck="false"; }
+            div class=(field_class(errors, "display_name")) { label for="display_name" { "Name" } (field_errors(errors, "display_name")) input type="text" id="display_name" name="display_name" value=(f.display_name); }
+            div class=(field_class(errors, "role")) {
+                label for="role" { "Role" } (field_errors(errors, "role"))
                 select id="role" name="role" { @for r in Role::ALL { option value=(r.as_str()) selected[f.role == r.as_str()] { (r.label()) } } }
             }
-            div class=(field("team")) {
-                label for="team" { "Team (optional)" } (msg("team"))
+            div class=(field_class(errors, "team")) {
+                label for="team" { "Team (optional)" } (field_errors(errors, "team"))
                 select id="team" name="team" { option value="" { "No team" } @for t in teams { option value=(t.id.0) selected[f.team == t.id.0.to_string()] { (t.name) } } }
             }
-            div class=(field("password")) { label for="password" { "First password" } p class="hint" { "At least 12 characters; three random words make a good one. Give it to the person in a safe way." } (msg("password")) input type="password" id="password" name="password" autocomplete="new-password"; }
+            div class=(field_class(errors, "password")) { label for="password" { "First password" } p class="hint" { "At least 12 characters; three random words make a good one. Give it to the person in a safe way." } (field_errors(errors, "password")) input type="password" id="password" name="password" autocomplete="new-password"; }
             button type="submit" class="button" { "Add the user" }
         }
     }

@@ -12,8 +12,8 @@ use stepwise_domain::access::{AGENCIES, Permission, SHARING_BASES};
 use stepwise_domain::ids::{PersonId, parse_date};
 use stepwise_store::Consent;
 
-use super::record::person_id;
-use super::{Page, badges, error_summary, fmt_date, fmt_opt_date};
+use super::record::{person_allowed, person_id};
+use super::{Page, badges, error_summary, field_class, field_errors, fmt_date, fmt_opt_date};
 use crate::auth::CurrentUser;
 use crate::routes::{current_request_id, see_other};
 use crate::{AppState, WebError};
@@ -33,14 +33,6 @@ pub fn section(
     values: &ConsentForm,
     errors: &[(String, String)],
 ) -> Markup {
-    let field = |name: &str| {
-        if errors.iter().any(|e| e.0 == name) {
-            "field field-error"
-        } else {
-            "field"
-        }
-    };
-    let msg = |name: &str| html! { @for e in errors.iter().filter(|e| e.0 == name) { p class="error-message" { (e.1) } } };
     html! {
         section class="family" aria-labelledby="consent" {
             h2 id="consent" { "Consent to share" }
@@ -65,13 +57,13 @@ pub fn section(
             @if user.holds(Permission::RecordConsent) {
                 form method="post" action=(format!("/people/{}/consent", id.0)) novalidate {
                     input type="hidden" name="csrf" value=(user.csrf_token);
-                    div class=(field("agency")) { label for="agency" { "Share with" } (msg("agency"))
+                    div class=(field_class(errors, "agency")) { label for="agency" { "Share with" } (field_errors(errors, "agency"))
                         select id="agency" name="agency" { @for (k, l) in AGENCIES { option value=(k) selected[values.agency == k] { (l) } } } }
-                    div class=(field("basis")) { label for="basis" { "Basis" } (msg("basis"))
+                    div class=(field_class(errors, "basis")) { label for="basis" { "Basis" } (field_errors(errors, "basis"))
                         select id="basis" name="basis" { @for (k, l) in SHARING_BASES { option value=(k) selected[values.basis == k] { (l) } } } }
-                    div class=(field("given_by")) { label for="given_by" { "Given by" } p class="hint" { "Who consented (for example: mother, with parental responsibility), or why none was needed" } (msg("given_by"))
+                    div class=(field_class(errors, "given_by")) { label for="given_by" { "Given by" } p class="hint" { "Who consented (for example: mother, with parental responsibility), or why none was needed" } (field_errors(errors, "given_by"))
                         input type="text" id="given_by" name="given_by" value=(values.given_by); }
-                    div class=(field("until")) { label for="until" { "Until" } p class="hint" { "For example, 31/08/2027; at most two years" } (msg("until"))
+                    div class=(field_class(errors, "until")) { label for="until" { "Until" } p class="hint" { "For example, 31/08/2027; at most two years" } (field_errors(errors, "until"))
                         input type="text" id="until" name="until" value=(values.until) class="input-date" inputmode="numeric"; }
                     button type="submit" class="button button-secondary" { "Record consent" }
                 }
@@ -100,21 +92,9 @@ pub async fn record(
     Path(raw): Path<String>,
     Form(f): Form<ConsentForm>,
 ) -> Result<Response, WebError> {
-    let id = person_id(&raw)?;
-    if !state.store.person_exists(id).await? {
-        return Err(WebError::NotFound(format!("Person {raw:?}")));
-    }
+    let id = person_allowed(&state, &user, &raw, Permission::RecordConsent).await?;
     let actor = user.actor();
     let rid = current_request_id();
-    state
-        .store
-        .check_record_access(
-            &user.reader(&actor, &state.config.policy),
-            &rid,
-            id,
-            Permission::RecordConsent,
-        )
-        .await?;
     let today = state.today();
     let until = parse_date("until", f.until.trim()).ok();
     let result = match until {

@@ -327,6 +327,20 @@ pub fn query_pairs(q: Option<&str>) -> Vec<(String, String)> {
         .collect()
 }
 
+/// The class of a form field's wrapper: marked when the field has an error.
+pub fn field_class(errors: &[(String, String)], name: &str) -> &'static str {
+    if errors.iter().any(|e| e.0 == name) {
+        "field field-error"
+    } else {
+        "field"
+    }
+}
+
+/// A form field's error messages, shown above its input.
+pub fn field_errors(errors: &[(String, String)], name: &str) -> Markup {
+    html! { @for e in errors.iter().filter(|e| e.0 == name) { p class="error-message" { (e.1) } } }
+}
+
 /// A GOV.UK-style error summary linking each message to its field.
 pub fn error_summary(errors: &[(String, String)]) -> Markup {
     html! {

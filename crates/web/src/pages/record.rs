@@ -30,6 +30,34 @@ pub fn person_id(raw: &str) -> Result<PersonId, WebError> {
         .ok_or_else(|| WebError::NotFound(format!("Person {raw:?}")))
 }
 
+/// Reads a person's key from the path and checks that the user may use `permission` on their
+/// record (the refusal is audited by the store); "not found" for anyone who does not exist.
+pub async fn person_allowed(
+    state: &AppState,
+    user: &CurrentUser,
+    raw: &str,
+    permission: Permission,
+) -> Result<PersonId, WebError> {
+    let id = person_id(raw)?;
+    if !state.store.person_exists(id).await? {
+        return Err(WebError::NotFound(format!(
+            "Person {}",
+            stepwise_domain::ids::local_person_id(id)
+        )));
+    }
+    let actor = user.actor();
+    state
+        .store
+        .check_record_access(
+            &user.reader(&actor, &state.config.policy),
+            &current_request_id(),
+            id,
+            permission,
+        )
+        .await?;
+    Ok(id)
+}
+
 /// The chronology filter read from the query string, with any errors by field.
 pub fn chronology_filter(
     q: Option<&str>,

@@ -129,6 +129,10 @@ enum UserCommand {
         /// The worker this account belongs to (for "my work").
         #[arg(long)]
         worker: Option<i64>,
+        /// For partner professionals: their agency (school, health, police, housing,
+        /// probation, voluntary).
+        #[arg(long)]
+        agency: Option<String>,
     },
 }
 
@@ -263,6 +267,7 @@ async fn run(cli: Cli) -> Result<std::process::ExitCode> {
                     role,
                     name,
                     worker,
+                    agency,
                 },
         } => {
             let role = Role::parse(&role).ok_or_else(|| {
@@ -278,6 +283,16 @@ async fn run(cli: Cli) -> Result<std::process::ExitCode> {
                     p.trim_end_matches(['\n', '\r']).to_string()
                 }
             };
+            if let Some(a) = &agency
+                && !stepwise_domain::access::AGENCIES
+                    .iter()
+                    .any(|(k, _)| k == a)
+            {
+                bail!(
+                    "unknown agency {a:?}; the agencies are {}",
+                    stepwise_domain::access::AGENCIES.map(|x| x.0).join(", ")
+                );
+            }
             if let Err(problem) =
                 stepwise_domain::credentials::check_new_password(&username, &password)
             {
@@ -306,6 +321,7 @@ async fn run(cli: Cli) -> Result<std::process::ExitCode> {
                     password_hash: hash,
                 })
                 .await?;
+            store.set_user_agency(id, agency.as_deref()).await?;
             println!("user {username} (id {id}) is ready, role {}", role.label());
             Ok(std::process::ExitCode::SUCCESS)
         }

@@ -782,6 +782,9 @@ pub struct NewUserForm {
     pub role: String,
     #[serde(default)]
     pub team: String,
+    /// For partner professionals: their agency.
+    #[serde(default)]
+    pub agency: String,
     #[serde(default)]
     pub password: String,
 }
@@ -806,6 +809,10 @@ fn new_user_form(
             div class=(field_class(errors, "team")) {
                 label for="team" { "Team (optional)" } (field_errors(errors, "team"))
                 select id="team" name="team" { option value="" { "No team" } @for t in teams { option value=(t.id.0) selected[f.team == t.id.0.to_string()] { (t.name) } } }
+            }
+            div class=(field_class(errors, "agency")) {
+                label for="agency" { "Agency (partner professionals only)" } (field_errors(errors, "agency"))
+                select id="agency" name="agency" { option value="" { "None" } @for (k, l) in stepwise_domain::access::AGENCIES { option value=(k) selected[f.agency == k] { (l) } } }
             }
             div class=(field_class(errors, "password")) { label for="password" { "First password" } p class="hint" { "At least 12 characters; three random words make a good one. Give it to the person in a safe way." } (field_errors(errors, "password")) input type="password" id="password" name="password" autocomplete="new-password"; }
             button type="submit" class="button" { "Add the user" }
@@ -862,6 +869,28 @@ pub async fn users_create(
             }
         },
     };
+    let agency = match f.agency.trim() {
+        "" => None,
+        a if stepwise_domain::access::AGENCIES
+            .iter()
+            .any(|(k, _)| *k == a) =>
+        {
+            Some(a.to_string())
+        }
+        _ => {
+            errors.push(("agency".into(), "Choose one of the agencies".into()));
+            None
+        }
+    };
+    if role == Some(Role::PartnerProfessional)
+        && agency.is_none()
+        && errors.iter().all(|e| e.0 != "agency")
+    {
+        errors.push((
+            "agency".into(),
+            "Choose the partner professional's agency".into(),
+        ));
+    }
     if let Err(p) = stepwise_domain::credentials::check_new_password(&username, &f.password) {
         let m = p.to_string();
         errors.push(("password".into(), m[..1].to_uppercase() + &m[1..]));
@@ -879,7 +908,7 @@ pub async fn users_create(
         return Ok(res);
     };
     let hash = crate::auth::hash_password(f.password.clone()).await?;
-    state
+    let new_id = state
         .store
         .upsert_user_by(
             &user.actor(),
@@ -893,6 +922,10 @@ pub async fn users_create(
                 password_hash: hash,
             },
         )
+        .await?;
+    state
+        .store
+        .set_user_agency(new_id, agency.as_deref())
         .await?;
     Ok(see_other(&format!(
         "/users?done={}",

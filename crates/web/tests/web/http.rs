@@ -1421,6 +1421,23 @@ async fn an_administrator_adds_disables_and_enables_accounts() {
             .unwrap()
             .is_none()
     );
+    let partner_without_agency = add(vec![
+        ("username", "school.nurse".to_string()),
+        ("display_name", "Ada Obi".to_string()),
+        ("role", "partner_professional".to_string()),
+        ("team", String::new()),
+        ("agency", String::new()),
+        ("password", "kettle orbit lantern".to_string()),
+    ])
+    .await;
+    assert_eq!(partner_without_agency.status(), StatusCode::BAD_REQUEST);
+    assert!(
+        partner_without_agency
+            .text()
+            .await
+            .unwrap()
+            .contains("Choose the partner professional")
+    );
     let res = add(vec![
         ("username", "new.worker".to_string()),
         ("display_name", "Nia Evans".to_string()),

@@ -14,7 +14,7 @@ use stepwise_domain::events::EventKind;
 use stepwise_domain::ids::{LocalityId, PersonId, TeamId, WorkerId, local_person_id};
 use stepwise_domain::projection::Involvement;
 
-use crate::audit::{Actor, AuditEntry, append_in};
+use crate::audit::{Actor, AuditEntry, append_in, audit_entry_from_row};
 use crate::sessions::UserAccount;
 use crate::sql::{Col, parse_time, time};
 use crate::{Store, StoreError};
@@ -430,17 +430,7 @@ impl Store {
             .await?;
         let entries = rows
             .iter()
-            .map(|r| {
-                Ok(AuditEntry {
-                    seq: r.i64("seq")?,
-                    at: r.text("at")?,
-                    actor: r.text("actor")?,
-                    action: r.text("action")?,
-                    subject: r.text("subject")?,
-                    request_id: r.text("request_id")?,
-                    detail: r.text("detail")?,
-                })
-            })
+            .map(audit_entry_from_row)
             .collect::<Result<Vec<_>, StoreError>>()?;
         self.audit(
             actor,

@@ -103,6 +103,19 @@ pub struct AuditEntry {
     pub detail: String,
 }
 
+/// Reads one audit row (`seq, at, actor, action, subject, request_id, detail`).
+pub(crate) fn audit_entry_from_row(r: &sqlx::any::AnyRow) -> Result<AuditEntry, StoreError> {
+    Ok(AuditEntry {
+        seq: r.i64("seq")?,
+        at: r.text("at")?,
+        actor: r.text("actor")?,
+        action: r.text("action")?,
+        subject: r.text("subject")?,
+        request_id: r.text("request_id")?,
+        detail: r.text("detail")?,
+    })
+}
+
 /// What `verify` found wrong, at the first entry where the chain breaks.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum AuditProblem {
@@ -349,19 +362,7 @@ impl Store {
                     .await?
             }
         };
-        rows.iter()
-            .map(|r| {
-                Ok(AuditEntry {
-                    seq: r.i64("seq")?,
-                    at: r.text("at")?,
-                    actor: r.text("actor")?,
-                    action: r.text("action")?,
-                    subject: r.text("subject")?,
-                    request_id: r.text("request_id")?,
-                    detail: r.text("detail")?,
-                })
-            })
-            .collect()
+        rows.iter().map(audit_entry_from_row).collect()
     }
 
     /// Changes one stored audit row directly, bypassing the chain. For tamper tests only.

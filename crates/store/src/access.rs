@@ -421,10 +421,20 @@ impl Store {
         actor: &Actor,
         request_id: &str,
         user_id: i64,
+        between: (Option<chrono::NaiveDate>, Option<chrono::NaiveDate>),
         limit: i64,
     ) -> Result<Vec<AuditEntry>, StoreError> {
-        let rows = sqlx::query("SELECT seq, at, actor, action, subject, request_id, detail FROM audit_log WHERE actor LIKE $1 ORDER BY seq DESC LIMIT $2")
+        // Times are stored as fixed-width ISO text, so dates compare as text.
+        let from = between.0.map(crate::sql::date).unwrap_or_default();
+        let to = between
+            .1
+            .and_then(|d| d.succ_opt())
+            .map(crate::sql::date)
+            .unwrap_or_else(|| "9999".to_string());
+        let rows = sqlx::query("SELECT seq, at, actor, action, subject, request_id, detail FROM audit_log WHERE actor LIKE $1 AND at >= $2 AND at < $3 ORDER BY seq DESC LIMIT $4")
             .bind(format!("{}%", Actor::user_prefix(user_id)))
+            .bind(from)
+            .bind(to)
             .bind(limit)
             .fetch_all(&self.pool)
             .await?;
@@ -437,7 +447,11 @@ impl Store {
             "user.activity",
             &format!("user:{user_id}"),
             request_id,
-            "",
+            &format!(
+                "{} to {}",
+                between.0.map_or("the start".to_string(), |d| d.to_string()),
+                between.1.map_or("now".to_string(), |d| d.to_string())
+            ),
         )
         .await?;
         Ok(entries)

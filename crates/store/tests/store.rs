@@ -1220,7 +1220,10 @@ async fn the_access_log_and_user_activity_are_read_from_the_chain_and_audited() 
             ("record.access_log", "user:1:ig"),
             "{name}: reading the log is logged"
         );
-        let mine = s.user_activity(&ig_actor, "r3", 7, 100).await.unwrap();
+        let mine = s
+            .user_activity(&ig_actor, "r3", 7, (None, None), 100)
+            .await
+            .unwrap();
         assert!(
             mine.iter().all(|e| e.actor.starts_with("user:7:")),
             "{name}"

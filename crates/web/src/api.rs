@@ -308,7 +308,7 @@ pub async fn user_activity(
     Ok(Json(
         state
             .store
-            .user_activity(&user.actor(), &current_request_id(), id, 1000)
+            .user_activity(&user.actor(), &current_request_id(), id, (None, None), 1000)
             .await?,
     ))
 }

@@ -547,11 +547,13 @@ pub async fn users_index(
     )
 }
 
-/// The per-user activity report: everything one user has done, from the audit log.
+/// The per-user activity report: everything one user has done, from the audit log, between
+/// two dates (`?from=dd/mm/yyyy&to=dd/mm/yyyy`), as a page or as CSV (`&format=csv`).
 pub async fn user_activity(
     State(state): State<AppState>,
     Extension(user): Extension<CurrentUser>,
     Path(raw): Path<String>,
+    RawQuery(q): RawQuery,
 ) -> Result<Response, WebError> {
     let id = raw
         .parse::<i64>()
@@ -561,10 +563,75 @@ pub async fn user_activity(
     let Some(account) = state.store.users().await?.into_iter().find(|u| u.id == id) else {
         return Err(WebError::NotFound(format!("User {id}")));
     };
-    let entries = state
-        .store
-        .user_activity(&user.actor(), &current_request_id(), id, 1000)
-        .await?;
+    let pairs = query_pairs(q.as_deref());
+    let get = |k: &str| {
+        pairs
+            .iter()
+            .find(|(key, _)| key == k)
+            .map(|(_, v)| v.trim().to_string())
+            .unwrap_or_default()
+    };
+    let (from_text, to_text) = (get("from"), get("to"));
+    let mut errors: Vec<(String, String)> = Vec::new();
+    let mut date = |field: &'static str, text: &str| {
+        if text.is_empty() {
+            return None;
+        }
+        match stepwise_domain::ids::parse_date(field, text) {
+            Ok(d) => Some(d),
+            Err(_) => {
+                errors.push((
+                    field.to_string(),
+                    format!("The {field} date must be a real date, for example 01/11/2026"),
+                ));
+                None
+            }
+        }
+    };
+    let from = date("from", &from_text);
+    let to = date("to", &to_text);
+    if let (Some(f), Some(t)) = (from, to)
+        && f > t
+    {
+        errors.push((
+            "to".into(),
+            "The to date must be on or after the from date".into(),
+        ));
+    }
+    let entries = if errors.is_empty() {
+        state
+            .store
+            .user_activity(&user.actor(), &current_request_id(), id, (from, to), 10_000)
+            .await?
+    } else {
+        Vec::new()
+    };
+    if get("format") == "csv" && errors.is_empty() {
+        let quote = |v: &str| format!("\"{}\"", v.replace('"', "\"\""));
+        let mut csv = String::from("seq,at,actor,action,subject,request_id,detail\n");
+        for e in &entries {
+            csv.push_str(&format!(
+                "{},{},{},{},{},{},{}\n",
+                e.seq,
+                quote(&e.at),
+                quote(&e.actor),
+                quote(&e.action),
+                quote(&e.subject),
+                quote(&e.request_id),
+                quote(&e.detail)
+            ));
+        }
+        let file = format!("attachment; filename=\"activity-{}.csv\"", account.username);
+        let mut res = csv.into_response();
+        let h = res.headers_mut();
+        if let Ok(v) = "text/csv; charset=utf-8".parse() {
+            h.insert(axum::http::header::CONTENT_TYPE, v);
+        }
+        if let Ok(v) = file.parse() {
+            h.insert(axum::http::header::CONTENT_DISPOSITION, v);
+        }
+        return Ok(res);
+    }
     let records: std::collections::BTreeSet<&str> = entries
         .iter()
         .filter(|e| e.action == "record.view")
@@ -577,7 +644,16 @@ pub async fn user_activity(
     let body = html! {
         p class="caption" { a href="/users" { "Users and roles" } }
         h1 { "Activity of " (account.display_name) }
-        p class="lead" { (account.username) " · " (account.role.label()) ". The newest 1,000 entries from the audit log; looking at this page is recorded too." }
+        (error_summary(&errors))
+        p class="lead" { (account.username) " · " (account.role.label()) ". From the audit log, newest first (up to 10,000 entries); looking at this page is recorded too." }
+        form method="get" action=(format!("/users/{id}/activity")) class="filters" {
+            div class="filter-row" {
+                div class=(field_class(&errors, "from")) { label for="from" { "From" } (field_errors(&errors, "from")) input type="text" id="from" name="from" value=(from_text) class="input-date" placeholder="dd/mm/yyyy" inputmode="numeric"; }
+                div class=(field_class(&errors, "to")) { label for="to" { "To" } (field_errors(&errors, "to")) input type="text" id="to" name="to" value=(to_text) class="input-date" placeholder="dd/mm/yyyy" inputmode="numeric"; }
+                button type="submit" class="button button-secondary" { "Show" }
+                a class="clear-link" href=(format!("/users/{id}/activity?from={}&to={}&format=csv", super::encode_component(&from_text), super::encode_component(&to_text))) { "Download as CSV" }
+            }
+        }
         div class="stats" {
             div class="stat" { span class="stat-value" { (entries.len()) } span class="stat-label" { "entries" } }
             div class="stat" { span class="stat-value" { (records.len()) } span class="stat-label" { "records opened" } }
@@ -589,14 +665,18 @@ pub async fn user_activity(
             (audit_table(&entries, "Newest first", false, true))
         }
     };
-    Ok(Page::new(
+    let mut res = Page::new(
         &format!("Activity of {}", account.display_name),
         Some(&user),
         &state.authority_name,
     )
     .active("users")
     .body(body)
-    .into_response())
+    .into_response();
+    if !errors.is_empty() {
+        *res.status_mut() = axum::http::StatusCode::BAD_REQUEST;
+    }
+    Ok(res)
 }
 
 fn category_label(c: &str) -> &str {

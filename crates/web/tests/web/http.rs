@@ -801,6 +801,42 @@ async fn information_governance_grants_an_administrator_one_record_for_a_time_an
         .await
         .unwrap();
     assert!(activity.contains("Opened the record") && activity.contains(&local));
+    // Between dates, and as CSV; bad dates are named.
+    let csv = app
+        .get(
+            &format!("/users/{admin_id}/activity?from=01/01/2000&to=31/12/2099&format=csv"),
+            Some(&ig),
+        )
+        .await;
+    assert!(
+        csv.headers()["content-type"]
+            .to_str()
+            .unwrap()
+            .starts_with("text/csv")
+    );
+    let csv = csv.text().await.unwrap();
+    assert!(csv.starts_with("seq,at,actor,action") && csv.contains("\"record.view\""));
+    let none = app
+        .get(
+            &format!("/users/{admin_id}/activity?from=01/01/2000&to=31/12/2000"),
+            Some(&ig),
+        )
+        .await
+        .text()
+        .await
+        .unwrap();
+    assert!(
+        none.contains("This user has done nothing yet"),
+        "nothing in 2000"
+    );
+    let bad = app
+        .get(
+            &format!("/users/{admin_id}/activity?from=31/02/2026"),
+            Some(&ig),
+        )
+        .await;
+    assert_eq!(bad.status(), StatusCode::BAD_REQUEST);
+    assert!(bad.text().await.unwrap().contains("href=\"#from\""));
 
     // Revoking ends it at once; a second revoke is refused plainly.
     let res = post_form(

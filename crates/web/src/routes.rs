@@ -637,7 +637,13 @@ async fn checked(
                 let next_url = pages::encode_component(&path_and_query);
                 return Redirect::to(&format!("/sign-in?next={next_url}")).into_response();
             }
-            if let Some(owner) = lapsed {
+            // Signing out, or sending a kept form again, has nothing worth keeping.
+            let path = req.uri().path();
+            let worth_keeping = path != "/sign-out"
+                && !path.starts_with("/drafts/")
+                && !path.starts_with("/sign-in")
+                && !path.starts_with("/account/");
+            if let Some(owner) = lapsed.filter(|_| worth_keeping) {
                 return keep_as_draft(&g, owner, req).await;
             }
             return refuse(g.surface, WebError::Unauthenticated);

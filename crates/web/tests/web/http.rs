@@ -1691,16 +1691,42 @@ async fn a_form_sent_after_the_session_lapsed_is_kept_and_can_be_sent_after_sign
     );
     let signin = app.get(&to, None).await.text().await.unwrap();
     assert!(signin.contains("It has been kept"));
-    // A forged form on a lapsed session (wrong token) is not kept.
-    let forged = app
-        .client
-        .post(app.url("/grants"))
-        .header("cookie", &ig)
-        .form(&[("csrf", "0".repeat(64).as_str()), ("reason", "x")])
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(forged.status(), StatusCode::UNAUTHORIZED);
+    // On other lapsed sessions: signing out keeps nothing, and a forged form (a token that is
+    // not the session's) is not kept.
+    let drafts_before = app.audit_count("form.draft.kept").await;
+    for (path, token_of_form) in [("/sign-out", None), ("/grants", Some("0".repeat(64)))] {
+        let other = app
+            .sign_in("information.governance", PASSWORD)
+            .await
+            .unwrap();
+        let own = csrf_in(&app.get("/grants", Some(&other)).await.text().await.unwrap());
+        let t = other.trim_start_matches("stepwise_session=");
+        app.store
+            .touch_session(
+                &stepwise_web::auth::token_hash(t),
+                chrono::Utc::now() - chrono::Duration::hours(3),
+            )
+            .await
+            .unwrap();
+        let sent = token_of_form.unwrap_or(own);
+        let res = app
+            .client
+            .post(app.url(path))
+            .header("cookie", &other)
+            .form(&[
+                ("csrf", sent.as_str()),
+                ("reason", "Investigating a data fault"),
+            ])
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(
+            res.status(),
+            StatusCode::UNAUTHORIZED,
+            "{path}: nothing kept"
+        );
+    }
+    assert_eq!(app.audit_count("form.draft.kept").await, drafts_before);
 
     // Signing in again shows what was typed; someone else cannot see it.
     let draft = to

@@ -82,6 +82,17 @@ enum Command {
         /// Send Strict-Transport-Security (set when serving behind TLS).
         #[arg(long)]
         hsts: bool,
+        /// Let people sign in through the authority's OpenID Connect provider at this issuer
+        /// URL (with --oidc-client-id, --oidc-redirect-url and STEPWISE_OIDC_CLIENT_SECRET).
+        #[arg(long, env = "STEPWISE_OIDC_ISSUER")]
+        oidc_issuer: Option<String>,
+        /// The client id registered with the provider.
+        #[arg(long, env = "STEPWISE_OIDC_CLIENT_ID")]
+        oidc_client_id: Option<String>,
+        /// This service's callback as registered with the provider:
+        /// https://HOST/sign-in/oidc/callback.
+        #[arg(long, env = "STEPWISE_OIDC_REDIRECT_URL")]
+        oidc_redirect_url: Option<String>,
     },
     /// The audit log.
     Audit {
@@ -330,7 +341,27 @@ async fn run(cli: Cli) -> Result<std::process::ExitCode> {
             today,
             insecure_cookies,
             hsts,
+            oidc_issuer,
+            oidc_client_id,
+            oidc_redirect_url,
         } => {
+            let oidc = match (oidc_issuer, oidc_client_id, oidc_redirect_url) {
+                (None, None, None) => None,
+                (Some(issuer), Some(client_id), Some(redirect_url)) => {
+                    let client_secret = std::env::var("STEPWISE_OIDC_CLIENT_SECRET").map_err(|_| {
+                        anyhow!("set STEPWISE_OIDC_CLIENT_SECRET to the client secret registered with the identity provider")
+                    })?;
+                    Some(stepwise_web::oidc::OidcConfig {
+                        issuer,
+                        client_id,
+                        client_secret,
+                        redirect_url,
+                    })
+                }
+                _ => bail!(
+                    "to sign in through an identity provider give all of --oidc-issuer, --oidc-client-id and --oidc-redirect-url"
+                ),
+            };
             let store = open(&cli.database, cli.audit_key_file.as_deref(), false).await?;
             if store.authority().await?.is_none() {
                 eprintln!(
@@ -347,6 +378,7 @@ async fn run(cli: Cli) -> Result<std::process::ExitCode> {
                 hsts,
                 policy,
                 retention,
+                oidc,
             )
             .await?;
             Ok(std::process::ExitCode::SUCCESS)
@@ -381,7 +413,17 @@ async fn run(cli: Cli) -> Result<std::process::ExitCode> {
                 println!("Serve it with: stepwise serve --database {}", cli.database);
                 return Ok(std::process::ExitCode::SUCCESS);
             }
-            serve(store, addr, Clock::System, true, false, policy, retention).await?;
+            serve(
+                store,
+                addr,
+                Clock::System,
+                true,
+                false,
+                policy,
+                retention,
+                None,
+            )
+            .await?;
             Ok(std::process::ExitCode::SUCCESS)
         }
     }
@@ -723,6 +765,7 @@ async fn serve(
     hsts: bool,
     policy: AccessPolicy,
     retention: stepwise_domain::retention::RetentionSchedule,
+    oidc: Option<stepwise_web::oidc::OidcConfig>,
 ) -> Result<()> {
     let config = WebConfig {
         secure_cookies,
@@ -730,6 +773,7 @@ async fn serve(
         clock,
         policy,
         retention,
+        oidc,
         ..WebConfig::default()
     };
     // Assess every record for the retention schedule in the background, so the disposal

@@ -60,6 +60,11 @@ const MIGRATIONS: &[Migration] = &[
         sqlite: include_str!("../migrations/sqlite/20261201000008_consents.sql"),
         postgres: include_str!("../migrations/postgres/20261201000008_consents.sql"),
     },
+    Migration {
+        name: "20261201000009_oidc_logins",
+        sqlite: include_str!("../migrations/sqlite/20261201000009_oidc_logins.sql"),
+        postgres: include_str!("../migrations/postgres/20261201000009_oidc_logins.sql"),
+    },
 ];
 
 /// Applies every migration not yet applied.

@@ -575,4 +575,57 @@ impl Store {
                 > 0,
         )
     }
+
+    /// Remembers a sign-in that has gone to the identity provider.
+    pub async fn begin_oidc_login(
+        &self,
+        state: &str,
+        nonce: &str,
+        verifier: &str,
+        next: &str,
+    ) -> Result<(), StoreError> {
+        let now = Utc::now();
+        sqlx::query("DELETE FROM oidc_logins WHERE created_at < $1")
+            .bind(time(now - chrono::Duration::minutes(10)))
+            .execute(&self.pool)
+            .await?;
+        sqlx::query("INSERT INTO oidc_logins (state, nonce, verifier, next, created_at) VALUES ($1, $2, $3, $4, $5)")
+            .bind(state)
+            .bind(nonce)
+            .bind(verifier)
+            .bind(next)
+            .bind(time(now))
+            .execute(&self.pool)
+            .await?;
+        Ok(())
+    }
+
+    /// Takes (and forgets) the sign-in a provider's answer belongs to, if it is recent:
+    /// (nonce, verifier, next).
+    pub async fn take_oidc_login(
+        &self,
+        state: &str,
+    ) -> Result<Option<(String, String, String)>, StoreError> {
+        let mut tx = self.pool.begin().await?;
+        let found = sqlx::query(
+            "SELECT nonce, verifier, next, created_at FROM oidc_logins WHERE state = $1",
+        )
+        .bind(state)
+        .fetch_optional(&mut *tx)
+        .await?;
+        sqlx::query("DELETE FROM oidc_logins WHERE state = $1")
+            .bind(state)
+            .execute(&mut *tx)
+            .await?;
+        tx.commit().await?;
+        let Some(r) = found else { return Ok(None) };
+        if parse_time(&r.text("created_at")?)? < Utc::now() - chrono::Duration::minutes(10) {
+            return Ok(None);
+        }
+        Ok(Some((
+            r.text("nonce")?,
+            r.text("verifier")?,
+            r.text("next")?,
+        )))
+    }
 }

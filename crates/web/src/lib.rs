@@ -7,6 +7,7 @@
 pub mod api;
 pub mod auth;
 pub mod error;
+pub mod oidc;
 pub mod pages;
 pub mod routes;
 
@@ -55,6 +56,8 @@ pub struct WebConfig {
     pub policy: AccessPolicy,
     /// How long records are kept before they are reviewed for disposal.
     pub retention: RetentionSchedule,
+    /// The authority's identity provider, when people may sign in through it.
+    pub oidc: Option<oidc::OidcConfig>,
 }
 
 impl Default for WebConfig {
@@ -67,6 +70,7 @@ impl Default for WebConfig {
             clock: Clock::System,
             policy: AccessPolicy::default(),
             retention: RetentionSchedule::default(),
+            oidc: None,
         }
     }
 }

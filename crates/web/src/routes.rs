@@ -102,6 +102,20 @@ pub fn registry() -> Vec<RouteDef> {
         ),
         route(
             Method::GET,
+            "/sign-in/oidc",
+            Public,
+            Page,
+            get(pages::signin::oidc_start),
+        ),
+        route(
+            Method::GET,
+            "/sign-in/oidc/callback",
+            Public,
+            Page,
+            get(pages::signin::oidc_callback),
+        ),
+        route(
+            Method::GET,
             "/sign-in/second-factor",
             SignedIn,
             Page,
@@ -753,7 +767,12 @@ mod tests {
                 assert!(
                     matches!(
                         *p,
-                        "/sign-in" | "/assets/stepwise.css" | "/healthz" | "/api/v1/openapi.json"
+                        "/sign-in"
+                            | "/sign-in/oidc"
+                            | "/sign-in/oidc/callback"
+                            | "/assets/stepwise.css"
+                            | "/healthz"
+                            | "/api/v1/openapi.json"
                     ),
                     "{m} {p} is public but should not be"
                 );

@@ -65,6 +65,9 @@ fn form(
                 }
                 button type="submit" class="button" { "Sign in" }
             }
+            @if state.config.oidc.is_some() {
+                p { a class="button button-secondary" href=(format!("/sign-in/oidc?next={}", super::encode_component(next))) { "Sign in with your council account" } }
+            }
             p class="muted" { "Every record you open is logged with your name." }
         }
     };
@@ -267,6 +270,158 @@ pub async fn sign_out(
         .await?;
     let mut res = crate::routes::see_other("/sign-in");
     if let Ok(v) = set_cookie(SESSION_COOKIE, "", 0, &state.config).parse() {
+        res.headers_mut().append(header::SET_COOKIE, v);
+    }
+    Ok(res)
+}
+
+/// Sends the person to the authority's identity provider.
+pub async fn oidc_start(
+    State(state): State<AppState>,
+    RawQuery(q): RawQuery,
+) -> Result<Response, WebError> {
+    // Without an identity provider configured there is only the password form.
+    let Some(cfg) = state.config.oidc.clone() else {
+        return Ok(crate::routes::see_other("/sign-in"));
+    };
+    let next = safe_next(
+        query_pairs(q.as_deref())
+            .iter()
+            .find(|(k, _)| k == "next")
+            .map(|(_, v)| v.as_str()),
+    );
+    let d = crate::oidc::discover(&cfg).await.map_err(|e| {
+        WebError::BadRequest(format!("{e}; sign in with your Stepwise password instead"))
+    })?;
+    let (st, nonce, verifier) = (random_token(), random_token(), random_token());
+    state
+        .store
+        .begin_oidc_login(&st, &nonce, &verifier, &next)
+        .await?;
+    Ok(crate::routes::see_other(&crate::oidc::authorization_url(
+        &d, &cfg, &st, &nonce, &verifier,
+    )))
+}
+
+/// A failed sign-in through the provider: audited, and said plainly on the sign-in page.
+async fn oidc_refused(state: &AppState, rid: &str, why: String) -> Result<Response, WebError> {
+    state
+        .store
+        .audit(&Actor::Anonymous, "signin.failed", "oidc", rid, &why)
+        .await?;
+    let errors = vec![(
+        "username".to_string(),
+        format!("Signing in with your council account did not work: {why}"),
+    )];
+    let mut res = form(state, &random_token(), "/", "", &errors);
+    *res.status_mut() = axum::http::StatusCode::UNAUTHORIZED;
+    Ok(res)
+}
+
+/// The provider's answer: checks it and signs the person in.
+pub async fn oidc_callback(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    RawQuery(q): RawQuery,
+) -> Result<Response, WebError> {
+    // Without an identity provider configured there is only the password form.
+    let Some(cfg) = state.config.oidc.clone() else {
+        return Ok(crate::routes::see_other("/sign-in"));
+    };
+    let pairs = query_pairs(q.as_deref());
+    let get = |k: &str| {
+        pairs
+            .iter()
+            .find(|(key, _)| key == k)
+            .map(|(_, v)| v.clone())
+    };
+    let rid = current_request_id();
+    let (Some(code), Some(st)) = (get("code"), get("state")) else {
+        return oidc_refused(
+            &state,
+            &rid,
+            get("error_description")
+                .or(get("error"))
+                .unwrap_or_else(|| "the identity provider sent no code".into()),
+        )
+        .await;
+    };
+    let Some((nonce, verifier, next)) = state.store.take_oidc_login(&st).await? else {
+        return oidc_refused(
+            &state,
+            &rid,
+            "the sign-in had expired or was already used; try again".into(),
+        )
+        .await;
+    };
+    let d = match crate::oidc::discover(&cfg).await {
+        Ok(d) => d,
+        Err(e) => return oidc_refused(&state, &rid, e.to_string()).await,
+    };
+    let claims = match crate::oidc::finish(
+        &d,
+        &cfg,
+        &code,
+        &verifier,
+        &nonce,
+        chrono::Utc::now().timestamp(),
+    )
+    .await
+    {
+        Ok(c) => c,
+        Err(e) => return oidc_refused(&state, &rid, e.to_string()).await,
+    };
+    let Some(username) = claims.preferred_username.clone() else {
+        return oidc_refused(&state, &rid, "the token gives no username".into()).await;
+    };
+    let Some(a) = state
+        .store
+        .user_by_username(&username)
+        .await?
+        .filter(|a| !a.disabled)
+    else {
+        return oidc_refused(
+            &state,
+            &rid,
+            format!("there is no Stepwise account for {username}; ask your system administrator"),
+        )
+        .await;
+    };
+    if let Some(old) = cookie(&headers, SESSION_COOKIE) {
+        state.store.delete_session(&token_hash(&old)).await?;
+    }
+    let second = a.second_factor || state.config.policy.requires_second_factor(a.role);
+    let token = start_session_pending(&state.store, &a, &state.config, second).await?;
+    state
+        .store
+        .audit(
+            &Actor::User {
+                id: a.id,
+                username: a.username.clone(),
+            },
+            "signin",
+            &format!("user:{}", a.id),
+            &rid,
+            &format!("through the identity provider (subject {})", claims.sub),
+        )
+        .await?;
+    let next = match (second, a.second_factor) {
+        (false, _) => next,
+        (true, true) => format!(
+            "/sign-in/second-factor?next={}",
+            super::encode_component(&next)
+        ),
+        (true, false) => "/account/second-factor".to_string(),
+    };
+    let mut res = crate::routes::see_other(&next);
+    if let Ok(v) = set_cookie(
+        SESSION_COOKIE,
+        &token,
+        state.config.session_hours * 3600,
+        &state.config,
+    )
+    .parse()
+    {
         res.headers_mut().append(header::SET_COOKIE, v);
     }
     Ok(res)

@@ -134,3 +134,151 @@ async fn sign_in_find_a_child_open_the_record_and_read_the_chronology() {
     assert_eq!(unlabelled.as_u64(), Some(0));
     let _ = browser.close().await;
 }
+
+/// A real OpenID Connect provider (oidc-provider, installed by `.ci/run` from the npm registry
+/// into `crates/web/tests/oidc-provider`), run with Node on a free port.
+struct IdentityProvider {
+    child: std::process::Child,
+    issuer: String,
+}
+
+impl IdentityProvider {
+    fn start(dir: &str, redirect: &str, port: u16) -> Self {
+        use std::io::BufRead;
+        let mut child = std::process::Command::new("node")
+            .arg("provider.mjs")
+            .arg(port.to_string())
+            .arg(redirect)
+            .current_dir(dir)
+            .stdout(std::process::Stdio::piped())
+            .stderr(std::process::Stdio::null())
+            .spawn()
+            .expect("node runs the identity provider");
+        let out = child.stdout.take().unwrap();
+        let mut line = String::new();
+        let mut reader = std::io::BufReader::new(out);
+        while !line.starts_with("ready ") {
+            line.clear();
+            if reader.read_line(&mut line).unwrap() == 0 {
+                panic!("the identity provider stopped before it was ready");
+            }
+        }
+        // Keep reading what it prints, so it never writes to a closed pipe.
+        std::thread::spawn(move || {
+            let mut rest = String::new();
+            while reader.read_line(&mut rest).map(|n| n > 0).unwrap_or(false) {
+                rest.clear();
+            }
+        });
+        Self {
+            child,
+            issuer: line.trim_start_matches("ready ").trim().to_string(),
+        }
+    }
+}
+
+impl Drop for IdentityProvider {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+#[tokio::test]
+async fn sign_in_through_the_councils_identity_provider() {
+    let (Ok(dir), Some(browser)) = (
+        std::env::var("STEPWISE_TEST_OIDC_PROVIDER"),
+        Browser::launch_from_env().await.unwrap(),
+    ) else {
+        eprintln!("skipping: STEPWISE_TEST_OIDC_PROVIDER or STEPWISE_TEST_CHROMIUM is not set");
+        return;
+    };
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    let app = crate::support::app::spawn_app_with(
+        stepwise_domain::access::AccessPolicy::default(),
+        Some(format!("http://127.0.0.1:{port}")),
+    )
+    .await;
+    let _idp = IdentityProvider::start(&dir, &app.url("/sign-in/oidc/callback"), port);
+    let page = browser.new_page().await.unwrap();
+    let sign_in_as = |who: &'static str| {
+        let page = &page;
+        let app = &app;
+        async move {
+            page.goto(&app.url("/sign-in")).await.unwrap();
+            page.click_and_wait("a[href^='/sign-in/oidc']")
+                .await
+                .unwrap();
+            assert!(
+                page.url().await.unwrap().contains("/interaction/"),
+                "at the provider"
+            );
+            page.fill("input[name=login]", who).await.unwrap();
+            page.fill("input[name=password]", "anything").await.unwrap();
+            page.click_and_wait("button[type=submit]").await.unwrap();
+            // The provider asks to share the profile with Stepwise.
+            if page.url().await.unwrap().contains("/interaction/") {
+                page.click_and_wait("button[type=submit]").await.unwrap();
+            }
+        }
+    };
+    sign_in_as("social.worker").await;
+    assert!(
+        page.url().await.unwrap().ends_with("/my-work"),
+        "signed in: {}",
+        page.url().await.unwrap()
+    );
+    assert_eq!(page.text("h1").await.unwrap(), "My work");
+    let last = app.store.audit_entries(None, 5).await.unwrap();
+    assert!(
+        last.iter()
+            .any(|e| e.action == "signin" && e.detail.starts_with("through the identity provider"))
+    );
+
+    // Someone the provider knows but Stepwise does not gets a plain refusal, audited.
+    let page2 = browser.new_page().await.unwrap();
+    // Forget the provider's session from the first sign-in.
+    page2
+        .call("Network.clearBrowserCookies", serde_json::json!({}))
+        .await
+        .unwrap();
+    page2.goto(&app.url("/sign-in")).await.unwrap();
+    page2
+        .click_and_wait("a[href^='/sign-in/oidc']")
+        .await
+        .unwrap();
+    page2.fill("input[name=login]", "stranger").await.unwrap();
+    page2
+        .fill("input[name=password]", "anything")
+        .await
+        .unwrap();
+    page2.click_and_wait("button[type=submit]").await.unwrap();
+    if page2.url().await.unwrap().contains("/interaction/") {
+        page2.click_and_wait("button[type=submit]").await.unwrap();
+    }
+    assert!(
+        page2
+            .text(".error-summary")
+            .await
+            .unwrap()
+            .contains("no Stepwise account for stranger")
+    );
+    let last = &app.store.audit_entries(Some("oidc"), 1).await.unwrap()[0];
+    assert_eq!(last.action, "signin.failed");
+    // A forged return (an unknown state) changes nothing.
+    let forged = app
+        .get("/sign-in/oidc/callback?code=abc&state=forged", None)
+        .await;
+    assert_eq!(forged.status(), reqwest::StatusCode::UNAUTHORIZED);
+    assert!(
+        forged
+            .text()
+            .await
+            .unwrap()
+            .contains("expired or was already used")
+    );
+}

@@ -40,6 +40,14 @@ pub async fn spawn_app() -> TestApp {
 
 /// The same, with an authority's access policy.
 pub async fn spawn_app_with_policy(policy: stepwise_domain::access::AccessPolicy) -> TestApp {
+    spawn_app_with(policy, None).await
+}
+
+/// The same, signing in through an identity provider at `issuer` (client `stepwise`).
+pub async fn spawn_app_with(
+    policy: stepwise_domain::access::AccessPolicy,
+    oidc_issuer: Option<String>,
+) -> TestApp {
     let path = std::env::temp_dir().join(format!(
         "stepwise_web_{}_{}.db",
         std::process::id(),
@@ -160,14 +168,20 @@ pub async fn spawn_app_with_policy(policy: stepwise_domain::access::AccessPolicy
         )
         .await
         .unwrap();
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
     let config = WebConfig {
         clock: Clock::Fixed(today),
         policy,
+        oidc: oidc_issuer.map(|issuer| stepwise_web::oidc::OidcConfig {
+            issuer,
+            client_id: "stepwise".into(),
+            client_secret: "stepwise-test-secret".into(),
+            redirect_url: format!("http://{addr}/sign-in/oidc/callback"),
+        }),
         ..WebConfig::default()
     };
     let state = AppState::new(store.clone(), config).await.unwrap();
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let addr = listener.local_addr().unwrap();
     tokio::spawn(async move {
         let _ = stepwise_web::serve_on(state, listener).await;
     });

@@ -405,6 +405,18 @@ impl Store {
         Ok((person.display_name(), entries))
     }
 
+    /// Refuses, as "not found", a key that names no person.
+    pub(crate) async fn require_person(&self, id: PersonId) -> Result<(), StoreError> {
+        if self.person_exists(id).await? {
+            Ok(())
+        } else {
+            Err(StoreError::NotFound(format!(
+                "person {}",
+                local_person_id(id)
+            )))
+        }
+    }
+
     /// Whether a person with this key exists (reads nothing else about them).
     pub async fn person_exists(&self, id: PersonId) -> Result<bool, StoreError> {
         Ok(sqlx::query("SELECT id FROM persons WHERE id = $1")
@@ -532,12 +544,7 @@ impl Store {
                 "say in a sentence why the record is protected (at least 10 characters)".into(),
             ));
         }
-        if !self.person_exists(person).await? {
-            return Err(StoreError::NotFound(format!(
-                "person {}",
-                local_person_id(person)
-            )));
-        }
+        self.require_person(person).await?;
         let now = Utc::now();
         let mut tx = self.begin_write().await?;
         sqlx::query("UPDATE record_restrictions SET lifted_at = $1, lifted_by = $2 WHERE person_id = $3 AND lifted_at IS NULL")
@@ -630,12 +637,7 @@ impl Store {
                 "keep the reason to 500 characters".into(),
             ));
         }
-        if !self.person_exists(person).await? {
-            return Err(StoreError::NotFound(format!(
-                "person {}",
-                local_person_id(person)
-            )));
-        }
+        self.require_person(person).await?;
         self.audit(
             actor,
             "record.reason",

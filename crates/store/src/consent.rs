@@ -103,12 +103,7 @@ impl Store {
                 "a consent can last at most two years; record it again when it is renewed".into(),
             ));
         }
-        if !self.person_exists(person).await? {
-            return Err(StoreError::NotFound(format!(
-                "person {}",
-                local_person_id(person)
-            )));
-        }
+        self.require_person(person).await?;
         let now = Utc::now();
         let mut tx = self.begin_write().await?;
         let id = sqlx::query("INSERT INTO consents (person_id, agency, basis, given_by, recorded_by, recorded_at, expires_on) VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING id")

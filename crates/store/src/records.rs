@@ -177,35 +177,25 @@ impl Store {
     ) -> Result<Basis, StoreError> {
         let now = chrono::Utc::now();
         let facts = self.child_facts(child, now).await?;
-        match reader.policy.decide(reader.viewer, permission, &facts, now) {
-            Decision::Allowed(basis) => Ok(basis),
-            Decision::NeedsReason => Err(StoreError::ReasonNeeded(local_person_id(child))),
-            Decision::Hidden => {
-                self.audit(
-                    reader.actor,
-                    "record.denied",
-                    &format!("person:{}", child.0),
-                    request_id,
-                    &format!("{}: sealed record", permission.as_str()),
-                )
-                .await?;
-                Err(StoreError::NotFound(format!(
-                    "person {}",
-                    local_person_id(child)
-                )))
-            }
-            Decision::Denied(reason) => {
-                self.audit(
-                    reader.actor,
-                    "record.denied",
-                    &format!("person:{}", child.0),
-                    request_id,
-                    &format!("{}: {reason}", permission.as_str()),
-                )
-                .await?;
-                Err(StoreError::Forbidden(reason))
-            }
-        }
+        let (refusal, detail) = match reader.policy.decide(reader.viewer, permission, &facts, now) {
+            Decision::Allowed(basis) => return Ok(basis),
+            Decision::NeedsReason => return Err(StoreError::ReasonNeeded(local_person_id(child))),
+            // A sealed record is answered as if there were none.
+            Decision::Hidden => (
+                StoreError::NotFound(format!("person {}", local_person_id(child))),
+                "sealed record".to_string(),
+            ),
+            Decision::Denied(reason) => (StoreError::Forbidden(reason.clone()), reason),
+        };
+        self.audit(
+            reader.actor,
+            "record.denied",
+            &format!("person:{}", child.0),
+            request_id,
+            &format!("{}: {detail}", permission.as_str()),
+        )
+        .await?;
+        Err(refusal)
     }
 
     /// Opens a person's record. The access policy decides first, from the reader's role and

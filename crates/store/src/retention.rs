@@ -221,12 +221,7 @@ impl Store {
             RetentionDecision::Keep { review_on } => ("keep", Some(review_on)),
             RetentionDecision::Dispose => ("dispose", None),
         };
-        if !self.person_exists(person).await? {
-            return Err(StoreError::NotFound(format!(
-                "person {}",
-                local_person_id(person)
-            )));
-        }
+        self.require_person(person).await?;
         let now = Utc::now();
         let mut tx = self.begin_write().await?;
         let id = sqlx::query("INSERT INTO retention_decisions (person_id, decision, reason, review_on, decided_by, decided_at) VALUES ($1, $2, $3, $4, $5, $6) RETURNING id")

@@ -518,6 +518,31 @@ impl AccessPolicy {
         Ok(policy)
     }
 
+    /// The policy as a plain table: every role, each permission it holds with its scope, and
+    /// whether it must use a second factor. `stepwise access` prints it, and the default policy's
+    /// table is pinned in `crates/domain/golden/default-access-policy.txt`, so a change to who may
+    /// see what shows in review.
+    pub fn describe(&self) -> String {
+        let mut out = String::new();
+        for r in Role::ALL {
+            out.push_str(&format!("{} ({})", r.label(), r.as_str()));
+            if self.requires_second_factor(r) {
+                out.push_str(" [second factor required]");
+            }
+            out.push('\n');
+            let perms = self.permissions(r);
+            if perms.is_empty() {
+                out.push_str("  (no permissions)\n");
+            }
+            for p in Permission::ALL {
+                if let Some(sc) = perms.get(&p) {
+                    out.push_str(&format!("  {:<24} {}\n", p.as_str(), sc.as_str()));
+                }
+            }
+        }
+        out
+    }
+
     /// Whether the role's users must sign in with a second factor.
     pub fn requires_second_factor(&self, role: Role) -> bool {
         self.second_factor.contains(&role)
@@ -1144,6 +1169,26 @@ mod tests {
         assert_eq!(
             Service::of_team(TeamKind::CareLeavers),
             Service::CorporateParenting
+        );
+    }
+
+    /// Pins who may do what by default. A change to the default policy fails here until the
+    /// golden file is updated in the same change (`STEPWISE_BLESS=1 cargo test -p
+    /// stepwise-domain default_policy`), so reviewers see every widening or narrowing of access.
+    #[test]
+    fn the_default_policy_matches_its_golden_file() {
+        let path = concat!(
+            env!("CARGO_MANIFEST_DIR"),
+            "/golden/default-access-policy.txt"
+        );
+        let now = AccessPolicy::default().describe();
+        if std::env::var_os("STEPWISE_BLESS").is_some() {
+            std::fs::write(path, &now).unwrap();
+        }
+        let pinned = std::fs::read_to_string(path).unwrap();
+        assert_eq!(
+            now, pinned,
+            "the default access policy changed: review it, then update {path} (STEPWISE_BLESS=1)"
         );
     }
 }

@@ -9,7 +9,7 @@ use std::net::SocketAddr;
 use std::path::PathBuf;
 use std::time::Instant;
 
-use stepwise_domain::access::{AccessPolicy, Permission, Role};
+use stepwise_domain::access::{AccessPolicy, Role};
 use stepwise_domain::org::{TeamKind, WorkerRole};
 use stepwise_store::{Actor, AuditKey, BulkLoad, DEFAULT_DATABASE_URL, NewUser, Store};
 use stepwise_synth::{SynthConfig, generate};
@@ -199,9 +199,7 @@ async fn run(cli: Cli) -> Result<std::process::ExitCode> {
             Ok(std::process::ExitCode::SUCCESS)
         }
         Command::Access { format } => {
-            use std::fmt::Write as _;
-            let mut out = String::new();
-            match format.as_str() {
+            let out = match format.as_str() {
                 "json" => {
                     let roles: std::collections::BTreeMap<&str, _> = Role::ALL
                         .iter()
@@ -214,25 +212,14 @@ async fn run(cli: Cli) -> Result<std::process::ExitCode> {
                             (r.as_str(), perms)
                         })
                         .collect();
-                    out = serde_json::to_string_pretty(&serde_json::json!({ "roles": roles }))?;
-                    out.push('\n');
+                    let mut json =
+                        serde_json::to_string_pretty(&serde_json::json!({ "roles": roles }))?;
+                    json.push('\n');
+                    json
                 }
-                "table" => {
-                    for r in Role::ALL {
-                        writeln!(out, "{} ({})", r.label(), r.as_str())?;
-                        let perms = policy.permissions(r);
-                        if perms.is_empty() {
-                            writeln!(out, "  (no permissions)")?;
-                        }
-                        for p in Permission::ALL {
-                            if let Some(sc) = perms.get(&p) {
-                                writeln!(out, "  {:<24} {}", p.as_str(), sc.as_str())?;
-                            }
-                        }
-                    }
-                }
+                "table" => policy.describe(),
                 other => bail!("--format must be table or json (got {other:?})"),
-            }
+            };
             // A closed pipe (`| head`) is not an error worth a message.
             let _ = std::io::stdout().write_all(out.as_bytes());
             Ok(std::process::ExitCode::SUCCESS)

@@ -4,4 +4,5 @@
 mod browser;
 mod cdp_selftest;
 mod http;
+mod route_matrix;
 mod support;

@@ -585,6 +585,18 @@ impl Store {
         Ok(target)
     }
 
+    /// The latest changes to accounts (added, set-up links, approvals and refusals, disabling
+    /// and enabling, second factors reset), newest first, for information governance to see.
+    pub async fn account_changes(&self, limit: i64) -> Result<Vec<crate::AuditEntry>, StoreError> {
+        sqlx::query("SELECT seq, at, actor, action, subject, request_id, detail FROM audit_log WHERE action IN ('user.add', 'user.upsert', 'user.setup_link', 'user.setup', 'user.approve', 'user.refuse', 'user.disable', 'user.enable', 'second_factor.reset') ORDER BY seq DESC LIMIT $1")
+            .bind(limit)
+            .fetch_all(&self.pool)
+            .await?
+            .iter()
+            .map(crate::audit::audit_entry_from_row)
+            .collect()
+    }
+
     /// A user by id.
     pub async fn user_by_id(&self, id: i64) -> Result<Option<UserAccount>, StoreError> {
         sqlx::query(&format!(

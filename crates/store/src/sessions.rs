@@ -159,6 +159,25 @@ fn check_username(name: &str) -> Result<&str, StoreError> {
     Ok(name)
 }
 
+/// The permission of information governance (approving accounts, protecting records) that
+/// no other usable account would hold if `target` could no longer be used, if any.
+fn last_holder_of(
+    all: &[UserAccount],
+    target: &UserAccount,
+    policy: &AccessPolicy,
+) -> Option<Permission> {
+    if !target.usable() {
+        return None;
+    }
+    [Permission::ApproveAccounts, Permission::ManageRestrictions]
+        .into_iter()
+        .filter(|p| policy.holds(target.role, *p))
+        .find(|p| {
+            !all.iter()
+                .any(|u| u.id != target.id && u.usable() && policy.holds(u.role, *p))
+        })
+}
+
 /// The user id of an actor, if it is a signed-in user.
 fn actor_id(actor: &crate::Actor) -> Option<i64> {
     match actor {
@@ -345,7 +364,8 @@ impl Store {
     /// Issues a new set-up link for an account: its password stops working and its sessions
     /// end at once. An account whose role reaches case records then awaits a second person's
     /// approval again (whoever holds the link could otherwise take it over). Refused for one's
-    /// own account. Audited (`user.setup_link`).
+    /// own account, and for the last usable account that can approve accounts or protect
+    /// records. Audited (`user.setup_link`).
     pub async fn issue_setup_link(
         &self,
         by: &UserAccount,
@@ -373,6 +393,24 @@ impl Store {
             return Err(StoreError::NotFound(format!("user {user_id}")));
         };
         let approval = target.role.reaches_case_records(policy);
+        // It would then await approval and have no password: the last account that can approve
+        // accounts or protect records would be silenced. The operator resets it instead
+        // (`stepwise user add`).
+        if approval {
+            let all: Vec<UserAccount> = sqlx::query(&format!("SELECT {USER_COLUMNS} FROM users u"))
+                .fetch_all(&mut *tx)
+                .await?
+                .iter()
+                .map(user_from_row)
+                .collect::<Result<_, _>>()?;
+            if let Some(p) = last_holder_of(&all, &target, policy) {
+                return Err(StoreError::Invalid(format!(
+                    "{} is the last account that can {}; the operator who holds the server resets its password with `stepwise user add`",
+                    target.username,
+                    p.label().to_lowercase()
+                )));
+            }
+        }
         sqlx::query("UPDATE users SET password_hash = '', password_set_by = NULL, setup_token_hash = $1, setup_expires_at = $2, setup_issued_by = $3 WHERE id = $4")
             .bind(&link.token_hash)
             .bind(time(link.expires_at))
@@ -944,18 +982,12 @@ impl Store {
                     .into_iter()
                     .filter(|p| policy.holds(target.role, *p))
                     .collect();
-            for p in &held {
-                let others = all
-                    .iter()
-                    .filter(|u| u.id != user_id && u.usable() && policy.holds(u.role, *p))
-                    .count();
-                if others == 0 && target.usable() {
-                    return Err(StoreError::Invalid(format!(
-                        "{} is the last account that can {}; add another and have it approved before disabling this one",
-                        target.username,
-                        p.label().to_lowercase()
-                    )));
-                }
+            if let Some(p) = last_holder_of(&all, target, policy) {
+                return Err(StoreError::Invalid(format!(
+                    "{} is the last account that can {}; add another and have it approved before disabling this one",
+                    target.username,
+                    p.label().to_lowercase()
+                )));
             }
             if !held.is_empty() {
                 detail = format!(

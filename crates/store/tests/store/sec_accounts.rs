@@ -374,7 +374,8 @@ async fn nobody_grants_access_to_an_account_they_made_or_control() {
 }
 
 /// Administrators cannot silence information governance: the last usable account that can
-/// approve accounts or protect records cannot be disabled (and the refusal changes nothing);
+/// approve accounts or protect records cannot be disabled or given a new set-up link (and the
+/// refusal changes nothing);
 /// disabling one of several is allowed and the audit row says what it was.
 #[tokio::test]
 async fn the_last_information_governance_account_cannot_be_disabled() {
@@ -406,6 +407,15 @@ async fn the_last_information_governance_account_cannot_be_disabled() {
             !s.user_by_id(ig.id).await.unwrap().unwrap().disabled,
             "{name}"
         );
+        assert_eq!(s.verify_audit().await.unwrap().entries, entries, "{name}");
+        // Nor silenced by a new set-up link (no password, awaiting approval).
+        let e = s
+            .issue_setup_link(&admin, "-", ig.id, &link("hash-l", 72), &policy)
+            .await
+            .unwrap_err();
+        assert!(e.to_string().contains("last account"), "{name}: {e}");
+        let still = s.user_by_id(ig.id).await.unwrap().unwrap();
+        assert!(still.usable() && still.has_password(), "{name}");
         assert_eq!(s.verify_audit().await.unwrap().entries, entries, "{name}");
         let ig2 = user(&s, "ig2", Role::InformationGovernance, None, None).await;
         s.set_user_disabled(&by, "req-off", ig.id, true, &policy)

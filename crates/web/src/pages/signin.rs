@@ -171,7 +171,9 @@ pub async fn submit(
         state.store.user_by_username(&username).await?
     };
     let ok = match &account {
-        Some(a) if !a.disabled => {
+        // An account still waiting for its set-up link has no password: checked against the
+        // dummy below, so it takes as long and is not revealed.
+        Some(a) if !a.disabled && a.has_password() => {
             verify_password(f.password.clone(), a.password_hash.clone()).await
         }
         _ => {

@@ -64,11 +64,14 @@ pub enum Permission {
     RecordConsent,
     /// See what families have consented to share with the user's own agency (partners).
     ViewShared,
+    /// Approve (or refuse) an account that reaches case records before it can be used: the
+    /// second person who checks what an administrator asked for.
+    ApproveAccounts,
 }
 
 impl Permission {
     /// Every permission.
-    pub const ALL: [Permission; 17] = [
+    pub const ALL: [Permission; 18] = [
         Self::ViewMyWork,
         Self::SearchPeople,
         Self::ViewChildRecord,
@@ -86,6 +89,7 @@ impl Permission {
         Self::ViewPseudonymised,
         Self::RecordConsent,
         Self::ViewShared,
+        Self::ApproveAccounts,
     ];
     /// The stored name.
     pub fn as_str(self) -> &'static str {
@@ -107,6 +111,7 @@ impl Permission {
             Self::ViewPseudonymised => "view_pseudonymised",
             Self::RecordConsent => "record_consent",
             Self::ViewShared => "view_shared",
+            Self::ApproveAccounts => "approve_accounts",
         }
     }
     /// Reads a stored name.
@@ -133,6 +138,7 @@ impl Permission {
             Self::ViewPseudonymised => "See pseudonymised journeys",
             Self::RecordConsent => "Record consent to share",
             Self::ViewShared => "See what families share with their agency",
+            Self::ApproveAccounts => "Approve accounts that reach case records",
         }
     }
     /// Whether the permission is about children's records, so that its scope limits which
@@ -147,6 +153,35 @@ impl Permission {
                 | Self::ExportSubjectAccess
                 | Self::RecordConsent
         )
+    }
+    /// Whether holding the permission lets a user reach children's case records, directly or
+    /// by opening them to others: every permission about records, and the ones that find
+    /// people, list a caseload, see sealed records or what families shared, see what a user
+    /// did, prepare a subject access pack, review records for disposal, or approve accounts
+    /// (an approver could otherwise approve an account that reaches records). An account whose
+    /// role holds any of them needs a second person's approval before it can be used. Every
+    /// permission is named, so a new one must be placed on one side or the other.
+    pub fn reaches_case_records(self) -> bool {
+        match self {
+            Self::ViewMyWork
+            | Self::SearchPeople
+            | Self::ViewChildRecord
+            | Self::ViewRecordAccessLog
+            | Self::ViewUserActivity
+            | Self::GrantAccess
+            | Self::ManageRestrictions
+            | Self::ViewSealedRecords
+            | Self::ReviewRetention
+            | Self::ExportSubjectAccess
+            | Self::RecordConsent
+            | Self::ViewShared
+            | Self::ApproveAccounts => true,
+            Self::ViewTeams
+            | Self::ViewAudit
+            | Self::ManageUsers
+            | Self::ViewRoles
+            | Self::ViewPseudonymised => false,
+        }
     }
 }
 
@@ -354,6 +389,23 @@ impl Role {
     pub fn never_reads_records(self) -> bool {
         matches!(self, Self::SystemAdministrator | Self::PerformanceAnalyst)
     }
+    /// Whether accounts of this role reach case records under `policy` (the role holds a
+    /// permission for which `Permission::reaches_case_records` is true), so that an account
+    /// made, re-enabled or given a new set-up link by an administrator needs a second person's
+    /// approval before it can be used.
+    pub fn reaches_case_records(self, policy: &AccessPolicy) -> bool {
+        policy
+            .permissions(self)
+            .keys()
+            .any(|p| p.reaches_case_records())
+    }
+    /// Whether accounts of this role are information governance's voice in the system under
+    /// `policy` (they approve accounts or protect records), so that administrators may not
+    /// disable the last of them.
+    pub fn governs_access(self, policy: &AccessPolicy) -> bool {
+        policy.holds(self, Permission::ApproveAccounts)
+            || policy.holds(self, Permission::ManageRestrictions)
+    }
 }
 
 /// The permissions and scopes of one role.
@@ -376,7 +428,8 @@ impl Default for AccessPolicy {
     /// The safe defaults. Practitioners in children's social care may open any child's record
     /// (every look is audited; restricted records need more); early help reaches its locality;
     /// managers see who has looked at the records they are responsible for; information
-    /// governance sees everything and grants temporary access; analysts see teams only, and
+    /// governance sees everything, grants temporary access and approves accounts that reach
+    /// case records; analysts see teams only, and
     /// administrators manage accounts but open no case record.
     fn default() -> Self {
         use Permission as P;
@@ -433,6 +486,7 @@ impl Default for AccessPolicy {
                 (P::ViewSealedRecords, S::All),
                 (P::ReviewRetention, S::All),
                 (P::ExportSubjectAccess, S::All),
+                (P::ApproveAccounts, S::All),
             ]
             .into_iter()
             .collect(),
@@ -500,6 +554,11 @@ impl AccessPolicy {
                 if role.never_reads_records() && p == Permission::ViewChildRecord {
                     return Err(PolicyError(format!(
                         "role {role_name} may not hold view_child_record: administrators and analysts open a case record only through a temporary, audited grant"
+                    )));
+                }
+                if role == Role::SystemAdministrator && p == Permission::ApproveAccounts {
+                    return Err(PolicyError(format!(
+                        "role {role_name} may not hold approve_accounts: the accounts an administrator makes are approved by a second person outside administration"
                     )));
                 }
                 set.insert(p, s);
@@ -1146,6 +1205,61 @@ mod tests {
             let e = AccessPolicy::from_json(text).unwrap_err();
             assert!(e.to_string().contains(says), "{text}: {e}");
         }
+    }
+
+    /// Issue 6 item 2: an administrator could make an information-governance account and use
+    /// it. Every role that reaches case records (under the defaults: all but administrators and
+    /// analysts) needs a second person's approval; only information governance approves, and
+    /// no authority can give administrators that permission.
+    #[test]
+    fn roles_that_reach_case_records_need_approval_and_only_governance_approves() {
+        let policy = AccessPolicy::default();
+        for r in Role::ALL {
+            let expected = !matches!(r, Role::SystemAdministrator | Role::PerformanceAnalyst);
+            assert_eq!(r.reaches_case_records(&policy), expected, "{r:?}");
+            assert_eq!(
+                policy.holds(r, Permission::ApproveAccounts),
+                r == Role::InformationGovernance,
+                "{r:?}"
+            );
+            assert_eq!(
+                r.governs_access(&policy),
+                r == Role::InformationGovernance,
+                "{r:?}"
+            );
+        }
+        // Every permission about records reaches them, and so do the ones named in the rule.
+        for p in Permission::ALL {
+            if p.is_about_records() {
+                assert!(p.reaches_case_records(), "{p:?}");
+            }
+        }
+        for p in [
+            Permission::GrantAccess,
+            Permission::ManageRestrictions,
+            Permission::ViewSealedRecords,
+            Permission::ExportSubjectAccess,
+            Permission::ViewUserActivity,
+            Permission::ApproveAccounts,
+        ] {
+            assert!(p.reaches_case_records(), "{p:?}");
+        }
+        // The rule follows the policy in force: an analyst given a record permission needs
+        // approval too.
+        let wider = AccessPolicy::from_json(
+            r#"{"roles": {"performance_analyst": {"search_people": "all"}}}"#,
+        )
+        .unwrap();
+        assert!(Role::PerformanceAnalyst.reaches_case_records(&wider));
+        let e = AccessPolicy::from_json(
+            r#"{"roles": {"system_administrator": {"approve_accounts": "all"}}}"#,
+        )
+        .unwrap_err();
+        assert!(e.to_string().contains("approve_accounts"), "{e}");
+        assert_eq!(
+            Permission::parse("approve_accounts"),
+            Some(Permission::ApproveAccounts)
+        );
     }
 
     #[test]

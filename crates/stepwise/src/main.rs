@@ -320,7 +320,12 @@ async fn run(cli: Cli) -> Result<std::process::ExitCode> {
                 })
                 .await?;
             store.set_user_agency(id, agency.as_deref()).await?;
-            println!("user {username} (id {id}) is ready, role {}", role.label());
+            // Made by the operator who holds the server, with the password they gave: approved
+            // at once (audited as such), unlike accounts added on the users page.
+            println!(
+                "user {username} (id {id}) is ready, role {}, approved by the operator",
+                role.label()
+            );
             Ok(std::process::ExitCode::SUCCESS)
         }
         Command::Serve {

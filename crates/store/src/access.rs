@@ -248,9 +248,29 @@ impl Store {
                 "a grant can last at most {MAX_GRANT_DAYS} days"
             )));
         }
-        let Some(user) = self.users().await?.into_iter().find(|u| u.id == g.user_id) else {
+        let users = self.users().await?;
+        let Some(user) = users.iter().find(|u| u.id == g.user_id) else {
             return Err(StoreError::NotFound(format!("user {}", g.user_id)));
         };
+        // Nobody grants access to an account they made or control (made, asked approval for,
+        // or issued the set-up link of), nor to the person who made or controls their own
+        // account: either way one person could end up reading the record alone.
+        if user.controlled_by(granted_by.id) {
+            return Err(StoreError::Invalid(format!(
+                "you made {}, asked for its approval or issued its set-up link, so you cannot grant it access; ask another person who can grant access",
+                user.username
+            )));
+        }
+        if users
+            .iter()
+            .find(|u| u.id == granted_by.id)
+            .is_some_and(|me| me.controlled_by(user.id))
+        {
+            return Err(StoreError::Invalid(format!(
+                "{} made your account, asked for its approval or issued its set-up link, so you cannot grant them access; ask another person who can grant access",
+                user.username
+            )));
+        }
         if self.person(g.child).await?.is_none() {
             return Err(StoreError::NotFound(format!(
                 "person {}",

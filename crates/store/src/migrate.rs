@@ -65,6 +65,11 @@ const MIGRATIONS: &[Migration] = &[
         sqlite: include_str!("../migrations/sqlite/20261201000009_oidc_logins.sql"),
         postgres: include_str!("../migrations/postgres/20261201000009_oidc_logins.sql"),
     },
+    Migration {
+        name: "20261203000004_account_approval",
+        sqlite: include_str!("../migrations/sqlite/20261203000004_account_approval.sql"),
+        postgres: include_str!("../migrations/postgres/20261203000004_account_approval.sql"),
+    },
 ];
 
 /// Applies every migration not yet applied.

@@ -1,13 +1,22 @@
 //! Users and server-side sessions. Passwords arrive already hashed (argon2id, by the web
-//! layer); session tokens are stored only as their SHA-256, so a copy of the database cannot
-//! be used to take over a session.
+//! layer); session tokens and set-up link tokens are stored only as their SHA-256, so a copy of
+//! the database cannot be used to take over a session or an account.
+//!
+//! Accounts come from two places. The operator who holds the server makes them on the command
+//! line (`upsert_user`): approved at once, with the password the operator gives. An
+//! administrator adds them on the users page (`add_user_by`): with no usable password until the
+//! holder sets one through a one-time set-up link, and, when the role reaches case records,
+//! awaiting a second person's approval (`decide_approval`) before they can be used.
 
 use chrono::{DateTime, Utc};
 
-use stepwise_domain::access::Role;
+use stepwise_domain::access::{AccessPolicy, Permission, Role};
 
 use crate::sql::{Col, parse_time, time};
 use crate::{Store, StoreError};
+
+/// How long a set-up link works.
+pub const SETUP_LINK_HOURS: i64 = 72;
 
 /// A user account.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -18,10 +27,48 @@ pub struct UserAccount {
     pub role: Role,
     pub worker_id: Option<i64>,
     pub team_id: Option<i64>,
+    /// Empty while the account has no usable password (waiting for its set-up link).
     pub password_hash: String,
     pub disabled: bool,
     /// A second factor (TOTP) is set up and confirmed.
     pub second_factor: bool,
+    /// Who made the account on the users page (`None`: the operator, on the command line).
+    pub created_by: Option<i64>,
+    /// The account reaches case records and waits for a second person's approval.
+    pub awaiting_approval: bool,
+    /// Who made it need approval (`None`: the operator), when, and why.
+    pub approval_asked_by: Option<i64>,
+    pub approval_asked_at: Option<DateTime<Utc>>,
+    pub approval_for: Option<String>,
+    /// Who approved it last (`None`: the operator, or never needed).
+    pub approved_by: Option<i64>,
+    /// Who issued the last set-up link, and until when the current one works.
+    pub setup_issued_by: Option<i64>,
+    pub setup_expires_at: Option<DateTime<Utc>>,
+    /// Who chose the password in use: `holder` (through a set-up link) or `operator`.
+    pub password_set_by: Option<String>,
+}
+
+impl UserAccount {
+    /// Whether the account has a password that can be used.
+    pub fn has_password(&self) -> bool {
+        !self.password_hash.is_empty()
+    }
+    /// Whether user `other` made this account, asked for its approval or issued its last
+    /// set-up link: they control it, or did, and so may not grant it anything (nor be granted
+    /// anything by it).
+    pub fn controlled_by(&self, other: i64) -> bool {
+        [
+            self.created_by,
+            self.approval_asked_by,
+            self.setup_issued_by,
+        ]
+        .contains(&Some(other))
+    }
+    /// Whether the account can be used now (enabled and not awaiting approval).
+    pub fn usable(&self) -> bool {
+        !self.disabled && !self.awaiting_approval
+    }
 }
 
 /// A user to create.
@@ -33,6 +80,24 @@ pub struct NewUser {
     pub worker_id: Option<i64>,
     pub team_id: Option<i64>,
     pub password_hash: String,
+}
+
+/// An account to add from the users page: it has no password until its holder sets one.
+#[derive(Debug, Clone)]
+pub struct NewAccount {
+    pub username: String,
+    pub display_name: String,
+    pub role: Role,
+    pub team_id: Option<i64>,
+    /// For partner professionals: their agency.
+    pub agency: Option<String>,
+}
+
+/// A one-time set-up link as stored: the SHA-256 of its token, and when it stops working.
+#[derive(Debug, Clone)]
+pub struct SetupLink {
+    pub token_hash: String,
+    pub expires_at: DateTime<Utc>,
 }
 
 /// A live session and its user.
@@ -47,7 +112,7 @@ pub struct SessionInfo {
     pub expires_at: DateTime<Utc>,
 }
 
-const USER_COLUMNS: &str = "u.id, u.username, u.display_name, u.role, u.worker_id, u.team_id, u.password_hash, u.disabled, u.totp_confirmed";
+const USER_COLUMNS: &str = "u.id, u.username, u.display_name, u.role, u.worker_id, u.team_id, u.password_hash, u.disabled, u.totp_confirmed, u.created_by, u.awaiting_approval, u.approval_asked_by, u.approval_asked_at, u.approval_for, u.approved_by, u.setup_issued_by, u.setup_expires_at, u.password_set_by";
 
 fn user_from_row(r: &sqlx::any::AnyRow) -> Result<UserAccount, StoreError> {
     Ok(UserAccount {
@@ -60,35 +125,93 @@ fn user_from_row(r: &sqlx::any::AnyRow) -> Result<UserAccount, StoreError> {
         password_hash: r.text("password_hash")?,
         disabled: r.i64("disabled")? != 0,
         second_factor: r.i64("totp_confirmed")? != 0,
+        created_by: r.opt_i64("created_by")?,
+        awaiting_approval: r.i64("awaiting_approval")? != 0,
+        approval_asked_by: r.opt_i64("approval_asked_by")?,
+        approval_asked_at: r
+            .opt_text("approval_asked_at")?
+            .map(|t| parse_time(&t))
+            .transpose()?,
+        approval_for: r.opt_text("approval_for")?,
+        approved_by: r.opt_i64("approved_by")?,
+        setup_issued_by: r.opt_i64("setup_issued_by")?,
+        setup_expires_at: r
+            .opt_text("setup_expires_at")?
+            .map(|t| parse_time(&t))
+            .transpose()?,
+        password_set_by: r.opt_text("password_set_by")?,
     })
 }
 
+/// A username as stored, or why it cannot be one.
+fn check_username(name: &str) -> Result<&str, StoreError> {
+    let name = name.trim();
+    if name.is_empty()
+        || name.len() > 64
+        || !name
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || c == '.' || c == '-' || c == '_')
+    {
+        return Err(StoreError::Invalid(format!(
+            "username {name:?}: use 1 to 64 letters, digits, dots, hyphens or underscores"
+        )));
+    }
+    Ok(name)
+}
+
+/// The permission of information governance (approving accounts, protecting records) that
+/// no other usable account would hold if `target` could no longer be used, if any.
+fn last_holder_of(
+    all: &[UserAccount],
+    target: &UserAccount,
+    policy: &AccessPolicy,
+) -> Option<Permission> {
+    if !target.usable() {
+        return None;
+    }
+    [Permission::ApproveAccounts, Permission::ManageRestrictions]
+        .into_iter()
+        .filter(|p| policy.holds(target.role, *p))
+        .find(|p| {
+            !all.iter()
+                .any(|u| u.id != target.id && u.usable() && policy.holds(u.role, *p))
+        })
+}
+
+/// The user id of an actor, if it is a signed-in user.
+fn actor_id(actor: &crate::Actor) -> Option<i64> {
+    match actor {
+        crate::Actor::User { id, .. } => Some(*id),
+        _ => None,
+    }
+}
+
 impl Store {
-    /// Creates a user, or replaces the password, role and links of one with the same username.
+    /// Creates a user, or replaces the password, role and links of one with the same username,
+    /// for the operator who holds the server (the command line, the demo). The account is
+    /// approved at once (audited as `user.approve` by the operator) and its password is the
+    /// operator's, not an administrator's.
     pub async fn upsert_user(&self, u: &NewUser) -> Result<i64, StoreError> {
-        self.upsert_user_by(&crate::Actor::System("accounts"), "-", u)
+        self.upsert_user_by(&crate::Actor::System("operator"), "-", u)
             .await
     }
 
-    /// The same, recording who made the change.
+    /// The same, naming the part of the system that made the change. Refused for a signed-in
+    /// user: the users page adds accounts with `add_user_by`.
     pub async fn upsert_user_by(
         &self,
         actor: &crate::Actor,
         request_id: &str,
         u: &NewUser,
     ) -> Result<i64, StoreError> {
-        let name = u.username.trim();
-        if name.is_empty()
-            || name.len() > 64
-            || !name
-                .chars()
-                .all(|c| c.is_ascii_alphanumeric() || c == '.' || c == '-' || c == '_')
-        {
-            return Err(StoreError::Invalid(format!(
-                "username {name:?}: use 1 to 64 letters, digits, dots, hyphens or underscores"
-            )));
+        if actor_id(actor).is_some() {
+            return Err(StoreError::Invalid(
+                "accounts with a password are made by the operator on the command line; the users page issues a set-up link".into(),
+            ));
         }
-        let mut tx = self.pool.begin().await?;
+        let name = check_username(&u.username)?;
+        let now = Utc::now();
+        let mut tx = self.begin_write().await?;
         let existing = sqlx::query("SELECT id FROM users WHERE username = $1")
             .bind(name)
             .fetch_optional(&mut *tx)
@@ -96,7 +219,7 @@ impl Store {
         let id = match existing {
             Some(r) => {
                 let id = r.i64("id")?;
-                sqlx::query("UPDATE users SET display_name = $1, role = $2, worker_id = $3, team_id = $4, password_hash = $5, disabled = 0 WHERE id = $6")
+                sqlx::query("UPDATE users SET display_name = $1, role = $2, worker_id = $3, team_id = $4, password_hash = $5, disabled = 0, created_by = NULL, awaiting_approval = 0, approval_asked_by = NULL, approval_asked_at = NULL, approval_for = NULL, approved_by = NULL, setup_token_hash = NULL, setup_expires_at = NULL, setup_issued_by = NULL, password_set_by = 'operator' WHERE id = $6")
                     .bind(&u.display_name)
                     .bind(u.role.as_str())
                     .bind(u.worker_id)
@@ -108,7 +231,7 @@ impl Store {
                 id
             }
             None => sqlx::query(
-                "INSERT INTO users (username, display_name, role, worker_id, team_id, password_hash, created_at, disabled) VALUES ($1, $2, $3, $4, $5, $6, $7, 0) RETURNING id",
+                "INSERT INTO users (username, display_name, role, worker_id, team_id, password_hash, created_at, disabled, password_set_by) VALUES ($1, $2, $3, $4, $5, $6, $7, 0, 'operator') RETURNING id",
             )
             .bind(name)
             .bind(&u.display_name)
@@ -116,24 +239,412 @@ impl Store {
             .bind(u.worker_id)
             .bind(u.team_id)
             .bind(&u.password_hash)
-            .bind(time(Utc::now()))
+            .bind(time(now))
             .fetch_one(&mut *tx)
             .await?
             .i64("id")?,
         };
+        let subject = format!("user:{id}");
         crate::audit::append_in(
             &mut tx,
             &self.audit_key,
-            Utc::now(),
+            now,
             actor,
             "user.upsert",
-            &format!("user:{id}"),
+            &subject,
             request_id,
-            &format!("{name} as {}", u.role.as_str()),
+            &format!(
+                "{name} as {}, password set by the operator",
+                u.role.as_str()
+            ),
+        )
+        .await?;
+        crate::audit::append_in(
+            &mut tx,
+            &self.audit_key,
+            now,
+            actor,
+            "user.approve",
+            &subject,
+            request_id,
+            "approved at once: made from the command line by the operator who holds the server",
         )
         .await?;
         tx.commit().await?;
         Ok(id)
+    }
+
+    /// Adds an account from the users page. It has no usable password: its holder chooses one
+    /// through the set-up link (given here only as its hash). When its role reaches case
+    /// records under `policy` it awaits a second person's approval. Refused for a username in
+    /// use. Audited (`user.add`, `user.setup_link`) with who did it.
+    pub async fn add_user_by(
+        &self,
+        by: &UserAccount,
+        request_id: &str,
+        a: &NewAccount,
+        link: &SetupLink,
+        policy: &AccessPolicy,
+    ) -> Result<i64, StoreError> {
+        let name = check_username(&a.username)?;
+        let now = Utc::now();
+        let approval = a.role.reaches_case_records(policy);
+        let mut tx = self.begin_write().await?;
+        if sqlx::query("SELECT id FROM users WHERE username = $1")
+            .bind(name)
+            .fetch_optional(&mut *tx)
+            .await?
+            .is_some()
+        {
+            return Err(StoreError::Invalid(format!(
+                "there is already a user called {name}"
+            )));
+        }
+        let id = sqlx::query(
+            "INSERT INTO users (username, display_name, role, worker_id, team_id, password_hash, created_at, disabled, agency, created_by, awaiting_approval, approval_asked_by, approval_asked_at, approval_for, setup_token_hash, setup_expires_at, setup_issued_by) VALUES ($1, $2, $3, NULL, $4, '', $5, 0, $6, $7, $8, $9, $10, $11, $12, $13, $7) RETURNING id",
+        )
+        .bind(name)
+        .bind(a.display_name.trim())
+        .bind(a.role.as_str())
+        .bind(a.team_id)
+        .bind(time(now))
+        .bind(a.agency.as_deref())
+        .bind(by.id)
+        .bind(i64::from(approval))
+        .bind(approval.then_some(by.id))
+        .bind(approval.then(|| time(now)))
+        .bind(approval.then_some("a new account"))
+        .bind(&link.token_hash)
+        .bind(time(link.expires_at))
+        .fetch_one(&mut *tx)
+        .await?
+        .i64("id")?;
+        let actor = crate::Actor::User {
+            id: by.id,
+            username: by.username.clone(),
+        };
+        let subject = format!("user:{id}");
+        crate::audit::append_in(
+            &mut tx,
+            &self.audit_key,
+            now,
+            &actor,
+            "user.add",
+            &subject,
+            request_id,
+            &format!(
+                "{name} as {}{}",
+                a.role.as_str(),
+                if approval {
+                    "; reaches case records, so it awaits a second person's approval"
+                } else {
+                    ""
+                }
+            ),
+        )
+        .await?;
+        crate::audit::append_in(
+            &mut tx,
+            &self.audit_key,
+            now,
+            &actor,
+            "user.setup_link",
+            &subject,
+            request_id,
+            &format!(
+                "a set-up link valid until {}",
+                link.expires_at.format("%Y-%m-%d %H:%M UTC")
+            ),
+        )
+        .await?;
+        tx.commit().await?;
+        Ok(id)
+    }
+
+    /// Issues a new set-up link for an account: its password stops working and its sessions
+    /// end at once. An account whose role reaches case records then awaits a second person's
+    /// approval again (whoever holds the link could otherwise take it over). Refused for one's
+    /// own account, and for the last usable account that can approve accounts or protect
+    /// records. Audited (`user.setup_link`).
+    pub async fn issue_setup_link(
+        &self,
+        by: &UserAccount,
+        request_id: &str,
+        user_id: i64,
+        link: &SetupLink,
+        policy: &AccessPolicy,
+    ) -> Result<UserAccount, StoreError> {
+        if user_id == by.id {
+            return Err(StoreError::Invalid(
+                "you cannot issue a set-up link for your own account".into(),
+            ));
+        }
+        let now = Utc::now();
+        let mut tx = self.begin_write().await?;
+        let Some(target) = sqlx::query(&format!(
+            "SELECT {USER_COLUMNS} FROM users u WHERE u.id = $1"
+        ))
+        .bind(user_id)
+        .fetch_optional(&mut *tx)
+        .await?
+        .map(|r| user_from_row(&r))
+        .transpose()?
+        else {
+            return Err(StoreError::NotFound(format!("user {user_id}")));
+        };
+        let approval = target.role.reaches_case_records(policy);
+        // It would then await approval and have no password: the last account that can approve
+        // accounts or protect records would be silenced. The operator resets it instead
+        // (`stepwise user add`).
+        if approval {
+            let all: Vec<UserAccount> = sqlx::query(&format!("SELECT {USER_COLUMNS} FROM users u"))
+                .fetch_all(&mut *tx)
+                .await?
+                .iter()
+                .map(user_from_row)
+                .collect::<Result<_, _>>()?;
+            if let Some(p) = last_holder_of(&all, &target, policy) {
+                return Err(StoreError::Invalid(format!(
+                    "{} is the last account that can {}; the operator who holds the server resets its password with `stepwise user add`",
+                    target.username,
+                    p.label().to_lowercase()
+                )));
+            }
+        }
+        sqlx::query("UPDATE users SET password_hash = '', password_set_by = NULL, setup_token_hash = $1, setup_expires_at = $2, setup_issued_by = $3 WHERE id = $4")
+            .bind(&link.token_hash)
+            .bind(time(link.expires_at))
+            .bind(by.id)
+            .bind(user_id)
+            .execute(&mut *tx)
+            .await?;
+        if approval {
+            sqlx::query("UPDATE users SET awaiting_approval = 1, approval_asked_by = $1, approval_asked_at = $2, approval_for = 'a new set-up link' WHERE id = $3")
+                .bind(by.id)
+                .bind(time(now))
+                .bind(user_id)
+                .execute(&mut *tx)
+                .await?;
+        }
+        sqlx::query("DELETE FROM sessions WHERE user_id = $1")
+            .bind(user_id)
+            .execute(&mut *tx)
+            .await?;
+        crate::audit::append_in(
+            &mut tx,
+            &self.audit_key,
+            now,
+            &crate::Actor::User {
+                id: by.id,
+                username: by.username.clone(),
+            },
+            "user.setup_link",
+            &format!("user:{user_id}"),
+            request_id,
+            &format!(
+                "a new set-up link valid until {}; the password no longer works and the sessions ended{}",
+                link.expires_at.format("%Y-%m-%d %H:%M UTC"),
+                if approval {
+                    "; reaches case records, so it awaits a second person's approval"
+                } else {
+                    ""
+                }
+            ),
+        )
+        .await?;
+        tx.commit().await?;
+        Ok(target)
+    }
+
+    /// The account a set-up link belongs to, while the link works.
+    pub async fn setup_account(&self, token_hash: &str) -> Result<Option<UserAccount>, StoreError> {
+        sqlx::query(&format!(
+            "SELECT {USER_COLUMNS} FROM users u WHERE u.setup_token_hash = $1 AND u.setup_expires_at > $2 AND u.disabled = 0"
+        ))
+        .bind(token_hash)
+        .bind(time(Utc::now()))
+        .fetch_optional(&self.pool)
+        .await?
+        .map(|r| user_from_row(&r))
+        .transpose()
+    }
+
+    /// Sets the password its holder chose through a set-up link, and ends the link (it works
+    /// once). `None` when the link is unknown, used or expired. Audited (`user.setup`).
+    pub async fn complete_setup(
+        &self,
+        token_hash: &str,
+        password_hash: &str,
+        request_id: &str,
+    ) -> Result<Option<UserAccount>, StoreError> {
+        if password_hash.is_empty() {
+            return Err(StoreError::Invalid("a password is needed".into()));
+        }
+        let now = Utc::now();
+        let mut tx = self.begin_write().await?;
+        let Some(account) = sqlx::query(&format!(
+            "SELECT {USER_COLUMNS} FROM users u WHERE u.setup_token_hash = $1 AND u.setup_expires_at > $2 AND u.disabled = 0"
+        ))
+        .bind(token_hash)
+        .bind(time(now))
+        .fetch_optional(&mut *tx)
+        .await?
+        .map(|r| user_from_row(&r))
+        .transpose()?
+        else {
+            return Ok(None);
+        };
+        let n = sqlx::query("UPDATE users SET password_hash = $1, password_set_by = 'holder', setup_token_hash = NULL, setup_expires_at = NULL WHERE id = $2 AND setup_token_hash = $3")
+            .bind(password_hash)
+            .bind(account.id)
+            .bind(token_hash)
+            .execute(&mut *tx)
+            .await?
+            .rows_affected();
+        if n != 1 {
+            return Ok(None);
+        }
+        crate::audit::append_in(
+            &mut tx,
+            &self.audit_key,
+            now,
+            &crate::Actor::User {
+                id: account.id,
+                username: account.username.clone(),
+            },
+            "user.setup",
+            &format!("user:{}", account.id),
+            request_id,
+            &format!(
+                "password chosen by the account holder through a set-up link issued by {}",
+                account
+                    .setup_issued_by
+                    .map(|i| format!("user:{i}"))
+                    .unwrap_or_else(|| "the operator".into())
+            ),
+        )
+        .await?;
+        tx.commit().await?;
+        Ok(Some(account))
+    }
+
+    /// Approves or refuses an account awaiting approval. Only a holder of `approve_accounts`
+    /// under `policy`, never for their own account nor for one they made, asked approval for
+    /// or issued the set-up link of. A refused account is disabled, its set-up link ended.
+    /// Audited (`user.approve`, `user.refuse`) with who did it.
+    pub async fn decide_approval(
+        &self,
+        by: &UserAccount,
+        request_id: &str,
+        user_id: i64,
+        approve: bool,
+        policy: &AccessPolicy,
+    ) -> Result<UserAccount, StoreError> {
+        if !policy.holds(by.role, Permission::ApproveAccounts) || !by.usable() {
+            return Err(StoreError::Invalid(format!(
+                "the {} role cannot approve accounts",
+                by.role.label()
+            )));
+        }
+        if user_id == by.id {
+            return Err(StoreError::Invalid(
+                "you cannot approve or refuse your own account; another person must".into(),
+            ));
+        }
+        let now = Utc::now();
+        let mut tx = self.begin_write().await?;
+        let Some(target) = sqlx::query(&format!(
+            "SELECT {USER_COLUMNS} FROM users u WHERE u.id = $1"
+        ))
+        .bind(user_id)
+        .fetch_optional(&mut *tx)
+        .await?
+        .map(|r| user_from_row(&r))
+        .transpose()?
+        else {
+            return Err(StoreError::NotFound(format!("user {user_id}")));
+        };
+        if !target.awaiting_approval {
+            return Err(StoreError::Invalid(format!(
+                "{} is not awaiting approval",
+                target.username
+            )));
+        }
+        if target.controlled_by(by.id) {
+            return Err(StoreError::Invalid(format!(
+                "you made {}, asked for its approval or issued its set-up link, so another person must approve or refuse it",
+                target.username
+            )));
+        }
+        if approve {
+            sqlx::query("UPDATE users SET awaiting_approval = 0, approved_by = $1 WHERE id = $2")
+                .bind(by.id)
+                .bind(user_id)
+                .execute(&mut *tx)
+                .await?;
+        } else {
+            sqlx::query("UPDATE users SET awaiting_approval = 0, disabled = 1, password_hash = '', password_set_by = NULL, setup_token_hash = NULL, setup_expires_at = NULL WHERE id = $1")
+                .bind(user_id)
+                .execute(&mut *tx)
+                .await?;
+            sqlx::query("DELETE FROM sessions WHERE user_id = $1")
+                .bind(user_id)
+                .execute(&mut *tx)
+                .await?;
+        }
+        crate::audit::append_in(
+            &mut tx,
+            &self.audit_key,
+            now,
+            &crate::Actor::User {
+                id: by.id,
+                username: by.username.clone(),
+            },
+            if approve {
+                "user.approve"
+            } else {
+                "user.refuse"
+            },
+            &format!("user:{user_id}"),
+            request_id,
+            &format!(
+                "{} as {}, asked by {} for {}",
+                target.username,
+                target.role.as_str(),
+                target
+                    .approval_asked_by
+                    .map(|i| format!("user:{i}"))
+                    .unwrap_or_else(|| "the operator".into()),
+                target.approval_for.as_deref().unwrap_or("an account")
+            ),
+        )
+        .await?;
+        tx.commit().await?;
+        Ok(target)
+    }
+
+    /// The latest changes to accounts (added, set-up links, approvals and refusals, disabling
+    /// and enabling, second factors reset), newest first, for information governance to see.
+    pub async fn account_changes(&self, limit: i64) -> Result<Vec<crate::AuditEntry>, StoreError> {
+        sqlx::query("SELECT seq, at, actor, action, subject, request_id, detail FROM audit_log WHERE action IN ('user.add', 'user.upsert', 'user.setup_link', 'user.setup', 'user.approve', 'user.refuse', 'user.disable', 'user.enable', 'second_factor.reset') ORDER BY seq DESC LIMIT $1")
+            .bind(limit)
+            .fetch_all(&self.pool)
+            .await?
+            .iter()
+            .map(crate::audit::audit_entry_from_row)
+            .collect()
+    }
+
+    /// A user by id.
+    pub async fn user_by_id(&self, id: i64) -> Result<Option<UserAccount>, StoreError> {
+        sqlx::query(&format!(
+            "SELECT {USER_COLUMNS} FROM users u WHERE u.id = $1"
+        ))
+        .bind(id)
+        .fetch_optional(&self.pool)
+        .await?
+        .map(|r| user_from_row(&r))
+        .transpose()
     }
 
     /// A user by username.
@@ -440,33 +951,86 @@ impl Store {
     }
 
     /// Disables or re-enables an account; disabling ends its sessions at once. Audited.
+    ///
+    /// Disabling an account whose role approves accounts or protects records (information
+    /// governance) is refused when no other usable account would hold that permission under
+    /// `policy`, and otherwise audited saying so. Re-enabling an account whose role reaches
+    /// case records, when a signed-in user does it, makes it await a second person's approval.
     pub async fn set_user_disabled(
         &self,
         actor: &crate::Actor,
         request_id: &str,
         user_id: i64,
         disabled: bool,
+        policy: &AccessPolicy,
     ) -> Result<(), StoreError> {
+        let now = Utc::now();
         let mut tx = self.begin_write().await?;
-        let n = sqlx::query("UPDATE users SET disabled = $1 WHERE id = $2")
-            .bind(i64::from(disabled))
-            .bind(user_id)
-            .execute(&mut *tx)
+        let all: Vec<UserAccount> = sqlx::query(&format!("SELECT {USER_COLUMNS} FROM users u"))
+            .fetch_all(&mut *tx)
             .await?
-            .rows_affected();
-        if n == 0 {
+            .iter()
+            .map(user_from_row)
+            .collect::<Result<_, _>>()?;
+        let Some(target) = all.iter().find(|u| u.id == user_id) else {
             return Err(StoreError::NotFound(format!("user {user_id}")));
-        }
+        };
+        let mut detail = String::new();
         if disabled {
+            let held: Vec<Permission> =
+                [Permission::ApproveAccounts, Permission::ManageRestrictions]
+                    .into_iter()
+                    .filter(|p| policy.holds(target.role, *p))
+                    .collect();
+            if let Some(p) = last_holder_of(&all, target, policy) {
+                return Err(StoreError::Invalid(format!(
+                    "{} is the last account that can {}; add another and have it approved before disabling this one",
+                    target.username,
+                    p.label().to_lowercase()
+                )));
+            }
+            if !held.is_empty() {
+                detail = format!(
+                    "an information governance account (holds {}); shown to information governance",
+                    held.iter()
+                        .map(|p| p.as_str())
+                        .collect::<Vec<_>>()
+                        .join(", ")
+                );
+            }
+            sqlx::query("UPDATE users SET disabled = 1 WHERE id = $1")
+                .bind(user_id)
+                .execute(&mut *tx)
+                .await?;
             sqlx::query("DELETE FROM sessions WHERE user_id = $1")
                 .bind(user_id)
                 .execute(&mut *tx)
                 .await?;
+        } else {
+            let asker = actor_id(actor);
+            let approval = asker.is_some() && target.role.reaches_case_records(policy);
+            sqlx::query("UPDATE users SET disabled = 0 WHERE id = $1")
+                .bind(user_id)
+                .execute(&mut *tx)
+                .await?;
+            if approval && target.disabled {
+                sqlx::query("UPDATE users SET awaiting_approval = 1, approval_asked_by = $1, approval_asked_at = $2, approval_for = 're-enabling' WHERE id = $3")
+                    .bind(asker)
+                    .bind(time(now))
+                    .bind(user_id)
+                    .execute(&mut *tx)
+                    .await?;
+                sqlx::query("DELETE FROM sessions WHERE user_id = $1")
+                    .bind(user_id)
+                    .execute(&mut *tx)
+                    .await?;
+                detail = "reaches case records, so it awaits a second person's approval".into();
+            }
         }
         crate::audit::append_in(
             &mut tx,
             &self.audit_key,
-            Utc::now(),
+            now,
             actor,
             if disabled {
                 "user.disable"
@@ -475,7 +1039,7 @@ impl Store {
             },
             &format!("user:{user_id}"),
             request_id,
-            "",
+            &detail,
         )
         .await?;
         tx.commit().await?;

@@ -116,6 +116,20 @@ pub fn registry() -> Vec<RouteDef> {
         ),
         route(
             Method::GET,
+            "/set-up/{token}",
+            Public,
+            Page,
+            get(pages::setup::show),
+        ),
+        route(
+            Method::POST,
+            "/set-up",
+            Public,
+            Page,
+            post(pages::setup::submit),
+        ),
+        route(
+            Method::GET,
             "/sign-in/second-factor",
             SignedIn,
             Page,
@@ -365,6 +379,27 @@ pub fn registry() -> Vec<RouteDef> {
             Requires(P::ManageUsers),
             Page,
             post(pages::access::users_reset_second_factor),
+        ),
+        route(
+            Method::POST,
+            "/users/{id}/set-up-link",
+            Requires(P::ManageUsers),
+            Page,
+            post(pages::access::users_setup_link),
+        ),
+        route(
+            Method::POST,
+            "/users/{id}/approve",
+            Requires(P::ApproveAccounts),
+            Page,
+            post(pages::access::users_approve),
+        ),
+        route(
+            Method::POST,
+            "/users/{id}/refuse",
+            Requires(P::ApproveAccounts),
+            Page,
+            post(pages::access::users_refuse),
         ),
         route(
             Method::GET,
@@ -762,7 +797,8 @@ mod tests {
         let mut seen = std::collections::HashSet::new();
         for (m, p, a, s) in &t {
             assert!(seen.insert((m.clone(), *p)), "{m} {p} is declared twice");
-            // Only the sign-in page, assets, health and the API description are public.
+            // Only the sign-in and account set-up pages, assets, health and the API description
+            // are public.
             if *a == Access::Public {
                 assert!(
                     matches!(
@@ -770,6 +806,8 @@ mod tests {
                         "/sign-in"
                             | "/sign-in/oidc"
                             | "/sign-in/oidc/callback"
+                            | "/set-up/{token}"
+                            | "/set-up"
                             | "/assets/stepwise.css"
                             | "/healthz"
                             | "/api/v1/openapi.json"

@@ -38,6 +38,15 @@ fn action_label(a: &str) -> &str {
         "csrf.rejected" => "Form refused (CSRF)",
         "user.activity" => "Looked at a user's activity",
         "event.record" => "Recorded an event",
+        "user.add" => "Added an account",
+        "user.upsert" => "Made an account (command line)",
+        "user.setup_link" => "Issued a set-up link",
+        "user.setup" => "Set their password (set-up link)",
+        "user.approve" => "Approved an account",
+        "user.refuse" => "Refused an account",
+        "user.disable" => "Disabled an account",
+        "user.enable" => "Enabled an account",
+        "second_factor.reset" => "Reset a second factor",
         other => other,
     }
 }
@@ -447,7 +456,9 @@ pub async fn grants_revoke(
     Ok(see_other(&format!("/grants?revoked={id}")))
 }
 
-/// Users and the roles they hold, with what each role may do.
+/// Users and the roles they hold, with what each role may do; accounts awaiting approval (with
+/// Approve and Refuse for holders of `approve_accounts`), and, for them, the latest changes to
+/// accounts.
 pub async fn users_index(
     State(state): State<AppState>,
     Extension(user): Extension<CurrentUser>,
@@ -458,6 +469,7 @@ pub async fn users_index(
     let policy = &state.config.policy;
     let link = user.holds(Permission::ViewUserActivity);
     let manage = user.holds(Permission::ManageUsers);
+    let approve = user.holds(Permission::ApproveAccounts);
     let notice = query_pairs(q.as_deref())
         .into_iter()
         .find(|(k, _)| k == "done")
@@ -466,10 +478,70 @@ pub async fn users_index(
             v.chars()
                 .all(|c| c.is_ascii_alphanumeric() || c == '.' || c == '-' || c == '_' || c == ' ')
         });
+    let name_of = |id: Option<i64>| -> String {
+        match id {
+            Some(i) => users
+                .iter()
+                .find(|u| u.id == i)
+                .map(|u| u.username.clone())
+                .unwrap_or_else(|| format!("user {i}")),
+            None => "the operator (command line)".to_string(),
+        }
+    };
+    let awaiting: Vec<&stepwise_store::UserAccount> =
+        users.iter().filter(|u| u.awaiting_approval).collect();
+    let changes = if approve {
+        state.store.account_changes(20).await?
+    } else {
+        Vec::new()
+    };
     let body = html! {
         @if let Some(n) = notice { div class="notice" role="status" { p { (n) } } }
         h1 { "Users and roles" }
         p class="lead" { "Who can use Stepwise, and what each role may do. Roles and scopes are set by the authority's access policy (" code { "stepwise access" } " prints it)." }
+        @if !awaiting.is_empty() {
+            h2 id="awaiting-approval" { "Awaiting approval" }
+            p { "These accounts reach children's records, so a second person must approve them before they can be used. Check with the person themselves, not with whoever asked, that the account is theirs and that they set its password." }
+            table class="table" {
+                caption class="visually-hidden" { "Accounts awaiting approval" }
+                thead { tr {
+                    th scope="col" { "Username" } th scope="col" { "Name" } th scope="col" { "Role" } th scope="col" { "Asked by" } th scope="col" { "When" } th scope="col" { "For" } th scope="col" { "Password" }
+                    @if approve { th scope="col" { "Decide" } }
+                } }
+                tbody {
+                    @for u in &awaiting {
+                        tr {
+                            td { (u.username) }
+                            td { (u.display_name) }
+                            td { (u.role.label()) }
+                            td { (name_of(u.approval_asked_by)) }
+                            td { (u.approval_asked_at.map(|t| t.format("%-d %b %Y %H:%M").to_string()).unwrap_or_default()) }
+                            td { (u.approval_for.as_deref().unwrap_or("")) }
+                            td { @if u.has_password() { "Set by the person" } @else { "Not set up yet" } }
+                            @if approve {
+                                td {
+                                    @if u.id == user.id {
+                                        span class="muted" { "Your own account: another person decides" }
+                                    } @else if u.controlled_by(user.id) {
+                                        span class="muted" { "You asked for it: another person decides" }
+                                    } @else {
+                                        form method="post" action=(format!("/users/{}/approve", u.id)) class="inline" {
+                                            input type="hidden" name="csrf" value=(user.csrf_token);
+                                            button type="submit" class="button" { "Approve" }
+                                        }
+                                        " "
+                                        form method="post" action=(format!("/users/{}/refuse", u.id)) class="inline" {
+                                            input type="hidden" name="csrf" value=(user.csrf_token);
+                                            button type="submit" class="button button-secondary" { "Refuse" }
+                                        }
+                                    }
+                                }
+                            }
+                        }
+                    }
+                }
+            }
+        }
         h2 { "Users" }
         table class="table" {
             caption class="visually-hidden" { "User accounts" }
@@ -485,7 +557,13 @@ pub async fn users_index(
                         td { (u.role.label()) }
                         td { (u.team_id.and_then(|t| teams.iter().find(|x| x.id.0 == t)).map(|t| t.name.clone()).unwrap_or_else(|| "–".into())) }
                         td {
-                            @if u.disabled { span class="tag tag-red" { "Disabled" } } @else { span class="tag tag-green" { "Active" } }
+                            @if u.disabled { span class="tag tag-red" { "Disabled" } }
+                            @else if u.awaiting_approval { span class="tag tag-purple" { "Awaiting approval" } }
+                            @else { span class="tag tag-green" { "Active" } }
+                            @if !u.has_password() && !u.disabled {
+                                " " span class="tag" { "No password yet" }
+                                @if let Some(t) = u.setup_expires_at { " " span class="muted" { "set-up link until " (t.format("%-d %b %H:%M")) } }
+                            }
                             @if u.second_factor { " " span class="tag" { "Second factor" } }
                         }
                         @if manage {
@@ -494,6 +572,11 @@ pub async fn users_index(
                                     form method="post" action=(format!("/users/{}/{}", u.id, if u.disabled { "enable" } else { "disable" })) class="inline" {
                                         input type="hidden" name="csrf" value=(user.csrf_token);
                                         button type="submit" class="button button-secondary" { @if u.disabled { "Enable" } @else { "Disable" } }
+                                    }
+                                    " "
+                                    form method="post" action=(format!("/users/{}/set-up-link", u.id)) class="inline" {
+                                        input type="hidden" name="csrf" value=(user.csrf_token);
+                                        button type="submit" class="button button-secondary" { "New set-up link" }
                                     }
                                 }
                                 @if u.second_factor {
@@ -510,10 +593,32 @@ pub async fn users_index(
             }
         }
         @if manage { (new_user_form(&user, &teams, &NewUserForm::default(), &[])) }
+        @if approve {
+            h2 id="account-changes" { "Latest changes to accounts" }
+            p { "Every account added, set-up link issued, approval, refusal, and account disabled or enabled, newest first. Disabling an information governance account is marked." }
+            table class="table" {
+                caption class="visually-hidden" { "Latest changes to accounts" }
+                thead { tr { th scope="col" { "When" } th scope="col" { "Who" } th scope="col" { "What" } th scope="col" { "Account" } th scope="col" { "Detail" } } }
+                tbody {
+                    @for e in &changes {
+                        tr {
+                            td { (when(&e.at)) }
+                            td { (actor_cell(&e.actor, link)) }
+                            td {
+                                (action_label(&e.action))
+                                @if e.action == "user.disable" && e.detail.contains("information governance") { " " span class="tag tag-red" { "Information governance" } }
+                            }
+                            td { (e.subject.strip_prefix("user:").and_then(|i| i.parse::<i64>().ok()).map(|i| name_of(Some(i))).unwrap_or_else(|| e.subject.clone())) }
+                            td { (e.detail) }
+                        }
+                    }
+                }
+            }
+        }
         h2 { "Roles" }
         div class="table-scroll" {
             table class="table matrix" {
-                caption { "What each role may do, and for which children. Allocated and associated workers may open their own children's records wherever the role can open records at all; a temporary grant opens one record to anyone." }
+                caption { "What each role may do, and for which children. Allocated and associated workers may open their own children's records wherever the role can open records at all; a temporary grant opens one record to anyone. Accounts of roles that reach case records need a second person's approval (approve accounts) before they can be used." }
                 thead { tr {
                     th scope="col" { "Role" }
                     @for p in Permission::ALL { th scope="col" { (p.label()) } }
@@ -865,8 +970,6 @@ pub struct NewUserForm {
     /// For partner professionals: their agency.
     #[serde(default)]
     pub agency: String,
-    #[serde(default)]
-    pub password: String,
 }
 
 fn new_user_form(
@@ -894,7 +997,7 @@ fn new_user_form(
                 label for="agency" { "Agency (partner professionals only)" } (field_errors(errors, "agency"))
                 select id="agency" name="agency" { option value="" { "None" } @for (k, l) in stepwise_domain::access::AGENCIES { option value=(k) selected[f.agency == k] { (l) } } }
             }
-            div class=(field_class(errors, "password")) { label for="password" { "First password" } p class="hint" { "At least 12 characters; three random words make a good one. Give it to the person in a safe way." } (field_errors(errors, "password")) input type="password" id="password" name="password" autocomplete="new-password"; }
+            p class="hint" { "You will be shown a set-up link, once, to give to the person: they choose their own password with it. An account whose role reaches children's records can be used only once information governance has approved it." }
             button type="submit" class="button" { "Add the user" }
         }
     }
@@ -904,6 +1007,7 @@ fn new_user_form(
 pub async fn users_create(
     State(state): State<AppState>,
     Extension(user): Extension<CurrentUser>,
+    headers: axum::http::HeaderMap,
     Form(f): Form<NewUserForm>,
 ) -> Result<Response, WebError> {
     let mut errors: Vec<(String, String)> = Vec::new();
@@ -971,10 +1075,6 @@ pub async fn users_create(
             "Choose the partner professional's agency".into(),
         ));
     }
-    if let Err(p) = stepwise_domain::credentials::check_new_password(&username, &f.password) {
-        let m = p.to_string();
-        errors.push(("password".into(), m[..1].to_uppercase() + &m[1..]));
-    }
     let (Some(role), true) = (role, errors.is_empty()) else {
         let body = html! {
             p class="caption" { a href="/users" { "Users and roles" } }
@@ -987,30 +1087,93 @@ pub async fn users_create(
         *res.status_mut() = axum::http::StatusCode::BAD_REQUEST;
         return Ok(res);
     };
-    let hash = crate::auth::hash_password(f.password.clone()).await?;
+    let (token, link) = new_setup_link();
     let new_id = state
         .store
-        .upsert_user_by(
-            &user.actor(),
+        .add_user_by(
+            &user.account,
             &current_request_id(),
-            &stepwise_store::NewUser {
+            &stepwise_store::NewAccount {
                 username: username.clone(),
                 display_name: f.display_name.trim().to_string(),
                 role,
-                worker_id: None,
                 team_id: team,
-                password_hash: hash,
+                agency,
             },
+            &link,
+            &state.config.policy,
         )
         .await?;
-    state
+    let made = state
         .store
-        .set_user_agency(new_id, agency.as_deref())
-        .await?;
-    Ok(see_other(&format!(
-        "/users?done={}",
-        super::encode_component(&format!("{username} added"))
-    )))
+        .user_by_id(new_id)
+        .await?
+        .ok_or_else(|| WebError::NotFound(format!("User {new_id}")))?;
+    Ok(setup_link_page(
+        &state, &user, &headers, &made, &token, "added",
+    ))
+}
+
+/// A new set-up link: the token to give (once) and what is stored (its SHA-256 and expiry).
+fn new_setup_link() -> (String, stepwise_store::SetupLink) {
+    let token = crate::auth::random_token();
+    let link = stepwise_store::SetupLink {
+        token_hash: crate::auth::token_hash(&token),
+        expires_at: Utc::now() + chrono::Duration::hours(stepwise_store::SETUP_LINK_HOURS),
+    };
+    (token, link)
+}
+
+/// The page that shows a set-up link, once: it is not stored, so it cannot be shown again.
+fn setup_link_page(
+    state: &AppState,
+    user: &CurrentUser,
+    headers: &axum::http::HeaderMap,
+    account: &stepwise_store::UserAccount,
+    token: &str,
+    what: &str,
+) -> Response {
+    let path = format!("/set-up/{token}");
+    // The address as the administrator reached this server, when it looks like a host name.
+    let host = headers
+        .get(axum::http::header::HOST)
+        .and_then(|h| h.to_str().ok())
+        .filter(|h| {
+            !h.is_empty()
+                && h.chars()
+                    .all(|c| c.is_ascii_alphanumeric() || matches!(c, '.' | '-' | ':' | '[' | ']'))
+        });
+    let url = match host {
+        Some(h) => format!(
+            "{}://{h}{path}",
+            if state.config.secure_cookies {
+                "https"
+            } else {
+                "http"
+            }
+        ),
+        None => path.clone(),
+    };
+    let body = html! {
+        p class="caption" { a href="/users" { "Users and roles" } }
+        div class="notice" role="status" { p { (account.username) " " (what) } }
+        h1 { "Set-up link for " (account.username) }
+        p { "Give this link to " (account.display_name) " in a safe way (in person, or by a channel only they read). With it they choose their own password. It works once, for " (stepwise_store::SETUP_LINK_HOURS) " hours, and is shown only now: if it is lost, issue a new one." }
+        p { code id="setup-link" { (url) } }
+        @if account.awaiting_approval {
+            p { "The account reaches children's records, so it can be used only once a second person (information governance) has approved it. It is listed under Awaiting approval." }
+        }
+        p { "Never use the link yourself: an account must be set up by the person who will use it." }
+        p { a class="button" href="/users" { "Back to users and roles" } }
+    };
+    Page::new(
+        &format!("Set-up link for {}", account.username),
+        Some(user),
+        &state.authority_name,
+    )
+    .active("users")
+    .body(body)
+    .into_response()
 }
 
 async fn change_user(
@@ -1037,16 +1200,42 @@ async fn change_user(
         "disable" => {
             state
                 .store
-                .set_user_disabled(&user.actor(), &rid, id, true)
+                .set_user_disabled(&user.actor(), &rid, id, true, &state.config.policy)
                 .await?;
             format!("{} disabled", target.username)
         }
         "enable" => {
             state
                 .store
-                .set_user_disabled(&user.actor(), &rid, id, false)
+                .set_user_disabled(&user.actor(), &rid, id, false, &state.config.policy)
                 .await?;
-            format!("{} enabled", target.username)
+            let again = state.store.user_by_id(id).await?;
+            if again.is_some_and(|a| a.awaiting_approval) {
+                format!("{} enabled and awaiting approval", target.username)
+            } else {
+                format!("{} enabled", target.username)
+            }
+        }
+        "approve" | "refuse" => {
+            state
+                .store
+                .decide_approval(
+                    &user.account,
+                    &rid,
+                    id,
+                    what == "approve",
+                    &state.config.policy,
+                )
+                .await?;
+            format!(
+                "{} {}",
+                target.username,
+                if what == "approve" {
+                    "approved"
+                } else {
+                    "refused"
+                }
+            )
         }
         _ => {
             state
@@ -1087,4 +1276,62 @@ pub async fn users_reset_second_factor(
     Path(raw): Path<String>,
 ) -> Result<Response, WebError> {
     change_user(&state, &user, &raw, "reset").await
+}
+
+/// Approves an account awaiting approval (never one's own, nor one asked for by oneself).
+pub async fn users_approve(
+    State(state): State<AppState>,
+    Extension(user): Extension<CurrentUser>,
+    Path(raw): Path<String>,
+) -> Result<Response, WebError> {
+    change_user(&state, &user, &raw, "approve").await
+}
+
+/// Refuses an account awaiting approval: it is disabled and its set-up link ends.
+pub async fn users_refuse(
+    State(state): State<AppState>,
+    Extension(user): Extension<CurrentUser>,
+    Path(raw): Path<String>,
+) -> Result<Response, WebError> {
+    change_user(&state, &user, &raw, "refuse").await
+}
+
+/// Issues a new set-up link for an account (a forgotten password): its password stops working,
+/// its sessions end, and, when its role reaches case records, it awaits approval again. The
+/// link is shown once.
+pub async fn users_setup_link(
+    State(state): State<AppState>,
+    Extension(user): Extension<CurrentUser>,
+    headers: axum::http::HeaderMap,
+    Path(raw): Path<String>,
+) -> Result<Response, WebError> {
+    let id = raw
+        .parse::<i64>()
+        .ok()
+        .filter(|n| *n > 0)
+        .ok_or_else(|| WebError::NotFound(format!("User {raw:?}")))?;
+    let (token, link) = new_setup_link();
+    state
+        .store
+        .issue_setup_link(
+            &user.account,
+            &current_request_id(),
+            id,
+            &link,
+            &state.config.policy,
+        )
+        .await?;
+    let account = state
+        .store
+        .user_by_id(id)
+        .await?
+        .ok_or_else(|| WebError::NotFound(format!("User {id}")))?;
+    Ok(setup_link_page(
+        &state,
+        &user,
+        &headers,
+        &account,
+        &token,
+        "has a new set-up link; the old password no longer works",
+    ))
 }

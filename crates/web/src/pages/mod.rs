@@ -12,6 +12,7 @@ pub mod record;
 pub mod retention;
 pub mod search;
 pub mod second_factor;
+pub mod setup;
 pub mod signin;
 pub mod subject_access;
 pub mod teams;

@@ -171,7 +171,9 @@ pub async fn submit(
         state.store.user_by_username(&username).await?
     };
     let ok = match &account {
-        Some(a) if !a.disabled => {
+        // An account still waiting for its set-up link has no password: checked against the
+        // dummy below, so it takes as long and is not revealed.
+        Some(a) if !a.disabled && a.has_password() => {
             verify_password(f.password.clone(), a.password_hash.clone()).await
         }
         _ => {
@@ -181,6 +183,30 @@ pub async fn submit(
         }
     };
     match (ok, account) {
+        // The right password for an account that a second person has still to approve: said
+        // plainly, and only now (a wrong password gets the usual answer).
+        (true, Some(a)) if a.awaiting_approval => {
+            state
+                .store
+                .audit(
+                    &Actor::User {
+                        id: a.id,
+                        username: a.username.clone(),
+                    },
+                    "signin.awaiting_approval",
+                    &format!("user:{}", a.id),
+                    &rid,
+                    "",
+                )
+                .await?;
+            let errors = vec![(
+                "username".to_string(),
+                "Your account is waiting for a second person (information governance) to approve it. You can sign in once they have".to_string(),
+            )];
+            let mut res = form(&state, &random_token(), &next, &username, &errors);
+            *res.status_mut() = axum::http::StatusCode::FORBIDDEN;
+            Ok(res)
+        }
         (true, Some(a)) => {
             // A fresh session on every sign-in; any session cookie the browser already had is ended.
             if let Some(old) = cookie(&headers, SESSION_COOKIE) {
@@ -374,12 +400,19 @@ pub async fn oidc_callback(
     let Some(username) = claims.preferred_username.clone() else {
         return oidc_refused(&state, &rid, "the token gives no username".into()).await;
     };
-    let Some(a) = state
-        .store
-        .user_by_username(&username)
-        .await?
-        .filter(|a| !a.disabled)
-    else {
+    let found = state.store.user_by_username(&username).await?;
+    if found
+        .as_ref()
+        .is_some_and(|a| a.awaiting_approval && !a.disabled)
+    {
+        return oidc_refused(
+            &state,
+            &rid,
+            format!("the Stepwise account {username} is waiting for a second person (information governance) to approve it"),
+        )
+        .await;
+    }
+    let Some(a) = found.filter(|a| a.usable()) else {
         return oidc_refused(
             &state,
             &rid,

@@ -5,4 +5,5 @@ mod browser;
 mod cdp_selftest;
 mod http;
 mod route_matrix;
+mod sec_accounts;
 mod support;

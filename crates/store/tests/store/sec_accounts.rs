@@ -1,0 +1,445 @@
+//! Issue 6 item 2: an administrator alone could end up reading case records, by adding an
+//! information-governance account with a password of their choosing, signing in as it and
+//! granting themselves access, and could disable the real information-governance accounts.
+//! These scenarios guard the store's side of the fix.
+
+use super::*;
+use stepwise_domain::access::{AccessPolicy, Role};
+
+fn link(hash: &str, hours: i64) -> SetupLink {
+    SetupLink {
+        token_hash: hash.into(),
+        expires_at: Utc::now() + chrono::Duration::hours(hours),
+    }
+}
+
+fn account(username: &str, role: Role) -> NewAccount {
+    NewAccount {
+        username: username.into(),
+        display_name: username.into(),
+        role,
+        team_id: None,
+        agency: None,
+    }
+}
+
+async fn last_entry(s: &Store, id: i64) -> AuditEntry {
+    s.audit_entries(Some(&format!("user:{id}")), 1)
+        .await
+        .unwrap()
+        .remove(0)
+}
+
+/// An account added on the users page has no usable password and, when its role reaches case
+/// records, cannot be used until a second person (information governance, never its maker
+/// nor itself) approves it; its set-up link works once and not after it expires.
+#[tokio::test]
+async fn accounts_from_the_users_page_have_no_password_and_await_a_second_persons_approval() {
+    let policy = AccessPolicy::default();
+    for (name, s) in loaded().await {
+        let admin = user(&s, "admin", Role::SystemAdministrator, None, None).await;
+        let ig = user(&s, "ig", Role::InformationGovernance, None, None).await;
+        // The operator's accounts are approved at once, and the log says so.
+        assert!(ig.usable() && ig.has_password(), "{name}");
+        assert_eq!(ig.password_set_by.as_deref(), Some("operator"), "{name}");
+        let operator = s
+            .audit_entries(Some(&format!("user:{}", ig.id)), 5)
+            .await
+            .unwrap();
+        assert!(
+            operator
+                .iter()
+                .any(|e| e.action == "user.approve" && e.actor == "system:operator"),
+            "{name}: {operator:?}"
+        );
+        // A signed-in user cannot make an account with a password.
+        assert!(
+            s.upsert_user_by(
+                &Actor::User {
+                    id: admin.id,
+                    username: admin.username.clone()
+                },
+                "-",
+                &NewUser {
+                    username: "chosen".into(),
+                    display_name: "x".into(),
+                    role: Role::InformationGovernance,
+                    worker_id: None,
+                    team_id: None,
+                    password_hash: "h".into(),
+                },
+            )
+            .await
+            .is_err(),
+            "{name}"
+        );
+        assert!(
+            s.user_by_username("chosen").await.unwrap().is_none(),
+            "{name}"
+        );
+
+        let id = s
+            .add_user_by(
+                &admin,
+                "req-add",
+                &account("ig.new", Role::InformationGovernance),
+                &link("hash-1", 72),
+                &policy,
+            )
+            .await
+            .unwrap();
+        let made = s.user_by_id(id).await.unwrap().unwrap();
+        assert!(
+            !made.has_password() && made.awaiting_approval && !made.usable(),
+            "{name}: {made:?}"
+        );
+        assert_eq!(
+            (
+                made.created_by,
+                made.approval_asked_by,
+                made.setup_issued_by
+            ),
+            (Some(admin.id), Some(admin.id), Some(admin.id)),
+            "{name}"
+        );
+        assert_eq!(last_entry(&s, id).await.action, "user.setup_link", "{name}");
+        // The same username again is refused.
+        assert!(
+            s.add_user_by(
+                &admin,
+                "-",
+                &account("ig.new", Role::SocialWorker),
+                &link("hash-x", 72),
+                &policy
+            )
+            .await
+            .is_err(),
+            "{name}"
+        );
+        // An analyst reaches no case record, so needs no approval.
+        let analyst = s
+            .add_user_by(
+                &admin,
+                "-",
+                &account("analyst.new", Role::PerformanceAnalyst),
+                &link("hash-2", 72),
+                &policy,
+            )
+            .await
+            .unwrap();
+        assert!(
+            !s.user_by_id(analyst)
+                .await
+                .unwrap()
+                .unwrap()
+                .awaiting_approval,
+            "{name}"
+        );
+
+        // The administrator cannot approve; information governance cannot approve itself.
+        for (by, target, says) in [
+            (&admin, id, "cannot approve"),
+            (&ig, ig.id, "your own account"),
+        ] {
+            let e = s
+                .decide_approval(by, "-", target, true, &policy)
+                .await
+                .unwrap_err();
+            assert!(e.to_string().contains(says), "{name}: {e}");
+        }
+        assert!(
+            s.user_by_id(id).await.unwrap().unwrap().awaiting_approval,
+            "{name}"
+        );
+
+        // The set-up link: works once, only while it lasts.
+        assert_eq!(
+            s.setup_account("hash-1").await.unwrap().map(|u| u.id),
+            Some(id),
+            "{name}"
+        );
+        assert!(
+            s.setup_account("hash-unknown").await.unwrap().is_none(),
+            "{name}"
+        );
+        let done = s
+            .complete_setup("hash-1", "argon-hash", "req-setup")
+            .await
+            .unwrap();
+        assert_eq!(done.map(|u| u.id), Some(id), "{name}");
+        assert!(
+            s.complete_setup("hash-1", "other-hash", "-")
+                .await
+                .unwrap()
+                .is_none(),
+            "{name}: a set-up link works once"
+        );
+        let set = s.user_by_id(id).await.unwrap().unwrap();
+        assert_eq!(
+            (set.password_hash.as_str(), set.password_set_by.as_deref()),
+            ("argon-hash", Some("holder")),
+            "{name}"
+        );
+        assert!(
+            set.awaiting_approval,
+            "{name}: setting a password approves nothing"
+        );
+        let e = last_entry(&s, id).await;
+        assert_eq!(e.action, "user.setup", "{name}");
+        assert_eq!(e.actor, format!("user:{id}:ig.new"), "{name}");
+        let expired = s
+            .add_user_by(
+                &admin,
+                "-",
+                &account("late", Role::SocialWorker),
+                &link("hash-3", -1),
+                &policy,
+            )
+            .await
+            .unwrap();
+        assert!(s.setup_account("hash-3").await.unwrap().is_none(), "{name}");
+        assert!(
+            s.complete_setup("hash-3", "h", "-")
+                .await
+                .unwrap()
+                .is_none(),
+            "{name}"
+        );
+        assert!(
+            !s.user_by_id(expired).await.unwrap().unwrap().has_password(),
+            "{name}"
+        );
+
+        // A second person approves, and the log names them.
+        s.decide_approval(&ig, "req-approve", id, true, &policy)
+            .await
+            .unwrap();
+        let approved = s.user_by_id(id).await.unwrap().unwrap();
+        assert!(
+            approved.usable() && approved.approved_by == Some(ig.id),
+            "{name}"
+        );
+        let e = last_entry(&s, id).await;
+        assert_eq!(e.action, "user.approve", "{name}");
+        assert_eq!(e.actor, format!("user:{}:ig", ig.id), "{name}");
+        assert!(
+            s.decide_approval(&ig, "-", id, true, &policy)
+                .await
+                .is_err(),
+            "{name}: not awaiting any more"
+        );
+
+        // Whoever made an account cannot approve it, even when they could approve others.
+        let mine = s
+            .add_user_by(
+                &ig,
+                "-",
+                &account("sw.by.ig", Role::SocialWorker),
+                &link("hash-4", 72),
+                &policy,
+            )
+            .await
+            .unwrap();
+        let e = s
+            .decide_approval(&ig, "-", mine, true, &policy)
+            .await
+            .unwrap_err();
+        assert!(e.to_string().contains("another person"), "{name}: {e}");
+        // A refusal disables the account and ends its link; audited.
+        s.decide_approval(&approved, "req-refuse", mine, false, &policy)
+            .await
+            .unwrap();
+        let refused = s.user_by_id(mine).await.unwrap().unwrap();
+        assert!(refused.disabled && !refused.awaiting_approval, "{name}");
+        assert!(s.setup_account("hash-4").await.unwrap().is_none(), "{name}");
+        assert_eq!(last_entry(&s, mine).await.action, "user.refuse", "{name}");
+
+        // A new set-up link ends the password and the sessions, and (the role reaching case
+        // records) needs approval again; re-enabling does too.
+        s.create_session(
+            "tok-ig-new",
+            id,
+            "c",
+            Utc::now() + chrono::Duration::hours(1),
+        )
+        .await
+        .unwrap();
+        s.issue_setup_link(&admin, "req-link", id, &link("hash-5", 72), &policy)
+            .await
+            .unwrap();
+        let relinked = s.user_by_id(id).await.unwrap().unwrap();
+        assert!(
+            !relinked.has_password()
+                && relinked.awaiting_approval
+                && relinked.setup_issued_by == Some(admin.id),
+            "{name}: {relinked:?}"
+        );
+        assert!(s.session("tok-ig-new").await.unwrap().is_none(), "{name}");
+        assert!(
+            s.issue_setup_link(&admin, "-", admin.id, &link("hash-6", 72), &policy)
+                .await
+                .is_err(),
+            "{name}: not for one's own account"
+        );
+        let sw = user(&s, "sw.old", Role::SocialWorker, None, None).await;
+        let admin_actor = Actor::User {
+            id: admin.id,
+            username: admin.username.clone(),
+        };
+        s.set_user_disabled(&admin_actor, "-", sw.id, true, &policy)
+            .await
+            .unwrap();
+        s.set_user_disabled(&admin_actor, "-", sw.id, false, &policy)
+            .await
+            .unwrap();
+        let back = s.user_by_id(sw.id).await.unwrap().unwrap();
+        assert!(
+            !back.disabled && back.awaiting_approval && back.approval_asked_by == Some(admin.id),
+            "{name}: {back:?}"
+        );
+    }
+}
+
+/// Nobody grants access to an account they made, asked approval for or issued the set-up link
+/// of, nor to whoever did that for their own account (the administrator's way in through an
+/// account they made); the refusal is plain and writes nothing.
+#[tokio::test]
+async fn nobody_grants_access_to_an_account_they_made_or_control() {
+    let policy = AccessPolicy::default();
+    let now = Utc::now();
+    for (name, s) in loaded().await {
+        let admin = user(&s, "admin", Role::SystemAdministrator, None, None).await;
+        let ig = user(&s, "ig", Role::InformationGovernance, None, None).await;
+        let ig2 = user(&s, "ig2", Role::InformationGovernance, None, None).await;
+        let grant = |user_id: i64| NewGrant {
+            user_id,
+            child: PersonId(1),
+            reason: "Checking the record for a complaint".into(),
+            until: now + chrono::Duration::days(2),
+        };
+        // The administrator's own information-governance account, approved by mistake.
+        let fake = s
+            .add_user_by(
+                &admin,
+                "-",
+                &account("ig.fake", Role::InformationGovernance),
+                &link("hash-f", 72),
+                &policy,
+            )
+            .await
+            .unwrap();
+        s.decide_approval(&ig, "-", fake, true, &policy)
+            .await
+            .unwrap();
+        let fake = s.user_by_id(fake).await.unwrap().unwrap();
+        // An account information governance made itself.
+        let sw = s
+            .add_user_by(
+                &ig,
+                "-",
+                &account("sw.new", Role::SocialWorker),
+                &link("hash-s", 72),
+                &policy,
+            )
+            .await
+            .unwrap();
+        s.decide_approval(&ig2, "-", sw, true, &policy)
+            .await
+            .unwrap();
+        // An account whose set-up link ig2 issued.
+        let old = user(&s, "sw.old", Role::SocialWorker, None, None).await;
+        s.issue_setup_link(&ig2, "-", old.id, &link("hash-o", 72), &policy)
+            .await
+            .unwrap();
+        let entries = s.verify_audit().await.unwrap().entries;
+        for (by, to, says) in [
+            (&fake, admin.id, "made your account"),
+            (&ig, sw, "you made sw.new"),
+            (&ig2, old.id, "you made sw.old"),
+        ] {
+            let e = s.create_grant(by, "-", &grant(to), now).await.unwrap_err();
+            assert!(e.to_string().contains(says), "{name}: {e}");
+        }
+        assert_eq!(
+            s.verify_audit().await.unwrap().entries,
+            entries,
+            "{name}: refused grants write nothing"
+        );
+        // Someone else may.
+        s.create_grant(&ig2, "-", &grant(sw), now).await.unwrap();
+        s.create_grant(&ig, "-", &grant(admin.id), now)
+            .await
+            .unwrap();
+    }
+}
+
+/// Administrators cannot silence information governance: the last usable account that can
+/// approve accounts or protect records cannot be disabled or given a new set-up link (and the
+/// refusal changes nothing);
+/// disabling one of several is allowed and the audit row says what it was.
+#[tokio::test]
+async fn the_last_information_governance_account_cannot_be_disabled() {
+    let policy = AccessPolicy::default();
+    for (name, s) in loaded().await {
+        let admin = user(&s, "admin", Role::SystemAdministrator, None, None).await;
+        let by = Actor::User {
+            id: admin.id,
+            username: admin.username.clone(),
+        };
+        let ig = user(&s, "ig", Role::InformationGovernance, None, None).await;
+        // An account still awaiting approval does not count.
+        s.add_user_by(
+            &admin,
+            "-",
+            &account("ig.pending", Role::InformationGovernance),
+            &link("hash-p", 72),
+            &policy,
+        )
+        .await
+        .unwrap();
+        let entries = s.verify_audit().await.unwrap().entries;
+        let e = s
+            .set_user_disabled(&by, "-", ig.id, true, &policy)
+            .await
+            .unwrap_err();
+        assert!(e.to_string().contains("last account"), "{name}: {e}");
+        assert!(
+            !s.user_by_id(ig.id).await.unwrap().unwrap().disabled,
+            "{name}"
+        );
+        assert_eq!(s.verify_audit().await.unwrap().entries, entries, "{name}");
+        // Nor silenced by a new set-up link (no password, awaiting approval).
+        let e = s
+            .issue_setup_link(&admin, "-", ig.id, &link("hash-l", 72), &policy)
+            .await
+            .unwrap_err();
+        assert!(e.to_string().contains("last account"), "{name}: {e}");
+        let still = s.user_by_id(ig.id).await.unwrap().unwrap();
+        assert!(still.usable() && still.has_password(), "{name}");
+        assert_eq!(s.verify_audit().await.unwrap().entries, entries, "{name}");
+        let ig2 = user(&s, "ig2", Role::InformationGovernance, None, None).await;
+        s.set_user_disabled(&by, "req-off", ig.id, true, &policy)
+            .await
+            .unwrap();
+        let e = last_entry(&s, ig.id).await;
+        assert!(
+            e.action == "user.disable" && e.detail.contains("approve_accounts"),
+            "{name}: {e:?}"
+        );
+        assert!(
+            s.set_user_disabled(&by, "-", ig2.id, true, &policy)
+                .await
+                .is_err(),
+            "{name}: now ig2 is the last"
+        );
+        // Other accounts are disabled as before.
+        let sw = user(&s, "sw", Role::SocialWorker, None, None).await;
+        s.set_user_disabled(&by, "-", sw.id, true, &policy)
+            .await
+            .unwrap();
+        assert!(
+            s.user_by_id(sw.id).await.unwrap().unwrap().disabled,
+            "{name}"
+        );
+    }
+}

@@ -588,6 +588,9 @@ impl AccessPolicy {
             if self.requires_second_factor(r) {
                 out.push_str(" [second factor required]");
             }
+            if r.reaches_case_records(self) {
+                out.push_str(" [new accounts need a second person's approval]");
+            }
             out.push('\n');
             let perms = self.permissions(r);
             if perms.is_empty() {
@@ -1300,9 +1303,13 @@ mod tests {
             std::fs::write(path, &now).unwrap();
         }
         let pinned = std::fs::read_to_string(path).unwrap();
-        assert_eq!(
-            now, pinned,
-            "the default access policy changed: review it, then update {path} (STEPWISE_BLESS=1)"
+        let was: Vec<&str> = pinned.lines().collect();
+        let is: Vec<&str> = now.lines().collect();
+        let gone: Vec<_> = was.iter().filter(|l| !is.contains(l)).collect();
+        let new: Vec<_> = is.iter().filter(|l| !was.contains(l)).collect();
+        assert!(
+            now == pinned,
+            "the default access policy changed (lines gone: {gone:?}; lines new: {new:?}): review it, then update {path} (STEPWISE_BLESS=1)"
         );
     }
 }

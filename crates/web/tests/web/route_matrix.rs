@@ -58,6 +58,12 @@ fn allowed_answer(path: &str) -> Option<(StatusCode, Option<&'static str>)> {
         "/users/{id}/disable" | "/users/{id}/enable" | "/users/{id}/reset-second-factor" => {
             (S::SEE_OTHER, Some("/users"))
         }
+        // A set-up form with no link: the same "not found" as an unknown or used link.
+        "/set-up" => (S::NOT_FOUND, None),
+        // A new set-up link is shown once, on the page that answers.
+        "/users/{id}/set-up-link" => (S::OK, None),
+        // The target account is not awaiting approval: nothing to approve or refuse.
+        "/users/{id}/approve" | "/users/{id}/refuse" => (S::BAD_REQUEST, None),
         _ => return None,
     })
 }

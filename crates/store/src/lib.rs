@@ -33,7 +33,7 @@ pub use people::{PersonMatch, SearchQuery};
 pub use pseudonymised::{PseudonymisedChild, PseudonymisedEvent, PseudonymisedJourney};
 pub use records::{ChildRecord, FamilyMember, MyWork, MyWorkChild, Reader, RecentView, TeamChild};
 pub use retention::{DisposalCandidate, RetentionDecision, class_label};
-pub use sessions::{NewUser, SessionInfo, UserAccount};
+pub use sessions::{NewUser, SecondFactor, SessionInfo, UserAccount};
 pub use subject_access::{PackAddress, PackEntry, SubjectAccessPack, ThirdParty};
 
 use sqlx::any::{AnyPoolOptions, install_default_drivers};

@@ -1637,3 +1637,5 @@ async fn the_disposal_queue_follows_the_schedule_and_records_each_decision() {
         assert!(s.verify_audit().await.unwrap().problem.is_none(), "{name}");
     }
 }
+
+mod sec_signin;

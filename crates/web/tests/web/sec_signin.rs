@@ -376,48 +376,55 @@ async fn parallel_submissions_of_one_code_give_exactly_one_full_session() {
     use stepwise_domain::totp::code_at;
     let app = spawn_app().await;
     let (secret, _) = enrol(&app, "social.worker").await;
-    let half = app.sign_in("social.worker", PASSWORD).await.unwrap();
-    let prompt = app
-        .get("/sign-in/second-factor", Some(&half))
-        .await
-        .text()
-        .await
-        .unwrap();
-    let csrf = csrf_in(&prompt);
-    let code = code_at(&secret, chrono::Utc::now().timestamp() + 30);
-    let mut tasks = Vec::new();
-    for _ in 0..5 {
-        let (app, half, csrf, code) = (&app, &half, &csrf, &code);
-        tasks.push(async move {
-            let res = app
-                .client
-                .post(app.url("/sign-in/second-factor"))
-                .header("cookie", half)
-                .form(&[
-                    ("csrf", csrf.as_str()),
-                    ("code", code.as_str()),
-                    ("next", "/my-work"),
-                ])
-                .send()
-                .await
-                .unwrap();
-            (res.status(), session_of(&res))
-        });
+    let start = chrono::Utc::now().timestamp();
+    // Two rounds (the codes of two steps), each with a new waiting session.
+    for (round, at) in [start, start + 30].into_iter().enumerate() {
+        let half = app.sign_in("social.worker", PASSWORD).await.unwrap();
+        let prompt = app
+            .get("/sign-in/second-factor", Some(&half))
+            .await
+            .text()
+            .await
+            .unwrap();
+        let csrf = csrf_in(&prompt);
+        let code = code_at(&secret, at);
+        let mut tasks = Vec::new();
+        for _ in 0..5 {
+            let (app, half, csrf, code) = (&app, &half, &csrf, &code);
+            tasks.push(async move {
+                let res = app
+                    .client
+                    .post(app.url("/sign-in/second-factor"))
+                    .header("cookie", half)
+                    .form(&[
+                        ("csrf", csrf.as_str()),
+                        ("code", code.as_str()),
+                        ("next", "/my-work"),
+                    ])
+                    .send()
+                    .await
+                    .unwrap();
+                (res.status(), session_of(&res))
+            });
+        }
+        let results = futures_util::future::join_all(tasks).await;
+        assert!(
+            results.iter().all(|r| [
+                StatusCode::SEE_OTHER,
+                StatusCode::UNAUTHORIZED,
+                StatusCode::TOO_MANY_REQUESTS
+            ]
+            .contains(&r.0)),
+            "round {round}: {results:?}"
+        );
+        let full: Vec<_> = results.iter().filter_map(|r| r.1.clone()).collect();
+        assert_eq!(full.len(), 1, "round {round}: {results:?}");
+        assert_eq!(app.audit_count("signin.second_factor").await, round + 1);
+        assert_eq!(
+            app.get("/my-work", Some(&full[0])).await.status(),
+            StatusCode::OK
+        );
     }
-    let results = futures_util::future::join_all(tasks).await;
-    let full: Vec<_> = results.iter().filter_map(|r| r.1.clone()).collect();
-    assert_eq!(full.len(), 1, "{results:?}");
-    assert!(
-        results
-            .iter()
-            .all(|r| r.0 == StatusCode::SEE_OTHER || r.0 == StatusCode::UNAUTHORIZED),
-        "{results:?}"
-    );
-    assert_eq!(app.audit_count("signin.second_factor").await, 1);
-    assert_eq!(
-        app.get("/my-work", Some(&full[0])).await.status(),
-        StatusCode::OK
-    );
 }
 
 /// Values of `next` that went, or could go, to another site.

@@ -11,8 +11,13 @@ use chrono::{DateTime, Duration, Utc};
 pub const MIN_PASSWORD_CHARS: usize = 12;
 /// The longest password accepted (long enough for any passphrase; bounds the hashing work).
 pub const MAX_PASSWORD_CHARS: usize = 256;
-/// Failed sign-ins allowed before the back-off starts.
+/// Failed sign-ins allowed from one source (one address, for one username) before the
+/// back-off starts for that source.
 pub const FREE_FAILURES: u32 = 5;
+/// Failed sign-ins allowed for one username from all sources together before the back-off
+/// starts for every source: the ceiling on guessing spread across many addresses. Higher than
+/// `FREE_FAILURES`, so a stranger failing from elsewhere does not slow a colleague down.
+pub const ACCOUNT_FREE_FAILURES: u32 = 50;
 /// The longest wait the back-off imposes.
 pub const MAX_WAIT_MINUTES: i64 = 60;
 
@@ -65,7 +70,19 @@ const COMMON: &[&str] = &[
     "trustno1trustno1",
     "abcdefghijkl",
     "abc123abc123",
+    // The password the demonstration council is loaded with: published in the README.
+    "stepwisedemo",
+    "stepwisedemo1",
+    "stepwisedemo123",
+    "stepwise",
+    "stepwise123",
+    "stepwise1234",
+    "stepwisestepwise",
 ];
+
+/// The demonstration password, folded. Any password that is it with a little added (a digit,
+/// a word, punctuation) is refused too.
+const DEMO: &str = "stepwisedemo";
 
 /// Why a password was refused.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -78,6 +95,8 @@ pub enum PasswordProblem {
     TooLong,
     #[error("that password is one of the first that attackers try; choose another")]
     Common,
+    #[error("that is the demonstration password, which is published; choose one nobody else knows")]
+    Demo,
     #[error("the password must not contain the username")]
     ContainsUsername,
     #[error("the password must not be one character repeated or a simple sequence")]
@@ -88,6 +107,23 @@ fn fold(s: &str) -> String {
     s.chars()
         .filter(|c| c.is_alphanumeric())
         .flat_map(char::to_lowercase)
+        .collect()
+}
+
+/// Undoes the usual digit-for-letter swaps ("st3pw1se"), for matching known passwords.
+fn leet_fold(s: &str) -> String {
+    s.chars()
+        .map(|c| match c {
+            '0' => 'o',
+            '1' => 'i',
+            '3' => 'e',
+            '4' => 'a',
+            '5' => 's',
+            '7' => 't',
+            '@' => 'a',
+            '$' => 's',
+            other => other,
+        })
         .collect()
 }
 
@@ -102,6 +138,9 @@ pub fn check_new_password(username: &str, password: &str) -> Result<(), Password
         return Err(PasswordProblem::TooLong);
     }
     let folded = fold(password);
+    if folded.contains(DEMO) || leet_fold(&folded).contains(DEMO) {
+        return Err(PasswordProblem::Demo);
+    }
     if COMMON.contains(&folded.as_str()) {
         return Err(PasswordProblem::Common);
     }
@@ -125,10 +164,20 @@ pub fn check_new_password(username: &str, password: &str) -> Result<(), Password
 /// made: not before `FREE_FAILURES`, then one minute, doubling with each further failure, up to
 /// `MAX_WAIT_MINUTES`.
 pub fn next_attempt_after(failures: u32, last: DateTime<Utc>) -> Option<DateTime<Utc>> {
-    if failures < FREE_FAILURES {
+    next_attempt_after_allowing(FREE_FAILURES, failures, last)
+}
+
+/// The same back-off after `free` failures allowed without waiting (`FREE_FAILURES` for one
+/// source, `ACCOUNT_FREE_FAILURES` for a username from every source together).
+pub fn next_attempt_after_allowing(
+    free: u32,
+    failures: u32,
+    last: DateTime<Utc>,
+) -> Option<DateTime<Utc>> {
+    if failures < free {
         return None;
     }
-    let doublings = (failures - FREE_FAILURES).min(10);
+    let doublings = (failures - free).min(10);
     let minutes = (1i64 << doublings).min(MAX_WAIT_MINUTES);
     Some(last + Duration::minutes(minutes))
 }
@@ -162,6 +211,26 @@ mod tests {
             assert_eq!(check_new_password("jo.smith", bad), Err(why), "{bad}");
         }
         assert!(check_new_password("x", &"long enough ".repeat(30)).is_err());
+        // Finding 8 of issue 6: the published demonstration password, and close variants.
+        for demo in [
+            "stepwise-demo",
+            "Stepwise-Demo",
+            "stepwise demo",
+            "stepwise-demo1",
+            "stepwise-demo-2026",
+            "my stepwise-demo!",
+            "St3pw1se-D3mo",
+        ] {
+            assert_eq!(
+                check_new_password("jo.smith", demo),
+                Err(PasswordProblem::Demo),
+                "{demo}"
+            );
+        }
+        assert!(
+            PasswordProblem::Demo.to_string().contains("demonstration"),
+            "the reason is given"
+        );
         assert!(
             check_new_password("jo", "jo is fine here").is_ok(),
             "a username under three letters is not matched"
@@ -181,5 +250,12 @@ mod tests {
         assert_eq!(wait(10), Some(32));
         assert_eq!(wait(11), Some(60));
         assert_eq!(wait(1000), Some(60));
+        // The account-wide ceiling starts later, and then grows the same way.
+        let wide = |f| next_attempt_after_allowing(ACCOUNT_FREE_FAILURES, f, t);
+        assert_eq!(wide(ACCOUNT_FREE_FAILURES - 1), None);
+        assert_eq!(
+            wide(ACCOUNT_FREE_FAILURES).map(|x| (x - t).num_minutes()),
+            Some(1)
+        );
     }
 }

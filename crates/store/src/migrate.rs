@@ -70,6 +70,13 @@ const MIGRATIONS: &[Migration] = &[
         sqlite: include_str!("../migrations/sqlite/20261203000004_account_approval.sql"),
         postgres: include_str!("../migrations/postgres/20261203000004_account_approval.sql"),
     },
+    Migration {
+        name: "20261203000010_second_factor_replacement",
+        sqlite: include_str!("../migrations/sqlite/20261203000010_second_factor_replacement.sql"),
+        postgres: include_str!(
+            "../migrations/postgres/20261203000010_second_factor_replacement.sql"
+        ),
+    },
 ];
 
 /// Applies every migration not yet applied.

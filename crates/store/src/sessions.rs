@@ -11,6 +11,7 @@
 use chrono::{DateTime, Utc};
 
 use stepwise_domain::access::{AccessPolicy, Permission, Role};
+use stepwise_domain::credentials::next_attempt_after_allowing;
 
 use crate::sql::{Col, parse_time, time};
 use crate::{Store, StoreError};
@@ -68,6 +69,36 @@ impl UserAccount {
     /// Whether the account can be used now (enabled and not awaiting approval).
     pub fn usable(&self) -> bool {
         !self.disabled && !self.awaiting_approval
+    }
+}
+
+/// A user's second factor, unsealed.
+#[derive(Clone)]
+pub struct SecondFactor {
+    pub secret: Vec<u8>,
+    pub confirmed: bool,
+    /// The last step whose code was used.
+    pub last_step: Option<i64>,
+    /// Names this secret (it changes whenever a new secret is kept).
+    pub nonce: String,
+    /// A secret being set up to replace the confirmed one, and its nonce.
+    pub replacement: Option<(Vec<u8>, String)>,
+}
+
+impl std::fmt::Debug for SecondFactor {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("SecondFactor")
+            .field("confirmed", &self.confirmed)
+            .field("last_step", &self.last_step)
+            .field("replacing", &self.replacement.is_some())
+            .finish_non_exhaustive()
+    }
+}
+
+fn user_actor(user: &UserAccount) -> crate::Actor {
+    crate::Actor::User {
+        id: user.id,
+        username: user.username.clone(),
     }
 }
 
@@ -647,6 +678,47 @@ impl Store {
         .transpose()
     }
 
+    /// Changes a user's own password and ends every other session of the account (the one the
+    /// change was made in, `keep_session`, goes on). Audited as `password.change` in the same
+    /// transaction. Returns how many sessions ended.
+    pub async fn change_password(
+        &self,
+        user: &UserAccount,
+        request_id: &str,
+        new_hash: &str,
+        keep_session: &str,
+    ) -> Result<u64, StoreError> {
+        let mut tx = self.begin_write().await?;
+        let n = sqlx::query("UPDATE users SET password_hash = $1 WHERE id = $2")
+            .bind(new_hash)
+            .bind(user.id)
+            .execute(&mut *tx)
+            .await?
+            .rows_affected();
+        if n != 1 {
+            return Err(StoreError::NotFound(format!("user {}", user.id)));
+        }
+        let ended = sqlx::query("DELETE FROM sessions WHERE user_id = $1 AND token_hash <> $2")
+            .bind(user.id)
+            .bind(keep_session)
+            .execute(&mut *tx)
+            .await?
+            .rows_affected();
+        crate::audit::append_in(
+            &mut tx,
+            &self.audit_key,
+            Utc::now(),
+            &user_actor(user),
+            "password.change",
+            &format!("user:{}", user.id),
+            request_id,
+            &format!("{ended} other sessions ended"),
+        )
+        .await?;
+        tx.commit().await?;
+        Ok(ended)
+    }
+
     /// A user by username.
     pub async fn user_by_username(
         &self,
@@ -779,35 +851,99 @@ impl Store {
         }
     }
 
-    /// Counts a failed sign-in for a username; returns the failures in a row.
+    /// Counts a failed sign-in for a key in one atomic statement; returns the failures in a row.
     pub async fn record_signin_failure(
         &self,
-        username: &str,
+        key: &str,
         at: DateTime<Utc>,
     ) -> Result<u32, StoreError> {
-        let mut tx = self.pool.begin().await?;
-        let n = sqlx::query("SELECT failures FROM signin_throttle WHERE username = $1")
-            .bind(username)
-            .fetch_optional(&mut *tx)
-            .await?
-            .map(|r| r.i64("failures"))
-            .transpose()?
-            .unwrap_or(0)
-            + 1;
-        sqlx::query("DELETE FROM signin_throttle WHERE username = $1")
-            .bind(username)
-            .execute(&mut *tx)
-            .await?;
-        sqlx::query(
-            "INSERT INTO signin_throttle (username, failures, last_failure) VALUES ($1, $2, $3)",
+        let n = sqlx::query(
+            "INSERT INTO signin_throttle (username, failures, last_failure) VALUES ($1, 1, $2) ON CONFLICT (username) DO UPDATE SET failures = signin_throttle.failures + 1, last_failure = $2 RETURNING failures",
         )
-        .bind(username)
-        .bind(n)
+        .bind(key)
         .bind(time(at))
-        .execute(&mut *tx)
-        .await?;
-        tx.commit().await?;
+        .fetch_one(&self.pool)
+        .await?
+        .i64("failures")?;
         Ok(u32::try_from(n).unwrap_or(u32::MAX))
+    }
+
+    /// Reserves one attempt at a secret (a password, a code) before it is checked: for each
+    /// `(key, free)`, the attempt is allowed while the key's failures in a row are under `free`
+    /// or the back-off since the last one has passed, and then counted as a failure at once (a
+    /// success clears it afterwards). Either every key is counted or none is. Each count moves
+    /// by compare-and-set from the value that was checked, inside one write transaction, so
+    /// parallel attempts cannot all pass the same check: N parallel guesses reserve at most
+    /// `free` attempts. Returns the counts after this attempt, or when the next may be made.
+    pub async fn reserve_signin_attempt(
+        &self,
+        keys: &[(&str, u32)],
+        now: DateTime<Utc>,
+    ) -> Result<Result<Vec<u32>, DateTime<Utc>>, StoreError> {
+        for _ in 0..20 {
+            let mut tx = self.begin_write().await?;
+            let mut seen = Vec::new();
+            let mut wait_until: Option<DateTime<Utc>> = None;
+            for (key, free) in keys {
+                let row = sqlx::query(
+                    "SELECT failures, last_failure FROM signin_throttle WHERE username = $1",
+                )
+                .bind(*key)
+                .fetch_optional(&mut *tx)
+                .await?;
+                let current = match row {
+                    Some(r) => Some((r.i64("failures")?, parse_time(&r.text("last_failure")?)?)),
+                    None => None,
+                };
+                if let Some((n, last)) = current {
+                    let n32 = u32::try_from(n).unwrap_or(u32::MAX);
+                    if let Some(until) = next_attempt_after_allowing(*free, n32, last)
+                        && now < until
+                    {
+                        wait_until = Some(wait_until.map_or(until, |w| w.max(until)));
+                    }
+                }
+                seen.push((*key, current.map(|c| c.0)));
+            }
+            if let Some(until) = wait_until {
+                tx.rollback().await?;
+                return Ok(Err(until));
+            }
+            let mut counts = Vec::new();
+            let mut raced = false;
+            for (key, before) in &seen {
+                let changed = match before {
+                    Some(n) => sqlx::query("UPDATE signin_throttle SET failures = failures + 1, last_failure = $1 WHERE username = $2 AND failures = $3")
+                        .bind(time(now))
+                        .bind(*key)
+                        .bind(*n)
+                        .execute(&mut *tx)
+                        .await?
+                        .rows_affected(),
+                    None => sqlx::query("INSERT INTO signin_throttle (username, failures, last_failure) VALUES ($1, 1, $2) ON CONFLICT (username) DO NOTHING")
+                        .bind(*key)
+                        .bind(time(now))
+                        .execute(&mut *tx)
+                        .await?
+                        .rows_affected(),
+                };
+                if changed != 1 {
+                    raced = true;
+                    break;
+                }
+                counts.push(u32::try_from(before.unwrap_or(0) + 1).unwrap_or(u32::MAX));
+            }
+            if raced {
+                // Another attempt moved a count between the check and the update: check again.
+                tx.rollback().await?;
+                continue;
+            }
+            tx.commit().await?;
+            return Ok(Ok(counts));
+        }
+        Err(StoreError::Invalid(
+            "too many sign-in attempts at once; wait a moment and try again".into(),
+        ))
     }
 
     /// Clears the failures after a successful sign-in.
@@ -840,10 +976,9 @@ impl Store {
             .collect()
     }
 
-    /// Keeps a new TOTP secret for a user, unconfirmed until they enter a code from it. The
-    /// secret is sealed with a keystream from the key held outside the database, so a copy of
-    /// the database alone cannot produce codes.
-    pub async fn begin_second_factor(&self, user_id: i64, secret: &[u8]) -> Result<(), StoreError> {
+    /// Seals a TOTP secret for a user with a keystream from the key held outside the database,
+    /// so a copy of the database alone cannot produce codes: (sealed, nonce), both hex.
+    fn seal_totp(&self, user_id: i64, secret: &[u8]) -> Result<(String, String), StoreError> {
         if secret.is_empty() || secret.len() > 32 {
             return Err(StoreError::Invalid("a TOTP secret is 1 to 32 bytes".into()));
         }
@@ -854,13 +989,34 @@ impl Store {
             .audit_key
             .keystream(format!("stepwise-totp|{user_id}|{nonce}").as_bytes());
         let sealed: Vec<u8> = secret.iter().zip(stream).map(|(a, b)| a ^ b).collect();
-        sqlx::query("UPDATE users SET totp_sealed = $1, totp_nonce = $2, totp_confirmed = 0, totp_last_step = NULL WHERE id = $3")
-            .bind(hex::encode(sealed))
+        Ok((hex::encode(sealed), nonce))
+    }
+
+    fn unseal_totp(&self, user_id: i64, sealed: &str, nonce: &str) -> Result<Vec<u8>, StoreError> {
+        let sealed = hex::decode(sealed).map_err(|_| StoreError::corrupt("totp secret"))?;
+        let stream = self
+            .audit_key
+            .keystream(format!("stepwise-totp|{user_id}|{nonce}").as_bytes());
+        Ok(sealed.iter().zip(stream).map(|(a, b)| a ^ b).collect())
+    }
+
+    /// Keeps a new TOTP secret for a user who has no confirmed one, unconfirmed until they
+    /// enter a code from it. A confirmed secret is never replaced here (see
+    /// `begin_second_factor_replacement`): the answer is `false` and nothing changes.
+    pub async fn begin_second_factor(
+        &self,
+        user_id: i64,
+        secret: &[u8],
+    ) -> Result<bool, StoreError> {
+        let (sealed, nonce) = self.seal_totp(user_id, secret)?;
+        Ok(sqlx::query("UPDATE users SET totp_sealed = $1, totp_nonce = $2, totp_confirmed = 0, totp_last_step = NULL WHERE id = $3 AND totp_confirmed = 0")
+            .bind(sealed)
             .bind(nonce)
             .bind(user_id)
             .execute(&self.pool)
-            .await?;
-        Ok(())
+            .await?
+            .rows_affected()
+            == 1)
     }
 
     /// A user's TOTP secret (unsealed), whether it is confirmed, and the last step used.
@@ -868,7 +1024,19 @@ impl Store {
         &self,
         user_id: i64,
     ) -> Result<Option<(Vec<u8>, bool, Option<i64>)>, StoreError> {
-        let Some(r) = sqlx::query("SELECT totp_sealed, totp_nonce, totp_confirmed, totp_last_step FROM users WHERE id = $1")
+        Ok(self
+            .second_factor_state(user_id)
+            .await?
+            .map(|f| (f.secret, f.confirmed, f.last_step)))
+    }
+
+    /// A user's second factor in full: the secret, whether it is confirmed, the last step
+    /// used, which secret it is (its nonce), and a replacement being set up, if any.
+    pub async fn second_factor_state(
+        &self,
+        user_id: i64,
+    ) -> Result<Option<SecondFactor>, StoreError> {
+        let Some(r) = sqlx::query("SELECT totp_sealed, totp_nonce, totp_confirmed, totp_last_step, totp_next_sealed, totp_next_nonce FROM users WHERE id = $1")
             .bind(user_id)
             .fetch_optional(&self.pool)
             .await?
@@ -879,48 +1047,169 @@ impl Store {
         else {
             return Ok(None);
         };
-        let sealed = hex::decode(sealed).map_err(|_| StoreError::corrupt("totp secret"))?;
-        let stream = self
-            .audit_key
-            .keystream(format!("stepwise-totp|{user_id}|{nonce}").as_bytes());
-        let secret = sealed.iter().zip(stream).map(|(a, b)| a ^ b).collect();
-        Ok(Some((
-            secret,
-            r.i64("totp_confirmed")? != 0,
-            r.opt_i64("totp_last_step")?,
-        )))
+        let replacement = match (
+            r.opt_text("totp_next_sealed")?,
+            r.opt_text("totp_next_nonce")?,
+        ) {
+            (Some(s), Some(n)) => Some((self.unseal_totp(user_id, &s, &n)?, n)),
+            _ => None,
+        };
+        Ok(Some(SecondFactor {
+            secret: self.unseal_totp(user_id, &sealed, &nonce)?,
+            confirmed: r.i64("totp_confirmed")? != 0,
+            last_step: r.opt_i64("totp_last_step")?,
+            nonce,
+            replacement,
+        }))
     }
 
-    /// Records that a code for `step` was used (confirming the secret if it was new), so it
-    /// cannot be used again. Audited.
+    /// Records that a code for `step` of the user's confirmed factor was used, so it cannot be
+    /// used again: a compare-and-set that succeeds only if no code of this step or a later one
+    /// was used before, so of two requests with the same code exactly one gets `true`. The
+    /// audit row commits with it.
     pub async fn use_second_factor(
         &self,
         user: &UserAccount,
         request_id: &str,
         step: i64,
-        enrolling: bool,
-    ) -> Result<(), StoreError> {
-        sqlx::query("UPDATE users SET totp_confirmed = 1, totp_last_step = $1 WHERE id = $2")
+        action: &str,
+    ) -> Result<bool, StoreError> {
+        let mut tx = self.begin_write().await?;
+        let n = sqlx::query("UPDATE users SET totp_last_step = $1 WHERE id = $2 AND totp_confirmed = 1 AND (totp_last_step IS NULL OR totp_last_step < $1)")
             .bind(step)
             .bind(user.id)
-            .execute(&self.pool)
-            .await?;
-        self.audit(
-            &crate::Actor::User {
-                id: user.id,
-                username: user.username.clone(),
-            },
-            if enrolling {
-                "second_factor.enrolled"
-            } else {
-                "signin.second_factor"
-            },
+            .execute(&mut *tx)
+            .await?
+            .rows_affected();
+        if n != 1 {
+            tx.rollback().await?;
+            return Ok(false);
+        }
+        crate::audit::append_in(
+            &mut tx,
+            &self.audit_key,
+            Utc::now(),
+            &user_actor(user),
+            action,
             &format!("user:{}", user.id),
             request_id,
             "",
         )
         .await?;
-        Ok(())
+        tx.commit().await?;
+        Ok(true)
+    }
+
+    /// Confirms the unconfirmed secret named by `nonce` with a code for `step`: a
+    /// compare-and-set, so it succeeds once, and only for the secret the code was checked
+    /// against. Audited in the same transaction.
+    pub async fn confirm_second_factor(
+        &self,
+        user: &UserAccount,
+        request_id: &str,
+        nonce: &str,
+        step: i64,
+    ) -> Result<bool, StoreError> {
+        let mut tx = self.begin_write().await?;
+        let n = sqlx::query("UPDATE users SET totp_confirmed = 1, totp_last_step = $1 WHERE id = $2 AND totp_confirmed = 0 AND totp_nonce = $3")
+            .bind(step)
+            .bind(user.id)
+            .bind(nonce)
+            .execute(&mut *tx)
+            .await?
+            .rows_affected();
+        if n != 1 {
+            tx.rollback().await?;
+            return Ok(false);
+        }
+        crate::audit::append_in(
+            &mut tx,
+            &self.audit_key,
+            Utc::now(),
+            &user_actor(user),
+            "second_factor.enrolled",
+            &format!("user:{}", user.id),
+            request_id,
+            "",
+        )
+        .await?;
+        tx.commit().await?;
+        Ok(true)
+    }
+
+    /// Starts replacing a confirmed second factor, once the current code from it has been
+    /// used (`step`, compare-and-set as in `use_second_factor`): keeps the new secret beside
+    /// the confirmed one, which goes on working until the new one is confirmed. Audited.
+    pub async fn begin_second_factor_replacement(
+        &self,
+        user: &UserAccount,
+        request_id: &str,
+        step: i64,
+        secret: &[u8],
+    ) -> Result<bool, StoreError> {
+        let (sealed, nonce) = self.seal_totp(user.id, secret)?;
+        let mut tx = self.begin_write().await?;
+        let n = sqlx::query("UPDATE users SET totp_last_step = $1, totp_next_sealed = $2, totp_next_nonce = $3 WHERE id = $4 AND totp_confirmed = 1 AND (totp_last_step IS NULL OR totp_last_step < $1)")
+            .bind(step)
+            .bind(sealed)
+            .bind(nonce)
+            .bind(user.id)
+            .execute(&mut *tx)
+            .await?
+            .rows_affected();
+        if n != 1 {
+            tx.rollback().await?;
+            return Ok(false);
+        }
+        crate::audit::append_in(
+            &mut tx,
+            &self.audit_key,
+            Utc::now(),
+            &user_actor(user),
+            "second_factor.replacing",
+            &format!("user:{}", user.id),
+            request_id,
+            "the current code was given",
+        )
+        .await?;
+        tx.commit().await?;
+        Ok(true)
+    }
+
+    /// Makes the replacement named by `next_nonce` the confirmed second factor, with a code
+    /// from it for `step`; the old one stops working. Compare-and-set; audited.
+    pub async fn finish_second_factor_replacement(
+        &self,
+        user: &UserAccount,
+        request_id: &str,
+        next_nonce: &str,
+        step: i64,
+    ) -> Result<bool, StoreError> {
+        let mut tx = self.begin_write().await?;
+        let n = sqlx::query("UPDATE users SET totp_sealed = totp_next_sealed, totp_nonce = totp_next_nonce, totp_next_sealed = NULL, totp_next_nonce = NULL, totp_confirmed = 1, totp_last_step = $1 WHERE id = $2 AND totp_confirmed = 1 AND totp_next_nonce = $3")
+            .bind(step)
+            .bind(user.id)
+            .bind(next_nonce)
+            .execute(&mut *tx)
+            .await?
+            .rows_affected();
+        if n != 1 {
+            tx.rollback().await?;
+            return Ok(false);
+        }
+        crate::audit::append_in(
+            &mut tx,
+            &self.audit_key,
+            Utc::now(),
+            &user_actor(user),
+            "second_factor.replaced",
+            &format!("user:{}", user.id),
+            request_id,
+            "",
+        )
+        .await?;
+        tx.commit().await?;
+        Ok(true)
     }
 
     /// Removes a user's second factor (they set up a new one at their next sign-in if their
@@ -931,7 +1220,7 @@ impl Store {
         request_id: &str,
         user_id: i64,
     ) -> Result<(), StoreError> {
-        let n = sqlx::query("UPDATE users SET totp_sealed = NULL, totp_nonce = NULL, totp_confirmed = 0, totp_last_step = NULL WHERE id = $1")
+        let n = sqlx::query("UPDATE users SET totp_sealed = NULL, totp_nonce = NULL, totp_confirmed = 0, totp_last_step = NULL, totp_next_sealed = NULL, totp_next_nonce = NULL WHERE id = $1")
             .bind(user_id)
             .execute(&self.pool)
             .await?
@@ -1170,18 +1459,14 @@ impl Store {
         &self,
         state: &str,
     ) -> Result<Option<(String, String, String)>, StoreError> {
-        let mut tx = self.pool.begin().await?;
+        // Taken and forgotten in one statement, so two answers with the same state cannot both
+        // find it, and no read lock is held while waiting to write.
         let found = sqlx::query(
-            "SELECT nonce, verifier, next, created_at FROM oidc_logins WHERE state = $1",
+            "DELETE FROM oidc_logins WHERE state = $1 RETURNING nonce, verifier, next, created_at",
         )
         .bind(state)
-        .fetch_optional(&mut *tx)
+        .fetch_optional(&self.pool)
         .await?;
-        sqlx::query("DELETE FROM oidc_logins WHERE state = $1")
-            .bind(state)
-            .execute(&mut *tx)
-            .await?;
-        tx.commit().await?;
         let Some(r) = found else { return Ok(None) };
         if parse_time(&r.text("created_at")?)? < Utc::now() - chrono::Duration::minutes(10) {
             return Ok(None);

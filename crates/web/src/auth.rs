@@ -235,14 +235,27 @@ pub async fn start_session_pending(
     Ok(token)
 }
 
-/// Compares two tokens in constant time.
+/// Compares two tokens in constant time (`subtle`); an empty token never matches.
 pub fn tokens_match(a: &str, b: &str) -> bool {
-    a.len() == b.len()
-        && !a.is_empty()
-        && a.bytes()
-            .zip(b.bytes())
-            .fold(0u8, |acc, (x, y)| acc | (x ^ y))
-            == 0
+    use subtle::ConstantTimeEq;
+    !a.is_empty() && bool::from(a.as_bytes().ct_eq(b.as_bytes()))
+}
+
+/// Where a request came from, for the sign-in back-off: the client's address as the server saw
+/// the connection (an IPv6 address by its /64, which one client usually holds whole). Behind a
+/// reverse proxy every request comes from the proxy, and the back-off is then by account only.
+pub fn request_source(addr: Option<std::net::SocketAddr>) -> String {
+    match addr.map(|a| a.ip()) {
+        Some(std::net::IpAddr::V4(ip)) => ip.to_string(),
+        Some(std::net::IpAddr::V6(ip)) => match ip.to_ipv4_mapped() {
+            Some(v4) => v4.to_string(),
+            None => {
+                let s = ip.segments();
+                format!("{:x}:{:x}:{:x}:{:x}::/64", s[0], s[1], s[2], s[3])
+            }
+        },
+        None => "unknown".to_string(),
+    }
 }
 
 #[cfg(test)]
@@ -279,5 +292,18 @@ mod tests {
         assert!(!tokens_match("abc", "abd"));
         assert!(!tokens_match("", ""));
         assert!(!tokens_match("abc", "abcd"));
+        assert!(!tokens_match("", "abc"));
+    }
+
+    #[test]
+    fn sources_are_addresses_and_ipv6_is_grouped_by_its_64() {
+        let a = |s: &str| s.parse::<std::net::SocketAddr>().ok();
+        assert_eq!(request_source(a("192.0.2.7:5000")), "192.0.2.7");
+        assert_eq!(
+            request_source(a("[2001:db8:1:2:3:4:5:6]:443")),
+            request_source(a("[2001:db8:1:2:ffff::1]:80"))
+        );
+        assert_eq!(request_source(a("[::ffff:192.0.2.7]:1")), "192.0.2.7");
+        assert_eq!(request_source(None), "unknown");
     }
 }

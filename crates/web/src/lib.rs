@@ -122,10 +122,14 @@ pub async fn serve(state: AppState, addr: SocketAddr) -> Result<(), WebError> {
 
 /// Serves the application on a listener that is already bound (tests bind port 0).
 pub async fn serve_on(state: AppState, listener: tokio::net::TcpListener) -> Result<(), WebError> {
-    axum::serve(listener, app(state).into_make_service())
-        .with_graceful_shutdown(async {
-            let _ = tokio::signal::ctrl_c().await;
-        })
-        .await
-        .map_err(|e| WebError::Internal(e.to_string()))
+    // The client's address reaches the handlers (`ConnectInfo`), for the sign-in back-off.
+    axum::serve(
+        listener,
+        app(state).into_make_service_with_connect_info::<SocketAddr>(),
+    )
+    .with_graceful_shutdown(async {
+        let _ = tokio::signal::ctrl_c().await;
+    })
+    .await
+    .map_err(|e| WebError::Internal(e.to_string()))
 }

@@ -39,12 +39,27 @@ pub fn current_request_id() -> String {
         .unwrap_or_else(|_| "-".to_string())
 }
 
-/// The pages a session waiting for its second factor may reach.
-const SECOND_FACTOR_PATHS: [&str; 3] = [
-    "/sign-in/second-factor",
-    "/account/second-factor",
-    "/sign-out",
-];
+/// The pages a session waiting for its second factor may reach when the account has a
+/// confirmed one: the code prompt and signing out.
+const SECOND_FACTOR_CODE_PATHS: [&str; 2] = ["/sign-in/second-factor", "/sign-out"];
+/// The pages a session waiting for its second factor may reach when the account has none and
+/// its role requires one: setting up a first one, and signing out.
+const SECOND_FACTOR_SETUP_PATHS: [&str; 2] = ["/account/second-factor", "/sign-out"];
+
+/// Where a session waiting for its second factor may go, and where it is sent otherwise.
+fn second_factor_paths(
+    has_factor: bool,
+    role_requires_one: bool,
+) -> (&'static [&'static str], &'static str) {
+    if has_factor {
+        (&SECOND_FACTOR_CODE_PATHS, "/sign-in/second-factor")
+    } else if role_requires_one {
+        (&SECOND_FACTOR_SETUP_PATHS, "/account/second-factor")
+    } else {
+        // The factor was removed while the session waited: only signing in again helps.
+        (&["/sign-out"], "/sign-in")
+    }
+}
 
 /// What a route serves: a page, the API or a static asset. Decides how a refusal is answered.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -190,6 +205,20 @@ pub fn registry() -> Vec<RouteDef> {
             SignedIn,
             Page,
             get(pages::account::show),
+        ),
+        route(
+            Method::GET,
+            "/account/password",
+            SignedIn,
+            Page,
+            get(pages::account::password),
+        ),
+        route(
+            Method::POST,
+            "/account/password",
+            SignedIn,
+            Page,
+            post(pages::account::change_password),
         ),
         route(
             Method::POST,
@@ -663,21 +692,20 @@ async fn checked(
         .path_and_query()
         .map(|p| p.as_str().to_string())
         .unwrap_or_else(|| "/".to_string());
-    // A session still waiting for its second factor opens only the second-factor pages.
+    // A session still waiting for its second factor opens only the code prompt (when the
+    // account has a confirmed factor) or the set-up page (when it has none and the role needs
+    // one), and signing out. It can never reach the page that replaces a confirmed factor.
     if let Some(u) = &user
         && u.second_factor_pending
         && g.access != Access::Public
-        && !SECOND_FACTOR_PATHS.contains(&req.uri().path())
     {
-        return match g.surface {
-            Surface::Api => refuse(g.surface, WebError::Unauthenticated),
-            _ => Redirect::to(if u.account.second_factor {
-                "/sign-in/second-factor"
-            } else {
-                "/account/second-factor"
-            })
-            .into_response(),
-        };
+        let (allowed, home) = second_factor_paths(u.account.second_factor, cfg_requires(&g, u));
+        if !allowed.contains(&req.uri().path()) {
+            return match g.surface {
+                Surface::Api => refuse(g.surface, WebError::Unauthenticated),
+                _ => Redirect::to(home).into_response(),
+            };
+        }
     }
     match (g.access, &user) {
         (Access::Public, _) => {}
@@ -766,6 +794,10 @@ async fn checked(
     next.run(req).await
 }
 
+fn cfg_requires(g: &Guard, u: &CurrentUser) -> bool {
+    g.state.config.policy.requires_second_factor(u.role)
+}
+
 fn refuse(surface: Surface, e: WebError) -> Response {
     match surface {
         Surface::Api => ApiError(e).into_response(),
@@ -827,6 +859,21 @@ mod tests {
                 assert_eq!(*s, Surface::Api, "{p}");
             }
         }
+    }
+
+    /// Finding 1 of issue 6: a waiting session could open the set-up page and replace a
+    /// confirmed factor. With a confirmed factor only the code prompt and sign-out are open.
+    #[test]
+    fn a_waiting_session_reaches_only_what_its_factor_allows() {
+        let (with, home) = second_factor_paths(true, true);
+        assert_eq!(home, "/sign-in/second-factor");
+        assert!(!with.contains(&"/account/second-factor"));
+        assert!(with.contains(&"/sign-in/second-factor") && with.contains(&"/sign-out"));
+        let (without, home) = second_factor_paths(false, true);
+        assert_eq!(home, "/account/second-factor");
+        assert!(!without.contains(&"/sign-in/second-factor"));
+        let (neither, _) = second_factor_paths(false, false);
+        assert_eq!(neither, ["/sign-out"]);
     }
 
     #[test]

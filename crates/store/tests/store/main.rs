@@ -1638,3 +1638,4 @@ async fn the_disposal_queue_follows_the_schedule_and_records_each_decision() {
     }
 }
 mod sec_accounts;
+mod sec_signin;

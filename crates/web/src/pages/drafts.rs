@@ -68,6 +68,8 @@ pub async fn send(
     let Some((path, _)) = state.store.draft(&id, user.id).await? else {
         return Ok(see_other("/"));
     };
+    // The kept path came from the request that lapsed; it is still only followed if local.
+    let path = super::safe_next(Some(&path));
     state.store.drop_draft(&id, user.id).await?;
     state
         .store

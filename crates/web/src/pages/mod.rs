@@ -383,3 +383,108 @@ mod tests {
         );
     }
 }
+
+/// Where to go after signing in (or after any page that follows a `next`): `next` itself when
+/// it is a path on this site, otherwise the home page. Only a plain local path is accepted: it
+/// starts with one `/` (not `//` or `/\`, which browsers read as another host), holds no
+/// backslash, control character or whitespace (browsers drop tabs and newlines, turning
+/// `/\t/evil.example` into `//evil.example`) either as written or percent-decoded, and, parsed
+/// as a browser would relative to this site, stays on this site with the same path.
+pub fn safe_next(next: Option<&str>) -> String {
+    next.filter(|n| is_local_path(n))
+        .map(str::to_string)
+        .unwrap_or_else(|| "/".to_string())
+}
+
+fn is_local_path(next: &str) -> bool {
+    let hostile = |s: &str| {
+        s.chars()
+            .any(|c| c.is_control() || c.is_whitespace() || c == '\\')
+    };
+    // Spaces in the query (a search, "+" or "%20") are harmless there and kept; in the path
+    // they are not.
+    let (path, query) = match next.find(['?', '#']) {
+        Some(i) => next.split_at(i),
+        None => (next, ""),
+    };
+    let decoded_path = decode_component(path);
+    let decoded_query = decode_component(query);
+    let b = next.as_bytes();
+    if next.is_empty()
+        || next.len() > 2048
+        || b[0] != b'/'
+        || b.get(1).is_some_and(|c| *c == b'/' || *c == b'\\')
+        || hostile(next)
+        || hostile(&decoded_path)
+        || decoded_query.chars().any(|c| c.is_control() || c == '\\')
+        || decoded_path.starts_with("//")
+        || next.contains("://")
+    {
+        return false;
+    }
+    // Parse it as the browser will, against a stand-in for this site: the host must not change.
+    let Ok(base) = url::Url::parse("http://stepwise.invalid/") else {
+        return false;
+    };
+    match base.join(next) {
+        Ok(u) => {
+            u.scheme() == "http"
+                && u.host_str() == Some("stepwise.invalid")
+                && u.port().is_none()
+                && u.username().is_empty()
+                && u.password().is_none()
+        }
+        Err(_) => false,
+    }
+}
+
+#[cfg(test)]
+mod next_tests {
+    use super::safe_next;
+
+    /// Finding 6 of issue 6: every one of these sent the browser to another site (or could).
+    pub(crate) const HOSTILE: &[&str] = &[
+        "//evil.example",
+        "///evil.example",
+        "/\\evil.example",
+        "\\\\evil.example",
+        "/%5Cevil.example",
+        "/%5cevil.example",
+        "/\t/evil.example",
+        "/%09/evil.example",
+        "/\r\n/evil.example",
+        "/%0d%0a/evil.example",
+        "/%0a/evil.example",
+        "/%2F/evil.example",
+        "/%2f%2fevil.example",
+        "/ /evil.example",
+        "/%20/evil.example",
+        "https://evil.example",
+        "https:evil.example",
+        "javascript:alert(1)",
+        "evil.example",
+        "",
+        "/people/1\\..\\..\\evil",
+        "/\u{0}",
+        "/%00",
+        "/people?q=%0d%0aSet-Cookie:x",
+        "/people?q=%5C",
+    ];
+
+    #[test]
+    fn only_local_paths_are_followed() {
+        for ok in [
+            "/",
+            "/people/1",
+            "/people?q=smith&page=2",
+            "/people?q=jo%20smith",
+            "/drafts/abc#x",
+        ] {
+            assert_eq!(safe_next(Some(ok)), ok);
+        }
+        for bad in HOSTILE {
+            assert_eq!(safe_next(Some(bad)), "/", "{bad:?}");
+        }
+        assert_eq!(safe_next(None), "/");
+    }
+}

@@ -1,8 +1,11 @@
 //! The second sign-in factor: a time-based one-time code from an authenticator app (RFC 6238).
 //! Setting it up shows a new secret to add to the app and asks for one code from it; signing
-//! in asks for the current code after the password. A code works once; wrong codes count
-//! towards the same back-off as wrong passwords. Roles can be made to need it (the access
-//! policy's `require_second_factor`); anyone may set one up from their account.
+//! in asks for the current code after the password. A code works once (recorded by
+//! compare-and-set, so two requests with one code cannot both pass); every attempt is counted
+//! before the code is checked, with the same back-off as passwords. Roles can be made to need it
+//! (the access policy's `require_second_factor`); anyone may set one up from their account. A
+//! session still waiting for its second factor may only enrol a first one (when the account has
+//! none); replacing a confirmed one needs a full session and the current code from it.
 
 use axum::extract::{RawQuery, State};
 use axum::http::{HeaderMap, header};
@@ -12,24 +15,15 @@ use chrono::Utc;
 use maud::html;
 use rand::RngCore;
 
-use stepwise_domain::credentials::next_attempt_after;
+use stepwise_domain::credentials::FREE_FAILURES;
 use stepwise_domain::totp::{self, RECOMMENDED_SECRET_BYTES, TotpSecret};
 
-use super::{Page, error_summary, query_pairs};
+use super::{Page, error_summary, query_pairs, safe_next};
 use crate::auth::{
     CurrentUser, SESSION_COOKIE, cookie, set_cookie, start_session_pending, token_hash,
 };
 use crate::routes::{current_request_id, see_other};
 use crate::{AppState, WebError};
-
-/// Only local paths are followed afterwards.
-fn safe_next(next: &str) -> String {
-    if next.starts_with('/') && !next.starts_with("//") && !next.contains("://") {
-        next.to_string()
-    } else {
-        "/".to_string()
-    }
-}
 
 /// Ends the waiting session and starts a full one (a new token: nothing carries over).
 async fn complete(
@@ -110,7 +104,7 @@ pub async fn show(
     let next = query_pairs(q.as_deref())
         .into_iter()
         .find(|(k, _)| k == "next")
-        .map(|(_, v)| safe_next(&v))
+        .map(|(_, v)| safe_next(Some(&v)))
         .unwrap_or_else(|| "/".into());
     if !user.second_factor_pending {
         return see_other(&next);
@@ -134,47 +128,80 @@ pub async fn submit(
     Extension(user): Extension<CurrentUser>,
     Form(f): Form<CodeForm>,
 ) -> Result<Response, WebError> {
-    let next = safe_next(&f.next);
+    let next = safe_next(Some(&f.next));
     if !user.second_factor_pending {
         return Ok(see_other(&next));
     }
     let rid = current_request_id();
     let now = Utc::now();
     let key = format!("second-factor:{}", user.username);
-    let (failures, last) = state.store.signin_failures(&key).await?;
-    if let Some(until) = last.and_then(|l| next_attempt_after(failures, l))
-        && now < until
+    // The attempt is counted before the code is checked, so parallel guesses share one count.
+    let failures = match state
+        .store
+        .reserve_signin_attempt(&[(key.as_str(), FREE_FAILURES)], now)
+        .await?
     {
-        let minutes = ((until - now).num_seconds() + 59) / 60;
-        let mut res = code_page(
-            &state,
-            &user,
-            &next,
-            &[(
-                "code".into(),
-                format!(
-                    "There have been too many wrong codes. Wait {minutes} minutes and try again"
-                ),
-            )],
-        );
-        *res.status_mut() = axum::http::StatusCode::TOO_MANY_REQUESTS;
-        return Ok(res);
-    }
-    let Some((secret, true, last_step)) = state.store.second_factor(user.id).await? else {
-        return Ok(see_other("/account/second-factor"));
-    };
-    let secret = TotpSecret::from_bytes(secret).map_err(|e| WebError::Internal(e.to_string()))?;
-    match totp::verify(&secret, &f.code, now.timestamp(), last_step) {
-        Ok(step) => {
-            state.store.clear_signin_failures(&key).await?;
+        Ok(counts) => counts.first().copied().unwrap_or(0),
+        Err(until) => {
             state
                 .store
-                .use_second_factor(&user.account, &rid, step, false)
+                .audit(
+                    &user.actor(),
+                    "signin.second_factor_throttled",
+                    &format!("user:{}", user.id),
+                    &rid,
+                    &format!("next attempt after {}", until.format("%H:%M:%S UTC")),
+                )
                 .await?;
+            let minutes = ((until - now).num_seconds() + 59) / 60;
+            let mut res = code_page(
+                &state,
+                &user,
+                &next,
+                &[(
+                    "code".into(),
+                    format!(
+                        "There have been too many wrong codes. Wait {minutes} minutes and try again"
+                    ),
+                )],
+            );
+            *res.status_mut() = axum::http::StatusCode::TOO_MANY_REQUESTS;
+            return Ok(res);
+        }
+    };
+    let Some(factor) = state
+        .store
+        .second_factor_state(user.id)
+        .await?
+        .filter(|f| f.confirmed)
+    else {
+        state.store.clear_signin_failures(&key).await?;
+        return Ok(see_other("/account/second-factor"));
+    };
+    let secret =
+        TotpSecret::from_bytes(factor.secret).map_err(|e| WebError::Internal(e.to_string()))?;
+    let checked = totp::verify(&secret, &f.code, now.timestamp(), factor.last_step);
+    let outcome = match checked {
+        // Only one request can record a step as used: a second with the same code finds it used.
+        Ok(step) => {
+            if state
+                .store
+                .use_second_factor(&user.account, &rid, step, "signin.second_factor")
+                .await?
+            {
+                Ok(())
+            } else {
+                Err(totp::TotpError::AlreadyUsed)
+            }
+        }
+        Err(e) => Err(e),
+    };
+    match outcome {
+        Ok(()) => {
+            state.store.clear_signin_failures(&key).await?;
             complete(&state, &headers, &user, &next).await
         }
         Err(e) => {
-            let n = state.store.record_signin_failure(&key, now).await?;
             state
                 .store
                 .audit(
@@ -182,15 +209,25 @@ pub async fn submit(
                     "signin.second_factor_failed",
                     &format!("user:{}", user.id),
                     &rid,
-                    &format!("{e}; {n} in a row"),
+                    &format!("{e}; {failures} in a row"),
                 )
                 .await?;
-            let mut c = e.to_string();
-            if let Some(f) = c.get(..1) {
-                c = f.to_uppercase() + &c[1..];
-            }
-            Ok(code_page(&state, &user, &next, &[("code".into(), c)]))
+            Ok(code_page(
+                &state,
+                &user,
+                &next,
+                &[("code".into(), sentence(&e))],
+            ))
         }
+    }
+}
+
+/// An error as the start of a sentence.
+fn sentence(e: &impl std::fmt::Display) -> String {
+    let c = e.to_string();
+    match c.get(..1) {
+        Some(f) => f.to_uppercase() + &c[1..],
+        None => c,
     }
 }
 
@@ -207,34 +244,31 @@ async fn enrol_page(
     user: &CurrentUser,
     errors: &[(String, String)],
 ) -> Result<Response, WebError> {
-    let current = state.store.second_factor(user.id).await?;
-    if let Some((_, true, _)) = current
-        && errors.is_empty()
-    {
-        let body = html! {
-            h1 { "Second factor" }
-            p class="lead" { "Your account asks for a code from your authenticator app when you sign in." }
-            form method="post" action="/account/second-factor" {
-                input type="hidden" name="csrf" value=(user.csrf_token);
-                input type="hidden" name="restart" value="1";
-                p { "Changed your phone? Set it up again: the old app stops working once you confirm a code from the new one." }
-                button type="submit" class="button button-secondary" { "Set up again" }
-            }
-        };
-        return Ok(
-            Page::new("Second factor", Some(user), &state.authority_name)
-                .active("account")
-                .body(body)
-                .into_response(),
-        );
+    let current = state.store.second_factor_state(user.id).await?;
+    if user.second_factor_pending && current.as_ref().is_some_and(|f| f.confirmed) {
+        // Never reached through the access check; kept as a second line.
+        return Ok(see_other("/sign-in/second-factor"));
     }
+    let replacing = match &current {
+        Some(f) if f.confirmed => match &f.replacement {
+            // A full session that gave the current code: the new secret to confirm.
+            Some((s, _)) if !user.second_factor_pending => Some(s.clone()),
+            _ => {
+                return Ok(confirmed_page(state, user, errors));
+            }
+        },
+        _ => None,
+    };
     // A secret waiting to be confirmed is kept, so reloading the page shows the same one.
-    let secret = match current {
-        Some((s, false, _)) => s,
+    let secret = match (replacing, current) {
+        (Some(s), _) => s,
+        (None, Some(f)) if !f.confirmed => f.secret,
         _ => {
             let mut s = vec![0u8; RECOMMENDED_SECRET_BYTES];
             rand::thread_rng().fill_bytes(&mut s);
-            state.store.begin_second_factor(user.id, &s).await?;
+            if !state.store.begin_second_factor(user.id, &s).await? {
+                return Ok(see_other("/account/second-factor"));
+            }
             s
         }
     };
@@ -256,6 +290,8 @@ async fn enrol_page(
         h1 { "Set up a second factor" }
         @if required && user.second_factor_pending {
             p class="lead" { "Your role needs a second factor. Set it up now to finish signing in." }
+        } @else if user.account.second_factor {
+            p class="lead" { "Add Stepwise to the authenticator app on your new phone. Your old app goes on working until you confirm a code from the new one." }
         } @else {
             p class="lead" { "After your password, Stepwise will ask for a code from an authenticator app on your phone." }
         }
@@ -284,6 +320,36 @@ async fn enrol_page(
     Ok(res)
 }
 
+/// The page for an account with a confirmed second factor: setting it up again on a new phone
+/// needs the current code from the old one.
+fn confirmed_page(state: &AppState, user: &CurrentUser, errors: &[(String, String)]) -> Response {
+    let body = html! {
+        (error_summary(errors))
+        h1 { "Second factor" }
+        p class="lead" { "Your account asks for a code from your authenticator app when you sign in." }
+        form method="post" action="/account/second-factor" novalidate {
+            input type="hidden" name="csrf" value=(user.csrf_token);
+            input type="hidden" name="restart" value="1";
+            p { "Changed your phone? Set it up again: enter the code your current app shows, then add Stepwise to the new one. The old app stops working once you confirm a code from the new one." }
+            div class=(if errors.is_empty() { "field" } else { "field field-error" }) {
+                label for="current_code" { "Code from your current app" }
+                @for e in errors { p class="error-message" { (e.1) } }
+                input type="text" id="current_code" name="current_code" class="input-date" inputmode="numeric" autocomplete="one-time-code";
+            }
+            button type="submit" class="button button-secondary" { "Set up again" }
+        }
+        p class="muted" { "Lost your phone? Ask your system administrator to reset your second factor." }
+    };
+    let mut res = Page::new("Second factor", Some(user), &state.authority_name)
+        .active("account")
+        .body(body)
+        .into_response();
+    if !errors.is_empty() {
+        *res.status_mut() = axum::http::StatusCode::BAD_REQUEST;
+    }
+    res
+}
+
 /// The set-up form's fields.
 #[derive(Debug, serde::Deserialize)]
 pub struct ConfirmForm {
@@ -291,43 +357,139 @@ pub struct ConfirmForm {
     pub code: String,
     #[serde(default)]
     pub restart: String,
+    /// To set up again: the current code from the confirmed factor.
+    #[serde(default)]
+    pub current_code: String,
 }
 
-/// Confirms a new second factor with a code from it (or starts again with a new secret).
+/// Confirms a new second factor with a code from it, or (with the current code from a confirmed
+/// one, in a full session) starts setting up a replacement.
 pub async fn confirm(
     State(state): State<AppState>,
     headers: HeaderMap,
     Extension(user): Extension<CurrentUser>,
     Form(f): Form<ConfirmForm>,
 ) -> Result<Response, WebError> {
-    if f.restart == "1" {
-        let mut s = vec![0u8; RECOMMENDED_SECRET_BYTES];
-        rand::thread_rng().fill_bytes(&mut s);
-        state.store.begin_second_factor(user.id, &s).await?;
-        return Ok(see_other("/account/second-factor"));
+    let rid = current_request_id();
+    let now = Utc::now();
+    let current = state.store.second_factor_state(user.id).await?;
+    let confirmed = current.as_ref().is_some_and(|c| c.confirmed);
+    if confirmed && user.second_factor_pending {
+        // A waiting session never changes a confirmed factor (the access check keeps it on the
+        // code prompt; this is the second line).
+        state
+            .store
+            .audit(
+                &user.actor(),
+                "access.denied",
+                "route:/account/second-factor",
+                &rid,
+                "a session waiting for its second factor tried to change it",
+            )
+            .await?;
+        return Err(WebError::Forbidden);
     }
-    let Some((secret, false, _)) = state.store.second_factor(user.id).await? else {
+    if f.restart == "1" {
+        let Some(factor) = current.filter(|c| c.confirmed) else {
+            return Ok(see_other("/account/second-factor"));
+        };
+        // The current code is a guess like any other: counted first, and backed off.
+        let key = format!("second-factor:{}", user.username);
+        if let Err(until) = state
+            .store
+            .reserve_signin_attempt(&[(key.as_str(), FREE_FAILURES)], now)
+            .await?
+        {
+            let minutes = ((until - now).num_seconds() + 59) / 60;
+            let mut res = confirmed_page(
+                &state,
+                &user,
+                &[(
+                    "current_code".into(),
+                    format!(
+                        "There have been too many wrong codes. Wait {minutes} minutes and try again"
+                    ),
+                )],
+            );
+            *res.status_mut() = axum::http::StatusCode::TOO_MANY_REQUESTS;
+            return Ok(res);
+        }
+        let old =
+            TotpSecret::from_bytes(factor.secret).map_err(|e| WebError::Internal(e.to_string()))?;
+        let outcome = match totp::verify(&old, &f.current_code, now.timestamp(), factor.last_step) {
+            Ok(step) => {
+                let mut s = vec![0u8; RECOMMENDED_SECRET_BYTES];
+                rand::thread_rng().fill_bytes(&mut s);
+                if state
+                    .store
+                    .begin_second_factor_replacement(&user.account, &rid, step, &s)
+                    .await?
+                {
+                    Ok(())
+                } else {
+                    Err(totp::TotpError::AlreadyUsed)
+                }
+            }
+            Err(e) => Err(e),
+        };
+        return match outcome {
+            Ok(()) => {
+                state.store.clear_signin_failures(&key).await?;
+                Ok(see_other("/account/second-factor"))
+            }
+            Err(e) => {
+                state
+                    .store
+                    .audit(
+                        &user.actor(),
+                        "second_factor.replace_refused",
+                        &format!("user:{}", user.id),
+                        &rid,
+                        &e.to_string(),
+                    )
+                    .await?;
+                Ok(confirmed_page(
+                    &state,
+                    &user,
+                    &[("current_code".into(), sentence(&e))],
+                ))
+            }
+        };
+    }
+    let Some(factor) = current else {
         return Ok(see_other("/account/second-factor"));
     };
+    // The secret the code must come from: the replacement being set up, or the first one.
+    let (secret, nonce, replacing) = match (factor.confirmed, factor.replacement) {
+        (true, Some((s, n))) => (s, n, true),
+        (false, _) => (factor.secret, factor.nonce, false),
+        (true, None) => return Ok(see_other("/account/second-factor")),
+    };
     let secret = TotpSecret::from_bytes(secret).map_err(|e| WebError::Internal(e.to_string()))?;
-    match totp::verify(&secret, &f.code, Utc::now().timestamp(), None) {
+    let outcome = match totp::verify(&secret, &f.code, now.timestamp(), None) {
         Ok(step) => {
-            state
-                .store
-                .use_second_factor(&user.account, &current_request_id(), step, true)
-                .await?;
-            if user.second_factor_pending {
-                complete(&state, &headers, &user, "/").await
+            let done = if replacing {
+                state
+                    .store
+                    .finish_second_factor_replacement(&user.account, &rid, &nonce, step)
+                    .await?
             } else {
-                Ok(see_other("/account"))
+                state
+                    .store
+                    .confirm_second_factor(&user.account, &rid, &nonce, step)
+                    .await?
+            };
+            if done {
+                Ok(())
+            } else {
+                Err(totp::TotpError::AlreadyUsed)
             }
         }
-        Err(e) => {
-            let mut c = e.to_string();
-            if let Some(f) = c.get(..1) {
-                c = f.to_uppercase() + &c[1..];
-            }
-            enrol_page(&state, &user, &[("code".into(), c)]).await
-        }
+        Err(e) => Err(e),
+    };
+    match outcome {
+        Ok(()) if user.second_factor_pending => complete(&state, &headers, &user, "/").await,
+        Ok(()) => Ok(see_other("/account")),
+        Err(e) => enrol_page(&state, &user, &[("code".into(), sentence(&e))]).await,
     }
 }

@@ -1,40 +1,33 @@
 //! Signing in and out. The sign-in form carries a CSRF token from a short-lived cookie; a
 //! successful sign-in always starts a new session; failures are audited and say only that the
 //! username or password was not right.
+//!
+//! The back-off: every attempt is counted before the password is checked (a reservation that
+//! a success clears), so parallel guesses cannot pass one check together. It is counted twice:
+//! for the username from this source (the client's address), allowing `FREE_FAILURES` before
+//! waits begin, and for the username from every source together, allowing the higher
+//! `ACCOUNT_FREE_FAILURES`. So a stranger failing elsewhere does not slow a colleague's own
+//! sign-in until the account-wide ceiling, which still caps guessing spread over many addresses.
 
 use axum::Form;
-use axum::extract::State;
+use axum::extract::{ConnectInfo, State};
 use axum::http::{HeaderMap, header};
 use axum::response::{IntoResponse, Response};
 use axum::{Extension, extract::RawQuery};
 use maud::html;
 use serde::Deserialize;
+use std::net::SocketAddr;
 
-use stepwise_domain::credentials::next_attempt_after;
+use stepwise_domain::credentials::{ACCOUNT_FREE_FAILURES, FREE_FAILURES};
 use stepwise_store::Actor;
 
-use super::{Page, error_summary, query_pairs};
+use super::{Page, error_summary, query_pairs, safe_next};
 use crate::auth::{
     CurrentUser, SESSION_COOKIE, SIGNIN_CSRF_COOKIE, cookie, dummy_hash, random_token, set_cookie,
     start_session_pending, token_hash, verify_password,
 };
 use crate::routes::current_request_id;
 use crate::{AppState, WebError};
-
-/// Only local paths are followed after sign-in, never another site.
-fn safe_next(next: Option<&str>) -> String {
-    match next {
-        Some(n)
-            if n.starts_with('/')
-                && !n.starts_with("//")
-                && !n.starts_with("/\\")
-                && !n.contains("://") =>
-        {
-            n.to_string()
-        }
-        _ => "/".to_string(),
-    }
-}
 
 fn form(
     state: &AppState,
@@ -104,7 +97,8 @@ pub async fn show(
             .find(|(k, _)| k == "next")
             .map(|(_, v)| v.as_str()),
     );
-    if user.is_some() {
+    // A session still waiting for a second factor may sign in again from the start.
+    if user.is_some_and(|u| !u.second_factor_pending) {
         return crate::routes::see_other(&next);
     }
     form(&state, &random_token(), &next, "", &[])
@@ -123,48 +117,63 @@ pub struct SignIn {
 pub async fn submit(
     State(state): State<AppState>,
     headers: HeaderMap,
+    connection: Option<Extension<ConnectInfo<SocketAddr>>>,
     Form(f): Form<SignIn>,
 ) -> Result<Response, WebError> {
     let next = safe_next(f.next.as_deref());
     let username = f.username.trim().to_string();
     let rid = current_request_id();
     let now = chrono::Utc::now();
-    // The back-off: after repeated failures for this username, wait before trying again. The
-    // password is not even checked, so guessing gains nothing during the wait.
+    // The back-off: the attempt is counted (for this source, and for the username from every
+    // source) before the password is checked; when either count is over its allowance and its
+    // wait has not passed, the password is not even checked, so guessing gains nothing.
     let key: String = username.chars().take(64).collect();
-    let (failures, last) = state.store.signin_failures(&key).await?;
-    if let Some(until) = last.and_then(|l| next_attempt_after(failures, l))
-        && now < until
-    {
-        state
-            .store
-            .audit(
-                &Actor::Anonymous,
-                "signin.throttled",
-                &format!("username:{key}"),
-                &rid,
-                &format!(
-                    "{failures} failures in a row; next attempt after {}",
-                    until.format("%H:%M:%S UTC")
+    let source = crate::auth::request_source(connection.map(|c| c.0.0));
+    let source_key = format!("source:{source}|{key}");
+    let account_key = format!("account:{key}");
+    let reserved = state
+        .store
+        .reserve_signin_attempt(
+            &[
+                (source_key.as_str(), FREE_FAILURES),
+                (account_key.as_str(), ACCOUNT_FREE_FAILURES),
+            ],
+            now,
+        )
+        .await?;
+    let failures = match reserved {
+        Ok(counts) => counts.first().copied().unwrap_or(0),
+        Err(until) => {
+            state
+                .store
+                .audit(
+                    &Actor::Anonymous,
+                    "signin.throttled",
+                    &format!("username:{key}"),
+                    &rid,
+                    &format!(
+                        "too many failures in a row; next attempt after {}",
+                        until.format("%H:%M:%S UTC")
+                    ),
+                )
+                .await?;
+            let wait = (until - now).num_seconds().max(1);
+            let minutes = (wait + 59) / 60;
+            let errors = vec![(
+                "username".to_string(),
+                format!(
+                    "There have been too many failed attempts to sign in with this username. Wait {minutes} minute{} and try again, or ask your system administrator",
+                    if minutes == 1 { "" } else { "s" }
                 ),
-            )
-            .await?;
-        let wait = (until - now).num_seconds().max(1);
-        let minutes = (wait + 59) / 60;
-        let errors = vec![(
-            "username".to_string(),
-            format!(
-                "There have been too many failed attempts to sign in with this username. Wait {minutes} minute{} and try again, or ask your system administrator",
-                if minutes == 1 { "" } else { "s" }
-            ),
-        )];
-        let mut res = form(&state, &random_token(), &next, &username, &errors);
-        *res.status_mut() = axum::http::StatusCode::TOO_MANY_REQUESTS;
-        if let Ok(v) = wait.to_string().parse() {
-            res.headers_mut().insert(header::RETRY_AFTER, v);
+            )];
+            let mut res = form(&state, &random_token(), &next, &username, &errors);
+            *res.status_mut() = axum::http::StatusCode::TOO_MANY_REQUESTS;
+            if let Ok(v) = wait.to_string().parse() {
+                res.headers_mut().insert(header::RETRY_AFTER, v);
+            }
+            return Ok(res);
         }
-        return Ok(res);
-    }
+    };
     let account = if username.is_empty() {
         None
     } else {
@@ -212,7 +221,8 @@ pub async fn submit(
             if let Some(old) = cookie(&headers, SESSION_COOKIE) {
                 state.store.delete_session(&token_hash(&old)).await?;
             }
-            state.store.clear_signin_failures(&key).await?;
+            state.store.clear_signin_failures(&source_key).await?;
+            state.store.clear_signin_failures(&account_key).await?;
             // A second factor when the user has one, or their role requires one.
             let second = a.second_factor || state.config.policy.requires_second_factor(a.role);
             let token = start_session_pending(&state.store, &a, &state.config, second).await?;
@@ -255,7 +265,7 @@ pub async fn submit(
             Ok(res)
         }
         _ => {
-            let failures = state.store.record_signin_failure(&key, now).await?;
+            // Already counted when the attempt was reserved.
             state
                 .store
                 .audit(
@@ -438,6 +448,7 @@ pub async fn oidc_callback(
             &format!("through the identity provider (subject {})", claims.sub),
         )
         .await?;
+    let next = safe_next(Some(&next));
     let next = match (second, a.second_factor) {
         (false, _) => next,
         (true, true) => format!(
@@ -458,18 +469,4 @@ pub async fn oidc_callback(
         res.headers_mut().append(header::SET_COOKIE, v);
     }
     Ok(res)
-}
-
-#[cfg(test)]
-mod tests {
-    use super::safe_next;
-
-    #[test]
-    fn only_local_paths_are_followed() {
-        assert_eq!(safe_next(Some("/people/1")), "/people/1");
-        assert_eq!(safe_next(Some("//evil.example")), "/");
-        assert_eq!(safe_next(Some("https://evil.example")), "/");
-        assert_eq!(safe_next(Some("/\\evil.example")), "/");
-        assert_eq!(safe_next(None), "/");
-    }
 }

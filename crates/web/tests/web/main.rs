@@ -6,4 +6,5 @@ mod cdp_selftest;
 mod http;
 mod route_matrix;
 mod sec_accounts;
+mod sec_signin;
 mod support;

@@ -1,0 +1,130 @@
+//! Store side of the sign-in findings of issue 6: attempts are reserved atomically before a
+//! secret is checked, and a second-factor step is marked used by compare-and-set, on SQLite and
+//! PostgreSQL alike.
+
+use super::*;
+
+async fn worker(s: &Store, name: &str) -> UserAccount {
+    s.upsert_user(&NewUser {
+        username: name.into(),
+        display_name: "Jo".into(),
+        role: stepwise_domain::access::Role::SocialWorker,
+        worker_id: None,
+        team_id: None,
+        password_hash: "h".into(),
+    })
+    .await
+    .unwrap();
+    s.user_by_username(name).await.unwrap().unwrap()
+}
+
+/// Finding 7: the back-off read the count, checked the password, then wrote the count, so 40
+/// parallel guesses all passed the check. Reservations are atomic: of 40 parallel attempts
+/// exactly `free` are allowed, and a refused one changes no count.
+#[tokio::test]
+async fn parallel_attempts_reserve_at_most_the_allowance() {
+    for (name, s) in stores().await {
+        let now = Utc::now();
+        let mut tasks = Vec::new();
+        for _ in 0..40 {
+            let s = s.clone();
+            tasks.push(tokio::spawn(async move {
+                s.reserve_signin_attempt(&[("source:a|jo", 5), ("account:jo", 50)], now)
+                    .await
+            }));
+        }
+        let mut allowed = 0;
+        for t in tasks {
+            if t.await.unwrap().unwrap().is_ok() {
+                allowed += 1;
+            }
+        }
+        assert_eq!(allowed, 5, "{name}");
+        assert_eq!(
+            s.signin_failures("source:a|jo").await.unwrap().0,
+            5,
+            "{name}"
+        );
+        assert_eq!(
+            s.signin_failures("account:jo").await.unwrap().0,
+            5,
+            "{name}"
+        );
+        // Another source is not held back; the account-wide count goes on.
+        let other = s
+            .reserve_signin_attempt(&[("source:b|jo", 5), ("account:jo", 50)], now)
+            .await
+            .unwrap();
+        assert_eq!(other, Ok(vec![1, 6]), "{name}");
+        s.clear_signin_failures("source:a|jo").await.unwrap();
+        assert!(
+            s.reserve_signin_attempt(&[("source:a|jo", 5)], now)
+                .await
+                .unwrap()
+                .is_ok(),
+            "{name}: a cleared source starts again"
+        );
+    }
+}
+
+/// Finding 1: `totp_last_step` was set unconditionally, so two requests with one code both
+/// passed. Marking a step used is a compare-and-set: exactly one of many parallel uses wins,
+/// and its audit row is written with it.
+#[tokio::test]
+async fn a_second_factor_step_is_used_once_however_many_ask_at_once() {
+    for (name, s) in stores().await {
+        let u = worker(&s, "jo.totp").await;
+        assert!(s.begin_second_factor(u.id, &[7u8; 20]).await.unwrap());
+        let f = s.second_factor_state(u.id).await.unwrap().unwrap();
+        assert!(
+            s.confirm_second_factor(&u, "r", &f.nonce, 100)
+                .await
+                .unwrap(),
+            "{name}"
+        );
+        assert!(
+            !s.confirm_second_factor(&u, "r", &f.nonce, 101)
+                .await
+                .unwrap(),
+            "{name}: confirmed once"
+        );
+        // A confirmed factor is never replaced by starting again.
+        assert!(
+            !s.begin_second_factor(u.id, &[9u8; 20]).await.unwrap(),
+            "{name}"
+        );
+        let mut tasks = Vec::new();
+        for _ in 0..10 {
+            let (s, u) = (s.clone(), u.clone());
+            tasks.push(tokio::spawn(async move {
+                s.use_second_factor(&u, "r", 101, "signin.second_factor")
+                    .await
+            }));
+        }
+        let mut won = 0;
+        for t in tasks {
+            if t.await.unwrap().unwrap() {
+                won += 1;
+            }
+        }
+        assert_eq!(won, 1, "{name}");
+        assert!(
+            !s.use_second_factor(&u, "r", 100, "signin.second_factor")
+                .await
+                .unwrap()
+        );
+        let used = s
+            .audit_entries(None, 1000)
+            .await
+            .unwrap()
+            .iter()
+            .filter(|e| e.action == "signin.second_factor")
+            .count();
+        assert_eq!(used, 1, "{name}");
+        assert_eq!(
+            s.second_factor_state(u.id).await.unwrap().unwrap().secret,
+            vec![7u8; 20],
+            "{name}"
+        );
+    }
+}

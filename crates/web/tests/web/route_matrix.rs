@@ -43,6 +43,8 @@ fn allowed_answer(path: &str) -> Option<(StatusCode, Option<&'static str>)> {
         // Kept forms that do not exist (or are someone else's) are not found.
         // A kept form that does not exist (or is someone else's): nothing to send, home.
         "/drafts/{id}/send" | "/drafts/{id}/discard" => (S::SEE_OTHER, Some("/")),
+        // Changing one's password: the current password is needed, and its absence is named.
+        "/account/password" => (S::BAD_REQUEST, None),
         "/account/sign-out-everywhere" => (S::SEE_OTHER, Some("/sign-in")),
         "/sign-out" => (S::SEE_OTHER, Some("/sign-in")),
         // Forms about a record: the missing fields are named on the form.

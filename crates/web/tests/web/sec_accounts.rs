@@ -31,7 +31,7 @@ async fn post(
 }
 
 /// The set-up path shown once on the page (`/set-up/` and 64 hex digits).
-fn setup_path(html: &str) -> String {
+pub(crate) fn setup_path(html: &str) -> String {
     let i = html.find("/set-up/").expect("a set-up link on the page");
     let token: String = html[i + "/set-up/".len()..]
         .chars()
@@ -42,7 +42,12 @@ fn setup_path(html: &str) -> String {
 }
 
 /// Opens a set-up link (signed out) and sends the password form; returns the answer.
-async fn set_up(app: &TestApp, path: &str, password: &str, confirm: &str) -> reqwest::Response {
+pub(crate) async fn set_up(
+    app: &TestApp,
+    path: &str,
+    password: &str,
+    confirm: &str,
+) -> reqwest::Response {
     let page = app.get(path, None).await;
     if page.status() != StatusCode::OK {
         return page;
@@ -65,7 +70,12 @@ async fn set_up(app: &TestApp, path: &str, password: &str, confirm: &str) -> req
         .unwrap()
 }
 
-async fn add_user(app: &TestApp, admin: &str, username: &str, role: &str) -> reqwest::Response {
+pub(crate) async fn add_user(
+    app: &TestApp,
+    admin: &str,
+    username: &str,
+    role: &str,
+) -> reqwest::Response {
     post(
         app,
         admin,

@@ -611,32 +611,22 @@ async fn a_stranger_elsewhere_cannot_lock_a_colleague_out() {
 async fn the_demo_password_is_refused_as_a_new_password() {
     let app = spawn_app().await;
     let admin = app.sign_in("system.administrator", PASSWORD).await.unwrap();
-    let team = app.sw_team.to_string();
+    // A new account's holder chooses a password through the set-up link: not the demo one.
+    let res = crate::sec_accounts::add_user(&app, &admin, "new.worker", "social_worker").await;
+    assert_eq!(res.status(), StatusCode::OK);
+    let link = crate::sec_accounts::setup_path(&res.text().await.unwrap());
     for demo in ["stepwise-demo", "Stepwise-Demo-1"] {
-        let res = post_form(
-            &app,
-            &admin,
-            "/users",
-            "/users",
-            &[
-                ("username", "new.worker"),
-                ("display_name", "Nia Evans"),
-                ("role", "social_worker"),
-                ("team", &team),
-                ("password", demo),
-            ],
-        )
-        .await;
+        let res = crate::sec_accounts::set_up(&app, &link, demo, demo).await;
         assert_eq!(res.status(), StatusCode::BAD_REQUEST, "{demo}");
         assert!(res.text().await.unwrap().contains("demonstration password"));
     }
-    assert!(
-        app.store
-            .user_by_username("new.worker")
-            .await
-            .unwrap()
-            .is_none()
-    );
+    let made = app
+        .store
+        .user_by_username("new.worker")
+        .await
+        .unwrap()
+        .unwrap();
+    assert!(made.password_hash.is_empty(), "no password was set");
     let res = post_form(
         &app,
         &admin,

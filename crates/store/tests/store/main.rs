@@ -836,7 +836,15 @@ async fn opening_a_record_is_audited_and_shows_the_family() {
             .unwrap();
         assert_eq!(filtered.chronology.len(), 3, "{name}");
         let recent = s
-            .my_work(7, Some(1), true, d(2024, 6, 1), &cal)
+            .my_work(
+                &ReadAs::governance().reader(),
+                "r",
+                7,
+                Some(1),
+                true,
+                d(2024, 6, 1),
+                &cal,
+            )
             .await
             .unwrap();
         assert_eq!(recent.recent.first().map(|r| r.id), Some(1), "{name}");
@@ -1637,3 +1645,4 @@ async fn the_disposal_queue_follows_the_schedule_and_records_each_decision() {
         assert!(s.verify_audit().await.unwrap().problem.is_none(), "{name}");
     }
 }
+mod sec_records;

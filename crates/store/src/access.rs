@@ -546,7 +546,7 @@ impl Store {
         }
         if !listed.is_empty() {
             entries.extend(listed);
-            entries.sort_by(|a, b| b.seq.cmp(&a.seq));
+            entries.sort_by_key(|e| std::cmp::Reverse(e.seq));
             entries.truncate(usize::try_from(limit).unwrap_or(usize::MAX));
         }
         self.audit(actor, "record.access_log", &subject, request_id, "")

@@ -589,6 +589,7 @@ impl Store {
     /// contacts awaiting a decision when `front_door`. Protected children are shown as the
     /// access policy's one rule says (`disclosures`), and the view is audited as one
     /// `record.list` row naming every child shown.
+    #[allow(clippy::too_many_arguments)]
     pub async fn my_work(
         &self,
         reader: &Reader<'_>,

@@ -287,21 +287,14 @@ impl Store {
         via: &str,
     ) -> Result<HashMap<i64, Disclosure>, StoreError> {
         let now = chrono::Utc::now();
-        let restrictions = self.restrictions(ids).await?;
-        let mut out = HashMap::new();
-        let mut reveals = Vec::new();
-        for id in ids {
-            let d = if restrictions.contains_key(id) {
-                let facts = self.child_facts(PersonId(*id), now).await?;
-                reader.policy.disclose(reader.viewer, &facts, now)
-            } else {
-                Disclosure::Full { reveal: None }
-            };
-            if let Disclosure::Full { reveal: Some(b) } = &d {
-                reveals.push((*id, b.describe()));
-            }
-            out.insert(*id, d);
-        }
+        let out = self.disclosure_map(reader, ids).await?;
+        let reveals: Vec<(i64, String)> = ids
+            .iter()
+            .filter_map(|id| match out.get(id) {
+                Some(Disclosure::Full { reveal: Some(b) }) => Some((*id, b.describe())),
+                _ => None,
+            })
+            .collect();
         if !reveals.is_empty() {
             let mut tx = self.begin_write().await?;
             for (id, basis) in reveals {
@@ -318,6 +311,28 @@ impl Store {
                 .await?;
             }
             tx.commit().await?;
+        }
+        Ok(out)
+    }
+
+    /// What `disclosures` decides, without logging anything: for figures that show no one's
+    /// details (how many children a worker holds), never for what is shown.
+    pub(crate) async fn disclosure_map(
+        &self,
+        reader: &Reader<'_>,
+        ids: &[i64],
+    ) -> Result<HashMap<i64, Disclosure>, StoreError> {
+        let now = chrono::Utc::now();
+        let restrictions = self.restrictions(ids).await?;
+        let mut out = HashMap::new();
+        for id in ids {
+            let d = if restrictions.contains_key(id) {
+                let facts = self.child_facts(PersonId(*id), now).await?;
+                reader.policy.disclose(reader.viewer, &facts, now)
+            } else {
+                Disclosure::Full { reveal: None }
+            };
+            out.insert(*id, d);
         }
         Ok(out)
     }

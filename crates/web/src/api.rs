@@ -377,8 +377,10 @@ pub async fn teams(State(state): State<AppState>) -> Result<Json<Vec<TeamRow>>, 
 #[utoipa::path(get, path = "/api/v1/teams/{id}", params(("id" = i64, Path, description = "Team key")), responses((status = 200, body = TeamSummary), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody)))]
 pub async fn team(
     State(state): State<AppState>,
+    Extension(user): Extension<CurrentUser>,
     Path(raw): Path<String>,
 ) -> Result<Json<TeamSummary>, ApiError> {
+    let actor = user.actor();
     let id = raw
         .parse::<i64>()
         .ok()
@@ -386,7 +388,12 @@ pub async fn team(
         .ok_or_else(|| WebError::NotFound(format!("Team {raw:?}")))?;
     let t = state
         .store
-        .team_summary(TeamId(id), state.today(), &state.calendar)
+        .team_summary(
+            &user.reader(&actor, &state.config.policy),
+            TeamId(id),
+            state.today(),
+            &state.calendar,
+        )
         .await?
         .ok_or_else(|| WebError::NotFound(format!("Team {id}")))?;
     Ok(Json(t))

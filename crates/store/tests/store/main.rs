@@ -924,7 +924,12 @@ async fn team_caseloads_count_open_children() {
     for (name, s) in loaded().await {
         let cal = stepwise_domain::calendar::WorkingDayCalendar::england().unwrap();
         let t = s
-            .team_summary(TeamId(2), d(2024, 6, 1), &cal)
+            .team_summary(
+                &ReadAs::governance().reader(),
+                TeamId(2),
+                d(2024, 6, 1),
+                &cal,
+            )
             .await
             .unwrap()
             .unwrap();
@@ -936,10 +941,15 @@ async fn team_caseloads_count_open_children() {
         assert_eq!((jo.children, jo.weighted), (1, 1.0), "{name}");
         assert_eq!(jo.overdue, 1, "{name}: the CIN visit is overdue by June");
         assert!(
-            s.team_summary(TeamId(99), d(2024, 6, 1), &cal)
-                .await
-                .unwrap()
-                .is_none(),
+            s.team_summary(
+                &ReadAs::governance().reader(),
+                TeamId(99),
+                d(2024, 6, 1),
+                &cal
+            )
+            .await
+            .unwrap()
+            .is_none(),
             "{name}"
         );
     }

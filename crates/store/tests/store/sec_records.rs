@@ -396,3 +396,48 @@ async fn grants_stay_within_the_granters_scope() {
             .unwrap();
     }
 }
+
+/// Issue 6, item 5: the team's figures sit beside its list, so a count must not single out a
+/// protected child: a sealed child is not counted for those who may not see it, and a
+/// restricted one shown by name only is counted against no worker (nor as unallocated).
+#[tokio::test]
+async fn team_figures_do_not_single_out_protected_children() {
+    for (name, s) in loaded().await {
+        let cal = stepwise_domain::calendar::WorkingDayCalendar::england().unwrap();
+        let summary = |who: As| {
+            let s = s.clone();
+            let cal = cal.clone();
+            async move {
+                let t = s
+                    .team_summary(&who.reader(), TeamId(2), d(2024, 6, 1), &cal)
+                    .await
+                    .unwrap()
+                    .unwrap();
+                let jo = t
+                    .workers
+                    .iter()
+                    .find(|w| w.worker.id.0 == 1)
+                    .unwrap()
+                    .children;
+                (jo, t.unallocated)
+            }
+        };
+        assert_eq!(summary(As::role(Role::TeamManager)).await, (1, 0), "{name}");
+        protect(&s, 1, RestrictionKind::Restricted).await;
+        assert_eq!(
+            summary(As::role(Role::TeamManager)).await,
+            (0, 0),
+            "{name}: not counted against Jo"
+        );
+        let mut jo = As::role(Role::SocialWorker);
+        jo.viewer.worker = Some(WorkerId(1));
+        assert_eq!(summary(jo).await, (1, 0), "{name}: Jo sees her own");
+        protect(&s, 1, RestrictionKind::Sealed).await;
+        assert_eq!(summary(As::role(Role::TeamManager)).await, (0, 0), "{name}");
+        assert_eq!(
+            summary(As::role(Role::InformationGovernance)).await,
+            (1, 0),
+            "{name}"
+        );
+    }
+}

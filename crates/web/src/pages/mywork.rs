@@ -46,7 +46,12 @@ pub async fn show(
         (true, Some(t)) => {
             state
                 .store
-                .team_summary(TeamId(t), today, &state.calendar)
+                .team_summary(
+                    &user.reader(&actor, &state.config.policy),
+                    TeamId(t),
+                    today,
+                    &state.calendar,
+                )
                 .await?
         }
         _ => None,

@@ -74,9 +74,15 @@ pub async fn show(
         .filter(|n| *n > 0)
         .ok_or_else(|| WebError::NotFound(format!("Team {raw:?}")))?;
     let today = state.today();
+    let actor = user.actor();
     let t = state
         .store
-        .team_summary(TeamId(id), today, &state.calendar)
+        .team_summary(
+            &user.reader(&actor, &state.config.policy),
+            TeamId(id),
+            today,
+            &state.calendar,
+        )
         .await?
         .ok_or_else(|| WebError::NotFound(format!("Team {id}")))?;
     let holders: Vec<_> = t
@@ -111,7 +117,6 @@ pub async fn show(
         Some(Scope::Team) => user.team_id == Some(id),
         Some(Scope::Own) | None => false,
     };
-    let actor = user.actor();
     let listed = if may_see_children {
         state
             .store

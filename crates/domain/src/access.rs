@@ -185,6 +185,18 @@ impl Permission {
     }
 }
 
+impl Permission {
+    /// Whether using the permission shows what a record holds (so that reaching a restricted
+    /// record by scope alone needs a stated reason). The access log, grants and restrictions
+    /// are about the record, not its contents, and need none.
+    pub fn reveals_the_record(self) -> bool {
+        matches!(
+            self,
+            Self::ViewChildRecord | Self::ExportSubjectAccess | Self::RecordConsent
+        )
+    }
+}
+
 /// How far a permission reaches. Wider scopes include the narrower ones.
 #[derive(
     Debug,
@@ -686,8 +698,9 @@ impl AccessPolicy {
             Scope::All => true,
         };
         if in_scope {
-            // Reaching a restricted record by scope alone needs a stated reason.
-            if p == Permission::ViewChildRecord
+            // Reaching a restricted record by scope alone needs a stated reason, whether to
+            // read it, export it for a subject access request or record consent on it.
+            if p.reveals_the_record()
                 && child.restriction == Some(RestrictionKind::Restricted)
                 && !viewer.reasons_given.contains(&child.child)
             {
@@ -701,6 +714,53 @@ impl AccessPolicy {
                 p.label().to_lowercase(),
                 scope.label()
             ))
+        }
+    }
+}
+
+/// How much of a person a viewer may see where that person appears beside someone else (a
+/// family or household panel, a shared address, a work list, a subject access pack).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Disclosure {
+    /// Everything the page shows. `reveal` is set when the person's record is restricted or
+    /// sealed and the viewer sees it on this basis: the sight is logged on that person's
+    /// access log.
+    Full { reveal: Option<Basis> },
+    /// The name and nothing else: no identifiers, date of birth, address, involvements or
+    /// worker, and no relationship that places them at an address.
+    NameOnly,
+    /// Not there at all: no name, no row, no count that singles them out.
+    Hidden,
+}
+
+impl Disclosure {
+    /// Whether anything beyond the name may be shown.
+    pub fn full(&self) -> bool {
+        matches!(self, Self::Full { .. })
+    }
+    /// Whether the person is left out altogether.
+    pub fn hidden(&self) -> bool {
+        matches!(self, Self::Hidden)
+    }
+}
+
+impl AccessPolicy {
+    /// The one rule for showing a person beside someone else: a sealed record appears nowhere
+    /// except to holders of `view_sealed_records`; a restricted one by name only unless the
+    /// viewer could open it now without being asked for a reason (allocated or associated
+    /// worker, a grant for it, or a reason stated and in force), and then the sight is
+    /// logged; anyone else in full (as before: family panels show relatives outside the
+    /// viewer's scope).
+    pub fn disclose(&self, viewer: &Viewer, person: &ChildFacts, now: DateTime<Utc>) -> Disclosure {
+        match person.restriction {
+            None => Disclosure::Full { reveal: None },
+            Some(_) => match self.decide(viewer, Permission::ViewChildRecord, person, now) {
+                Decision::Hidden => Disclosure::Hidden,
+                Decision::Allowed(basis) => Disclosure::Full {
+                    reveal: Some(basis),
+                },
+                Decision::NeedsReason | Decision::Denied(_) => Disclosure::NameOnly,
+            },
         }
     }
 }
@@ -1153,6 +1213,90 @@ mod tests {
         );
         assert!(matches!(
             open(&viewer(Role::InformationGovernance), &sealed),
+            Decision::Allowed(_)
+        ));
+    }
+
+    /// Issue 6, items 4, 5 and 8: the one rule for showing a protected person beside someone
+    /// else (family panels, shared addresses, work lists, subject access packs).
+    #[test]
+    fn protected_people_are_named_only_or_hidden_beside_others() {
+        let p = AccessPolicy::default();
+        let restricted = ChildFacts {
+            restriction: Some(RestrictionKind::Restricted),
+            ..child()
+        };
+        let sealed = ChildFacts {
+            restriction: Some(RestrictionKind::Sealed),
+            ..child()
+        };
+        let sw = |w: i64| Viewer {
+            worker: Some(WorkerId(w)),
+            ..viewer(Role::SocialWorker)
+        };
+        assert_eq!(
+            p.disclose(&sw(9), &child(), now()),
+            Disclosure::Full { reveal: None }
+        );
+        assert_eq!(p.disclose(&sw(9), &restricted, now()), Disclosure::NameOnly);
+        assert_eq!(
+            p.disclose(&sw(1), &restricted, now()),
+            Disclosure::Full {
+                reveal: Some(Basis::Allocated)
+            },
+            "the allocated worker sees it, and the sight is logged"
+        );
+        let mut with_reason = sw(9);
+        with_reason.reasons_given.push(PersonId(7));
+        assert!(p.disclose(&with_reason, &restricted, now()).full());
+        // Out of scope: the name only, never more.
+        assert_eq!(
+            p.disclose(&viewer(Role::PartnerProfessional), &restricted, now()),
+            Disclosure::NameOnly
+        );
+        assert!(p.disclose(&sw(1), &sealed, now()).hidden());
+        assert!(
+            p.disclose(&viewer(Role::InformationGovernance), &sealed, now())
+                .full()
+        );
+    }
+
+    /// Issue 6, item 8: recording consent and preparing a subject access pack on a restricted
+    /// record need the stated reason, like opening it; its access log does not.
+    #[test]
+    fn exporting_or_recording_consent_on_a_restricted_record_needs_a_reason() {
+        let p = AccessPolicy::default();
+        let restricted = ChildFacts {
+            restriction: Some(RestrictionKind::Restricted),
+            ..child()
+        };
+        let ig = viewer(Role::InformationGovernance);
+        assert_eq!(
+            p.decide(&ig, Permission::ExportSubjectAccess, &restricted, now()),
+            Decision::NeedsReason
+        );
+        assert_eq!(
+            p.decide(
+                &viewer(Role::SocialWorker),
+                Permission::RecordConsent,
+                &restricted,
+                now()
+            ),
+            Decision::NeedsReason
+        );
+        let mut ig_reason = ig.clone();
+        ig_reason.reasons_given.push(PersonId(7));
+        assert!(matches!(
+            p.decide(
+                &ig_reason,
+                Permission::ExportSubjectAccess,
+                &restricted,
+                now()
+            ),
+            Decision::Allowed(_)
+        ));
+        assert!(matches!(
+            p.decide(&ig, Permission::ManageRestrictions, &restricted, now()),
             Decision::Allowed(_)
         ));
     }

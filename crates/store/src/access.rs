@@ -19,6 +19,22 @@ use crate::sessions::UserAccount;
 use crate::sql::{Col, parse_time, time};
 use crate::{Store, StoreError};
 
+/// An access log with the notes of restrictions cut out (`restriction.set` keeps its kind and
+/// category), for a reader who may not read the record's contents now.
+pub fn without_restriction_notes(entries: Vec<AuditEntry>) -> Vec<AuditEntry> {
+    entries
+        .into_iter()
+        .map(|mut e| {
+            if e.action == "restriction.set"
+                && let Some((head, _)) = e.detail.split_once(':')
+            {
+                e.detail = format!("{head}: note not shown until a reason is stated");
+            }
+            e
+        })
+        .collect()
+}
+
 /// The longest a temporary grant may last.
 pub const MAX_GRANT_DAYS: i64 = 30;
 /// How long a reason stated for opening a restricted record lasts.
@@ -357,14 +373,29 @@ impl Store {
         Ok(())
     }
 
-    /// Grants, newest first: all of them, or those for one person.
+    /// Grants, newest first: all of them, or those for one person. Unfiltered: for a record's
+    /// own access log (whose reader's scope already reaches the record) and for tests; lists
+    /// of grants across records use `grants_within_reach`.
     pub async fn grants(
         &self,
         child: Option<PersonId>,
         now: DateTime<Utc>,
     ) -> Result<Vec<GrantRow>, StoreError> {
+        Ok(self
+            .grant_rows(child, now)
+            .await?
+            .into_iter()
+            .map(|(g, _)| g)
+            .collect())
+    }
+
+    async fn grant_rows(
+        &self,
+        child: Option<PersonId>,
+        now: DateTime<Utc>,
+    ) -> Result<Vec<(GrantRow, Option<i64>)>, StoreError> {
         let sql = format!(
-            "SELECT g.id, g.user_id, u.username, g.child_id, g.reason, b.username AS granted_by, g.granted_at, g.until_at, g.revoked_at \
+            "SELECT g.id, g.user_id, u.username, g.child_id, g.reason, g.granted_by AS granted_by_id, b.username AS granted_by, g.granted_at, g.until_at, g.revoked_at \
              FROM access_grants g JOIN users u ON u.id = g.user_id LEFT JOIN users b ON b.id = g.granted_by{} ORDER BY g.id DESC LIMIT 500",
             if child.is_some() {
                 " WHERE g.child_id = $1"
@@ -386,21 +417,116 @@ impl Store {
                     .map(|t| parse_time(&t))
                     .transpose()?;
                 let child_id = r.i64("child_id")?;
-                Ok(GrantRow {
-                    id: r.i64("id")?,
-                    user_id: r.i64("user_id")?,
-                    username: r.text("username")?,
-                    child_id,
-                    child_local_id: local_person_id(PersonId(child_id)),
-                    reason: r.text("reason")?,
-                    granted_by: r.opt_text("granted_by")?.unwrap_or_default(),
-                    granted_at: parse_time(&r.text("granted_at")?)?,
-                    until,
-                    revoked_at,
-                    active: revoked_at.is_none() && now < until,
-                })
+                Ok((
+                    GrantRow {
+                        id: r.i64("id")?,
+                        user_id: r.i64("user_id")?,
+                        username: r.text("username")?,
+                        child_id,
+                        child_local_id: local_person_id(PersonId(child_id)),
+                        reason: r.text("reason")?,
+                        granted_by: r.opt_text("granted_by")?.unwrap_or_default(),
+                        granted_at: parse_time(&r.text("granted_at")?)?,
+                        until,
+                        revoked_at,
+                        active: revoked_at.is_none() && now < until,
+                    },
+                    r.opt_i64("granted_by_id")?,
+                ))
             })
             .collect()
+    }
+
+    /// Whether a grant is within `reader`'s reach: they made it, or their `grant_access`
+    /// scope reaches its record (a sealed record only for those who may see sealed records).
+    async fn grant_in_reach(
+        &self,
+        reader: &crate::records::Reader<'_>,
+        user_id: i64,
+        child: PersonId,
+        granted_by: Option<i64>,
+        now: DateTime<Utc>,
+    ) -> Result<bool, StoreError> {
+        use stepwise_domain::access::{Decision, Permission, Scope};
+        if granted_by == Some(user_id) {
+            return Ok(true);
+        }
+        if reader
+            .policy
+            .scope(reader.viewer.role, Permission::GrantAccess)
+            == Some(Scope::All)
+            && reader
+                .policy
+                .holds(reader.viewer.role, Permission::ViewSealedRecords)
+        {
+            return Ok(true);
+        }
+        let facts = self.child_facts(child, now).await?;
+        Ok(matches!(
+            reader
+                .policy
+                .decide(reader.viewer, Permission::GrantAccess, &facts, now),
+            Decision::Allowed(_)
+        ))
+    }
+
+    /// Grants within `reader`'s reach (see `grant_in_reach`), newest first: all of them, or
+    /// those for one person. Information governance, whose scope is all, sees every grant; a
+    /// service manager sees the grants on their service's records and those they made.
+    pub async fn grants_within_reach(
+        &self,
+        reader: &crate::records::Reader<'_>,
+        user_id: i64,
+        child: Option<PersonId>,
+        now: DateTime<Utc>,
+    ) -> Result<Vec<GrantRow>, StoreError> {
+        let mut out = Vec::new();
+        let mut reach: std::collections::HashMap<i64, bool> = std::collections::HashMap::new();
+        for (g, by) in self.grant_rows(child, now).await? {
+            let ok = if by == Some(user_id) {
+                true
+            } else if let Some(ok) = reach.get(&g.child_id) {
+                *ok
+            } else {
+                let ok = self
+                    .grant_in_reach(reader, user_id, PersonId(g.child_id), by, now)
+                    .await?;
+                reach.insert(g.child_id, ok);
+                ok
+            };
+            if ok {
+                out.push(g);
+            }
+        }
+        Ok(out)
+    }
+
+    /// Ends a grant now, if it is within `reader`'s reach (see `grant_in_reach`); one outside
+    /// it is answered as if there were none. Refused for a grant that has already ended.
+    pub async fn revoke_grant_within_reach(
+        &self,
+        reader: &crate::records::Reader<'_>,
+        revoked_by: &UserAccount,
+        request_id: &str,
+        id: i64,
+        now: DateTime<Utc>,
+    ) -> Result<(), StoreError> {
+        let Some(r) = sqlx::query("SELECT child_id, granted_by FROM access_grants WHERE id = $1")
+            .bind(id)
+            .fetch_optional(&self.pool)
+            .await?
+        else {
+            return Err(StoreError::NotFound(format!("grant {id}")));
+        };
+        let child = PersonId(r.i64("child_id")?);
+        let by = r.opt_i64("granted_by")?;
+        if !self
+            .grant_in_reach(reader, revoked_by.id, child, by, now)
+            .await?
+        {
+            return Err(StoreError::NotFound(format!("grant {id}")));
+        }
+        self.revoke_grant(revoked_by, request_id, id, now).await
     }
 
     /// Who has looked at (or been refused, or granted) a person's record, newest first, with
@@ -419,10 +545,55 @@ impl Store {
             )));
         };
         let subject = format!("person:{}", child.0);
-        let entries = self.audit_entries(Some(&subject), limit).await?;
+        let mut entries = self.audit_entries(Some(&subject), limit).await?;
+        // The lists the person appeared on (one `record.list` row per list view, naming
+        // everyone on it): shown with the list's name only, not who else was on it.
+        let mut listed = Vec::new();
+        for r in sqlx::query("SELECT seq, at, actor, action, subject, request_id, detail FROM audit_log WHERE action = 'record.list' AND detail LIKE $1 ORDER BY seq DESC LIMIT $2")
+            .bind(format!("% {subject} %"))
+            .bind(limit)
+            .fetch_all(&self.pool)
+            .await?
+        {
+            let mut e = audit_entry_from_row(&r)?;
+            e.detail = e
+                .detail
+                .split_once(':')
+                .map(|(list, _)| format!("appeared on {list}"))
+                .unwrap_or_default();
+            e.subject = subject.clone();
+            listed.push(e);
+        }
+        if !listed.is_empty() {
+            entries.extend(listed);
+            entries.sort_by_key(|e| std::cmp::Reverse(e.seq));
+            entries.truncate(usize::try_from(limit).unwrap_or(usize::MAX));
+        }
         self.audit(actor, "record.access_log", &subject, request_id, "")
             .await?;
         Ok((person.display_name(), entries))
+    }
+
+    /// Whether `reader` may read what a record holds now (the restriction note included):
+    /// always for an unprotected record, otherwise only when they could open it without being
+    /// asked for a reason (allocated or associated worker, a grant, a reason in force).
+    pub async fn may_read_contents(
+        &self,
+        reader: &crate::records::Reader<'_>,
+        child: PersonId,
+    ) -> Result<bool, StoreError> {
+        if self.restriction(child).await?.is_none() {
+            return Ok(true);
+        }
+        Ok(matches!(
+            self.record_decision(
+                reader,
+                child,
+                stepwise_domain::access::Permission::ViewChildRecord
+            )
+            .await?,
+            stepwise_domain::access::Decision::Allowed(_)
+        ))
     }
 
     /// Refuses, as "not found", a key that names no person.

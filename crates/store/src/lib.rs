@@ -22,6 +22,7 @@ mod subject_access;
 
 pub use access::{
     GrantRow, MAX_GRANT_DAYS, NewGrant, REASON_HOURS, RestrictedOpening, RestrictionRow,
+    without_restriction_notes,
 };
 pub use audit::{Actor, AuditEntry, AuditKey, AuditProblem, AuditVerification};
 pub use bulk::BulkLoad;

@@ -125,9 +125,14 @@ impl Store {
             .collect()
     }
 
-    /// One team with its workers' caseloads, what is overdue and what is unallocated.
+    /// One team with its workers' caseloads, what is overdue and what is unallocated. The
+    /// figures sit beside the team's list of children, so they follow the access policy's one
+    /// rule too: a sealed child the reader may not see is not counted, and a restricted child
+    /// the reader may see by name only is counted neither against a worker nor as unallocated
+    /// (either would say who holds them).
     pub async fn team_summary(
         &self,
+        reader: &crate::records::Reader<'_>,
         team: TeamId,
         today: chrono::NaiveDate,
         cal: &WorkingDayCalendar,
@@ -166,10 +171,19 @@ impl Store {
         .iter()
         .map(state_from_row)
         .collect::<Result<_, _>>()?;
+        let shown = self
+            .disclosure_map(
+                reader,
+                &states.iter().map(|s| s.child.0).collect::<Vec<_>>(),
+            )
+            .await?;
         let t_scales = Timescales::default();
         let mut by_worker: HashMap<i64, (i64, f64, i64)> = HashMap::new();
         let mut unallocated = 0;
         for s in &states {
+            if !shown.get(&s.child.0).is_some_and(|d| d.full()) {
+                continue;
+            }
             let overdue = due_items(s, cal, &t_scales)
                 .iter()
                 .any(|d| d.overdue_on(today));

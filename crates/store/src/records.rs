@@ -3,7 +3,7 @@
 //! current involvements and what is due, and the chronology.
 
 use chrono::NaiveDate;
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap};
 
 use stepwise_domain::calendar::WorkingDayCalendar;
 use stepwise_domain::ids::{PersonId, TeamId, local_person_id};
@@ -12,7 +12,9 @@ use stepwise_domain::people::{Person, PersonKind, RelationshipKind};
 use stepwise_domain::projection::ChildState;
 use stepwise_domain::timescales::{DueItem, Timescales, due_items};
 
-use stepwise_domain::access::{AccessPolicy, Basis, Decision, Permission, RestrictionKind, Viewer};
+use stepwise_domain::access::{
+    AccessPolicy, Basis, Decision, Disclosure, Permission, RestrictionKind, Viewer,
+};
 
 use crate::access::RestrictionRow;
 use crate::audit::{Actor, append_in};
@@ -44,8 +46,11 @@ pub struct FamilyMember {
     pub open: Vec<String>,
     /// Their allocated worker, when open.
     pub worker: Option<String>,
-    /// Set when their own record is restricted: then nothing but the name is shown.
+    /// Set when their own record is restricted or sealed.
     pub restriction: Option<RestrictionKind>,
+    /// Set when the reader may see nothing but the name (a restricted record they may not
+    /// open now): then no date of birth, relationship, address, involvements or worker.
+    pub name_only: bool,
 }
 
 /// Everything on a child's record page.
@@ -62,6 +67,9 @@ pub struct ChildRecord {
     pub address: Option<String>,
     pub postcode: Option<String>,
     pub locality: Option<String>,
+    /// Set when the address is shared with someone whose restricted record the reader may not
+    /// see: then the address, postcode and locality are left out.
+    pub address_withheld: bool,
     pub chronology: Vec<ChronologyEntry>,
     /// How many events match the filter (the chronology may show fewer).
     pub chronology_total: i64,
@@ -81,6 +89,23 @@ pub struct MyWorkChild {
     pub due: Vec<DueItem>,
     pub overdue: usize,
     pub next_due: Option<NaiveDate>,
+    /// Set when the child's record is restricted and the reader may not see it now: then only
+    /// the name is shown.
+    pub restriction: Option<RestrictionKind>,
+}
+
+impl MyWorkChild {
+    /// The line with nothing but the name (and the key the link to the record needs).
+    fn name_only(mut self) -> Self {
+        self.date_of_birth = None;
+        self.open.clear();
+        self.level_of_need = None;
+        self.due.clear();
+        self.overdue = 0;
+        self.next_due = None;
+        self.restriction = Some(RestrictionKind::Restricted);
+        self
+    }
 }
 
 /// One of a team's open children, with the worker it is allocated to (if any).
@@ -113,6 +138,7 @@ fn work_child(
         overdue: due.iter().filter(|d| d.overdue_on(today)).count(),
         next_due: due.first().map(|d| d.due),
         due,
+        restriction: None,
     }
 }
 
@@ -133,6 +159,17 @@ pub struct MyWork {
     pub contacts_waiting: Vec<MyWorkChild>,
     pub contacts_waiting_total: i64,
     pub recent: Vec<RecentView>,
+}
+
+/// The detail of a `record.list` row: the list's name, then each person as ` person:N ` (with a
+/// space either side, so that one person's rows can be found without matching another's).
+pub(crate) fn list_detail(list: &str, ids: &[i64]) -> String {
+    let mut d = format!("{list}:");
+    for id in ids {
+        d.push_str(&format!(" person:{id}"));
+    }
+    d.push(' ');
+    d
 }
 
 fn relationship_label(
@@ -166,8 +203,26 @@ fn relationship_label(
 }
 
 impl Store {
+    /// What the access policy decides for `reader` using a record permission on one person,
+    /// without auditing it (for a handler that only needs to know whether to ask for a reason).
+    pub async fn record_decision(
+        &self,
+        reader: &Reader<'_>,
+        child: PersonId,
+        permission: Permission,
+    ) -> Result<Decision, StoreError> {
+        let now = chrono::Utc::now();
+        let facts = self.child_facts(child, now).await?;
+        Ok(reader.policy.decide(reader.viewer, permission, &facts, now))
+    }
+
     /// Decides whether `reader` may use a record permission on one person, auditing a refusal
-    /// (`record.denied`, with the reason). Returns the basis of an allowed access.
+    /// (`record.denied`, with the reason) on the person's access log, a request that still
+    /// needs a stated reason included. Returns the basis of an allowed access. A person who
+    /// does not exist and a sealed record the reader may not see get the same "not found";
+    /// a restricted record that needs a reason says so only to a reader who could find it by
+    /// name anyway (who holds `search_people`), and is a plain refusal to anyone else, so an
+    /// id alone tells them nothing.
     pub async fn check_record_access(
         &self,
         reader: &Reader<'_>,
@@ -175,11 +230,32 @@ impl Store {
         child: PersonId,
         permission: Permission,
     ) -> Result<Basis, StoreError> {
-        let now = chrono::Utc::now();
-        let facts = self.child_facts(child, now).await?;
-        let (refusal, detail) = match reader.policy.decide(reader.viewer, permission, &facts, now) {
+        if !self.person_exists(child).await? {
+            return Err(StoreError::NotFound(format!(
+                "person {}",
+                local_person_id(child)
+            )));
+        }
+        let (refusal, detail) = match self.record_decision(reader, child, permission).await? {
             Decision::Allowed(basis) => return Ok(basis),
-            Decision::NeedsReason => return Err(StoreError::ReasonNeeded(local_person_id(child))),
+            Decision::NeedsReason
+                if reader
+                    .policy
+                    .holds(reader.viewer.role, Permission::SearchPeople) =>
+            {
+                (
+                    StoreError::ReasonNeeded(local_person_id(child)),
+                    "restricted record, no reason stated".to_string(),
+                )
+            }
+            Decision::NeedsReason => (
+                StoreError::Forbidden(format!(
+                    "the {} role cannot {} here",
+                    reader.viewer.role.label(),
+                    permission.label().to_lowercase()
+                )),
+                "restricted record, no reason stated".to_string(),
+            ),
             // A sealed record is answered as if there were none.
             Decision::Hidden => (
                 StoreError::NotFound(format!("person {}", local_person_id(child))),
@@ -196,6 +272,92 @@ impl Store {
         )
         .await?;
         Err(refusal)
+    }
+
+    /// The one place that decides how much of each person `reader` may see where they appear
+    /// beside someone else (a family or household panel, a shared address, a work list, a
+    /// subject access pack), by `AccessPolicy::disclose`. Each sight of a protected person's
+    /// details is logged on that person's access log (`record.reveal`, saying where and on
+    /// what basis) before anything is returned. People not asked about are shown in full.
+    pub async fn disclosures(
+        &self,
+        reader: &Reader<'_>,
+        request_id: &str,
+        ids: &[i64],
+        via: &str,
+    ) -> Result<HashMap<i64, Disclosure>, StoreError> {
+        let now = chrono::Utc::now();
+        let out = self.disclosure_map(reader, ids).await?;
+        let reveals: Vec<(i64, String)> = ids
+            .iter()
+            .filter_map(|id| match out.get(id) {
+                Some(Disclosure::Full { reveal: Some(b) }) => Some((*id, b.describe())),
+                _ => None,
+            })
+            .collect();
+        if !reveals.is_empty() {
+            let mut tx = self.begin_write().await?;
+            for (id, basis) in reveals {
+                append_in(
+                    &mut tx,
+                    &self.audit_key,
+                    now,
+                    reader.actor,
+                    "record.reveal",
+                    &format!("person:{id}"),
+                    request_id,
+                    &format!("{via}; {basis}"),
+                )
+                .await?;
+            }
+            tx.commit().await?;
+        }
+        Ok(out)
+    }
+
+    /// What `disclosures` decides, without logging anything: for figures that show no one's
+    /// details (how many children a worker holds), never for what is shown.
+    pub(crate) async fn disclosure_map(
+        &self,
+        reader: &Reader<'_>,
+        ids: &[i64],
+    ) -> Result<HashMap<i64, Disclosure>, StoreError> {
+        let now = chrono::Utc::now();
+        let restrictions = self.restrictions(ids).await?;
+        let mut out = HashMap::new();
+        for id in ids {
+            let d = if restrictions.contains_key(id) {
+                let facts = self.child_facts(PersonId(*id), now).await?;
+                reader.policy.disclose(reader.viewer, &facts, now)
+            } else {
+                Disclosure::Full { reveal: None }
+            };
+            out.insert(*id, d);
+        }
+        Ok(out)
+    }
+
+    /// Audits one view of a list of people (`record.list`): one row for the whole list, naming
+    /// each person shown, so that a person's access log can show where they appeared.
+    pub async fn audit_list(
+        &self,
+        actor: &Actor,
+        request_id: &str,
+        list: &str,
+        ids: &[i64],
+    ) -> Result<(), StoreError> {
+        if ids.is_empty() {
+            return Ok(());
+        }
+        self.audit(
+            actor,
+            "record.list",
+            &format!("list:{list}"),
+            request_id,
+            &list_detail(list, ids),
+        )
+        .await?;
+        Ok(())
     }
 
     /// Opens a person's record. The access policy decides first, from the reader's role and
@@ -321,26 +483,44 @@ impl Store {
                 }
             }
         }
-        // A family member's restricted record shows only their name here; a sealed one is left
-        // out unless the reader may see sealed records.
+        // A family member's protected record shows as the access policy's one rule says: a
+        // sealed one is left out unless the reader may see sealed records, a restricted one
+        // shows its name only unless the reader may open it now (and then the sight is logged
+        // on that member's access log).
+        let shown = self
+            .disclosures(
+                reader,
+                request_id,
+                &ids,
+                &format!("family panel of {} ({via})", local_person_id(child)),
+            )
+            .await?;
         let restrictions = self.restrictions(&ids).await?;
-        let sees_sealed = reader
-            .policy
-            .holds(reader.viewer.role, Permission::ViewSealedRecords);
+        // An address shared with someone whose restricted record the reader may not see is not
+        // shown either: it would say where they live.
+        let address_withheld = related
+            .iter()
+            .any(|(id, (_, lives, _))| *lives && shown.get(id) == Some(&Disclosure::NameOnly));
+        if address_withheld {
+            address = None;
+            postcode = None;
+            locality = None;
+        }
         let mut family: Vec<FamilyMember> = related
             .iter()
             .filter_map(|(id, (kind, lives, other_is_source))| {
                 let p = people.get(id)?;
-                let restriction = restrictions.get(id).map(|r| r.kind);
-                if restriction == Some(RestrictionKind::Sealed) && !sees_sealed {
+                let shown = shown.get(id)?;
+                if shown.hidden() {
                     return None;
                 }
-                let hide = restriction.is_some();
-                let rel = relationship_label(
-                    kind.unwrap_or(RelationshipKind::Other),
-                    p,
-                    *other_is_source,
-                );
+                let restriction = restrictions.get(id).map(|r| r.kind);
+                let hide = !shown.full();
+                let rel = if hide {
+                    "Relationship not shown".to_string()
+                } else {
+                    relationship_label(kind.unwrap_or(RelationshipKind::Other), p, *other_is_source)
+                };
                 Some(FamilyMember {
                     id: *id,
                     local_id: local_person_id(PersonId(*id)),
@@ -353,7 +533,7 @@ impl Store {
                         p.date_of_birth.or(p.expected_date_of_birth)
                     },
                     age: if hide { None } else { p.age_on(today) },
-                    lives_with_child: *lives,
+                    lives_with_child: *lives && !hide,
                     open: if hide {
                         Vec::new()
                     } else {
@@ -365,6 +545,7 @@ impl Store {
                         allocated.get(id).cloned()
                     },
                     restriction,
+                    name_only: hide,
                 })
             })
             .collect();
@@ -391,15 +572,43 @@ impl Store {
             address,
             postcode,
             locality,
+            address_withheld,
             chronology,
             chronology_total,
             restriction: self.restriction(child).await?,
         })
     }
 
-    /// "My work" for a worker (and the user's recent views).
+    /// Applies the access policy's one rule to a work list: sealed children the reader may not
+    /// see are left out, restricted ones they may not open now show their name only.
+    async fn protect_list(
+        &self,
+        reader: &Reader<'_>,
+        request_id: &str,
+        list: Vec<MyWorkChild>,
+        via: &str,
+    ) -> Result<Vec<MyWorkChild>, StoreError> {
+        let ids: Vec<i64> = list.iter().map(|c| c.id).collect();
+        let shown = self.disclosures(reader, request_id, &ids, via).await?;
+        Ok(list
+            .into_iter()
+            .filter_map(|c| match shown.get(&c.id) {
+                Some(Disclosure::Full { .. }) => Some(c),
+                Some(Disclosure::NameOnly) => Some(c.name_only()),
+                Some(Disclosure::Hidden) | None => None,
+            })
+            .collect())
+    }
+
+    /// "My work" for the reader's worker (and the reader's recent views), with front-door
+    /// contacts awaiting a decision when `front_door`. Protected children are shown as the
+    /// access policy's one rule says (`disclosures`), and the view is audited as one
+    /// `record.list` row naming every child shown.
+    #[allow(clippy::too_many_arguments)]
     pub async fn my_work(
         &self,
+        reader: &Reader<'_>,
+        request_id: &str,
         user_id: i64,
         worker: Option<i64>,
         front_door: bool,
@@ -426,6 +635,9 @@ impl Store {
                 .iter()
                 .map(|s| to_child(s, people.get(&s.child.0)))
                 .collect();
+            children = self
+                .protect_list(reader, request_id, children, "my work")
+                .await?;
             children.sort_by(|a: &MyWorkChild, b: &MyWorkChild| {
                 b.overdue.cmp(&a.overdue).then(a.next_due.cmp(&b.next_due))
             });
@@ -433,12 +645,22 @@ impl Store {
         let mut contacts_waiting = Vec::new();
         let mut contacts_waiting_total = 0;
         if front_door {
-            contacts_waiting_total =
-                sqlx::query("SELECT COUNT(*) AS n FROM child_state WHERE awaiting_decision = 1")
-                    .fetch_one(&self.pool)
-                    .await?
-                    .i64("n")?;
-            let states: Vec<ChildState> = sqlx::query(&format!("SELECT {STATE_COLUMNS} FROM child_state WHERE awaiting_decision = 1 ORDER BY last_effective LIMIT 50"))
+            // Sealed records are not counted for those who may not see them.
+            let sees_sealed = reader
+                .policy
+                .holds(reader.viewer.role, Permission::ViewSealedRecords);
+            let unsealed = if sees_sealed {
+                ""
+            } else {
+                " AND child_id NOT IN (SELECT person_id FROM record_restrictions WHERE lifted_at IS NULL AND kind = 'sealed')"
+            };
+            contacts_waiting_total = sqlx::query(&format!(
+                "SELECT COUNT(*) AS n FROM child_state WHERE awaiting_decision = 1{unsealed}"
+            ))
+            .fetch_one(&self.pool)
+            .await?
+            .i64("n")?;
+            let states: Vec<ChildState> = sqlx::query(&format!("SELECT {STATE_COLUMNS} FROM child_state WHERE awaiting_decision = 1{unsealed} ORDER BY last_effective LIMIT 50"))
                 .fetch_all(&self.pool)
                 .await?
                 .iter()
@@ -451,6 +673,14 @@ impl Store {
                 .iter()
                 .map(|s| to_child(s, people.get(&s.child.0)))
                 .collect();
+            contacts_waiting = self
+                .protect_list(
+                    reader,
+                    request_id,
+                    contacts_waiting,
+                    "contacts awaiting a decision",
+                )
+                .await?;
         }
         let mut recent = Vec::new();
         let mut seen = std::collections::HashSet::new();
@@ -465,10 +695,21 @@ impl Store {
                 recent.push((id, r.text("at")?));
             }
         }
+        // A record sealed since it was opened is no longer there; a restricted one shows only
+        // its name, which is all a recent view shows.
+        let shown = self
+            .disclosures(
+                reader,
+                request_id,
+                &recent.iter().map(|r| r.0).collect::<Vec<_>>(),
+                "recently viewed",
+            )
+            .await?;
+        recent.retain(|(id, _)| shown.get(id).is_some_and(|d| !d.hidden()));
         let people = self
             .people(&recent.iter().map(|r| r.0).collect::<Vec<_>>())
             .await?;
-        let recent = recent
+        let recent: Vec<RecentView> = recent
             .into_iter()
             .map(|(id, at)| RecentView {
                 id,
@@ -482,6 +723,14 @@ impl Store {
                     .unwrap_or(at),
             })
             .collect();
+        let listed: Vec<i64> = children
+            .iter()
+            .chain(contacts_waiting.iter())
+            .map(|c| c.id)
+            .chain(recent.iter().map(|r| r.id))
+            .collect();
+        self.audit_list(reader.actor, request_id, "my work", &listed)
+            .await?;
         Ok(MyWork {
             children,
             contacts_waiting,
@@ -492,9 +741,14 @@ impl Store {
 
     /// A team's open children with what is due, most overdue first (unallocated children
     /// before the rest); only those of one worker when `worker` is given. For users who may
-    /// open case records: the list names children.
+    /// open case records: the list names children. Protected children are shown as the access
+    /// policy's one rule says (a restricted child's worker is not shown either), and the view
+    /// is audited as one `record.list` row naming every child shown.
+    #[allow(clippy::too_many_arguments)]
     pub async fn team_children(
         &self,
+        reader: &Reader<'_>,
+        request_id: &str,
         team: TeamId,
         worker: Option<i64>,
         today: NaiveDate,
@@ -519,14 +773,28 @@ impl Store {
             .iter()
             .map(state_from_row)
             .collect::<Result<_, _>>()?;
-        let people = self
-            .people(&states.iter().map(|s| s.child.0).collect::<Vec<_>>())
+        let ids: Vec<i64> = states.iter().map(|s| s.child.0).collect();
+        let people = self.people(&ids).await?;
+        let shown = self
+            .disclosures(reader, request_id, &ids, &format!("team {} list", team.0))
             .await?;
         let mut out: Vec<TeamChild> = states
             .iter()
-            .map(|s| TeamChild {
-                worker_id: s.allocated.as_ref().map(|a| a.worker.0),
-                child: work_child(s, people.get(&s.child.0), cal, &t, today),
+            .filter_map(|s| {
+                let child = work_child(s, people.get(&s.child.0), cal, &t, today);
+                match shown.get(&s.child.0)? {
+                    Disclosure::Full { .. } => Some(TeamChild {
+                        worker_id: s.allocated.as_ref().map(|a| a.worker.0),
+                        child,
+                    }),
+                    // One worker's list would say who the worker is: left out there.
+                    Disclosure::NameOnly if worker.is_some() => None,
+                    Disclosure::NameOnly => Some(TeamChild {
+                        worker_id: None,
+                        child: child.name_only(),
+                    }),
+                    Disclosure::Hidden => None,
+                }
             })
             .collect();
         out.sort_by(|a, b| {
@@ -537,6 +805,13 @@ impl Store {
                 .then(a.child.next_due.cmp(&b.child.next_due))
                 .then(a.child.id.cmp(&b.child.id))
         });
+        self.audit_list(
+            reader.actor,
+            request_id,
+            &format!("team {}", team.0),
+            &out.iter().map(|c| c.child.id).collect::<Vec<_>>(),
+        )
+        .await?;
         Ok(out)
     }
 

@@ -7,7 +7,7 @@
 use chrono::{DateTime, NaiveDate, Utc};
 use std::collections::BTreeMap;
 
-use stepwise_domain::access::Permission;
+use stepwise_domain::access::{Disclosure, Permission};
 use stepwise_domain::ids::{PersonId, local_person_id};
 use stepwise_domain::people::{Person, RelationshipKind};
 
@@ -59,6 +59,9 @@ pub struct SubjectAccessPack {
     #[schema(value_type = Object)]
     pub person: Person,
     pub addresses: Vec<PackAddress>,
+    /// Addresses left out because they were shared with someone whose restricted record the
+    /// preparer may not open: the reviewer asks information governance before release.
+    pub addresses_withheld: usize,
     /// Family and household members: third parties, to consider redacting.
     pub third_parties: Vec<ThirdParty>,
     pub chronology: Vec<PackEntry>,
@@ -103,6 +106,9 @@ impl Store {
         .fetch_all(&self.pool)
         .await?;
         let mut others: Vec<(i64, NaiveDate, Option<NaiveDate>)> = Vec::new();
+        // Which household each address came from, and who else lived in each household.
+        let mut address_households: Vec<i64> = Vec::new();
+        let mut household_people: Vec<(i64, i64)> = Vec::new();
         for m in &memberships {
             let hid = m.i64("household_id")?;
             let from = parse_date(&m.text("from_date")?)?;
@@ -123,6 +129,7 @@ impl Store {
                 if lived_to.is_some_and(|t| t < lived_from) {
                     continue;
                 }
+                address_households.push(hid);
                 addresses.push(PackAddress {
                     line1: a.text("line1")?,
                     town: a.text("town")?,
@@ -137,6 +144,7 @@ impl Store {
                 .fetch_all(&self.pool)
                 .await?
             {
+                household_people.push((hid, o.i64("person_id")?));
                 let of = parse_date(&o.text("from_date")?)?;
                 let ot = o.opt_text("to_date")?.map(|d| parse_date(&d)).transpose()?;
                 others.push((o.i64("person_id")?, of.max(from), match (ot, to) {
@@ -145,7 +153,6 @@ impl Store {
                 }));
             }
         }
-        addresses.sort_by_key(|a| a.from);
         let mut related: Vec<(i64, String)> = Vec::new();
         for r in sqlx::query("SELECT person_id, related_id, kind FROM relationships WHERE person_id = $1 OR related_id = $1")
             .bind(person.0)
@@ -172,7 +179,43 @@ impl Store {
             .chain(others.iter().map(|o| o.0))
             .collect();
         let people = self.people(&ids).await?;
+        // Third parties whose records are protected are shown as the access policy's one rule
+        // says: a sealed one not at all, a restricted one by name only, and an address shared
+        // with a restricted one is withheld (the reviewer is told how many), unless the reader
+        // may open that record now, which is then logged on its access log.
+        let mut distinct = ids.clone();
+        distinct.sort_unstable();
+        distinct.dedup();
+        let shown = self
+            .disclosures(
+                reader,
+                request_id,
+                &distinct,
+                &format!("subject access pack of {}", local_person_id(person)),
+            )
+            .await?;
+        let name_only = |id: &i64| shown.get(id).is_some_and(|d| !d.full());
+        let hidden = |id: &i64| shown.get(id).is_none_or(Disclosure::hidden);
+        let withheld_households: std::collections::BTreeSet<i64> = household_people
+            .iter()
+            .filter(|(_, id)| name_only(id))
+            .map(|(hid, _)| *hid)
+            .collect();
+        let mut kept = Vec::new();
+        let mut addresses_withheld = 0;
+        for (a, hid) in addresses.into_iter().zip(address_households) {
+            if withheld_households.contains(&hid) {
+                addresses_withheld += 1;
+            } else {
+                kept.push(a);
+            }
+        }
+        let mut addresses = kept;
+        addresses.sort_by_key(|a| a.from);
         for (id, label) in related {
+            if hidden(&id) {
+                continue;
+            }
             if let Some(o) = people.get(&id) {
                 third.entry(id).or_insert(ThirdParty {
                     local_id: local_person_id(PersonId(id)),
@@ -184,6 +227,9 @@ impl Store {
             }
         }
         for (id, from, to) in others {
+            if hidden(&id) {
+                continue;
+            }
             if let Some(o) = people.get(&id) {
                 let t = third.entry(id).or_insert(ThirdParty {
                     local_id: local_person_id(PersonId(id)),
@@ -197,6 +243,14 @@ impl Store {
                     (Some(a), Some(b)) => Some(a.max(b)),
                     _ => None,
                 };
+            }
+        }
+        for (id, t) in third.iter_mut() {
+            if name_only(id) {
+                t.local_id = String::new();
+                t.connection = "Not shown: restricted record".into();
+                t.from = None;
+                t.to = None;
             }
         }
         // The names to look for in free text: every third party's names, full and given.
@@ -259,6 +313,7 @@ impl Store {
             local_id: local_person_id(person),
             person: p,
             addresses,
+            addresses_withheld,
             third_parties: third.into_values().collect(),
             chronology,
             access_log,

@@ -125,10 +125,13 @@ pub async fn my_work(
         user.role,
         Role::FrontDoorPractitioner | Role::FrontDoorManager
     );
+    let actor = user.actor();
     Ok(Json(
         state
             .store
             .my_work(
+                &user.reader(&actor, &state.config.policy),
+                &current_request_id(),
                 user.id,
                 user.worker_id,
                 front_door,
@@ -275,6 +278,16 @@ pub async fn record_access_log(
         .store
         .record_access_log(&actor, &rid, id, 1000)
         .await?;
+    // A restricted record's note says what it holds: only for a reader who may open it now.
+    let entries = if state
+        .store
+        .may_read_contents(&user.reader(&actor, &state.config.policy), id)
+        .await?
+    {
+        entries
+    } else {
+        stepwise_store::without_restriction_notes(entries)
+    };
     let grants = state.store.grants(Some(id), chrono::Utc::now()).await?;
     Ok(Json(AccessLog {
         person_id: id.0,
@@ -284,10 +297,25 @@ pub async fn record_access_log(
     }))
 }
 
-/// Temporary grants of access to records, newest first.
+/// Temporary grants of access to records within the caller's reach (records their
+/// `grant_access` scope reaches, and grants they made), newest first.
 #[utoipa::path(get, path = "/api/v1/grants", responses((status = 200, body = Vec<GrantRow>), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody)))]
-pub async fn grants(State(state): State<AppState>) -> Result<Json<Vec<GrantRow>>, ApiError> {
-    Ok(Json(state.store.grants(None, chrono::Utc::now()).await?))
+pub async fn grants(
+    State(state): State<AppState>,
+    Extension(user): Extension<CurrentUser>,
+) -> Result<Json<Vec<GrantRow>>, ApiError> {
+    let actor = user.actor();
+    Ok(Json(
+        state
+            .store
+            .grants_within_reach(
+                &user.reader(&actor, &state.config.policy),
+                user.id,
+                None,
+                chrono::Utc::now(),
+            )
+            .await?,
+    ))
 }
 
 /// Everything one user has done, newest first (the per-user activity report). Audited.
@@ -349,8 +377,10 @@ pub async fn teams(State(state): State<AppState>) -> Result<Json<Vec<TeamRow>>, 
 #[utoipa::path(get, path = "/api/v1/teams/{id}", params(("id" = i64, Path, description = "Team key")), responses((status = 200, body = TeamSummary), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody)))]
 pub async fn team(
     State(state): State<AppState>,
+    Extension(user): Extension<CurrentUser>,
     Path(raw): Path<String>,
 ) -> Result<Json<TeamSummary>, ApiError> {
+    let actor = user.actor();
     let id = raw
         .parse::<i64>()
         .ok()
@@ -358,7 +388,12 @@ pub async fn team(
         .ok_or_else(|| WebError::NotFound(format!("Team {raw:?}")))?;
     let t = state
         .store
-        .team_summary(TeamId(id), state.today(), &state.calendar)
+        .team_summary(
+            &user.reader(&actor, &state.config.policy),
+            TeamId(id),
+            state.today(),
+            &state.calendar,
+        )
         .await?
         .ok_or_else(|| WebError::NotFound(format!("Team {id}")))?;
     Ok(Json(t))

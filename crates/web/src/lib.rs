@@ -6,6 +6,7 @@
 
 pub mod api;
 pub mod auth;
+pub mod csv_export;
 pub mod error;
 pub mod oidc;
 pub mod pages;

@@ -836,7 +836,15 @@ async fn opening_a_record_is_audited_and_shows_the_family() {
             .unwrap();
         assert_eq!(filtered.chronology.len(), 3, "{name}");
         let recent = s
-            .my_work(7, Some(1), true, d(2024, 6, 1), &cal)
+            .my_work(
+                &ReadAs::governance().reader(),
+                "r",
+                7,
+                Some(1),
+                true,
+                d(2024, 6, 1),
+                &cal,
+            )
             .await
             .unwrap();
         assert_eq!(recent.recent.first().map(|r| r.id), Some(1), "{name}");
@@ -916,7 +924,12 @@ async fn team_caseloads_count_open_children() {
     for (name, s) in loaded().await {
         let cal = stepwise_domain::calendar::WorkingDayCalendar::england().unwrap();
         let t = s
-            .team_summary(TeamId(2), d(2024, 6, 1), &cal)
+            .team_summary(
+                &ReadAs::governance().reader(),
+                TeamId(2),
+                d(2024, 6, 1),
+                &cal,
+            )
             .await
             .unwrap()
             .unwrap();
@@ -928,10 +941,15 @@ async fn team_caseloads_count_open_children() {
         assert_eq!((jo.children, jo.weighted), (1, 1.0), "{name}");
         assert_eq!(jo.overdue, 1, "{name}: the CIN visit is overdue by June");
         assert!(
-            s.team_summary(TeamId(99), d(2024, 6, 1), &cal)
-                .await
-                .unwrap()
-                .is_none(),
+            s.team_summary(
+                &ReadAs::governance().reader(),
+                TeamId(99),
+                d(2024, 6, 1),
+                &cal
+            )
+            .await
+            .unwrap()
+            .is_none(),
             "{name}"
         );
     }
@@ -1639,3 +1657,4 @@ async fn the_disposal_queue_follows_the_schedule_and_records_each_decision() {
 }
 mod sec_accounts;
 mod sec_signin;
+mod sec_records;

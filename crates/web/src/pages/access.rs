@@ -29,6 +29,9 @@ fn action_label(a: &str) -> &str {
         "grant.revoke" => "Revoked temporary access",
         "search" => "Searched",
         "record.reason" => "Gave a reason to open the restricted record",
+        "record.reveal" => "Saw the record's details beside another record",
+        "record.list" => "Saw the person on a list",
+        "record.export" => "Exported the record",
         "restriction.set" => "Protected the record",
         "restriction.lift" => "Lifted the restriction",
         "signin" => "Signed in",
@@ -123,6 +126,16 @@ pub async fn record_access_log(
         .store
         .record_access_log(&actor, &rid, id, 1000)
         .await?;
+    // A restricted record's note says what it holds: shown only to a reader who may open it now.
+    let note_shown = state
+        .store
+        .may_read_contents(&user.reader(&actor, &state.config.policy), id)
+        .await?;
+    let entries = if note_shown {
+        entries
+    } else {
+        stepwise_store::without_restriction_notes(entries)
+    };
     let grants = state.store.grants(Some(id), Utc::now()).await?;
     let restriction = state.store.restriction(id).await?;
     let views = entries.iter().filter(|e| e.action == "record.view").count();
@@ -145,7 +158,8 @@ pub async fn record_access_log(
         }
         @if let Some(r) = &restriction {
             div class="notice notice-warning" role="note" {
-                p { strong { (r.kind.label()) } " since " (r.set_at.format("%-d %b %Y")) ", by " (actor_cell(&r.set_by, false)) ": " (category_label(&r.category)) ". " (r.note) }
+                p { strong { (r.kind.label()) } " since " (r.set_at.format("%-d %b %Y")) ", by " (actor_cell(&r.set_by, false)) ": " (category_label(&r.category)) ". "
+                    @if note_shown { (r.note) } @else { span class="muted" { "The note is shown once you have stated a reason to open the record." } } }
             }
         }
         @if user.holds(Permission::ExportSubjectAccess) {
@@ -316,7 +330,15 @@ pub async fn grants_index(
                 .filter(|s| s.chars().all(|c| c.is_ascii_digit()))
                 .map(|id| format!("Grant {id} has been revoked."))
         });
-    let grants = state.store.grants(None, Utc::now()).await?;
+    let grants = state
+        .store
+        .grants_within_reach(
+            &user.reader(&user.actor(), &state.config.policy),
+            user.id,
+            None,
+            Utc::now(),
+        )
+        .await?;
     Ok(grants_page(&state, &user, &grants, &form, &[], notice))
 }
 
@@ -346,16 +368,35 @@ pub async fn grants_create(
             }
         },
     };
+    // Granting is itself a record permission: the granter's scope must reach the record. A
+    // sealed record the granter may not see is answered exactly as a missing one is.
     let person = match parse_local_person_id(form.person.trim()) {
-        Some(p) => match state.store.person_exists(p).await? {
-            true => Some(p),
-            false => {
+        Some(p) => match state
+            .store
+            .check_record_access(
+                &user.reader(&user.actor(), &state.config.policy),
+                &current_request_id(),
+                p,
+                Permission::GrantAccess,
+            )
+            .await
+        {
+            Ok(_) => Some(p),
+            Err(stepwise_store::StoreError::NotFound(_)) => {
                 errors.push((
                     "person".into(),
                     format!("There is no record {}", local_person_id(p)),
                 ));
                 None
             }
+            Err(stepwise_store::StoreError::Forbidden(reason)) => {
+                errors.push((
+                    "person".into(),
+                    format!("You cannot grant access to this record: {reason}"),
+                ));
+                None
+            }
+            Err(other) => return Err(other.into()),
         },
         None => {
             errors.push(("person".into(), "Enter a local id such as P0001234".into()));
@@ -394,30 +435,17 @@ pub async fn grants_create(
             "Partner professionals see what families consent to share, not records by grant".into(),
         ));
     }
-    // Granting is itself a record permission: the granter's scope must reach the record.
-    if let Some(p) = person
-        && errors.is_empty()
-        && let Err(e) = state
-            .store
-            .check_record_access(
-                &user.reader(&user.actor(), &state.config.policy),
-                &current_request_id(),
-                p,
-                Permission::GrantAccess,
-            )
-            .await
-    {
-        match e {
-            stepwise_store::StoreError::Forbidden(reason) => errors.push((
-                "person".into(),
-                format!("You cannot grant access to this record: {reason}"),
-            )),
-            other => return Err(other.into()),
-        }
-    }
     let (Some(target), Some(person), Some(days), true) = (target, person, days, errors.is_empty())
     else {
-        let grants = state.store.grants(None, Utc::now()).await?;
+        let grants = state
+            .store
+            .grants_within_reach(
+                &user.reader(&user.actor(), &state.config.policy),
+                user.id,
+                None,
+                Utc::now(),
+            )
+            .await?;
         return Ok(grants_page(&state, &user, &grants, &form, &errors, None));
     };
     let now = Utc::now();
@@ -451,7 +479,13 @@ pub async fn grants_revoke(
         .ok_or_else(|| WebError::NotFound(format!("Grant {raw:?}")))?;
     state
         .store
-        .revoke_grant(&user.account, &current_request_id(), id, Utc::now())
+        .revoke_grant_within_reach(
+            &user.reader(&user.actor(), &state.config.policy),
+            &user.account,
+            &current_request_id(),
+            id,
+            Utc::now(),
+        )
         .await?;
     Ok(see_other(&format!("/grants?revoked={id}")))
 }
@@ -712,20 +746,28 @@ pub async fn user_activity(
         Vec::new()
     };
     if get("format") == "csv" && errors.is_empty() {
-        let quote = |v: &str| format!("\"{}\"", v.replace('"', "\"\""));
-        let mut csv = String::from("seq,at,actor,action,subject,request_id,detail\n");
-        for e in &entries {
-            csv.push_str(&format!(
-                "{},{},{},{},{},{},{}\n",
-                e.seq,
-                quote(&e.at),
-                quote(&e.actor),
-                quote(&e.action),
-                quote(&e.subject),
-                quote(&e.request_id),
-                quote(&e.detail)
-            ));
-        }
+        let csv = crate::csv_export::csv_document(
+            &[
+                "seq",
+                "at",
+                "actor",
+                "action",
+                "subject",
+                "request_id",
+                "detail",
+            ],
+            entries.iter().map(|e| {
+                [
+                    e.seq.to_string(),
+                    e.at.clone(),
+                    e.actor.clone(),
+                    e.action.clone(),
+                    e.subject.clone(),
+                    e.request_id.clone(),
+                    e.detail.clone(),
+                ]
+            }),
+        )?;
         let file = format!("attachment; filename=\"activity-{}.csv\"", account.username);
         let mut res = csv.into_response();
         let h = res.headers_mut();

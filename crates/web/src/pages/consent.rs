@@ -124,6 +124,17 @@ pub async fn record(
         Ok(_) => Ok(see_other(&format!("/people/{}#consent", id.0))),
         Err(err) => {
             let consents = state.store.consents(id, today).await?;
+            // The form shown again lists the person's consents: a read of their record.
+            state
+                .store
+                .audit(
+                    &actor,
+                    "record.view",
+                    &format!("person:{}", id.0),
+                    &rid,
+                    "consent form shown again",
+                )
+                .await?;
             let body = html! {
                 p class="caption" { a href=(format!("/people/{}", id.0)) { "Back to the record" } }
                 (section(&user, id, &consents, &f, &[err]))
@@ -148,21 +159,13 @@ pub async fn withdraw(
     Extension(user): Extension<CurrentUser>,
     Path((raw, cid)): Path<(String, String)>,
 ) -> Result<Response, WebError> {
-    let id = person_id(&raw)?;
+    // A missing person and a sealed record are answered alike, before the consent is looked at.
+    let id = person_allowed(&state, &user, &raw, Permission::RecordConsent).await?;
     let cid = cid
         .parse::<i64>()
         .map_err(|_| WebError::NotFound(format!("Consent {cid:?}")))?;
     let actor = user.actor();
     let rid = current_request_id();
-    state
-        .store
-        .check_record_access(
-            &user.reader(&actor, &state.config.policy),
-            &rid,
-            id,
-            Permission::RecordConsent,
-        )
-        .await?;
     state.store.withdraw_consent(&actor, &rid, id, cid).await?;
     Ok(see_other(&format!("/people/{}#consent", id.0)))
 }
@@ -177,6 +180,15 @@ pub async fn shared_index(
         Some(a) => state.store.shared_with(a, state.today()).await?,
         None => Vec::new(),
     };
+    state
+        .store
+        .audit_list(
+            &user.actor(),
+            &current_request_id(),
+            "shared with us",
+            &rows.iter().map(|r| r.person_id).collect::<Vec<_>>(),
+        )
+        .await?;
     let body = html! {
         h1 { "Shared with your agency" }
         @match &agency {

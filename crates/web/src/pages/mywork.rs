@@ -11,6 +11,7 @@ use stepwise_domain::ids::TeamId;
 
 use super::{Page, badges, fmt_date, fmt_opt_date};
 use crate::auth::CurrentUser;
+use crate::routes::current_request_id;
 use crate::{AppState, WebError};
 
 /// The page.
@@ -23,9 +24,18 @@ pub async fn show(
         user.role,
         Role::FrontDoorPractitioner | Role::FrontDoorManager
     );
+    let actor = user.actor();
     let work = state
         .store
-        .my_work(user.id, user.worker_id, front_door, today, &state.calendar)
+        .my_work(
+            &user.reader(&actor, &state.config.policy),
+            &current_request_id(),
+            user.id,
+            user.worker_id,
+            front_door,
+            today,
+            &state.calendar,
+        )
         .await?;
     // Managers see their team at a glance, with links to the lists behind the figures.
     let manager = matches!(
@@ -36,7 +46,12 @@ pub async fn show(
         (true, Some(t)) => {
             state
                 .store
-                .team_summary(TeamId(t), today, &state.calendar)
+                .team_summary(
+                    &user.reader(&actor, &state.config.policy),
+                    TeamId(t),
+                    today,
+                    &state.calendar,
+                )
                 .await?
         }
         _ => None,
@@ -108,9 +123,13 @@ pub async fn show(
                             @for c in &work.contacts_waiting {
                                 tr {
                                     td { a href=(format!("/people/{}", c.id)) { (c.name) } br; span class="muted" { (c.local_id) } }
-                                    td { (fmt_opt_date(c.date_of_birth)) }
-                                    td { (fmt_opt_date(c.next_due)) }
-                                    td { @if c.overdue > 0 { span class="tag tag-red" { "Overdue" } } @else { span class="tag" { "Due" } } }
+                                    @if c.restriction.is_some() {
+                                        td colspan="3" { span class="tag tag-small tag-red" { "Restricted record" } " " span class="muted" { "Not shown: restricted" } }
+                                    } @else {
+                                        td { (fmt_opt_date(c.date_of_birth)) }
+                                        td { (fmt_opt_date(c.next_due)) }
+                                        td { @if c.overdue > 0 { span class="tag tag-red" { "Overdue" } } @else { span class="tag" { "Due" } } }
+                                    }
                                 }
                             }
                         }
@@ -131,7 +150,10 @@ pub async fn show(
                     tbody {
                         @for c in &work.children {
                             tr {
-                                td { a href=(format!("/people/{}", c.id)) { (c.name) } br; span class="muted" { (c.local_id) " · born " (fmt_opt_date(c.date_of_birth)) } }
+                                td { a href=(format!("/people/{}", c.id)) { (c.name) } br; span class="muted" { (c.local_id) @if c.restriction.is_none() { " · born " (fmt_opt_date(c.date_of_birth)) } } }
+                                @if c.restriction.is_some() {
+                                    td colspan="4" { span class="tag tag-small tag-red" { "Restricted record" } " " span class="muted" { "Not shown: restricted" } }
+                                } @else {
                                 td { (badges(&c.open)) }
                                 td { (c.level_of_need.clone().unwrap_or_else(|| "–".into())) }
                                 td {
@@ -140,6 +162,7 @@ pub async fn show(
                                     } @else { "–" }
                                 }
                                 td { @if c.overdue > 0 { span class="tag tag-red" { (c.overdue) " overdue" } } @else { span class="tag tag-green" { "On time" } } }
+                                }
                             }
                         }
                     }

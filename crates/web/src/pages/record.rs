@@ -8,7 +8,7 @@ use axum::response::{IntoResponse, Response};
 use chrono::NaiveDate;
 use maud::{Markup, html};
 
-use stepwise_domain::access::Permission;
+use stepwise_domain::access::{Decision, Permission};
 use stepwise_domain::codes;
 use stepwise_domain::events::EventCategory;
 use stepwise_domain::ids::{PersonId, parse_date, parse_local_person_id};
@@ -255,6 +255,7 @@ pub fn render(
                     } }
                     @if let Some(f) = &p.former_upn { div { dt { "Former UPN" } dd { (f.as_str()) } } }
                     @if let Some(pc) = &rec.postcode { div { dt { (if s.looked_after.is_some() { "Home address" } else { "Lives at" }) } dd { (rec.address.clone().unwrap_or_default()) ", " (pc) } } }
+                    @if rec.address_withheld { div { dt { "Address" } dd { span class="muted" { "Not shown: shared with a restricted record" } } } }
                 }
                 @if !other_names.is_empty() { p class="muted" { "Also known as: " (other_names.join("; ")) } }
                 @if !p.disabilities.is_empty() && p.disabilities != ["NONE"] {
@@ -347,6 +348,7 @@ pub fn render(
                         li {
                             a href=(format!("/people/{}", m.id)) { (m.name) }
                             span class="muted" { " · " (m.relationship) @if let Some(a) = m.age { ", " (a) } }
+                            @if m.name_only { " " span class="muted" { "Not shown: restricted" } }
                             @if let Some(r) = m.restriction { " " span class="tag tag-small tag-red" { (r.label()) } }
                             @if m.lives_with_child { " " span class="tag tag-small" { "Lives here" } }
                             @if !m.open.is_empty() {
@@ -466,20 +468,37 @@ pub async fn give_reason(
     let id = person_id(&raw)?;
     let actor = user.actor();
     let rid = current_request_id();
-    match state
-        .store
-        .check_record_access(
-            &user.reader(&actor, &state.config.policy),
-            &rid,
-            id,
-            Permission::ViewChildRecord,
+    let reader = user.reader(&actor, &state.config.policy);
+    // A person who does not exist and a sealed record answer alike; a record that needs no
+    // reason opens; any other refusal is audited and answered by the one access check.
+    let decision = if state.store.person_exists(id).await? {
+        Some(
+            state
+                .store
+                .record_decision(&reader, id, Permission::ViewChildRecord)
+                .await?,
         )
-        .await
-    {
-        // Already allowed: no reason is needed.
-        Ok(_) => return Ok(crate::routes::see_other(&format!("/people/{}", id.0))),
-        Err(stepwise_store::StoreError::ReasonNeeded(_)) => {}
-        Err(e) => return Err(e.into()),
+    } else {
+        None
+    };
+    match decision {
+        None | Some(Decision::Hidden) => {
+            return Err(WebError::NotFound(format!(
+                "Person {}",
+                stepwise_domain::ids::local_person_id(id)
+            )));
+        }
+        Some(Decision::Allowed(_)) => {
+            return Ok(crate::routes::see_other(&format!("/people/{}", id.0)));
+        }
+        Some(Decision::NeedsReason) if user.holds(Permission::SearchPeople) => {}
+        Some(_) => {
+            state
+                .store
+                .check_record_access(&reader, &rid, id, Permission::ViewChildRecord)
+                .await?;
+            return Ok(crate::routes::see_other(&format!("/people/{}", id.0)));
+        }
     }
     match state
         .store

@@ -121,6 +121,9 @@ pub async fn show(
             dt { "Disabilities" } dd { @if p.person.disabilities.is_empty() { "None recorded" } @else { (p.person.disabilities.join(", ")) } }
         }
         h2 { "Addresses" }
+        @if p.addresses_withheld > 0 {
+            div class="notice notice-warning" role="note" { p { (p.addresses_withheld) " address(es) not shown: shared with a restricted record. Ask information governance before release." } }
+        }
         @if p.addresses.is_empty() { p { "No address is recorded." } } @else {
             table class="table" {
                 thead { tr { th scope="col" { "Address" } th scope="col" { "From" } th scope="col" { "To" } } }

@@ -13,6 +13,7 @@ use stepwise_domain::org::{Employment, TeamKind};
 
 use super::{Page, badges, fmt_date, query_pairs};
 use crate::auth::CurrentUser;
+use crate::routes::current_request_id;
 use crate::{AppState, WebError};
 
 /// Every team, grouped by kind.
@@ -73,9 +74,15 @@ pub async fn show(
         .filter(|n| *n > 0)
         .ok_or_else(|| WebError::NotFound(format!("Team {raw:?}")))?;
     let today = state.today();
+    let actor = user.actor();
     let t = state
         .store
-        .team_summary(TeamId(id), today, &state.calendar)
+        .team_summary(
+            &user.reader(&actor, &state.config.policy),
+            TeamId(id),
+            today,
+            &state.calendar,
+        )
         .await?
         .ok_or_else(|| WebError::NotFound(format!("Team {id}")))?;
     let holders: Vec<_> = t
@@ -113,7 +120,14 @@ pub async fn show(
     let listed = if may_see_children {
         state
             .store
-            .team_children(TeamId(id), worker_filter, today, &state.calendar)
+            .team_children(
+                &user.reader(&actor, &state.config.policy),
+                &current_request_id(),
+                TeamId(id),
+                worker_filter,
+                today,
+                &state.calendar,
+            )
             .await?
     } else {
         Vec::new()
@@ -187,6 +201,9 @@ pub async fn show(
                             @for c in &listed {
                                 tr {
                                     td { a href=(format!("/people/{}", c.child.id)) { (c.child.name) } br; span class="muted" { (c.child.local_id) } }
+                                    @if c.child.restriction.is_some() {
+                                        td colspan="4" { span class="tag tag-small tag-red" { "Restricted record" } " " span class="muted" { "Not shown: restricted" } }
+                                    } @else {
                                     td { (badges(&c.child.open)) }
                                     td {
                                         @match c.worker_id.and_then(|w| names.get(&w).map(|n| (w, n))) {
@@ -200,6 +217,7 @@ pub async fn show(
                                         } @else { "–" }
                                     }
                                     td { @if c.child.overdue > 0 { span class="tag tag-red" { (c.child.overdue) " overdue" } } @else { span class="tag tag-green" { "On time" } } }
+                                    }
                                 }
                             }
                         }

@@ -7,4 +7,5 @@ mod http;
 mod route_matrix;
 mod sec_accounts;
 mod sec_signin;
+mod sec_records;
 mod support;

@@ -65,6 +65,16 @@ const MIGRATIONS: &[Migration] = &[
         sqlite: include_str!("../migrations/sqlite/20261201000009_oidc_logins.sql"),
         postgres: include_str!("../migrations/postgres/20261201000009_oidc_logins.sql"),
     },
+    Migration {
+        name: "20261203000101_audit_head_mac",
+        sqlite: include_str!("../migrations/sqlite/20261203000101_audit_head_mac.sql"),
+        postgres: include_str!("../migrations/postgres/20261203000101_audit_head_mac.sql"),
+    },
+    Migration {
+        name: "20261203000102_user_oidc_subject",
+        sqlite: include_str!("../migrations/sqlite/20261203000102_user_oidc_subject.sql"),
+        postgres: include_str!("../migrations/postgres/20261203000102_user_oidc_subject.sql"),
+    },
 ];
 
 /// Applies every migration not yet applied.

@@ -722,6 +722,24 @@ impl Store {
             result.problem = Some(AuditProblem::CheckpointForged);
             return Ok(result);
         }
+        let Some(head) = sqlx::query("SELECT seq, hash, mac FROM audit_head WHERE id = 1")
+            .fetch_optional(&self.pool)
+            .await?
+        else {
+            result.problem = Some(AuditProblem::HeadMissing);
+            return Ok(result);
+        };
+        let (head_seq, head_hash) = (head.i64("seq")?, head.text("hash")?);
+        let head_mac = head.opt_text("mac")?.unwrap_or_default();
+        if !same_mac(
+            &self
+                .audit_key
+                .anchor_mac(HEAD_LABEL, head_seq, &head_hash)?,
+            &head_mac,
+        ) {
+            result.problem = Some(AuditProblem::HeadForged { seq: head_seq });
+            return Ok(result);
+        }
         for (a, source) in &anchors {
             let at = if a.seq == 0 {
                 Some("genesis".to_string())
@@ -745,23 +763,7 @@ impl Store {
             result.problem = Some(problem);
             return Ok(result);
         }
-        let Some(head) = sqlx::query("SELECT seq, hash, mac FROM audit_head WHERE id = 1")
-            .fetch_optional(&self.pool)
-            .await?
-        else {
-            result.problem = Some(AuditProblem::HeadMissing);
-            return Ok(result);
-        };
-        let (head_seq, head_hash) = (head.i64("seq")?, head.text("hash")?);
-        let head_mac = head.opt_text("mac")?.unwrap_or_default();
-        result.problem = if !same_mac(
-            &self
-                .audit_key
-                .anchor_mac(HEAD_LABEL, head_seq, &head_hash)?,
-            &head_mac,
-        ) {
-            Some(AuditProblem::HeadForged { seq: head_seq })
-        } else if prev_seq < head_seq {
+        result.problem = if prev_seq < head_seq {
             Some(AuditProblem::Truncated {
                 last: prev_seq,
                 expected: head_seq,

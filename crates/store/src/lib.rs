@@ -10,6 +10,7 @@ mod bulk;
 mod consent;
 mod error;
 mod events;
+mod identity;
 mod migrate;
 mod org;
 mod people;

@@ -358,32 +358,25 @@ pub async fn oidc_callback(
         Ok(d) => d,
         Err(e) => return oidc_refused(&state, &rid, e.to_string()).await,
     };
-    let claims = match crate::oidc::finish(
-        &d,
-        &cfg,
-        &code,
-        &verifier,
-        &nonce,
-        chrono::Utc::now().timestamp(),
-    )
-    .await
-    {
+    let claims = match crate::oidc::finish(&d, &cfg, &code, &verifier, &nonce).await {
         Ok(c) => c,
         Err(e) => return oidc_refused(&state, &rid, e.to_string()).await,
     };
-    let Some(username) = claims.preferred_username.clone() else {
-        return oidc_refused(&state, &rid, "the token gives no username".into()).await;
-    };
+    // The account is the one linked to the provider's (issuer, subject); a username the
+    // provider reports names nothing here.
     let Some(a) = state
         .store
-        .user_by_username(&username)
+        .user_by_oidc_subject(cfg.issuer_id(), &claims.sub)
         .await?
         .filter(|a| !a.disabled)
     else {
         return oidc_refused(
             &state,
             &rid,
-            format!("there is no Stepwise account for {username}; ask your system administrator"),
+            format!(
+                "no Stepwise account is linked to your council account (subject {}); ask your system administrator to link it",
+                claims.sub
+            ),
         )
         .await;
     };

@@ -4,4 +4,5 @@
 mod browser;
 mod cdp_selftest;
 mod http;
+mod sec_oidc;
 mod support;

@@ -7,7 +7,10 @@
 //! base32 text or a QR code of the provisioning URI, and never printed in logs. Pure: the time
 //! is passed in as seconds since the Unix epoch, and the caller stores the step last used.
 
-use sha1::{Digest, Sha1};
+use hmac::{Hmac, Mac};
+use secrecy::{ExposeSecret, SecretSlice};
+use sha1::Sha1;
+use subtle::ConstantTimeEq;
 
 /// How many digits a code has.
 pub const DIGITS: u32 = 6;
@@ -20,8 +23,6 @@ pub const MIN_SECRET_BYTES: usize = 16;
 /// The length of secret to generate: 20 bytes, 160 bits, as RFC 4226 recommends for SHA-1.
 pub const RECOMMENDED_SECRET_BYTES: usize = 20;
 
-/// SHA-1 works on 64-byte blocks; HMAC pads the key to this length.
-const BLOCK_BYTES: usize = 64;
 /// The RFC 4648 base32 alphabet: the letters, then the digits 2 to 7.
 const BASE32_ALPHABET: &[u8; 32] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZ234567";
 
@@ -45,9 +46,10 @@ pub enum TotpError {
 }
 
 /// The secret shared between Stepwise and a person's authenticator app. Its `Debug` output
-/// shows only its length, so it cannot leak into logs by accident.
+/// shows only its length, so it cannot leak into logs by accident; it is held as a `secrecy`
+/// secret and wiped from memory when dropped.
 #[derive(Clone)]
-pub struct TotpSecret(Vec<u8>);
+pub struct TotpSecret(SecretSlice<u8>);
 
 impl TotpSecret {
     /// Takes raw secret bytes (from a cryptographic random source, or from storage), refusing
@@ -56,7 +58,7 @@ impl TotpSecret {
         if bytes.len() < MIN_SECRET_BYTES {
             return Err(TotpError::SecretTooShort(bytes.len()));
         }
-        Ok(Self(bytes))
+        Ok(Self(SecretSlice::from(bytes)))
     }
 
     /// Reads a secret written in base32, as an authenticator app shows it: upper or lower case,
@@ -69,18 +71,22 @@ impl TotpSecret {
     /// The secret in RFC 4648 base32, upper case and without padding: what an authenticator app
     /// asks for when the secret is typed in rather than scanned.
     pub fn to_base32(&self) -> String {
-        encode_base32(&self.0)
+        encode_base32(self.0.expose_secret())
     }
 
     /// The raw secret bytes, for storing (encrypted) alongside the account.
     pub fn as_bytes(&self) -> &[u8] {
-        &self.0
+        self.0.expose_secret()
     }
 }
 
 impl std::fmt::Debug for TotpSecret {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        write!(f, "TotpSecret(<{} bytes, hidden>)", self.0.len())
+        write!(
+            f,
+            "TotpSecret(<{} bytes, hidden>)",
+            self.0.expose_secret().len()
+        )
     }
 }
 
@@ -148,7 +154,7 @@ pub fn provisioning_uri(secret: &TotpSecret, issuer: &str, account: &str) -> Str
 /// The code for a step, which is the HOTP counter. A negative step (before 1970) is taken as
 /// its two's complement, so it still gives a code, though no working clock asks for one.
 fn code_for_step(secret: &TotpSecret, step: i64) -> String {
-    hotp(&secret.0, step as u64, DIGITS)
+    hotp(secret.0.expose_secret(), step as u64, DIGITS)
 }
 
 /// RFC 4226 HOTP: the HMAC-SHA1 of the counter as eight big-endian bytes, cut down by dynamic
@@ -164,37 +170,22 @@ fn hotp(key: &[u8], counter: u64, digits: u32) -> String {
     format!("{code:0width$}", width = digits as usize)
 }
 
-/// RFC 2104 HMAC over SHA-1: the key, hashed first if longer than a block, is padded with
-/// zeros to a block; the message is hashed behind the key XOR 0x36, and that hash is hashed
-/// again behind the key XOR 0x5c.
+/// HMAC-SHA1 (RFC 2104) from the `hmac` crate.
 fn hmac_sha1(key: &[u8], message: &[u8]) -> [u8; 20] {
-    let mut block = [0u8; BLOCK_BYTES];
-    if key.len() > BLOCK_BYTES {
-        let hashed = Sha1::digest(key);
-        block[..hashed.len()].copy_from_slice(&hashed);
-    } else {
-        block[..key.len()].copy_from_slice(key);
+    // HMAC takes a key of any length, so `new_from_slice` cannot fail.
+    match <Hmac<Sha1> as Mac>::new_from_slice(key) {
+        Ok(mut mac) => {
+            mac.update(message);
+            mac.finalize().into_bytes().into()
+        }
+        Err(_) => [0u8; 20],
     }
-    let inner_pad = block.map(|b| b ^ 0x36);
-    let outer_pad = block.map(|b| b ^ 0x5c);
-    let inner = Sha1::new()
-        .chain_update(inner_pad)
-        .chain_update(message)
-        .finalize();
-    Sha1::new()
-        .chain_update(outer_pad)
-        .chain_update(inner)
-        .finalize()
-        .into()
 }
 
-/// Whether two byte strings are equal, looking at every byte whatever the earlier ones held,
-/// so the time taken says nothing about how much of a guessed code was right.
+/// Whether two byte strings are equal, in constant time (`subtle`), so the time taken says
+/// nothing about how much of a guessed code was right.
 fn same_in_constant_time(a: &[u8], b: &[u8]) -> bool {
-    if a.len() != b.len() {
-        return false;
-    }
-    a.iter().zip(b).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
+    bool::from(a.ct_eq(b))
 }
 
 /// RFC 4648 base32 without padding: every five bits of input become one letter or digit; the

@@ -1,6 +1,7 @@
 //! The `stepwise` command: `demo` builds a synthetic council and serves it, `serve` runs the web
-//! application on an existing database, `audit verify` checks the audit chain, `openapi` prints
-//! the API description, and `user add` creates an account.
+//! application on an existing database, `audit verify` checks the audit chain (against its keyed
+//! head and a keyed checkpoint kept outside the database), `openapi` prints the API description,
+//! `user add` creates an account and `user link-oidc` binds it to the identity provider.
 
 use anyhow::{Context, Result, anyhow, bail};
 use clap::{Parser, Subcommand};
@@ -11,7 +12,9 @@ use std::time::Instant;
 
 use stepwise_domain::access::{AccessPolicy, Role};
 use stepwise_domain::org::{TeamKind, WorkerRole};
-use stepwise_store::{Actor, AuditKey, BulkLoad, DEFAULT_DATABASE_URL, NewUser, Store};
+use stepwise_store::{
+    Actor, AuditAnchor, AuditKey, BulkLoad, DEFAULT_DATABASE_URL, NewUser, Store,
+};
 use stepwise_synth::{SynthConfig, generate};
 use stepwise_web::{AppState, Clock, WebConfig};
 
@@ -33,6 +36,13 @@ struct Cli {
     /// takes precedence.
     #[arg(long, global = true, env = "STEPWISE_AUDIT_KEY_FILE")]
     audit_key_file: Option<PathBuf>,
+    /// The keyed checkpoint of the audit log's head, kept outside the database so a truncated
+    /// log is caught (written by `serve` every minute and on shutdown, and by every `audit
+    /// verify`). Defaults to the audit key file's name plus `.checkpoint`, else the SQLite
+    /// file's name plus `.audit-checkpoint`, else `stepwise-audit.checkpoint`. Keep it, like the
+    /// key, where the database's administrators cannot write.
+    #[arg(long, global = true, env = "STEPWISE_AUDIT_CHECKPOINT_FILE")]
+    audit_checkpoint_file: Option<PathBuf>,
     /// A JSON file changing the roles' permissions and scopes (see docs/security.md); without
     /// it the safe defaults apply.
     #[arg(long, global = true, env = "STEPWISE_ACCESS_POLICY")]
@@ -116,8 +126,15 @@ enum Command {
 
 #[derive(Subcommand)]
 enum AuditCommand {
-    /// Recompute the chain; exit non-zero naming the first entry altered, removed or inserted.
-    Verify,
+    /// Recompute the chain; exit non-zero naming the first entry altered, removed or inserted,
+    /// or a log cut short of its keyed head or of the checkpoint kept outside the database.
+    /// Prints the head it verified (SEQ:HASH): keep that line, and give it back later with
+    /// --expect-at-least.
+    Verify {
+        /// A head printed by an earlier verify (SEQ:HASH): the log must still hold that entry.
+        #[arg(long, value_name = "SEQ:HASH")]
+        expect_at_least: Option<String>,
+    },
 }
 
 #[derive(Subcommand)]
@@ -144,6 +161,24 @@ enum UserCommand {
         /// probation, voluntary).
         #[arg(long)]
         agency: Option<String>,
+        /// Link the account to this subject (`sub`) at the identity provider, so the person
+        /// can sign in through it (with --oidc-issuer or STEPWISE_OIDC_ISSUER).
+        #[arg(long, value_name = "SUB")]
+        oidc_subject: Option<String>,
+        /// The identity provider's issuer URL, for --oidc-subject.
+        #[arg(long, env = "STEPWISE_OIDC_ISSUER")]
+        oidc_issuer: Option<String>,
+    },
+    /// Link an account to the person's subject (`sub`) at the identity provider: signing in
+    /// through the provider opens only the account linked to the subject it vouches for. Audited.
+    LinkOidc {
+        username: String,
+        /// The subject, as the provider gives it in the ID token's `sub` claim.
+        #[arg(long, value_name = "SUB")]
+        subject: String,
+        /// The identity provider's issuer URL.
+        #[arg(long, env = "STEPWISE_OIDC_ISSUER")]
+        issuer: String,
     },
 }
 
@@ -225,13 +260,40 @@ async fn run(cli: Cli) -> Result<std::process::ExitCode> {
             Ok(std::process::ExitCode::SUCCESS)
         }
         Command::Audit {
-            action: AuditCommand::Verify,
+            action: AuditCommand::Verify { expect_at_least },
         } => {
-            let store = open(&cli.database, cli.audit_key_file.as_deref(), false).await?;
-            let v = store.verify_audit().await?;
+            let expected = expect_at_least
+                .as_deref()
+                .map(AuditAnchor::parse)
+                .transpose()?;
+            let store = open_with_checkpoint(
+                &cli.database,
+                cli.audit_key_file.as_deref(),
+                cli.audit_checkpoint_file.as_deref(),
+                false,
+            )
+            .await?;
+            let v = store.verify_audit_expecting(expected.as_ref()).await?;
             match v.problem {
                 None => {
                     println!("audit chain intact: {} entries verified", v.entries);
+                    match &v.head {
+                        Some(h) => println!("audit head: {h}"),
+                        None => println!("audit head: none (the log is empty)"),
+                    }
+                    if let Some(path) = store.audit_checkpoint_path() {
+                        match &v.checkpoint {
+                            Some(c) => println!(
+                                "checked against the checkpoint {} (entry {}); checkpoint now at the head",
+                                path.display(),
+                                c.seq
+                            ),
+                            None => println!(
+                                "note: there was no checkpoint at {}; one has been written at the head. If there was one before, it was removed: compare the head with one you noted earlier (--expect-at-least)",
+                                path.display()
+                            ),
+                        }
+                    }
                     Ok(std::process::ExitCode::SUCCESS)
                 }
                 Some(p) => {
@@ -260,14 +322,42 @@ async fn run(cli: Cli) -> Result<std::process::ExitCode> {
         }
         Command::User {
             action:
+                UserCommand::LinkOidc {
+                    username,
+                    subject,
+                    issuer,
+                },
+        } => {
+            let store = open(&cli.database, cli.audit_key_file.as_deref(), false).await?;
+            let user = store
+                .user_by_username(&username)
+                .await?
+                .ok_or_else(|| anyhow!("there is no user {username:?}"))?;
+            store
+                .link_oidc_subject(&Actor::System("cli"), "-", user.id, &issuer, &subject)
+                .await?;
+            println!("{username} signs in through {issuer} as subject {subject}");
+            Ok(std::process::ExitCode::SUCCESS)
+        }
+        Command::User {
+            action:
                 UserCommand::Add {
                     username,
                     role,
                     name,
                     worker,
                     agency,
+                    oidc_subject,
+                    oidc_issuer,
                 },
         } => {
+            let oidc = match (oidc_subject, oidc_issuer) {
+                (None, _) => None,
+                (Some(sub), Some(iss)) => Some((iss, sub)),
+                (Some(_), None) => bail!(
+                    "--oidc-subject needs the identity provider's issuer: give --oidc-issuer or set STEPWISE_OIDC_ISSUER"
+                ),
+            };
             let role = Role::parse(&role).ok_or_else(|| {
                 anyhow!("unknown role {role:?}; see `stepwise user add --help` for the roles")
             })?;
@@ -320,6 +410,12 @@ async fn run(cli: Cli) -> Result<std::process::ExitCode> {
                 })
                 .await?;
             store.set_user_agency(id, agency.as_deref()).await?;
+            if let Some((issuer, subject)) = &oidc {
+                store
+                    .link_oidc_subject(&Actor::System("cli"), "-", id, issuer, subject)
+                    .await?;
+                println!("{username} signs in through {issuer} as subject {subject}");
+            }
             // Made by the operator who holds the server, with the password they gave: approved
             // at once (audited as such), unlike accounts added on the users page.
             println!(
@@ -346,7 +442,7 @@ async fn run(cli: Cli) -> Result<std::process::ExitCode> {
                     Some(stepwise_web::oidc::OidcConfig {
                         issuer,
                         client_id,
-                        client_secret,
+                        client_secret: secrecy::SecretString::from(client_secret),
                         redirect_url,
                     })
                 }
@@ -354,7 +450,13 @@ async fn run(cli: Cli) -> Result<std::process::ExitCode> {
                     "to sign in through an identity provider give all of --oidc-issuer, --oidc-client-id and --oidc-redirect-url"
                 ),
             };
-            let store = open(&cli.database, cli.audit_key_file.as_deref(), false).await?;
+            let store = open_with_checkpoint(
+                &cli.database,
+                cli.audit_key_file.as_deref(),
+                cli.audit_checkpoint_file.as_deref(),
+                false,
+            )
+            .await?;
             if store.authority().await?.is_none() {
                 eprintln!(
                     "note: this database holds no authority yet; `stepwise demo --no-serve --database {}` loads a synthetic one",
@@ -389,7 +491,13 @@ async fn run(cli: Cli) -> Result<std::process::ExitCode> {
             if fresh {
                 remove_sqlite(&cli.database)?;
             }
-            let store = open(&cli.database, cli.audit_key_file.as_deref(), true).await?;
+            let store = open_with_checkpoint(
+                &cli.database,
+                cli.audit_key_file.as_deref(),
+                cli.audit_checkpoint_file.as_deref(),
+                true,
+            )
+            .await?;
             let today = today.unwrap_or_else(|| chrono::Local::now().date_naive());
             if store.is_empty().await? {
                 load_demo(&store, seed, scale, today).await?;
@@ -419,6 +527,25 @@ async fn run(cli: Cli) -> Result<std::process::ExitCode> {
             Ok(std::process::ExitCode::SUCCESS)
         }
     }
+}
+
+/// Opens the store with its audit key and its checkpoint outside the database.
+async fn open_with_checkpoint(
+    url: &str,
+    key_file: Option<&std::path::Path>,
+    checkpoint_file: Option<&std::path::Path>,
+    create_key: bool,
+) -> Result<Store> {
+    let store = open(url, key_file, create_key).await?;
+    let path = match (checkpoint_file, key_file) {
+        (Some(p), _) => p.to_path_buf(),
+        (None, Some(key)) => PathBuf::from(format!("{}.checkpoint", key.display())),
+        (None, None) => match sqlite_path(url) {
+            Some(p) => PathBuf::from(format!("{}.audit-checkpoint", p.display())),
+            None => PathBuf::from("stepwise-audit.checkpoint"),
+        },
+    };
+    Ok(store.with_audit_checkpoint(path))
 }
 
 /// Opens the store with its audit key, creating the key file when allowed.
@@ -493,7 +620,7 @@ fn remove_sqlite(url: &str) -> Result<()> {
     let Some(p) = sqlite_path(url) else {
         bail!("--fresh only deletes SQLite databases; drop a PostgreSQL database yourself")
     };
-    for suffix in ["", "-wal", "-shm", ".audit-key"] {
+    for suffix in ["", "-wal", "-shm", ".audit-key", ".audit-checkpoint"] {
         let f = PathBuf::from(format!("{}{suffix}", p.display()));
         if f.exists() {
             std::fs::remove_file(&f).with_context(|| format!("deleting {}", f.display()))?;
@@ -777,9 +904,32 @@ async fn serve(
             tracing::warn!(error = %e, "could not assess records for the retention schedule");
         }
     });
+    // Keep the audit checkpoint outside the database up to date: every minute, and on the way
+    // out.
+    let anchored = store.clone();
+    checkpoint(&anchored).await;
+    let ticker = anchored.clone();
+    tokio::spawn(async move {
+        let mut every = tokio::time::interval(std::time::Duration::from_secs(60));
+        every.tick().await;
+        loop {
+            every.tick().await;
+            checkpoint(&ticker).await;
+        }
+    });
     let state = AppState::new(store, config).await?;
     println!();
     println!("Stepwise is running at http://{addr}/  (press Ctrl+C to stop)");
-    stepwise_web::serve(state, addr).await?;
+    let served = stepwise_web::serve(state, addr).await;
+    checkpoint(&anchored).await;
+    served?;
     Ok(())
+}
+
+/// Moves the audit checkpoint up to the head; a problem is logged for the operator (and the
+/// checkpoint left where it was), never fatal to serving.
+async fn checkpoint(store: &Store) {
+    if let Err(e) = store.checkpoint_audit().await {
+        tracing::error!(error = %e, "could not move the audit checkpoint forward");
+    }
 }

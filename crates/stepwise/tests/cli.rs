@@ -4,14 +4,28 @@
 
 use std::process::Command;
 
-use stepwise_store::{AuditKey, Store};
-
 fn stepwise() -> Command {
     let mut c = Command::new(env!("CARGO_BIN_EXE_stepwise"));
     c.env_remove("STEPWISE_DATABASE_URL")
         .env_remove("STEPWISE_AUDIT_KEY")
-        .env_remove("STEPWISE_AUDIT_KEY_FILE");
+        .env_remove("STEPWISE_AUDIT_KEY_FILE")
+        .env_remove("STEPWISE_AUDIT_CHECKPOINT_FILE")
+        .env_remove("STEPWISE_OIDC_ISSUER");
     c
+}
+
+/// Runs one statement on the database behind Stepwise's back, as someone with access to the
+/// database (but not the audit key) could.
+async fn sql(url: &str, statement: &str) -> u64 {
+    sqlx::any::install_default_drivers();
+    let pool = sqlx::AnyPool::connect(url).await.unwrap();
+    let n = sqlx::query(statement)
+        .execute(&pool)
+        .await
+        .unwrap()
+        .rows_affected();
+    pool.close().await;
+    n
 }
 
 fn temp_db(name: &str) -> (std::path::PathBuf, String) {
@@ -72,18 +86,11 @@ async fn demo_then_verify_then_tamper_then_serve() {
     assert!(String::from_utf8_lossy(&again.stderr).contains("already holds an authority"));
 
     // Tamper: alter entry 3 directly in the database.
-    let key = std::fs::read_to_string(format!("{}.audit-key", path.display())).unwrap();
-    let store = Store::open(&url, AuditKey::from_hex(&key).unwrap())
-        .await
-        .unwrap();
-    store
-        .tamper_audit_for_tests(
-            "UPDATE audit_log SET actor = 'someone else' WHERE seq = $1",
-            3,
-        )
-        .await
-        .unwrap();
-    store.close().await;
+    sql(
+        &url,
+        "UPDATE audit_log SET actor = 'someone else' WHERE seq = 3",
+    )
+    .await;
     let bad = stepwise()
         .args(["audit", "verify", "--database", &url])
         .output()
@@ -284,4 +291,129 @@ fn bad_arguments_get_clear_errors() {
     ))
     .unwrap();
     assert_eq!(String::from_utf8_lossy(&openapi.stdout), committed);
+}
+
+/// Issue 6 item 3: cutting the audit log short is caught by `audit verify`, whether the head is
+/// rewritten, the whole log emptied and the head reset, or the head row deleted; the head it
+/// verified is printed, and `--expect-at-least` checks the log against a head noted earlier.
+/// Item 9: accounts are linked to the identity provider's subject from the command line.
+#[tokio::test]
+async fn audit_verify_catches_a_truncated_log_and_prints_its_head() {
+    let (path, url) = temp_db("truncate");
+    let demo = stepwise()
+        .args([
+            "demo",
+            "--no-serve",
+            "--scale",
+            "0.01",
+            "--today",
+            "2026-11-23",
+            "--database",
+            &url,
+        ])
+        .output()
+        .unwrap();
+    assert!(demo.status.success());
+    let verify = |extra: &[&str]| {
+        let mut c = stepwise();
+        c.args(["audit", "verify", "--database", &url]).args(extra);
+        let out = c.output().unwrap();
+        (
+            out.status.code(),
+            String::from_utf8_lossy(&out.stdout).to_string(),
+        )
+    };
+    let (code, out) = verify(&[]);
+    assert_eq!(code, Some(0), "{out}");
+    let head = out
+        .lines()
+        .find_map(|l| l.strip_prefix("audit head: "))
+        .unwrap()
+        .to_string();
+    let (seq, hash) = head.split_once(':').unwrap();
+    let seq: i64 = seq.parse().unwrap();
+    assert_eq!(hash.len(), 64, "{out}");
+    let checkpoint = std::path::PathBuf::from(format!("{}.audit-checkpoint", path.display()));
+    assert!(
+        checkpoint.exists(),
+        "the first verify writes the checkpoint"
+    );
+    let (code, out) = verify(&["--expect-at-least", &head]);
+    assert_eq!(code, Some(0), "{out}");
+    assert!(out.contains("checked against the checkpoint"), "{out}");
+
+    // Linking accounts to the provider's subject; one subject opens one account.
+    let link = |user: &str| {
+        stepwise()
+            .args([
+                "user",
+                "link-oidc",
+                user,
+                "--subject",
+                "sub-123",
+                "--issuer",
+                "https://idp.council.example",
+                "--database",
+                &url,
+            ])
+            .output()
+            .unwrap()
+    };
+    assert!(link("social.worker").status.success());
+    let twice = link("team.manager");
+    assert!(!twice.status.success());
+    assert!(String::from_utf8_lossy(&twice.stderr).contains("already linked"));
+    let (code, out) = verify(&[]);
+    assert_eq!(code, Some(0), "{out}");
+    let now: i64 = out
+        .lines()
+        .find_map(|l| l.strip_prefix("audit head: "))
+        .and_then(|h| h.split(':').next())
+        .unwrap()
+        .parse()
+        .unwrap();
+    assert_eq!(now, seq + 1, "the link is audited");
+
+    // The tail cut and the head rewritten to the new last entry.
+    let keep = now - 2;
+    sql(&url, &format!("DELETE FROM audit_log WHERE seq > {keep}")).await;
+    sql(
+        &url,
+        &format!("UPDATE audit_head SET seq = {keep}, hash = (SELECT hash FROM audit_log WHERE seq = {keep}) WHERE id = 1"),
+    )
+    .await;
+    let (code, out) = verify(&[]);
+    assert_eq!(code, Some(2), "{out}");
+    assert!(out.contains("rewritten outside Stepwise"), "{out}");
+
+    // The whole log emptied and the head reset; Stepwise keys the empty log's head again when
+    // it opens the database, and the checkpoint outside it catches the rest.
+    sql(&url, "DELETE FROM audit_log").await;
+    sql(
+        &url,
+        "UPDATE audit_head SET seq = 0, hash = 'genesis', mac = NULL WHERE id = 1",
+    )
+    .await;
+    let (code, out) = verify(&[]);
+    assert_eq!(code, Some(2), "{out}");
+    assert!(
+        out.contains(&format!(
+            "the checkpoint kept outside the database says the log reached entry {now}"
+        )),
+        "{out}"
+    );
+    // Without the checkpoint file, the head noted earlier still catches it.
+    std::fs::remove_file(&checkpoint).unwrap();
+    let (code, out) = verify(&["--expect-at-least", &head]);
+    assert_eq!(code, Some(2), "{out}");
+    assert!(out.contains("the head you expected"), "{out}");
+
+    // The head row deleted.
+    sql(&url, "DELETE FROM audit_head").await;
+    let (code, out) = verify(&[]);
+    assert_eq!(code, Some(2), "{out}");
+    assert!(
+        out.contains("audit head") && out.contains("deleted"),
+        "{out}"
+    );
 }

@@ -4,15 +4,58 @@
 //! removing or inserting a row; `verify` finds the first entry that no longer fits.
 
 use chrono::{DateTime, Utc};
-use sha2::{Digest, Sha256};
+use hkdf::Hkdf;
+use hmac::{Hmac, Mac};
+use secrecy::{ExposeSecret, SecretSlice};
+use sha2::Sha256;
 use sqlx::{Any, Transaction};
+use subtle::ConstantTimeEq;
 
 use crate::sql::{Col, time};
 use crate::{Store, StoreError};
 
-/// The secret that keys the audit chain.
+type HmacSha256 = Hmac<Sha256>;
+
+/// HMAC-SHA-256 of the parts, in order, under `key`.
+fn hmac_sha256(key: &[u8], parts: &[&[u8]]) -> Result<[u8; 32], StoreError> {
+    let mut mac = <HmacSha256 as Mac>::new_from_slice(key)
+        .map_err(|_| StoreError::Invalid("the key cannot key an HMAC".to_string()))?;
+    for p in parts {
+        mac.update(p);
+    }
+    Ok(mac.finalize().into_bytes().into())
+}
+
+/// Compares two MACs (or any two secrets' digests) in constant time.
+pub(crate) fn same_mac(a: &str, b: &str) -> bool {
+    bool::from(a.as_bytes().ct_eq(b.as_bytes()))
+}
+
+/// The one master key held outside the database, and the keys derived from it for each purpose.
+///
+/// The audit chain is keyed by the master key itself, as it always has been, so databases written
+/// before the keys were derived still verify. Every other purpose has its own key, derived with
+/// HKDF-SHA-256 and a label naming the purpose: the pseudonyms shown to analysts, the sealing of
+/// second-factor secrets, and the keyed audit head and checkpoint. A key for one purpose says
+/// nothing about another.
 #[derive(Clone)]
-pub struct AuditKey(Vec<u8>);
+pub struct AuditKey {
+    master: SecretSlice<u8>,
+    pseudonym: SecretSlice<u8>,
+    sealing: SecretSlice<u8>,
+    checkpoint: SecretSlice<u8>,
+}
+
+/// The HKDF salt: fixed, naming the application (RFC 5869 allows a fixed salt).
+const HKDF_SALT: &[u8] = b"stepwise key derivation v1";
+
+fn derive(master: &[u8], purpose: &str) -> Result<SecretSlice<u8>, StoreError> {
+    let mut okm = vec![0u8; 32];
+    Hkdf::<Sha256>::new(Some(HKDF_SALT), master)
+        .expand(purpose.as_bytes(), &mut okm)
+        .map_err(|_| StoreError::Invalid("the key could not be derived".to_string()))?;
+    Ok(SecretSlice::from(okm))
+}
 
 impl AuditKey {
     /// A key from raw bytes (at least 16).
@@ -22,43 +65,65 @@ impl AuditKey {
                 "the audit key must be at least 16 bytes".to_string(),
             ));
         }
-        Ok(Self(bytes))
+        Ok(Self {
+            pseudonym: derive(&bytes, "stepwise/pseudonym/v1")?,
+            sealing: derive(&bytes, "stepwise/second-factor-sealing/v1")?,
+            checkpoint: derive(&bytes, "stepwise/audit-checkpoint/v1")?,
+            master: SecretSlice::from(bytes),
+        })
     }
     /// A key from its hex form.
     pub fn from_hex(s: &str) -> Result<Self, StoreError> {
         let bytes = hex::decode(s.trim())
-            .map_err(|e| StoreError::Invalid(format!("the audit key is not hexadecimal: {e}")))?;
+            .map_err(|_| StoreError::Invalid("the audit key is not hexadecimal".to_string()))?;
         Self::new(bytes)
     }
     /// A fixed key for tests only.
     pub fn for_tests() -> Self {
-        Self(b"stepwise-test-audit-key-not-secret".to_vec())
+        match Self::new(b"stepwise-test-audit-key-not-secret".to_vec()) {
+            Ok(k) => k,
+            // The fixed key is long enough; this arm is never taken.
+            Err(_) => Self {
+                master: SecretSlice::from(Vec::new()),
+                pseudonym: SecretSlice::from(Vec::new()),
+                sealing: SecretSlice::from(Vec::new()),
+                checkpoint: SecretSlice::from(Vec::new()),
+            },
+        }
     }
-    /// A 32-byte keystream for sealing a small secret (a TOTP seed) with the key held outside
-    /// the database; `label` must be unique to the secret (it carries a random nonce).
-    pub(crate) fn keystream(&self, label: &[u8]) -> Vec<u8> {
-        hex::decode(self.mac(label)).unwrap_or_default()
+    /// The chain's MAC of one entry: HMAC-SHA-256 under the master key, in hex.
+    fn mac(&self, message: &[u8]) -> Result<String, StoreError> {
+        Ok(hex::encode(hmac_sha256(
+            self.master.expose_secret(),
+            &[message],
+        )?))
     }
-    fn mac(&self, message: &[u8]) -> String {
-        // HMAC (RFC 2104) over SHA-256.
-        let mut key = if self.0.len() > 64 {
-            Sha256::digest(&self.0).to_vec()
-        } else {
-            self.0.clone()
-        };
-        key.resize(64, 0);
-        let ipad: Vec<u8> = key.iter().map(|b| b ^ 0x36).collect();
-        let opad: Vec<u8> = key.iter().map(|b| b ^ 0x5c).collect();
-        let inner = Sha256::new()
-            .chain_update(&ipad)
-            .chain_update(message)
-            .finalize();
-        hex::encode(
-            Sha256::new()
-                .chain_update(&opad)
-                .chain_update(inner)
-                .finalize(),
-        )
+    /// The MAC that keys the audit head and the checkpoint (the checkpoint key, with a label
+    /// telling the two apart), in hex.
+    fn anchor_mac(&self, label: &str, seq: i64, hash: &str) -> Result<String, StoreError> {
+        Ok(hex::encode(hmac_sha256(
+            self.checkpoint.expose_secret(),
+            &[
+                label.as_bytes(),
+                b"|",
+                seq.to_string().as_bytes(),
+                b"|",
+                hash.as_bytes(),
+            ],
+        )?))
+    }
+    /// The keyed digest a pseudonym is cut from.
+    pub(crate) fn pseudonym_digest(&self, message: &[u8]) -> Result<[u8; 32], StoreError> {
+        hmac_sha256(self.pseudonym.expose_secret(), &[message])
+    }
+    /// The key that seals second-factor secrets (32 bytes).
+    pub(crate) fn sealing_key(&self) -> &SecretSlice<u8> {
+        &self.sealing
+    }
+    /// The keystream that sealed second-factor secrets before they were sealed with
+    /// authenticated encryption; used only to open and re-seal such secrets once.
+    pub(crate) fn legacy_keystream(&self, label: &[u8]) -> Result<[u8; 32], StoreError> {
+        hmac_sha256(self.master.expose_secret(), &[label])
     }
 }
 
@@ -116,6 +181,24 @@ pub(crate) fn audit_entry_from_row(r: &sqlx::any::AnyRow) -> Result<AuditEntry, 
     })
 }
 
+/// What `verify` checked the log against besides its own head.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum AnchorSource {
+    /// The keyed checkpoint file kept outside the database.
+    Checkpoint,
+    /// A head the operator gave (from an earlier run's output).
+    Expected,
+}
+
+impl std::fmt::Display for AnchorSource {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(match self {
+            Self::Checkpoint => "the checkpoint kept outside the database",
+            Self::Expected => "the head you expected",
+        })
+    }
+}
+
 /// What `verify` found wrong, at the first entry where the chain breaks.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum AuditProblem {
@@ -130,6 +213,22 @@ pub enum AuditProblem {
     Truncated { last: i64, expected: i64 },
     /// The head does not match the last entry.
     HeadMismatch { seq: i64 },
+    /// The head row is gone.
+    HeadMissing,
+    /// The head's MAC is missing or wrong: the head was rewritten outside Stepwise.
+    HeadForged { seq: i64 },
+    /// The head was keyed more than once: its MAC was cleared outside Stepwise and re-keyed.
+    HeadRekeyed { seq: i64 },
+    /// The log ends before an entry an anchor outside the database says it reached.
+    BehindAnchor {
+        last: i64,
+        anchor: i64,
+        source: AnchorSource,
+    },
+    /// The entry at an anchor's position is not the one the anchor recorded.
+    AnchorMismatch { seq: i64, source: AnchorSource },
+    /// The checkpoint file is not one Stepwise wrote with this key.
+    CheckpointForged,
 }
 
 impl std::fmt::Display for AuditProblem {
@@ -157,7 +256,66 @@ impl std::fmt::Display for AuditProblem {
                 f,
                 "audit entry {seq} is the last entry but does not match the recorded head"
             ),
+            Self::HeadMissing => write!(
+                f,
+                "the audit head (the record of the last entry) was deleted from the database"
+            ),
+            Self::HeadForged { seq } => write!(
+                f,
+                "the audit head (saying the log runs to entry {seq}) was rewritten outside Stepwise: its MAC does not match"
+            ),
+            Self::HeadRekeyed { seq } => write!(
+                f,
+                "the audit head was keyed again at entry {seq}: its MAC had been cleared outside Stepwise"
+            ),
+            Self::BehindAnchor {
+                last,
+                anchor,
+                source,
+            } => write!(
+                f,
+                "audit entries after {last} were removed: {source} says the log reached entry {anchor}"
+            ),
+            Self::AnchorMismatch { seq, source } => write!(
+                f,
+                "audit entry {seq} is not the entry {source} recorded: the log was replaced"
+            ),
+            Self::CheckpointForged => write!(
+                f,
+                "the audit checkpoint file was not written by Stepwise with this key (it was edited, or the key is another)"
+            ),
         }
+    }
+}
+
+/// A position in the chain: an entry's number and hash.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AuditAnchor {
+    pub seq: i64,
+    pub hash: String,
+}
+
+impl AuditAnchor {
+    /// Reads `SEQ:HASH`, as `audit verify` prints it.
+    pub fn parse(s: &str) -> Result<Self, StoreError> {
+        let bad = || {
+            StoreError::Invalid(format!(
+                "{s:?} is not an audit head: give SEQ:HASH as `stepwise audit verify` printed it"
+            ))
+        };
+        let (seq, hash) = s.trim().split_once(':').ok_or_else(bad)?;
+        let seq: i64 = seq.parse().map_err(|_| bad())?;
+        let hash = hash.to_ascii_lowercase();
+        if seq < 0 || hash.len() != 64 || !hash.bytes().all(|b| b.is_ascii_hexdigit()) {
+            return Err(bad());
+        }
+        Ok(Self { seq, hash })
+    }
+}
+
+impl std::fmt::Display for AuditAnchor {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{}:{}", self.seq, self.hash)
     }
 }
 
@@ -166,7 +324,17 @@ impl std::fmt::Display for AuditProblem {
 pub struct AuditVerification {
     pub entries: i64,
     pub problem: Option<AuditProblem>,
+    /// The last entry verified (none for an empty log).
+    pub head: Option<AuditAnchor>,
+    /// The checkpoint outside the database the log was checked against, if there was one.
+    pub checkpoint: Option<AuditAnchor>,
 }
+
+const HEAD_LABEL: &str = "stepwise-audit-head";
+const CHECKPOINT_LABEL: &str = "stepwise-audit-checkpoint-v1";
+const CHECKPOINT_MAGIC: &str = "stepwise-audit-checkpoint v1";
+/// The action of the entry recording that the head was keyed.
+const HEAD_KEYED: &str = "audit.head.keyed";
 
 fn canonical(e: &AuditEntry, prev: &str) -> Vec<u8> {
     serde_json::to_vec(&(
@@ -184,7 +352,7 @@ fn canonical(e: &AuditEntry, prev: &str) -> Vec<u8> {
 
 /// Appends one entry inside the caller's transaction, so the entry commits or rolls back with
 /// the change it records. The head row is updated first, which takes the write lock and keeps
-/// concurrent writers in order.
+/// concurrent writers in order; it is then set to the new entry with its MAC.
 pub(crate) async fn append_in(
     tx: &mut Transaction<'static, Any>,
     key: &AuditKey,
@@ -196,8 +364,13 @@ pub(crate) async fn append_in(
     detail: &str,
 ) -> Result<i64, StoreError> {
     let head = sqlx::query("UPDATE audit_head SET seq = seq + 1 WHERE id = 1 RETURNING seq, hash")
-        .fetch_one(&mut **tx)
-        .await?;
+        .fetch_optional(&mut **tx)
+        .await?
+        .ok_or_else(|| {
+            StoreError::Invalid(
+                "the audit head is missing from the database, so nothing can be recorded: run `stepwise audit verify`".to_string(),
+            )
+        })?;
     let seq = head.i64("seq")?;
     let prev = head.text("hash")?;
     let entry = AuditEntry {
@@ -209,7 +382,7 @@ pub(crate) async fn append_in(
         request_id: request_id.to_string(),
         detail: detail.to_string(),
     };
-    let hash = key.mac(&canonical(&entry, &prev));
+    let hash = key.mac(&canonical(&entry, &prev))?;
     sqlx::query(
         "INSERT INTO audit_log (seq, at, actor, action, subject, request_id, detail, prev_hash, hash) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)",
     )
@@ -224,11 +397,89 @@ pub(crate) async fn append_in(
     .bind(&hash)
     .execute(&mut **tx)
     .await?;
-    sqlx::query("UPDATE audit_head SET hash = $1 WHERE id = 1")
+    sqlx::query("UPDATE audit_head SET hash = $1, mac = $2 WHERE id = 1")
         .bind(&hash)
+        .bind(key.anchor_mac(HEAD_LABEL, seq, &hash)?)
         .execute(&mut **tx)
         .await?;
     Ok(seq)
+}
+
+/// The checkpoint file's contents for an anchor.
+fn checkpoint_text(key: &AuditKey, a: &AuditAnchor) -> Result<String, StoreError> {
+    Ok(format!(
+        "{CHECKPOINT_MAGIC} {} {} {}\n",
+        a.seq,
+        a.hash,
+        key.anchor_mac(CHECKPOINT_LABEL, a.seq, &a.hash)?
+    ))
+}
+
+/// What a checkpoint file says: nothing yet, a position Stepwise wrote, or something else.
+enum CheckpointRead {
+    Missing,
+    Valid(AuditAnchor),
+    Forged,
+}
+
+fn read_checkpoint(key: &AuditKey, path: &std::path::Path) -> Result<CheckpointRead, StoreError> {
+    let text = match std::fs::read_to_string(path) {
+        Ok(t) => t,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(CheckpointRead::Missing),
+        Err(e) => {
+            return Err(StoreError::Invalid(format!(
+                "the audit checkpoint {} cannot be read: {e}",
+                path.display()
+            )));
+        }
+    };
+    let Some(rest) = text.trim().strip_prefix(CHECKPOINT_MAGIC) else {
+        return Ok(CheckpointRead::Forged);
+    };
+    let parts: Vec<&str> = rest.split_whitespace().collect();
+    let [seq, hash, mac] = parts.as_slice() else {
+        return Ok(CheckpointRead::Forged);
+    };
+    let Ok(seq) = seq.parse::<i64>() else {
+        return Ok(CheckpointRead::Forged);
+    };
+    if !same_mac(&key.anchor_mac(CHECKPOINT_LABEL, seq, hash)?, mac) {
+        return Ok(CheckpointRead::Forged);
+    }
+    Ok(CheckpointRead::Valid(AuditAnchor {
+        seq,
+        hash: (*hash).to_string(),
+    }))
+}
+
+/// Replaces the checkpoint file atomically (a new file renamed over the old), readable by its
+/// owner only.
+fn write_checkpoint(
+    key: &AuditKey,
+    path: &std::path::Path,
+    a: &AuditAnchor,
+) -> Result<(), StoreError> {
+    use std::io::Write;
+    let io = |e: std::io::Error| {
+        StoreError::Invalid(format!(
+            "the audit checkpoint {} cannot be written: {e}",
+            path.display()
+        ))
+    };
+    let tmp = path.with_extension(format!("tmp{}", std::process::id()));
+    let mut opts = std::fs::OpenOptions::new();
+    opts.write(true).create(true).truncate(true);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::OpenOptionsExt;
+        opts.mode(0o600);
+    }
+    let mut f = opts.open(&tmp).map_err(io)?;
+    f.write_all(checkpoint_text(key, a)?.as_bytes())
+        .map_err(io)?;
+    f.sync_all().map_err(io)?;
+    drop(f);
+    std::fs::rename(&tmp, path).map_err(io)
 }
 
 impl Store {
@@ -242,6 +493,109 @@ impl Store {
             .execute(&mut *tx)
             .await?;
         Ok(tx)
+    }
+
+    /// Keys an unkeyed audit head (a new database, or one written before heads were keyed) by
+    /// appending an entry that says so; run when the store opens. A head that is already keyed,
+    /// or missing, is left as it is (`verify_audit` reports a missing one).
+    pub(crate) async fn key_audit_head(&self) -> Result<(), StoreError> {
+        let mut tx = self.pool.begin().await?;
+        let unkeyed = sqlx::query("UPDATE audit_head SET seq = seq WHERE id = 1 AND mac IS NULL")
+            .execute(&mut *tx)
+            .await?
+            .rows_affected();
+        if unkeyed == 0 {
+            tx.rollback().await?;
+            return Ok(());
+        }
+        append_in(
+            &mut tx,
+            &self.audit_key,
+            Utc::now(),
+            &Actor::System("audit"),
+            HEAD_KEYED,
+            "audit",
+            "-",
+            "the audit head is keyed from this entry on",
+        )
+        .await?;
+        tx.commit().await?;
+        Ok(())
+    }
+
+    /// Keeps a keyed checkpoint of the audit head in `path`, outside the database: `verify_audit`
+    /// then refuses a log that ends before it or that holds another entry at its position, and
+    /// `checkpoint_audit` (and every clean `verify_audit`) moves it forward.
+    pub fn with_audit_checkpoint(mut self, path: std::path::PathBuf) -> Self {
+        self.audit_checkpoint = Some(std::sync::Arc::new(path));
+        self
+    }
+
+    /// The checkpoint file, if the store keeps one.
+    pub fn audit_checkpoint_path(&self) -> Option<&std::path::Path> {
+        self.audit_checkpoint.as_deref().map(|p| p.as_path())
+    }
+
+    /// The head as recorded, if its MAC holds: `Ok(None)` when it is missing or forged.
+    async fn keyed_head(&self) -> Result<Option<AuditAnchor>, StoreError> {
+        let Some(head) = sqlx::query("SELECT seq, hash, mac FROM audit_head WHERE id = 1")
+            .fetch_optional(&self.pool)
+            .await?
+        else {
+            return Ok(None);
+        };
+        let (seq, hash) = (head.i64("seq")?, head.text("hash")?);
+        let mac = head.opt_text("mac")?.unwrap_or_default();
+        if !same_mac(&self.audit_key.anchor_mac(HEAD_LABEL, seq, &hash)?, &mac) {
+            return Ok(None);
+        }
+        Ok(Some(AuditAnchor { seq, hash }))
+    }
+
+    /// Moves the checkpoint outside the database up to the current (keyed) head. Never moves it
+    /// back: a head behind the checkpoint, or a checkpoint that is not Stepwise's, is an error
+    /// for an operator to look at, and the file is left as it is. Returns the checkpoint
+    /// written, or `None` when the store keeps no checkpoint.
+    pub async fn checkpoint_audit(&self) -> Result<Option<AuditAnchor>, StoreError> {
+        let Some(path) = self.audit_checkpoint.clone() else {
+            return Ok(None);
+        };
+        let head = self.keyed_head().await?.ok_or_else(|| {
+            StoreError::Invalid(
+                "the audit head is missing or was rewritten outside Stepwise: run `stepwise audit verify`".to_string(),
+            )
+        })?;
+        let entry = sqlx::query("SELECT hash FROM audit_log WHERE seq = $1")
+            .bind(head.seq)
+            .fetch_optional(&self.pool)
+            .await?;
+        let in_log = match &entry {
+            Some(r) => r.text("hash")? == head.hash,
+            None => head.seq == 0,
+        };
+        if !in_log {
+            return Err(StoreError::Invalid(
+                "the audit head does not match the log: run `stepwise audit verify`".to_string(),
+            ));
+        }
+        match read_checkpoint(&self.audit_key, &path)? {
+            CheckpointRead::Forged => {
+                return Err(StoreError::Invalid(format!(
+                    "the audit checkpoint {} was not written by Stepwise with this key: run `stepwise audit verify`",
+                    path.display()
+                )));
+            }
+            CheckpointRead::Valid(c) if c.seq > head.seq => {
+                return Err(StoreError::Invalid(format!(
+                    "the audit log ends at entry {} but its checkpoint says it reached entry {}: run `stepwise audit verify`",
+                    head.seq, c.seq
+                )));
+            }
+            CheckpointRead::Valid(c) if c == head => return Ok(Some(head)),
+            _ => {}
+        }
+        write_checkpoint(&self.audit_key, &path, &head)?;
+        Ok(Some(head))
     }
 
     /// Records an action on its own (a sign-in, a denial, a search).
@@ -271,15 +625,44 @@ impl Store {
 
     /// Recomputes the chain from the first entry and reports the first that does not fit.
     pub async fn verify_audit(&self) -> Result<AuditVerification, StoreError> {
-        let head = sqlx::query("SELECT seq, hash FROM audit_head WHERE id = 1")
-            .fetch_one(&self.pool)
-            .await?;
-        let (head_seq, head_hash) = (head.i64("seq")?, head.text("hash")?);
+        self.verify_audit_expecting(None).await
+    }
+
+    /// Recomputes the chain from the first entry and reports the first thing that does not fit:
+    /// an entry altered, removed or inserted; a head that is missing, rewritten or re-keyed; a
+    /// log that ends before the checkpoint kept outside the database (or `expected`, a head an
+    /// operator noted earlier) or holds another entry at its position. A clean result moves the
+    /// checkpoint forward to the head verified.
+    pub async fn verify_audit_expecting(
+        &self,
+        expected: Option<&AuditAnchor>,
+    ) -> Result<AuditVerification, StoreError> {
+        let checkpoint = match &self.audit_checkpoint {
+            None => CheckpointRead::Missing,
+            Some(path) => read_checkpoint(&self.audit_key, path)?,
+        };
+        let mut anchors: Vec<(AuditAnchor, AnchorSource)> = Vec::new();
+        if let CheckpointRead::Valid(c) = &checkpoint {
+            anchors.push((c.clone(), AnchorSource::Checkpoint));
+        }
+        if let Some(e) = expected {
+            anchors.push((e.clone(), AnchorSource::Expected));
+        }
+        let mut result = AuditVerification {
+            entries: 0,
+            problem: None,
+            head: None,
+            checkpoint: match &checkpoint {
+                CheckpointRead::Valid(c) => Some(c.clone()),
+                _ => None,
+            },
+        };
         let mut prev_hash = "genesis".to_string();
         let mut prev_seq = 0i64;
-        let mut count = 0i64;
+        let mut keyed_at: Option<i64> = None;
+        let mut seen: Vec<(i64, String)> = Vec::new();
         let page = 5000i64;
-        loop {
+        'walk: loop {
             let rows = sqlx::query(
                 "SELECT seq, at, actor, action, subject, request_id, detail, prev_hash, hash FROM audit_log WHERE seq > $1 ORDER BY seq LIMIT $2",
             )
@@ -291,41 +674,96 @@ impl Store {
                 break;
             }
             for r in &rows {
-                let e = AuditEntry {
-                    seq: r.i64("seq")?,
-                    at: r.text("at")?,
-                    actor: r.text("actor")?,
-                    action: r.text("action")?,
-                    subject: r.text("subject")?,
-                    request_id: r.text("request_id")?,
-                    detail: r.text("detail")?,
-                };
+                let e = audit_entry_from_row(r)?;
                 let stored_prev = r.text("prev_hash")?;
                 let stored_hash = r.text("hash")?;
-                count += 1;
-                let fail = |p| {
-                    Ok(AuditVerification {
-                        entries: count,
-                        problem: Some(p),
-                    })
-                };
-                if self.audit_key.mac(&canonical(&e, &stored_prev)) != stored_hash {
-                    return fail(AuditProblem::Altered { seq: e.seq });
-                }
-                if e.seq != prev_seq + 1 {
-                    return fail(AuditProblem::Removed {
+                result.entries += 1;
+                let problem = if !same_mac(
+                    &self.audit_key.mac(&canonical(&e, &stored_prev))?,
+                    &stored_hash,
+                ) {
+                    Some(AuditProblem::Altered { seq: e.seq })
+                } else if e.seq != prev_seq + 1 {
+                    Some(AuditProblem::Removed {
                         after: prev_seq,
                         next: e.seq,
-                    });
+                    })
+                } else if stored_prev != prev_hash {
+                    Some(AuditProblem::Inserted { seq: e.seq })
+                } else if e.action == HEAD_KEYED && keyed_at.is_some() {
+                    Some(AuditProblem::HeadRekeyed { seq: e.seq })
+                } else {
+                    None
+                };
+                if problem.is_some() {
+                    result.problem = problem;
+                    break 'walk;
                 }
-                if stored_prev != prev_hash {
-                    return fail(AuditProblem::Inserted { seq: e.seq });
+                if e.action == HEAD_KEYED {
+                    keyed_at = Some(e.seq);
+                }
+                if anchors.iter().any(|(a, _)| a.seq == e.seq) {
+                    seen.push((e.seq, stored_hash.clone()));
                 }
                 prev_hash = stored_hash;
                 prev_seq = e.seq;
             }
         }
-        let problem = if prev_seq < head_seq {
+        if result.problem.is_some() {
+            return Ok(result);
+        }
+        if prev_seq > 0 {
+            result.head = Some(AuditAnchor {
+                seq: prev_seq,
+                hash: prev_hash.clone(),
+            });
+        }
+        if matches!(checkpoint, CheckpointRead::Forged) {
+            result.problem = Some(AuditProblem::CheckpointForged);
+            return Ok(result);
+        }
+        let Some(head) = sqlx::query("SELECT seq, hash, mac FROM audit_head WHERE id = 1")
+            .fetch_optional(&self.pool)
+            .await?
+        else {
+            result.problem = Some(AuditProblem::HeadMissing);
+            return Ok(result);
+        };
+        let (head_seq, head_hash) = (head.i64("seq")?, head.text("hash")?);
+        let head_mac = head.opt_text("mac")?.unwrap_or_default();
+        if !same_mac(
+            &self
+                .audit_key
+                .anchor_mac(HEAD_LABEL, head_seq, &head_hash)?,
+            &head_mac,
+        ) {
+            result.problem = Some(AuditProblem::HeadForged { seq: head_seq });
+            return Ok(result);
+        }
+        for (a, source) in &anchors {
+            let at = if a.seq == 0 {
+                Some("genesis".to_string())
+            } else {
+                seen.iter()
+                    .find(|(s, _)| *s == a.seq)
+                    .map(|(_, h)| h.clone())
+            };
+            let problem = match at {
+                None => AuditProblem::BehindAnchor {
+                    last: prev_seq,
+                    anchor: a.seq,
+                    source: *source,
+                },
+                Some(h) if h != a.hash => AuditProblem::AnchorMismatch {
+                    seq: a.seq,
+                    source: *source,
+                },
+                Some(_) => continue,
+            };
+            result.problem = Some(problem);
+            return Ok(result);
+        }
+        result.problem = if prev_seq < head_seq {
             Some(AuditProblem::Truncated {
                 last: prev_seq,
                 expected: head_seq,
@@ -335,10 +773,13 @@ impl Store {
         } else {
             None
         };
-        Ok(AuditVerification {
-            entries: count,
-            problem,
-        })
+        if result.problem.is_none()
+            && let (Some(path), Some(h)) = (&self.audit_checkpoint, &result.head)
+            && result.checkpoint.as_ref() != Some(h)
+        {
+            write_checkpoint(&self.audit_key, path, h)?;
+        }
+        Ok(result)
     }
 
     /// The newest entries, newest first.
@@ -364,13 +805,6 @@ impl Store {
         };
         rows.iter().map(audit_entry_from_row).collect()
     }
-
-    /// Changes one stored audit row directly, bypassing the chain. For tamper tests only.
-    #[doc(hidden)]
-    pub async fn tamper_audit_for_tests(&self, sql: &str, seq: i64) -> Result<u64, StoreError> {
-        let r = sqlx::query(sql).bind(seq).execute(&self.pool).await?;
-        Ok(r.rows_affected())
-    }
 }
 
 #[cfg(test)]
@@ -380,10 +814,79 @@ mod tests {
     #[test]
     fn hmac_matches_the_rfc_4231_test_vector() {
         // RFC 4231 test case 2: key "Jefe", data "what do ya want for nothing?".
-        let k = AuditKey(b"Jefe".to_vec());
         assert_eq!(
-            k.mac(b"what do ya want for nothing?"),
+            hex::encode(hmac_sha256(b"Jefe", &[b"what do ya want for nothing?"]).unwrap()),
             "5bdcc146bf60754e6a042426089575c75a003f089d2739839dec58b964ec3843"
         );
+    }
+
+    /// Issue 6 item 9: the chain is HMAC-SHA-256 under the master key, byte for byte as the
+    /// hand-written HMAC made it, so existing logs still verify. The hash is of the first entry
+    /// a database made before keys were derived holds (its key and row are fixed here).
+    #[test]
+    fn the_chain_hash_of_an_existing_row_is_unchanged() {
+        let key =
+            AuditKey::from_hex("9a2bf5ff432c8434bae1e8d5c4dfe89905c55af7eead9ce72d4868558a6f5dd5")
+                .unwrap();
+        let entry = AuditEntry {
+            seq: 1,
+            at: "2026-12-03T07:41:03.218769Z".into(),
+            actor: "system:accounts".into(),
+            action: "user.upsert".into(),
+            subject: "user:1".into(),
+            request_id: "-".into(),
+            detail: "alice.old as social_worker".into(),
+        };
+        assert_eq!(
+            key.mac(&canonical(&entry, "genesis")).unwrap(),
+            "eb8d7b9ad0dfb1fbc31f4022d6d483d208679f2d658541d5efd0885a28857a80"
+        );
+    }
+
+    /// Issue 6 item 9: one key per purpose, none of them the master key.
+    #[test]
+    fn each_purpose_has_its_own_derived_key() {
+        let k = AuditKey::for_tests();
+        let keys = [
+            k.master.expose_secret().to_vec(),
+            k.pseudonym.expose_secret().to_vec(),
+            k.sealing.expose_secret().to_vec(),
+            k.checkpoint.expose_secret().to_vec(),
+        ];
+        for (i, a) in keys.iter().enumerate() {
+            for b in &keys[i + 1..] {
+                assert_ne!(a, b);
+            }
+        }
+        assert_eq!(k.sealing.expose_secret().len(), 32);
+    }
+
+    /// Issue 6 item 9: neither the master key nor any derived key shows in `Debug` output.
+    #[test]
+    fn debug_shows_no_key_material() {
+        let k = AuditKey::for_tests();
+        let shown = format!("{k:?} {:?} {:?}", k.sealing_key(), k);
+        for secret in [
+            k.master.expose_secret(),
+            k.pseudonym.expose_secret(),
+            k.sealing.expose_secret(),
+            k.checkpoint.expose_secret(),
+        ] {
+            assert!(!shown.contains(&hex::encode(secret)), "{shown}");
+            assert!(!shown.contains(&format!("{:?}", secret)), "{shown}");
+        }
+        assert!(!shown.contains("stepwise-test-audit-key"), "{shown}");
+    }
+
+    #[test]
+    fn an_anchor_reads_as_printed() {
+        let a = AuditAnchor {
+            seq: 12,
+            hash: "ab".repeat(32),
+        };
+        assert_eq!(AuditAnchor::parse(&a.to_string()).unwrap(), a);
+        assert!(AuditAnchor::parse("12").is_err());
+        assert!(AuditAnchor::parse("x:ab").is_err());
+        assert!(AuditAnchor::parse("12:abc").is_err());
     }
 }

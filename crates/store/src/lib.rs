@@ -10,6 +10,7 @@ mod bulk;
 mod consent;
 mod error;
 mod events;
+mod identity;
 mod migrate;
 mod org;
 mod people;
@@ -24,7 +25,9 @@ pub use access::{
     GrantRow, MAX_GRANT_DAYS, NewGrant, REASON_HOURS, RestrictedOpening, RestrictionRow,
     without_restriction_notes,
 };
-pub use audit::{Actor, AuditEntry, AuditKey, AuditProblem, AuditVerification};
+pub use audit::{
+    Actor, AnchorSource, AuditAnchor, AuditEntry, AuditKey, AuditProblem, AuditVerification,
+};
 pub use bulk::BulkLoad;
 pub use consent::{Consent, SharedSummary};
 pub use error::StoreError;
@@ -56,6 +59,8 @@ pub struct Store {
     pool: AnyPool,
     backend: Backend,
     audit_key: AuditKey,
+    /// The keyed checkpoint of the audit head kept outside the database, if any.
+    audit_checkpoint: Option<std::sync::Arc<std::path::PathBuf>>,
     /// Retention assessments, kept between disposal-queue views and brought up to date from
     /// the events appended since.
     retention_cache: std::sync::Arc<tokio::sync::Mutex<retention::RetentionCache>>,
@@ -106,9 +111,11 @@ impl Store {
             pool,
             backend,
             audit_key,
+            audit_checkpoint: None,
             retention_cache: Default::default(),
         };
         migrate::run(&store).await?;
+        store.key_audit_head().await?;
         Ok(store)
     }
 

@@ -77,6 +77,16 @@ const MIGRATIONS: &[Migration] = &[
             "../migrations/postgres/20261203000010_second_factor_replacement.sql"
         ),
     },
+    Migration {
+        name: "20261203000101_audit_head_mac",
+        sqlite: include_str!("../migrations/sqlite/20261203000101_audit_head_mac.sql"),
+        postgres: include_str!("../migrations/postgres/20261203000101_audit_head_mac.sql"),
+    },
+    Migration {
+        name: "20261203000102_user_oidc_subject",
+        sqlite: include_str!("../migrations/sqlite/20261203000102_user_oidc_subject.sql"),
+        postgres: include_str!("../migrations/postgres/20261203000102_user_oidc_subject.sql"),
+    },
 ];
 
 /// Applies every migration not yet applied.

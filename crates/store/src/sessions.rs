@@ -976,28 +976,24 @@ impl Store {
             .collect()
     }
 
-    /// Seals a TOTP secret for a user with a keystream from the key held outside the database,
-    /// so a copy of the database alone cannot produce codes: (sealed, nonce), both hex.
+    /// Seals a TOTP secret for a user with authenticated encryption (XChaCha20-Poly1305) under
+    /// the sealing key derived from the key held outside the database, with a fresh random nonce
+    /// and the user's id bound in as associated data: a copy of the database alone cannot produce
+    /// codes, a sealed secret copied to another user's row does not open, and an altered one is
+    /// refused. Returns (sealed, nonce), both text.
     fn seal_totp(&self, user_id: i64, secret: &[u8]) -> Result<(String, String), StoreError> {
         if secret.is_empty() || secret.len() > 32 {
             return Err(StoreError::Invalid("a TOTP secret is 1 to 32 bytes".into()));
         }
-        let mut nonce = [0u8; 16];
-        rand::RngCore::fill_bytes(&mut rand::thread_rng(), &mut nonce);
-        let nonce = hex::encode(nonce);
-        let stream = self
-            .audit_key
-            .keystream(format!("stepwise-totp|{user_id}|{nonce}").as_bytes());
-        let sealed: Vec<u8> = secret.iter().zip(stream).map(|(a, b)| a ^ b).collect();
-        Ok((hex::encode(sealed), nonce))
+        seal_second_factor(&self.audit_key, user_id, secret)
     }
 
+    /// Opens a sealed TOTP secret (or one sealed the older, unauthenticated way).
     fn unseal_totp(&self, user_id: i64, sealed: &str, nonce: &str) -> Result<Vec<u8>, StoreError> {
-        let sealed = hex::decode(sealed).map_err(|_| StoreError::corrupt("totp secret"))?;
-        let stream = self
-            .audit_key
-            .keystream(format!("stepwise-totp|{user_id}|{nonce}").as_bytes());
-        Ok(sealed.iter().zip(stream).map(|(a, b)| a ^ b).collect())
+        match sealed.strip_prefix(SEALED_V2) {
+            Some(body) => open_second_factor(&self.audit_key, user_id, body, nonce),
+            None => open_legacy_second_factor(&self.audit_key, user_id, sealed, nonce),
+        }
     }
 
     /// Keeps a new TOTP secret for a user who has no confirmed one, unconfirmed until they
@@ -1019,7 +1015,10 @@ impl Store {
             == 1)
     }
 
-    /// A user's TOTP secret (unsealed), whether it is confirmed, and the last step used.
+    /// A user's TOTP secret (unsealed), whether it is confirmed, and the last step used. A
+    /// secret that does not open (altered, or copied from another user's row) is an error, never
+    /// a usable secret. A secret sealed the older way (a keystream, unauthenticated) is opened
+    /// once and sealed again with authenticated encryption.
     pub async fn second_factor(
         &self,
         user_id: i64,
@@ -1047,6 +1046,24 @@ impl Store {
         else {
             return Ok(None);
         };
+        // A secret sealed the older way (a keystream, unauthenticated) is opened once and
+        // sealed again with authenticated encryption.
+        let (secret, nonce) = if sealed.starts_with(SEALED_V2) {
+            (self.unseal_totp(user_id, &sealed, &nonce)?, nonce)
+        } else {
+            let secret = self.unseal_totp(user_id, &sealed, &nonce)?;
+            let (resealed, new_nonce) = self.seal_totp(user_id, &secret)?;
+            let n = sqlx::query("UPDATE users SET totp_sealed = $1, totp_nonce = $2 WHERE id = $3 AND totp_sealed = $4 AND totp_nonce = $5")
+                .bind(resealed)
+                .bind(&new_nonce)
+                .bind(user_id)
+                .bind(&sealed)
+                .bind(&nonce)
+                .execute(&self.pool)
+                .await?
+                .rows_affected();
+            (secret, if n == 1 { new_nonce } else { nonce })
+        };
         let replacement = match (
             r.opt_text("totp_next_sealed")?,
             r.opt_text("totp_next_nonce")?,
@@ -1055,7 +1072,7 @@ impl Store {
             _ => None,
         };
         Ok(Some(SecondFactor {
-            secret: self.unseal_totp(user_id, &sealed, &nonce)?,
+            secret,
             confirmed: r.i64("totp_confirmed")? != 0,
             last_step: r.opt_i64("totp_last_step")?,
             nonce,
@@ -1477,4 +1494,93 @@ impl Store {
             r.text("next")?,
         )))
     }
+}
+
+/// The prefix of a second-factor secret sealed with XChaCha20-Poly1305.
+const SEALED_V2: &str = "v2:";
+
+/// The associated data binding a sealed second-factor secret to its user.
+fn second_factor_aad(user_id: i64) -> Vec<u8> {
+    format!("stepwise-second-factor|user:{user_id}").into_bytes()
+}
+
+fn sealing_cipher(
+    key: &crate::AuditKey,
+) -> Result<chacha20poly1305::XChaCha20Poly1305, StoreError> {
+    use chacha20poly1305::KeyInit;
+    use secrecy::ExposeSecret;
+    chacha20poly1305::XChaCha20Poly1305::new_from_slice(key.sealing_key().expose_secret())
+        .map_err(|_| StoreError::Invalid("the sealing key is not 32 bytes".into()))
+}
+
+/// Seals a second-factor secret for a user: (`v2:` and the ciphertext in hex, the nonce in hex).
+fn seal_second_factor(
+    key: &crate::AuditKey,
+    user_id: i64,
+    secret: &[u8],
+) -> Result<(String, String), StoreError> {
+    use chacha20poly1305::AeadCore;
+    use chacha20poly1305::aead::{Aead, Payload};
+    let nonce =
+        chacha20poly1305::XChaCha20Poly1305::generate_nonce(&mut chacha20poly1305::aead::OsRng);
+    let aad = second_factor_aad(user_id);
+    let sealed = sealing_cipher(key)?
+        .encrypt(
+            &nonce,
+            Payload {
+                msg: secret,
+                aad: &aad,
+            },
+        )
+        .map_err(|_| StoreError::Invalid("the second factor could not be sealed".into()))?;
+    Ok((
+        format!("{SEALED_V2}{}", hex::encode(sealed)),
+        hex::encode(nonce),
+    ))
+}
+
+/// Opens a sealed second-factor secret; refuses one altered or sealed for another user.
+fn open_second_factor(
+    key: &crate::AuditKey,
+    user_id: i64,
+    sealed_hex: &str,
+    nonce_hex: &str,
+) -> Result<Vec<u8>, StoreError> {
+    use chacha20poly1305::aead::{Aead, Payload};
+    let refused = || {
+        StoreError::Invalid(
+            "this account's second factor does not open with this key (it was altered or belongs to another account): reset the second factor".into(),
+        )
+    };
+    let sealed = hex::decode(sealed_hex).map_err(|_| refused())?;
+    let nonce = hex::decode(nonce_hex).map_err(|_| refused())?;
+    if nonce.len() != 24 {
+        return Err(refused());
+    }
+    let aad = second_factor_aad(user_id);
+    sealing_cipher(key)?
+        .decrypt(
+            chacha20poly1305::XNonce::from_slice(&nonce),
+            Payload {
+                msg: &sealed,
+                aad: &aad,
+            },
+        )
+        .map_err(|_| refused())
+}
+
+/// Opens a secret sealed before authenticated encryption: XOR with an HMAC keystream under the
+/// master key, labelled with the user and a nonce.
+fn open_legacy_second_factor(
+    key: &crate::AuditKey,
+    user_id: i64,
+    sealed_hex: &str,
+    nonce: &str,
+) -> Result<Vec<u8>, StoreError> {
+    let sealed = hex::decode(sealed_hex).map_err(|_| StoreError::corrupt("totp secret"))?;
+    if sealed.is_empty() || sealed.len() > 32 {
+        return Err(StoreError::corrupt("totp secret"));
+    }
+    let stream = key.legacy_keystream(format!("stepwise-totp|{user_id}|{nonce}").as_bytes())?;
+    Ok(sealed.iter().zip(stream).map(|(a, b)| a ^ b).collect())
 }

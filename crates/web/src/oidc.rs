@@ -1,28 +1,37 @@
 //! Signing in through the authority's own identity provider (OpenID Connect, authorization code
 //! flow with PKCE). Stepwise sends the person to the provider with a fresh state, nonce and code
-//! challenge; on their return it exchanges the code for an ID token, checks the token's RS256
-//! signature against the provider's published keys, its issuer, audience, expiry and nonce, and
-//! signs in the Stepwise account whose username is the token's `preferred_username`. Accounts
-//! are still made in Stepwise, so roles stay in the access policy; the provider proves who the
-//! person is. The second factor rules apply as for a password sign-in.
+//! challenge; on their return it exchanges the code for an ID token, checks with `jsonwebtoken`
+//! the token's RS256 signature against the provider's published keys, its issuer, audience,
+//! expiry and nonce, and signs in the Stepwise account linked to the token's issuer and subject
+//! (`stepwise user link-oidc`), never one found by a username the provider reports. The
+//! discovery document must name the configured issuer. Accounts are still made in Stepwise, so
+//! roles stay in the access policy; the provider proves who the person is. The second factor rules apply as for a password sign-in.
 
 use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
-use rsa::pkcs1v15::{Signature, VerifyingKey};
-use rsa::signature::Verifier;
-use rsa::{BigUint, RsaPublicKey};
+use jsonwebtoken::jwk::Jwk;
+use jsonwebtoken::{Algorithm, DecodingKey, Validation};
+use secrecy::{ExposeSecret, SecretString};
 use serde::Deserialize;
 use sha2::{Digest, Sha256};
 
-/// An authority's identity provider, as configured.
-#[derive(Debug, Clone, PartialEq, Eq)]
+/// An authority's identity provider, as configured. The client secret is a `secrecy` secret:
+/// `Debug` output shows it as redacted.
+#[derive(Debug, Clone)]
 pub struct OidcConfig {
     /// The provider's issuer URL (its discovery document is under `/.well-known/`).
     pub issuer: String,
     pub client_id: String,
-    pub client_secret: String,
+    pub client_secret: SecretString,
     /// This service's callback, `https://…/sign-in/oidc/callback`, as registered with the provider.
     pub redirect_url: String,
+}
+
+impl OidcConfig {
+    /// The issuer as accounts are bound to it (without a trailing slash).
+    pub fn issuer_id(&self) -> &str {
+        self.issuer.trim_end_matches('/')
+    }
 }
 
 /// Why a sign-in through the provider failed (said plainly on the sign-in page, and audited).
@@ -50,30 +59,15 @@ struct TokenAnswer {
     id_token: String,
 }
 
+/// The provider's published keys, read one by one so a key of a kind Stepwise does not use
+/// does not spoil the rest.
 #[derive(Debug, Deserialize)]
 struct Jwks {
-    keys: Vec<Jwk>,
+    keys: Vec<serde_json::Value>,
 }
 
-#[derive(Debug, Deserialize)]
-struct Jwk {
-    kty: String,
-    #[serde(default)]
-    kid: Option<String>,
-    #[serde(default)]
-    n: Option<String>,
-    #[serde(default)]
-    e: Option<String>,
-}
-
-#[derive(Debug, Deserialize)]
-struct Header {
-    alg: String,
-    #[serde(default)]
-    kid: Option<String>,
-}
-
-/// What Stepwise takes from a verified ID token.
+/// What Stepwise takes from a verified ID token. Accounts are found by (`iss`, `sub`);
+/// `preferred_username` is only shown, never trusted to name an account.
 #[derive(Debug, Clone, Deserialize)]
 pub struct Claims {
     pub iss: String,
@@ -105,7 +99,7 @@ pub async fn discover(cfg: &OidcConfig) -> Result<Discovery, OidcError> {
         "{}/.well-known/openid-configuration",
         cfg.issuer.trim_end_matches('/')
     );
-    client()?
+    let d = client()?
         .get(&url)
         .send()
         .await
@@ -114,7 +108,23 @@ pub async fn discover(cfg: &OidcConfig) -> Result<Discovery, OidcError> {
         .map_err(|e| OidcError::Unreachable(e.to_string()))?
         .json::<Discovery>()
         .await
-        .map_err(|e| OidcError::BadAnswer(e.to_string()))
+        .map_err(|e| OidcError::BadAnswer(e.to_string()))?;
+    check_issuer(&d, cfg)?;
+    Ok(d)
+}
+
+/// The discovery document must name the configured issuer (OpenID Connect Discovery 1.0,
+/// section 4.3): a document served for another issuer is refused, so its endpoints and keys
+/// are never used.
+fn check_issuer(d: &Discovery, cfg: &OidcConfig) -> Result<(), OidcError> {
+    if d.issuer.trim_end_matches('/') != cfg.issuer_id() {
+        return Err(OidcError::Rejected(format!(
+            "the discovery document is for issuer {}, not the configured {}",
+            d.issuer,
+            cfg.issuer_id()
+        )));
+    }
+    Ok(())
 }
 
 /// Where to send the person: the provider's authorization endpoint with our parameters.
@@ -145,8 +155,8 @@ pub async fn finish(
     code: &str,
     verifier: &str,
     nonce: &str,
-    now: i64,
 ) -> Result<Claims, OidcError> {
+    check_issuer(d, cfg)?;
     let http = client()?;
     let answer: TokenAnswer = http
         .post(&d.token_endpoint)
@@ -155,7 +165,7 @@ pub async fn finish(
             ("code", code),
             ("redirect_uri", cfg.redirect_url.as_str()),
             ("client_id", cfg.client_id.as_str()),
-            ("client_secret", cfg.client_secret.as_str()),
+            ("client_secret", cfg.client_secret.expose_secret()),
             ("code_verifier", verifier),
         ])
         .send()
@@ -174,82 +184,62 @@ pub async fn finish(
         .json()
         .await
         .map_err(|e| OidcError::BadAnswer(e.to_string()))?;
-    verify(&answer.id_token, &jwks.keys, d, cfg, nonce, now)
+    let keys: Vec<Jwk> = jwks
+        .keys
+        .into_iter()
+        .filter_map(|k| serde_json::from_value(k).ok())
+        .collect();
+    verify(&answer.id_token, &keys, d, cfg, nonce)
 }
 
-fn part<T: serde::de::DeserializeOwned>(b64: &str, what: &str) -> Result<T, OidcError> {
-    let bytes = URL_SAFE_NO_PAD
-        .decode(b64)
-        .map_err(|e| OidcError::BadAnswer(format!("{what}: {e}")))?;
-    serde_json::from_slice(&bytes).map_err(|e| OidcError::BadAnswer(format!("{what}: {e}")))
-}
-
-/// Checks an ID token: RS256 signature by one of the provider's keys, issuer, audience, expiry
-/// and nonce.
+/// Checks an ID token with `jsonwebtoken`: an RS256 signature by one of the provider's keys,
+/// the issuer (the configured one), the audience (this client), expiry (a minute's leeway for
+/// clocks) and the nonce of this sign-in.
 fn verify(
     token: &str,
     keys: &[Jwk],
     d: &Discovery,
     cfg: &OidcConfig,
     nonce: &str,
-    now: i64,
 ) -> Result<Claims, OidcError> {
-    let pieces: Vec<&str> = token.split('.').collect();
-    let [h, p, s] = pieces.as_slice() else {
-        return Err(OidcError::BadAnswer("the ID token is not a JWT".into()));
-    };
-    let header: Header = part(h, "token header")?;
-    if header.alg != "RS256" {
+    let header = jsonwebtoken::decode_header(token)
+        .map_err(|e| OidcError::BadAnswer(format!("the ID token is not a JWT ({e})")))?;
+    if header.alg != Algorithm::RS256 {
         return Err(OidcError::Rejected(format!(
-            "signed with {}, not RS256",
+            "signed with {:?}, not RS256",
             header.alg
         )));
     }
     let key = keys
         .iter()
-        .filter(|k| k.kty == "RSA")
-        .find(|k| header.kid.is_none() || k.kid == header.kid)
+        .filter(|k| matches!(k.algorithm, jsonwebtoken::jwk::AlgorithmParameters::RSA(_)))
+        .find(|k| header.kid.is_none() || k.common.key_id == header.kid)
         .ok_or_else(|| OidcError::Rejected("no published key matches the token".into()))?;
-    let n = URL_SAFE_NO_PAD
-        .decode(key.n.as_deref().unwrap_or(""))
-        .map_err(|e| OidcError::BadAnswer(format!("key: {e}")))?;
-    let e = URL_SAFE_NO_PAD
-        .decode(key.e.as_deref().unwrap_or(""))
-        .map_err(|e| OidcError::BadAnswer(format!("key: {e}")))?;
-    let public = RsaPublicKey::new(BigUint::from_bytes_be(&n), BigUint::from_bytes_be(&e))
-        .map_err(|e| OidcError::BadAnswer(format!("key: {e}")))?;
-    let signature = URL_SAFE_NO_PAD
-        .decode(s)
-        .map_err(|e| OidcError::BadAnswer(format!("signature: {e}")))?;
-    let signature = Signature::try_from(signature.as_slice())
-        .map_err(|e| OidcError::BadAnswer(format!("signature: {e}")))?;
-    VerifyingKey::<Sha256>::new(public)
-        .verify(format!("{h}.{p}").as_bytes(), &signature)
-        .map_err(|_| OidcError::Rejected("the signature does not match".into()))?;
-    let claims: Claims = part(p, "token claims")?;
-    if claims.iss != d.issuer {
-        return Err(OidcError::Rejected(format!(
-            "issued by {}, not {}",
-            claims.iss, d.issuer
-        )));
-    }
-    let for_us = match &claims.aud {
-        serde_json::Value::String(a) => *a == cfg.client_id,
-        serde_json::Value::Array(v) => v.iter().any(|a| a.as_str() == Some(&cfg.client_id)),
-        _ => false,
-    };
-    if !for_us {
-        return Err(OidcError::Rejected(
-            "the token is for another service".into(),
-        ));
-    }
-    if claims.exp <= now {
-        return Err(OidcError::Rejected("the token has expired".into()));
-    }
+    let key = DecodingKey::from_jwk(key).map_err(|e| OidcError::BadAnswer(format!("key: {e}")))?;
+    let mut v = Validation::new(Algorithm::RS256);
+    v.set_issuer(&[d.issuer.as_str()]);
+    v.set_audience(&[cfg.client_id.as_str()]);
+    v.set_required_spec_claims(&["exp", "iss", "aud", "sub"]);
+    v.leeway = 60;
+    let claims = jsonwebtoken::decode::<Claims>(token, &key, &v)
+        .map_err(|e| {
+            use jsonwebtoken::errors::ErrorKind;
+            OidcError::Rejected(match e.kind() {
+                ErrorKind::InvalidSignature => "the signature does not match".to_string(),
+                ErrorKind::ExpiredSignature => "the token has expired".to_string(),
+                ErrorKind::InvalidIssuer => format!("not issued by {}", d.issuer),
+                ErrorKind::InvalidAudience => "the token is for another service".to_string(),
+                other => format!("{other:?}"),
+            })
+        })?
+        .claims;
     if claims.nonce.as_deref() != Some(nonce) {
         return Err(OidcError::Rejected(
             "the token does not answer this sign-in".into(),
         ));
+    }
+    if claims.sub.is_empty() {
+        return Err(OidcError::Rejected("the token names no subject".into()));
     }
     Ok(claims)
 }
@@ -278,11 +268,11 @@ mod tests {
         let cfg = OidcConfig {
             issuer: "http://idp".into(),
             client_id: "stepwise".into(),
-            client_secret: String::new(),
+            client_secret: SecretString::from("the-client-secret"),
             redirect_url: String::new(),
         };
         assert!(matches!(
-            verify("not a token", &[], &d, &cfg, "n", 0),
+            verify("not a token", &[], &d, &cfg, "n"),
             Err(OidcError::BadAnswer(_))
         ));
         let header = URL_SAFE_NO_PAD.encode(br#"{"alg":"none"}"#);
@@ -291,8 +281,43 @@ mod tests {
         );
         let unsigned = format!("{header}.{body}.");
         assert!(
-            matches!(verify(&unsigned, &[], &d, &cfg, "n", 0), Err(OidcError::Rejected(m)) if m.contains("not RS256")),
+            !matches!(verify(&unsigned, &[], &d, &cfg, "n"), Ok(_)),
             "an unsigned token is never accepted"
         );
+    }
+
+    /// Issue 6 item 9: a discovery document for another issuer is refused.
+    #[test]
+    fn a_discovery_document_for_another_issuer_is_refused() {
+        let cfg = OidcConfig {
+            issuer: "https://idp.council.example/".into(),
+            client_id: "stepwise".into(),
+            client_secret: SecretString::from("the-client-secret"),
+            redirect_url: String::new(),
+        };
+        let d = |issuer: &str| Discovery {
+            issuer: issuer.into(),
+            authorization_endpoint: String::new(),
+            token_endpoint: String::new(),
+            jwks_uri: String::new(),
+        };
+        assert!(check_issuer(&d("https://idp.council.example"), &cfg).is_ok());
+        assert!(matches!(
+            check_issuer(&d("https://evil.example"), &cfg),
+            Err(OidcError::Rejected(m)) if m.contains("evil.example")
+        ));
+    }
+
+    /// Issue 6 item 9: the client secret never shows in `Debug` output.
+    #[test]
+    fn debug_does_not_show_the_client_secret() {
+        let cfg = OidcConfig {
+            issuer: "https://idp.council.example".into(),
+            client_id: "stepwise".into(),
+            client_secret: SecretString::from("the-client-secret"),
+            redirect_url: String::new(),
+        };
+        let shown = format!("{cfg:?}");
+        assert!(!shown.contains("the-client-secret"), "{shown}");
     }
 }

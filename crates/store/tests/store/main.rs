@@ -14,6 +14,8 @@ use stepwise_domain::people::*;
 use stepwise_domain::projection::Involvement;
 use stepwise_store::*;
 
+mod sec_audit;
+
 static COUNTER: AtomicU32 = AtomicU32::new(0);
 
 fn unique(prefix: &str) -> String {
@@ -30,13 +32,26 @@ fn unique(prefix: &str) -> String {
 }
 
 /// A fresh store on every available backend.
+#[allow(dead_code)]
 async fn stores() -> Vec<(&'static str, Store)> {
+    stores_with_urls()
+        .await
+        .into_iter()
+        .map(|(name, s, _)| (name, s))
+        .collect()
+}
+
+/// A fresh store on every available backend, with its database URL, so a test can change the
+/// database behind the store's back through a connection of its own (as an attacker with
+/// database access would).
+async fn stores_with_urls() -> Vec<(&'static str, Store, String)> {
     let mut v = Vec::new();
     let path = std::env::temp_dir().join(format!("{}.db", unique("stepwise_store_test")));
     let url = format!("sqlite://{}", path.display());
     v.push((
         "sqlite",
         Store::open(&url, AuditKey::for_tests()).await.unwrap(),
+        url,
     ));
     match std::env::var("STEPWISE_TEST_POSTGRES") {
         Ok(base) if !base.is_empty() => {
@@ -53,6 +68,7 @@ async fn stores() -> Vec<(&'static str, Store)> {
             v.push((
                 "postgres",
                 Store::open(&url, AuditKey::for_tests()).await.unwrap(),
+                url,
             ));
         }
         _ => eprintln!("note: STEPWISE_TEST_POSTGRES is not set; store tests ran on SQLite only"),
@@ -336,14 +352,38 @@ impl ReadAs {
 }
 
 async fn loaded() -> Vec<(&'static str, Store)> {
+    loaded_with_urls()
+        .await
+        .into_iter()
+        .map(|(name, s, _)| (name, s))
+        .collect()
+}
+
+/// `loaded()`, with each database's URL (see `stores_with_urls`).
+async fn loaded_with_urls() -> Vec<(&'static str, Store, String)> {
     let mut v = Vec::new();
-    for (name, s) in stores().await {
+    for (name, s, url) in stores_with_urls().await {
         s.bulk_load(&fixture(), &Actor::System("test"), |_, _, _| {})
             .await
             .unwrap();
-        v.push((name, s));
+        v.push((name, s, url));
     }
     v
+}
+
+/// Runs one statement on the database at `url` through a connection of the test's own,
+/// bypassing the store (and so the audit chain), with `seq` bound as `$1`.
+async fn tamper(url: &str, sql: &str, seq: i64) -> u64 {
+    sqlx::any::install_default_drivers();
+    let pool = sqlx::AnyPool::connect(url).await.unwrap();
+    let n = sqlx::query(sql)
+        .bind(seq)
+        .execute(&pool)
+        .await
+        .unwrap()
+        .rows_affected();
+    pool.close().await;
+    n
 }
 
 async fn count(s: &Store) -> (usize, i64) {
@@ -555,7 +595,7 @@ async fn corrections_and_late_entries_rebuild_the_projection() {
 
 #[tokio::test]
 async fn the_audit_chain_detects_altered_removed_and_inserted_entries() {
-    for (name, s) in loaded().await {
+    for (name, s, url) in loaded_with_urls().await {
         for i in 0..5 {
             s.audit(&actor(), "search", &format!("query:{i}"), "r", "")
                 .await
@@ -564,35 +604,33 @@ async fn the_audit_chain_detects_altered_removed_and_inserted_entries() {
         let v = s.verify_audit().await.unwrap();
         assert!(v.problem.is_none(), "{name}");
         // Altered.
-        s.tamper_audit_for_tests(
+        tamper(
+            &url,
             "UPDATE audit_log SET detail = 'nothing to see' WHERE seq = $1",
             3,
         )
-        .await
-        .unwrap();
+        .await;
         assert_eq!(
             s.verify_audit().await.unwrap().problem,
             Some(AuditProblem::Altered { seq: 3 }),
             "{name}"
         );
     }
-    for (name, s) in loaded().await {
+    for (name, s, url) in loaded_with_urls().await {
         for i in 0..5 {
             s.audit(&actor(), "search", &format!("query:{i}"), "r", "")
                 .await
                 .unwrap();
         }
         // Removed from the middle.
-        s.tamper_audit_for_tests("DELETE FROM audit_log WHERE seq = $1", 4)
-            .await
-            .unwrap();
+        tamper(&url, "DELETE FROM audit_log WHERE seq = $1", 4).await;
         assert_eq!(
             s.verify_audit().await.unwrap().problem,
             Some(AuditProblem::Removed { after: 3, next: 5 }),
             "{name}"
         );
     }
-    for (name, s) in loaded().await {
+    for (name, s, url) in loaded_with_urls().await {
         for i in 0..5 {
             s.audit(&actor(), "search", &format!("query:{i}"), "r", "")
                 .await
@@ -600,9 +638,7 @@ async fn the_audit_chain_detects_altered_removed_and_inserted_entries() {
         }
         let n = s.verify_audit().await.unwrap().entries;
         // Removed from the end.
-        s.tamper_audit_for_tests("DELETE FROM audit_log WHERE seq = $1", n)
-            .await
-            .unwrap();
+        tamper(&url, "DELETE FROM audit_log WHERE seq = $1", n).await;
         assert_eq!(
             s.verify_audit().await.unwrap().problem,
             Some(AuditProblem::Truncated {
@@ -612,7 +648,7 @@ async fn the_audit_chain_detects_altered_removed_and_inserted_entries() {
             "{name}"
         );
     }
-    for (name, s) in loaded().await {
+    for (name, s, url) in loaded_with_urls().await {
         for i in 0..5 {
             s.audit(&actor(), "search", &format!("query:{i}"), "r", "")
                 .await
@@ -622,16 +658,19 @@ async fn the_audit_chain_detects_altered_removed_and_inserted_entries() {
         // the neighbouring hashes (the forger lacks the key, so cannot make a valid one).
         let n = s.verify_audit().await.unwrap().entries;
         for seq in (3..=n).rev() {
-            s.tamper_audit_for_tests("UPDATE audit_log SET seq = seq + 1 WHERE seq = $1", seq)
-                .await
-                .unwrap();
+            tamper(
+                &url,
+                "UPDATE audit_log SET seq = seq + 1 WHERE seq = $1",
+                seq,
+            )
+            .await;
         }
-        s.tamper_audit_for_tests(
+        tamper(
+            &url,
             "INSERT INTO audit_log (seq, at, actor, action, subject, request_id, detail, prev_hash, hash) SELECT $1, at, actor, 'record.view', 'person:1', request_id, detail, prev_hash, hash FROM audit_log WHERE seq = 2",
             3,
         )
-        .await
-        .unwrap();
+        .await;
         let p = s.verify_audit().await.unwrap().problem;
         assert_eq!(p, Some(AuditProblem::Altered { seq: 3 }), "{name}");
     }
@@ -639,15 +678,15 @@ async fn the_audit_chain_detects_altered_removed_and_inserted_entries() {
 
 #[tokio::test]
 async fn a_forged_row_with_a_recomputed_unkeyed_hash_is_caught() {
-    for (name, s) in loaded().await {
+    for (name, s, url) in loaded_with_urls().await {
         // Append a row at the end whose hash was computed without the key.
         let n = s.verify_audit().await.unwrap().entries;
-        s.tamper_audit_for_tests(
+        tamper(
+            &url,
             "INSERT INTO audit_log (seq, at, actor, action, subject, request_id, detail, prev_hash, hash) SELECT $1 + 1, at, actor, action, subject, request_id, detail, hash, 'deadbeef' FROM audit_log WHERE seq = $1",
             n,
         )
-        .await
-        .unwrap();
+        .await;
         assert_eq!(
             s.verify_audit().await.unwrap().problem,
             Some(AuditProblem::Altered { seq: n + 1 }),
@@ -1656,5 +1695,5 @@ async fn the_disposal_queue_follows_the_schedule_and_records_each_decision() {
     }
 }
 mod sec_accounts;
-mod sec_signin;
 mod sec_records;
+mod sec_signin;

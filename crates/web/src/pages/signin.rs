@@ -394,31 +394,27 @@ pub async fn oidc_callback(
         Ok(d) => d,
         Err(e) => return oidc_refused(&state, &rid, e.to_string()).await,
     };
-    let claims = match crate::oidc::finish(
-        &d,
-        &cfg,
-        &code,
-        &verifier,
-        &nonce,
-        chrono::Utc::now().timestamp(),
-    )
-    .await
-    {
+    let claims = match crate::oidc::finish(&d, &cfg, &code, &verifier, &nonce).await {
         Ok(c) => c,
         Err(e) => return oidc_refused(&state, &rid, e.to_string()).await,
     };
-    let Some(username) = claims.preferred_username.clone() else {
-        return oidc_refused(&state, &rid, "the token gives no username".into()).await;
-    };
-    let found = state.store.user_by_username(&username).await?;
-    if found
+    // The account is the one linked to the provider's (issuer, subject); a username the
+    // provider reports names nothing here.
+    let found = state
+        .store
+        .user_by_oidc_subject(cfg.issuer_id(), &claims.sub)
+        .await?;
+    if let Some(a) = found
         .as_ref()
-        .is_some_and(|a| a.awaiting_approval && !a.disabled)
+        .filter(|a| a.awaiting_approval && !a.disabled)
     {
         return oidc_refused(
             &state,
             &rid,
-            format!("the Stepwise account {username} is waiting for a second person (information governance) to approve it"),
+            format!(
+                "the Stepwise account {} is waiting for a second person (information governance) to approve it",
+                a.username
+            ),
         )
         .await;
     }
@@ -426,7 +422,10 @@ pub async fn oidc_callback(
         return oidc_refused(
             &state,
             &rid,
-            format!("there is no Stepwise account for {username}; ask your system administrator"),
+            format!(
+                "no Stepwise account is linked to your council account (subject {}); ask your system administrator to link it",
+                claims.sub
+            ),
         )
         .await;
     };

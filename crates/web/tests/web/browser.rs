@@ -203,7 +203,24 @@ async fn sign_in_through_the_councils_identity_provider() {
         Some(format!("http://127.0.0.1:{port}")),
     )
     .await;
-    let _idp = IdentityProvider::start(&dir, &app.url("/sign-in/oidc/callback"), port);
+    let idp = IdentityProvider::start(&dir, &app.url("/sign-in/oidc/callback"), port);
+    // Accounts are bound to the provider's (issuer, subject): link the social worker's.
+    let sw = app
+        .store
+        .user_by_username("social.worker")
+        .await
+        .unwrap()
+        .unwrap();
+    app.store
+        .link_oidc_subject(
+            &stepwise_store::Actor::System("test"),
+            "-",
+            sw.id,
+            &idp.issuer,
+            "social.worker",
+        )
+        .await
+        .unwrap();
     let page = browser.new_page().await.unwrap();
     let sign_in_as = |who: &'static str| {
         let page = &page;
@@ -239,7 +256,9 @@ async fn sign_in_through_the_councils_identity_provider() {
             .any(|e| e.action == "signin" && e.detail.starts_with("through the identity provider"))
     );
 
-    // Someone the provider knows but Stepwise does not gets a plain refusal, audited.
+    // Someone the provider knows but no account is linked to gets a plain refusal, audited,
+    // even when the provider calls them by a Stepwise username (issue 6 item 9: accounts are
+    // bound by subject, never by `preferred_username`).
     let page2 = browser.new_page().await.unwrap();
     // Forget the provider's session from the first sign-in.
     page2
@@ -251,7 +270,10 @@ async fn sign_in_through_the_councils_identity_provider() {
         .click_and_wait("a[href^='/sign-in/oidc']")
         .await
         .unwrap();
-    page2.fill("input[name=login]", "stranger").await.unwrap();
+    page2
+        .fill("input[name=login]", "team.manager")
+        .await
+        .unwrap();
     page2
         .fill("input[name=password]", "anything")
         .await
@@ -261,11 +283,9 @@ async fn sign_in_through_the_councils_identity_provider() {
         page2.click_and_wait("button[type=submit]").await.unwrap();
     }
     assert!(
-        page2
-            .text(".error-summary")
-            .await
-            .unwrap()
-            .contains("no Stepwise account for stranger")
+        page2.text(".error-summary").await.unwrap().contains(
+            "no Stepwise account is linked to your council account (subject team.manager)"
+        )
     );
     let last = &app.store.audit_entries(Some("oidc"), 1).await.unwrap()[0];
     assert_eq!(last.action, "signin.failed");

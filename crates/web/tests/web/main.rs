@@ -6,6 +6,7 @@ mod cdp_selftest;
 mod http;
 mod route_matrix;
 mod sec_accounts;
-mod sec_signin;
+mod sec_oidc;
 mod sec_records;
+mod sec_signin;
 mod support;

@@ -44,7 +44,69 @@ pub enum StoreError {
 }
 
 impl StoreError {
+    /// Whether the database refused because other writers held it (SQLite busy or locked after
+    /// its busy timeout; PostgreSQL serialisation failure, deadlock or lock not available).
+    /// Nothing was written, and the same request may succeed a moment later, so the web layer
+    /// answers "busy, try again" rather than a server error.
+    pub fn is_contention(&self) -> bool {
+        let Self::Database(sqlx::Error::Database(db)) = self else {
+            return false;
+        };
+        let code = db.code().map(|c| c.to_string()).unwrap_or_default();
+        // SQLite: SQLITE_BUSY (5) and SQLITE_LOCKED (6) with their extended codes.
+        let sqlite_busy = code.parse::<i64>().is_ok_and(|n| matches!(n & 0xff, 5 | 6));
+        let postgres_busy = matches!(code.as_str(), "40001" | "40P01" | "55P03");
+        sqlite_busy || postgres_busy || db.message().contains("database is locked")
+    }
+
     pub(crate) fn corrupt(what: impl std::fmt::Display) -> Self {
         Self::Corrupt(what.to_string())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use sqlx::Connection;
+
+    /// A real lock: one connection holds SQLite's write lock, another with no busy timeout
+    /// tries to write and is refused; that refusal is recognised as contention, and other
+    /// errors are not.
+    #[tokio::test]
+    async fn a_held_write_lock_is_recognised_as_contention() {
+        let path = std::env::temp_dir().join(format!(
+            "stepwise_contention_{}_{}.db",
+            std::process::id(),
+            std::time::SystemTime::now()
+                .duration_since(std::time::UNIX_EPOCH)
+                .map(|d| d.as_nanos())
+                .unwrap_or(0)
+        ));
+        let opts = sqlx::sqlite::SqliteConnectOptions::new()
+            .filename(&path)
+            .create_if_missing(true)
+            .busy_timeout(std::time::Duration::ZERO);
+        let mut holder = sqlx::SqliteConnection::connect_with(&opts).await.unwrap();
+        sqlx::query("CREATE TABLE t (x INTEGER)")
+            .execute(&mut holder)
+            .await
+            .unwrap();
+        sqlx::query("BEGIN IMMEDIATE")
+            .execute(&mut holder)
+            .await
+            .unwrap();
+        let mut other = sqlx::SqliteConnection::connect_with(&opts).await.unwrap();
+        let refused = sqlx::query("INSERT INTO t VALUES (1)")
+            .execute(&mut other)
+            .await
+            .unwrap_err();
+        assert!(StoreError::Database(refused).is_contention());
+        let syntax = sqlx::query("SELEC 1")
+            .execute(&mut other)
+            .await
+            .unwrap_err();
+        assert!(!StoreError::Database(syntax).is_contention());
+        assert!(!StoreError::Invalid("database is locked".into()).is_contention());
+        let _ = std::fs::remove_file(&path);
     }
 }

@@ -33,6 +33,11 @@ pub enum WebError {
         "this form has expired or did not come from Stepwise; go back, reload the page and try again"
     )]
     Csrf,
+    /// The database was held by other writers for longer than it waits; nothing was written.
+    #[error(
+        "Stepwise is busy with other changes at this moment. Nothing you entered was saved: try again in a few seconds"
+    )]
+    Busy,
     /// Anything else.
     #[error("internal error: {0}")]
     Internal(String),
@@ -46,6 +51,7 @@ impl From<StoreError> for WebError {
             StoreError::ReasonNeeded(who) => Self::ReasonNeeded(who),
             StoreError::Rule(r) => Self::BadRequest(r.to_string()),
             StoreError::Invalid(m) => Self::BadRequest(m),
+            other if other.is_contention() => Self::Busy,
             other => Self::Internal(other.to_string()),
         }
     }
@@ -61,6 +67,7 @@ impl WebError {
             }
             Self::NotFound(_) => StatusCode::NOT_FOUND,
             Self::BadRequest(_) => StatusCode::BAD_REQUEST,
+            Self::Busy => StatusCode::SERVICE_UNAVAILABLE,
             Self::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
         }
     }
@@ -73,6 +80,7 @@ impl WebError {
             Self::Csrf => "csrf",
             Self::NotFound(_) => "not_found",
             Self::BadRequest(_) => "bad_request",
+            Self::Busy => "busy",
             Self::Internal(_) => "internal",
         }
     }
@@ -105,7 +113,12 @@ impl IntoResponse for WebError {
         let reference = crate::routes::current_request_id();
         self.log(&reference);
         let body = crate::pages::error_page(&self, &reference);
-        (self.status(), body).into_response()
+        let mut res = (self.status(), body).into_response();
+        if matches!(self, Self::Busy) {
+            res.headers_mut()
+                .insert("retry-after", axum::http::HeaderValue::from_static("2"));
+        }
+        res
     }
 }
 
@@ -128,7 +141,12 @@ impl IntoResponse for ApiError {
         let reference = crate::routes::current_request_id();
         self.0.log(&reference);
         let body = serde_json::json!({"error": {"code": self.0.code(), "message": self.0.public_message(), "reference": reference}});
-        (self.0.status(), axum::Json(body)).into_response()
+        let mut res = (self.0.status(), axum::Json(body)).into_response();
+        if matches!(self.0, WebError::Busy) {
+            res.headers_mut()
+                .insert("retry-after", axum::http::HeaderValue::from_static("2"));
+        }
+        res
     }
 }
 
@@ -141,6 +159,14 @@ mod tests {
         assert_eq!(WebError::Unauthenticated.status(), StatusCode::UNAUTHORIZED);
         assert_eq!(WebError::Forbidden.status(), StatusCode::FORBIDDEN);
         assert_eq!(WebError::Csrf.status(), StatusCode::FORBIDDEN);
+        // A database held by other writers: "busy, try again", never a server error.
+        assert_eq!(WebError::Busy.status(), StatusCode::SERVICE_UNAVAILABLE);
+        let busy = WebError::Busy.into_response();
+        assert_eq!(busy.status(), StatusCode::SERVICE_UNAVAILABLE);
+        assert_eq!(
+            busy.headers().get("retry-after").map(|v| v.as_bytes()),
+            Some(&b"2"[..])
+        );
         assert_eq!(
             WebError::NotFound("x".into()).status(),
             StatusCode::NOT_FOUND

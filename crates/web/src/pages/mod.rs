@@ -226,6 +226,7 @@ pub fn error_page(e: &WebError, reference: &str) -> Response {
         WebError::Unauthenticated => "Sign in to continue",
         WebError::Csrf => "The form has expired",
         WebError::BadRequest(_) => "There is a problem",
+        WebError::Busy => "Stepwise is busy",
         WebError::Internal(_) => "Sorry, there is a problem with the service",
     };
     let body = html! {

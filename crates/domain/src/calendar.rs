@@ -9,7 +9,7 @@ use crate::DomainError;
 const BANK_HOLIDAYS_TSV: &str = include_str!("../data/bank-holidays.tsv");
 
 /// Which days are working days.
-#[derive(Debug, Clone, Default)]
+#[derive(Debug, Clone)]
 pub struct WorkingDayCalendar {
     holidays: BTreeSet<NaiveDate>,
 }
@@ -42,6 +42,14 @@ impl WorkingDayCalendar {
                 }
             })?;
             days.push(d);
+        }
+        if days.is_empty() {
+            // An empty calendar would quietly count every bank holiday as a working day.
+            return Err(DomainError::ReferenceData {
+                file: "bank-holidays.tsv",
+                line: text.lines().count(),
+                message: "the table holds no bank holidays".to_string(),
+            });
         }
         Ok(Self::new(days))
     }
@@ -94,7 +102,7 @@ mod tests {
 
     #[test]
     fn christmas_2026_skips_bank_holidays() {
-        let cal = WorkingDayCalendar::england().unwrap_or_default();
+        let cal = WorkingDayCalendar::england().unwrap();
         // Thursday 24 Dec 2026; 25 Dec (Fri) and 28 Dec (Mon, Boxing Day substitute) are holidays.
         assert_eq!(cal.add_working_days(d(2026, 12, 24), 1), d(2026, 12, 29));
         assert_eq!(
@@ -103,16 +111,33 @@ mod tests {
         );
     }
 
+    /// Guards issue 7 item 6 (the bank-holiday calendar): the embedded table parses and holds
+    /// the holidays, so Christmas Day is not a working day.
     #[test]
     fn the_shipped_table_parses() {
-        assert!(WorkingDayCalendar::england().is_ok());
+        let cal = WorkingDayCalendar::england().unwrap();
+        assert!(!cal.is_working_day(d(2026, 12, 25)));
+        assert!(!cal.is_working_day(d(2025, 8, 25)));
         assert!(WorkingDayCalendar::from_tsv("date\nnot-a-date\n").is_err());
+    }
+
+    /// Guards issue 7 item 6: a table with no dates is an error naming the file, not an empty
+    /// calendar that would count every bank holiday as a working day.
+    #[test]
+    fn an_empty_table_is_an_error_not_an_empty_calendar() {
+        for bad in ["", "date\tname\tstatus\n", "date\tname\tstatus\n\n\n"] {
+            let e = WorkingDayCalendar::from_tsv(bad).unwrap_err().to_string();
+            assert!(
+                e.starts_with("reference data bank-holidays.tsv"),
+                "{bad:?}: {e}"
+            );
+        }
     }
 
     proptest! {
         #[test]
         fn adding_then_counting_working_days_round_trips(offset in 0u64..4000, n in 0u32..200) {
-            let cal = WorkingDayCalendar::england().unwrap_or_default();
+            let cal = WorkingDayCalendar::england().unwrap();
             let start = d(2016, 1, 1).checked_add_days(Days::new(offset)).unwrap_or_default();
             let end = cal.add_working_days(start, n);
             prop_assert_eq!(cal.working_days_between(start, end), i64::from(n));

@@ -49,6 +49,11 @@ pub fn parse_code_lists(text: &str) -> Result<Vec<Code>, DomainError> {
                     .map_err(|_| err(format!("bad year {s:?}")))
             }
         };
+        if cols[0].is_empty() || cols[1].is_empty() {
+            return Err(err(
+                "the list name and the code must not be empty".to_string()
+            ));
+        }
         out.push(Code {
             list: cols[0].to_string(),
             code: cols[1].to_string(),
@@ -57,25 +62,40 @@ pub fn parse_code_lists(text: &str) -> Result<Vec<Code>, DomainError> {
             last_year: year(cols[4])?,
         });
     }
+    if out.is_empty() {
+        return Err(DomainError::ReferenceData {
+            file: "code-lists.tsv",
+            line: text.lines().count(),
+            message: "the table holds no codes".to_string(),
+        });
+    }
     Ok(out)
 }
 
-/// The code lists shipped with Stepwise.
-pub fn all() -> &'static [Code] {
-    static LISTS: OnceLock<Vec<Code>> = OnceLock::new();
-    LISTS.get_or_init(|| parse_code_lists(CODE_LISTS_TSV).unwrap_or_default())
+/// The code lists shipped with Stepwise, or the error naming the line of the embedded table
+/// that could not be read. Start-up calls this so that a broken build refuses to start instead
+/// of running with no codes (every code rejected, every list empty).
+pub fn all() -> Result<&'static [Code], DomainError> {
+    static LISTS: OnceLock<Result<Vec<Code>, DomainError>> = OnceLock::new();
+    match LISTS.get_or_init(|| parse_code_lists(CODE_LISTS_TSV)) {
+        Ok(codes) => Ok(codes),
+        Err(e) => Err(e.clone()),
+    }
 }
 
 /// The codes of one list valid in a collection year.
-pub fn list(name: &str, year: i32) -> impl Iterator<Item = &'static Code> + '_ {
-    all()
+pub fn list(
+    name: &str,
+    year: i32,
+) -> Result<impl Iterator<Item = &'static Code> + '_, DomainError> {
+    Ok(all()?
         .iter()
-        .filter(move |c| c.list == name && c.valid_in(year))
+        .filter(move |c| c.list == name && c.valid_in(year)))
 }
 
 /// Checks that `code` is in list `name` for collection year `year`.
 pub fn check(name: &str, code: &str, year: i32) -> Result<(), DomainError> {
-    if list(name, year).any(|c| c.code == code) {
+    if list(name, year)?.any(|c| c.code == code) {
         Ok(())
     } else {
         Err(DomainError::UnknownCode {
@@ -86,9 +106,11 @@ pub fn check(name: &str, code: &str, year: i32) -> Result<(), DomainError> {
     }
 }
 
-/// The description of a code in any year it was valid, for display.
+/// The description of a code in any year it was valid, for display (none for an unknown code;
+/// the lists themselves are checked at start-up by [`all`]).
 pub fn describe(name: &str, code: &str) -> Option<&'static str> {
     all()
+        .ok()?
         .iter()
         .find(|c| c.list == name && c.code == code)
         .map(|c| c.description.as_str())
@@ -108,10 +130,48 @@ pub fn collection_year(date: chrono::NaiveDate) -> i32 {
 mod tests {
     use super::*;
 
+    /// Guards issue 7 item 6 (embedded code lists): the table compiled into the binary parses,
+    /// and every list the domain checks against is present in it.
     #[test]
     fn the_shipped_lists_parse() {
         assert!(parse_code_lists(CODE_LISTS_TSV).is_ok());
-        assert!(all().len() > 250);
+        let all = all().unwrap();
+        assert!(all.len() > 250);
+        for name in [
+            "referral_source",
+            "primary_need",
+            "category_of_abuse",
+            "legal_status",
+            "placement",
+            "ethnicity",
+        ] {
+            assert!(
+                all.iter().any(|c| c.list == name),
+                "no codes for list {name}"
+            );
+        }
+    }
+
+    /// Guards issue 7 item 6: a corrupt or empty table is an error naming the file, never an
+    /// empty list (which used to make every code "invalid" and every list silently empty).
+    #[test]
+    fn corrupt_or_empty_tables_are_errors_not_empty_lists() {
+        for bad in [
+            "",
+            "# only a comment\n",
+            "\n\n",
+            "list\tcode\tdesc\tnot-a-year\t\n",
+        ] {
+            let e = parse_code_lists(bad).unwrap_err().to_string();
+            assert!(
+                e.starts_with("reference data code-lists.tsv"),
+                "{bad:?}: {e}"
+            );
+        }
+        let e = parse_code_lists("\tN1\tAbuse\t\t\n")
+            .unwrap_err()
+            .to_string();
+        assert!(e.contains("must not be empty"), "{e}");
     }
 
     #[test]

@@ -93,14 +93,13 @@ pub fn due_items(state: &ChildState, cal: &WorkingDayCalendar, t: &Timescales) -
             r.strategy_discussion.or(r.section47_started),
             r.awaiting_conference
                 || (r.section47_started.is_some() && r.section47_completed.is_none()),
-        ) {
-            if state.cp_plan.is_none() {
-                push(
-                    "Initial child protection conference",
-                    cal.add_working_days(sd, t.icpc_working_days),
-                    "STAT-GUID",
-                );
-            }
+        ) && state.cp_plan.is_none()
+        {
+            push(
+                "Initial child protection conference",
+                cal.add_working_days(sd, t.icpc_working_days),
+                "STAT-GUID",
+            );
         }
     }
     if let Some(p) = &state.cp_plan {
@@ -120,15 +119,16 @@ pub fn due_items(state: &ChildState, cal: &WorkingDayCalendar, t: &Timescales) -
             push("Review child protection conference", d, "STAT-GUID");
         }
     }
-    if let Some(p) = &state.cin_plan {
-        if state.cp_plan.is_none() && state.looked_after.is_none() {
-            let from = p.last_visit.unwrap_or(p.started);
-            push(
-                "Child in need visit",
-                cal.add_working_days(from, t.cin_visit_working_days),
-                "LOCAL",
-            );
-        }
+    if let Some(p) = &state.cin_plan
+        && state.cp_plan.is_none()
+        && state.looked_after.is_none()
+    {
+        let from = p.last_visit.unwrap_or(p.started);
+        push(
+            "Child in need visit",
+            cal.add_working_days(from, t.cin_visit_working_days),
+            "LOCAL",
+        );
     }
     if let Some(l) = &state.looked_after {
         let review = match (l.reviews, l.last_review) {
@@ -157,14 +157,13 @@ pub fn due_items(state: &ChildState, cal: &WorkingDayCalendar, t: &Timescales) -
             push("Early help review", d, "LOCAL");
         }
     }
-    if let Some(c) = &state.care_leaver {
-        if let Some(d) = c
+    if let Some(c) = &state.care_leaver
+        && let Some(d) = c
             .last_contact
             .unwrap_or(c.since)
             .checked_add_months(Months::new(t.care_leaver_contact_months))
-        {
-            push("Personal adviser contact", d, "STATUTE");
-        }
+    {
+        push("Personal adviser contact", d, "STATUTE");
     }
     v.sort_by_key(|d| d.due);
     v
@@ -179,7 +178,7 @@ mod tests {
 
     #[test]
     fn first_looked_after_review_is_twenty_working_days_from_entry() {
-        let cal = WorkingDayCalendar::england().unwrap_or_default();
+        let cal = WorkingDayCalendar::england().unwrap();
         let start = NaiveDate::from_ymd_opt(2026, 12, 1).unwrap_or_default();
         let mut s = ChildState::new(PersonId(1));
         s.looked_after = Some(LookedAfter {

@@ -230,7 +230,7 @@ async fn run(cli: Cli) -> Result<std::process::ExitCode> {
     };
     match cli.command {
         Command::Openapi => {
-            print!("{}", stepwise_web::api::openapi_json_text());
+            print!("{}", stepwise_web::api::openapi_json_text()?);
             Ok(std::process::ExitCode::SUCCESS)
         }
         Command::Access { format } => {
@@ -464,17 +464,16 @@ async fn run(cli: Cli) -> Result<std::process::ExitCode> {
                 );
             }
             let clock = today.map(Clock::Fixed).unwrap_or(Clock::System);
-            serve(
-                store,
-                addr,
-                clock,
-                !insecure_cookies,
+            let config = WebConfig {
+                secure_cookies: !insecure_cookies,
                 hsts,
+                clock,
                 policy,
                 retention,
                 oidc,
-            )
-            .await?;
+                ..WebConfig::default()
+            };
+            serve(store, addr, config).await?;
             Ok(std::process::ExitCode::SUCCESS)
         }
         Command::Demo {
@@ -513,17 +512,16 @@ async fn run(cli: Cli) -> Result<std::process::ExitCode> {
                 println!("Serve it with: stepwise serve --database {}", cli.database);
                 return Ok(std::process::ExitCode::SUCCESS);
             }
-            serve(
-                store,
-                addr,
-                Clock::System,
-                true,
-                false,
+            let config = WebConfig {
+                secure_cookies: true,
+                hsts: false,
+                clock: Clock::System,
                 policy,
                 retention,
-                None,
-            )
-            .await?;
+                oidc: None,
+                ..WebConfig::default()
+            };
+            serve(store, addr, config).await?;
             Ok(std::process::ExitCode::SUCCESS)
         }
     }
@@ -646,7 +644,7 @@ async fn load_demo(
         config.children, config.years
     );
     let t = Instant::now();
-    let a = tokio::task::spawn_blocking(move || generate(&config)).await?;
+    let a = tokio::task::spawn_blocking(move || generate(&config)).await??;
     eprintln!(
         "  generated {} people and {} journey events in {:.1} s",
         a.people.len(),
@@ -762,8 +760,11 @@ fn demo_protections(
     out
 }
 
+/// A demo account: its role, its username, and the kind of worker (and team) it is linked to.
+type DemoAccount = (Role, &'static str, Option<(WorkerRole, Option<TeamKind>)>);
+
 /// The demo accounts: one per role, each linked to a fitting worker where the role has one.
-fn demo_roles() -> Vec<(Role, &'static str, Option<(WorkerRole, Option<TeamKind>)>)> {
+fn demo_roles() -> Vec<DemoAccount> {
     vec![
         (
             Role::FrontDoorPractitioner,
@@ -876,25 +877,7 @@ async fn demo_accounts(store: &Store) -> Result<()> {
     Ok(())
 }
 
-async fn serve(
-    store: Store,
-    addr: SocketAddr,
-    clock: Clock,
-    secure_cookies: bool,
-    hsts: bool,
-    policy: AccessPolicy,
-    retention: stepwise_domain::retention::RetentionSchedule,
-    oidc: Option<stepwise_web::oidc::OidcConfig>,
-) -> Result<()> {
-    let config = WebConfig {
-        secure_cookies,
-        hsts,
-        clock,
-        policy,
-        retention,
-        oidc,
-        ..WebConfig::default()
-    };
+async fn serve(store: Store, addr: SocketAddr, config: WebConfig) -> Result<()> {
     // Assess every record for the retention schedule in the background, so the disposal
     // queue opens quickly.
     let warm = store.clone();

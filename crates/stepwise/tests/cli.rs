@@ -2,6 +2,10 @@
 //! serving, check the audit chain, tamper with the database behind Stepwise's back and see
 //! `audit verify` fail naming the entry, then serve the same file and sign in.
 
+// An integration-test crate: clippy's allow-*-in-tests covers #[test] functions only, not the
+// support modules and helpers here, where a failed unwrap is a failed test all the same.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
 use std::process::Command;
 
 fn stepwise() -> Command {

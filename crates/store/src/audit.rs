@@ -336,8 +336,10 @@ const CHECKPOINT_MAGIC: &str = "stepwise-audit-checkpoint v1";
 /// The action of the entry recording that the head was keyed.
 const HEAD_KEYED: &str = "audit.head.keyed";
 
-fn canonical(e: &AuditEntry, prev: &str) -> Vec<u8> {
-    serde_json::to_vec(&(
+/// The bytes an entry's MAC is computed over. An error if they cannot be written: an empty
+/// input would give every entry the same MAC, so the chain would no longer bind its content.
+fn canonical(e: &AuditEntry, prev: &str) -> Result<Vec<u8>, StoreError> {
+    canonical_bytes(serde_json::to_vec(&(
         e.seq,
         &e.at,
         &e.actor,
@@ -346,13 +348,27 @@ fn canonical(e: &AuditEntry, prev: &str) -> Vec<u8> {
         &e.request_id,
         &e.detail,
         prev,
-    ))
-    .unwrap_or_default()
+    )))
+}
+
+fn canonical_bytes(bytes: Result<Vec<u8>, serde_json::Error>) -> Result<Vec<u8>, StoreError> {
+    match bytes {
+        Ok(b) if !b.is_empty() => Ok(b),
+        Ok(_) => Err(StoreError::Invalid(
+            "an audit entry encoded to nothing, so it cannot be chained".to_string(),
+        )),
+        Err(e) => Err(StoreError::Invalid(format!(
+            "an audit entry could not be encoded for its MAC: {e}"
+        ))),
+    }
 }
 
 /// Appends one entry inside the caller's transaction, so the entry commits or rolls back with
 /// the change it records. The head row is updated first, which takes the write lock and keeps
 /// concurrent writers in order; it is then set to the new entry with its MAC.
+// The arguments are the transaction, the key, and the fields of the entry being written; the
+// two dozen call sites name each field where they call it.
+#[allow(clippy::too_many_arguments)]
 pub(crate) async fn append_in(
     tx: &mut Transaction<'static, Any>,
     key: &AuditKey,
@@ -382,7 +398,7 @@ pub(crate) async fn append_in(
         request_id: request_id.to_string(),
         detail: detail.to_string(),
     };
-    let hash = key.mac(&canonical(&entry, &prev))?;
+    let hash = key.mac(&canonical(&entry, &prev)?)?;
     sqlx::query(
         "INSERT INTO audit_log (seq, at, actor, action, subject, request_id, detail, prev_hash, hash) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)",
     )
@@ -679,7 +695,7 @@ impl Store {
                 let stored_hash = r.text("hash")?;
                 result.entries += 1;
                 let problem = if !same_mac(
-                    &self.audit_key.mac(&canonical(&e, &stored_prev))?,
+                    &self.audit_key.mac(&canonical(&e, &stored_prev)?)?,
                     &stored_hash,
                 ) {
                     Some(AuditProblem::Altered { seq: e.seq })
@@ -811,6 +827,38 @@ impl Store {
 mod tests {
     use super::*;
 
+    /// Guards issue 7 item 6 (the audit MAC input): input that cannot be encoded is an error,
+    /// never empty bytes that would give every entry the same MAC; and the encoding binds every
+    /// field, so two entries that differ only in their detail have different MAC inputs.
+    #[test]
+    fn the_mac_input_is_never_empty_and_binds_every_field() {
+        let broken = serde_json::from_str::<serde_json::Value>("{").map(|_| Vec::new());
+        let e = canonical_bytes(broken).err().map(|e| e.to_string());
+        assert!(
+            e.as_deref()
+                .is_some_and(|e| e.contains("could not be encoded")),
+            "{e:?}"
+        );
+        assert!(canonical_bytes(Ok(Vec::new())).is_err());
+        let a = AuditEntry {
+            seq: 7,
+            at: "2026-12-03T07:41:03Z".into(),
+            actor: "user:1".into(),
+            action: "record.view".into(),
+            subject: "person:9".into(),
+            request_id: "r1".into(),
+            detail: "one".into(),
+        };
+        let b = AuditEntry {
+            detail: "two".into(),
+            ..a.clone()
+        };
+        let (ca, cb) = (canonical(&a, "p").unwrap(), canonical(&b, "p").unwrap());
+        assert!(!ca.is_empty());
+        assert_ne!(ca, cb);
+        assert_ne!(ca, canonical(&a, "q").unwrap());
+    }
+
     #[test]
     fn hmac_matches_the_rfc_4231_test_vector() {
         // RFC 4231 test case 2: key "Jefe", data "what do ya want for nothing?".
@@ -838,7 +886,7 @@ mod tests {
             detail: "alice.old as social_worker".into(),
         };
         assert_eq!(
-            key.mac(&canonical(&entry, "genesis")).unwrap(),
+            key.mac(&canonical(&entry, "genesis").unwrap()).unwrap(),
             "eb8d7b9ad0dfb1fbc31f4022d6d483d208679f2d658541d5efd0885a28857a80"
         );
     }

@@ -328,10 +328,8 @@ impl Store {
         child: PersonId,
         f: &ChronologyFilter,
     ) -> Result<(Vec<ChronologyEntry>, i64), StoreError> {
-        let mut sql = format!(
-            "SELECT e.seq, e.child_id, e.effective, e.effective_time, e.recorded_at, e.recorded_by, e.kind, e.supersedes, e.supersede_reason, e.payload, w.name AS worker_name \
-             FROM events e LEFT JOIN workers w ON w.id = e.recorded_by WHERE e.child_id = $1"
-        );
+        let mut sql = "SELECT e.seq, e.child_id, e.effective, e.effective_time, e.recorded_at, e.recorded_by, e.kind, e.supersedes, e.supersede_reason, e.payload, w.name AS worker_name \
+             FROM events e LEFT JOIN workers w ON w.id = e.recorded_by WHERE e.child_id = $1".to_string();
         let mut binds: Vec<String> = Vec::new();
         let mut n = 1;
         let mut next = |binds: &mut Vec<String>, v: String| {

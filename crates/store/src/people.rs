@@ -95,10 +95,10 @@ impl Store {
             .chars()
             .filter(|c| !c.is_whitespace() && *c != '-')
             .collect();
-        if let Some(id) = parse_local_person_id(text) {
-            if self.person(id).await?.is_some() {
-                found.insert(id.0, (1000, "identifier".to_string(), None));
-            }
+        if let Some(id) = parse_local_person_id(text)
+            && self.person(id).await?.is_some()
+        {
+            found.insert(id.0, (1000, "identifier".to_string(), None));
         }
         if let Ok(nhs) = NhsNumber::parse(&compact) {
             for r in sqlx::query("SELECT id FROM persons WHERE nhs_number = $1")
@@ -145,10 +145,10 @@ impl Store {
                 .collect::<Result<_, _>>()?;
             let people = self.people(&ids).await?;
             for (id, p) in &people {
-                if let Some(dob) = q.date_of_birth {
-                    if p.date_of_birth != Some(dob) {
-                        continue;
-                    }
+                if let Some(dob) = q.date_of_birth
+                    && p.date_of_birth != Some(dob)
+                {
+                    continue;
                 }
                 let mut best: Option<(u32, Option<String>)> = None;
                 for (i, n) in p.names.iter().enumerate() {
@@ -165,15 +165,16 @@ impl Store {
                     found.insert(*id, (s, "name".to_string(), other));
                 }
             }
-        } else if found.is_empty() && query_tokens.is_empty() {
-            if let Some(dob) = q.date_of_birth {
-                for r in sqlx::query("SELECT id FROM persons WHERE dob = $1 LIMIT 200")
-                    .bind(date(dob))
-                    .fetch_all(&self.pool)
-                    .await?
-                {
-                    found.insert(r.i64("id")?, (500, "date of birth".to_string(), None));
-                }
+        } else if found.is_empty()
+            && query_tokens.is_empty()
+            && let Some(dob) = q.date_of_birth
+        {
+            for r in sqlx::query("SELECT id FROM persons WHERE dob = $1 LIMIT 200")
+                .bind(date(dob))
+                .fetch_all(&self.pool)
+                .await?
+            {
+                found.insert(r.i64("id")?, (500, "date of birth".to_string(), None));
             }
         }
 

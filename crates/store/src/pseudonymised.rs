@@ -50,12 +50,13 @@ pub struct PseudonymisedJourney {
 impl Store {
     /// The child's pseudonym: stable, and not reversible without the key. It is cut from an
     /// HMAC under the pseudonym key (derived from the master key for this purpose alone).
-    pub fn pseudonym(&self, child: PersonId) -> String {
+    /// An error when the digest cannot be made, never a pseudonym cut from zeros (which would
+    /// give every child the same one).
+    pub fn pseudonym(&self, child: PersonId) -> Result<String, StoreError> {
         let k = self
             .audit_key
-            .pseudonym_digest(format!("stepwise-pseudonym|{}", child.0).as_bytes())
-            .unwrap_or_default();
-        format!("R{}", hex::encode_upper(&k[..5]))
+            .pseudonym_digest(format!("stepwise-pseudonym|{}", child.0).as_bytes())?;
+        Ok(format!("R{}", hex::encode_upper(&k[..5])))
     }
 
     async fn pseudonymise(
@@ -73,31 +74,32 @@ impl Store {
             .into_iter()
             .map(|l| (l.id.0, l.name))
             .collect();
-        Ok(states
-            .iter()
-            .filter_map(|s| {
-                let p = people.get(&s.child.0)?;
-                let locality = s
-                    .allocated
-                    .as_ref()
-                    .and_then(|a| teams.iter().find(|t| t.id == a.team))
-                    .and_then(|t| t.locality)
-                    .and_then(|l| localities.get(&l.0).cloned());
-                Some(PseudonymisedChild {
-                    pseudonym: self.pseudonym(s.child),
-                    age: p.age_on(today),
-                    sex: p.sex.clone(),
-                    ethnicity: p.ethnicity.clone(),
-                    locality,
-                    open: s
-                        .involvements()
-                        .iter()
-                        .map(|i| i.label().to_string())
-                        .collect(),
-                    level_of_need: s.level_of_need.clone(),
-                })
-            })
-            .collect())
+        let mut out = Vec::with_capacity(states.len());
+        for s in states {
+            let Some(p) = people.get(&s.child.0) else {
+                continue;
+            };
+            let locality = s
+                .allocated
+                .as_ref()
+                .and_then(|a| teams.iter().find(|t| t.id == a.team))
+                .and_then(|t| t.locality)
+                .and_then(|l| localities.get(&l.0).cloned());
+            out.push(PseudonymisedChild {
+                pseudonym: self.pseudonym(s.child)?,
+                age: p.age_on(today),
+                sex: p.sex.clone(),
+                ethnicity: p.ethnicity.clone(),
+                locality,
+                open: s
+                    .involvements()
+                    .iter()
+                    .map(|i| i.label().to_string())
+                    .collect(),
+                level_of_need: s.level_of_need.clone(),
+            });
+        }
+        Ok(out)
     }
 
     /// Children open today, pseudonymised, in pseudonym order; restricted and sealed records
@@ -147,7 +149,7 @@ impl Store {
             .await?
         {
             let id = r.i64("child_id")?;
-            if self.pseudonym(PersonId(id)) == pseudonym {
+            if self.pseudonym(PersonId(id))? == pseudonym {
                 found = Some(id);
                 break;
             }

@@ -1358,12 +1358,12 @@ impl Store {
         &self,
         token_hash: &str,
     ) -> Result<Option<(i64, String)>, StoreError> {
-        Ok(sqlx::query("SELECT s.user_id, s.csrf_token FROM sessions s JOIN users u ON u.id = s.user_id WHERE s.token_hash = $1 AND u.disabled = 0 AND s.second_factor_pending = 0")
+        sqlx::query("SELECT s.user_id, s.csrf_token FROM sessions s JOIN users u ON u.id = s.user_id WHERE s.token_hash = $1 AND u.disabled = 0 AND s.second_factor_pending = 0")
             .bind(token_hash)
             .fetch_optional(&self.pool)
             .await?
             .map(|r| Ok::<_, StoreError>((r.i64("user_id")?, r.text("csrf_token")?)))
-            .transpose()?)
+            .transpose()
     }
 
     /// Keeps a form for its owner. Audited (without the form's contents).
@@ -1408,14 +1408,14 @@ impl Store {
         id: &str,
         user_id: i64,
     ) -> Result<Option<(String, String)>, StoreError> {
-        Ok(sqlx::query("SELECT path, body FROM form_drafts WHERE id = $1 AND user_id = $2 AND created_at >= $3")
+        sqlx::query("SELECT path, body FROM form_drafts WHERE id = $1 AND user_id = $2 AND created_at >= $3")
             .bind(id)
             .bind(user_id)
             .bind(time(Utc::now() - chrono::Duration::hours(24)))
             .fetch_optional(&self.pool)
             .await?
             .map(|r| Ok::<_, StoreError>((r.text("path")?, r.text("body")?)))
-            .transpose()?)
+            .transpose()
     }
 
     /// The kept forms of a user, newest first: (id, path, created).

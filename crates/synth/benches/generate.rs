@@ -27,7 +27,7 @@ fn main() {
         let mut shape = (0, 0, 0, 0);
         for _ in 0..runs {
             let t = Instant::now();
-            let a = generate(&cfg);
+            let a = generate(&cfg).unwrap_or_else(|e| fail(e));
             times.push(t.elapsed().as_secs_f64());
             shape = (
                 a.people.len(),
@@ -49,4 +49,10 @@ fn main() {
             times[times.len() / 2]
         );
     }
+}
+
+/// Stops with the reason, for a broken build whose reference data cannot be read.
+fn fail(e: impl std::fmt::Display) -> ! {
+    eprintln!("{e}");
+    std::process::exit(1)
 }

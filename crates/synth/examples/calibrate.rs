@@ -21,7 +21,7 @@ fn main() {
         cfg.seed = seed;
     }
     let t = Instant::now();
-    let (a, report) = generate_with_report(&cfg);
+    let (a, report) = generate_with_report(&cfg).unwrap_or_else(|e| fail(e));
     let secs = t.elapsed().as_secs_f64();
     println!(
         "seed {}, {} children, today {}: {} people, {} households, {} workers, {} events in {:.2} s",
@@ -47,7 +47,7 @@ fn main() {
     println!();
     println!("| Measure | Target | Actual | Within |");
     println!("| --- | --- | --- | --- |");
-    for m in calibration::measure(&a, today) {
+    for m in calibration::measure(&a, today).unwrap_or_else(|e| fail(e)) {
         println!(
             "| {} | {} | {} | {} |",
             m.name,
@@ -124,4 +124,10 @@ pub fn diagnostics(a: &stepwise_synth::SyntheticAuthority, today: NaiveDate) {
         "LAC entries in year by age <1,1-4,5-9,10-15,16+: {lac_entries:?}; legal status at entry {entry_ls:?}"
     );
     println!("LAC on the day by age: {lac_age:?}");
+}
+
+/// Stops with the reason, for a broken build whose reference data cannot be read.
+fn fail(e: impl std::fmt::Display) -> ! {
+    eprintln!("{e}");
+    std::process::exit(1)
 }

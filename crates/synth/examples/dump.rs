@@ -10,7 +10,7 @@ fn main() {
     let mut cfg = SynthConfig::new(NaiveDate::from_ymd_opt(2026, 11, 23).unwrap_or_default());
     cfg.children = args.get(1).and_then(|s| s.parse().ok()).unwrap_or(60_000);
     let name = args.get(2).cloned().unwrap_or_default();
-    let a = generate(&cfg);
+    let a = generate(&cfg).unwrap_or_else(|e| fail(e));
     let chosen: Vec<&Person> = if name == "--changes" {
         let k: usize = args.get(3).and_then(|s| s.parse().ok()).unwrap_or(3);
         let mut n = vec![0usize; a.people.len() + 1];
@@ -56,4 +56,10 @@ fn main() {
             );
         }
     }
+}
+
+/// Stops with the reason, for a broken build whose reference data cannot be read.
+fn fail(e: impl std::fmt::Display) -> ! {
+    eprintln!("{e}");
+    std::process::exit(1)
 }

@@ -6,7 +6,7 @@ use stepwise_synth::{SynthConfig, generate};
 
 fn main() {
     let cfg = SynthConfig::new(NaiveDate::from_ymd_opt(2026, 11, 23).unwrap_or_default());
-    let a = generate(&cfg);
+    let a = generate(&cfg).unwrap_or_else(|e| fail(e));
     let mut n: BTreeMap<&str, usize> = BTreeMap::new();
     for e in &a.events {
         *n.entry(e.kind.type_name()).or_default() += 1;
@@ -37,4 +37,10 @@ fn main() {
         a.households.len(),
         a.relationships.len()
     );
+}
+
+/// Stops with the reason, for a broken build whose reference data cannot be read.
+fn fail(e: impl std::fmt::Display) -> ! {
+    eprintln!("{e}");
+    std::process::exit(1)
 }

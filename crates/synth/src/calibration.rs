@@ -3,6 +3,7 @@
 //! §3) they are meant to match. Nothing here looks inside the generator.
 
 use chrono::{Datelike, Months, NaiveDate};
+use stepwise_domain::DomainError;
 use stepwise_domain::calendar::WorkingDayCalendar;
 use stepwise_domain::events::{ContactOutcome, EventKind, JourneyEvent};
 use stepwise_domain::org::{Employment, TeamKind, WorkerRole};
@@ -87,8 +88,8 @@ struct Tally {
 
 /// Computes the actual rates from the generated data and sets them beside the targets.
 #[allow(clippy::vec_init_then_push)]
-pub fn measure(a: &SyntheticAuthority, today: NaiveDate) -> Vec<Measure> {
-    let cal = WorkingDayCalendar::england().unwrap_or_default();
+pub fn measure(a: &SyntheticAuthority, today: NaiveDate) -> Result<Vec<Measure>, DomainError> {
+    let cal = WorkingDayCalendar::england()?;
     let year_ago = today.checked_sub_months(Months::new(12)).unwrap_or(today);
     let in_year = |d: NaiveDate| d > year_ago && d <= today;
     let mut t = Tally::default();
@@ -655,7 +656,7 @@ pub fn measure(a: &SyntheticAuthority, today: NaiveDate) -> Vec<Measure> {
         4.0,
         "%",
     ));
-    v
+    Ok(v)
 }
 
 #[cfg(test)]
@@ -730,7 +731,7 @@ mod tests {
                 ),
             ],
         };
-        let m = measure(&a, today);
+        let m = measure(&a, today).unwrap();
         let cp = m
             .iter()
             .find(|x| x.name.starts_with("Child protection plans per 10,000"));

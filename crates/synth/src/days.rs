@@ -3,6 +3,7 @@
 //! the domain's England calendar so that adding or counting working days is a lookup.
 
 use chrono::{Datelike, Months, NaiveDate};
+use stepwise_domain::DomainError;
 use stepwise_domain::calendar::WorkingDayCalendar;
 
 /// A date as a day number (days from the common era).
@@ -58,8 +59,8 @@ pub struct Cal {
 
 impl Cal {
     /// Tables from `first` to `last` inclusive, from the England bank-holiday calendar.
-    pub fn new(first: Day, last: Day) -> Self {
-        let cal = WorkingDayCalendar::england().unwrap_or_default();
+    pub fn new(first: Day, last: Day) -> Result<Self, DomainError> {
+        let cal = WorkingDayCalendar::england()?;
         let mut count = Vec::with_capacity((last - first + 1).max(0) as usize);
         let mut working = Vec::new();
         let mut n = 0u32;
@@ -70,11 +71,11 @@ impl Cal {
             }
             count.push(n);
         }
-        Self {
+        Ok(Self {
             first,
             count,
             working,
-        }
+        })
     }
 
     fn count_at(&self, d: Day) -> u32 {
@@ -125,9 +126,9 @@ mod tests {
 
     #[test]
     fn lookups_agree_with_the_domain_calendar() {
-        let dom = WorkingDayCalendar::england().unwrap_or_default();
+        let dom = WorkingDayCalendar::england().unwrap();
         let a = day(NaiveDate::from_ymd_opt(2024, 1, 1).unwrap_or_default());
-        let cal = Cal::new(a - 400, a + 1200);
+        let cal = Cal::new(a - 400, a + 1200).unwrap();
         for off in (0..900).step_by(7) {
             let d = a + off;
             for n in [0, 1, 5, 15, 45] {

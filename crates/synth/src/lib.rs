@@ -19,6 +19,7 @@ mod places;
 
 use chrono::{DateTime, NaiveDate, Utc};
 use serde::Serialize;
+use stepwise_domain::DomainError;
 use stepwise_domain::events::{EventKind, JourneyEvent, Supersession};
 use stepwise_domain::ids::{EventSeq, HouseholdId, PersonId, WorkerId};
 use stepwise_domain::org::{Authority, Locality, Team, Worker};
@@ -97,17 +98,20 @@ pub struct GenerationReport {
     pub first_errors: Vec<String>,
 }
 
-/// Generates the authority for a config.
-pub fn generate(config: &SynthConfig) -> SyntheticAuthority {
-    generate_with_report(config).0
+/// Generates the authority for a config. Fails only when the reference data compiled into the
+/// domain (code lists, bank holidays) cannot be read, naming the file and line.
+pub fn generate(config: &SynthConfig) -> Result<SyntheticAuthority, DomainError> {
+    Ok(generate_with_report(config)?.0)
 }
 
 /// Generates the authority and says what, if anything, had to be left out.
-pub fn generate_with_report(config: &SynthConfig) -> (SyntheticAuthority, GenerationReport) {
+pub fn generate_with_report(
+    config: &SynthConfig,
+) -> Result<(SyntheticAuthority, GenerationReport), DomainError> {
     let today = day(config.today);
     let years = config.years.max(1) as i32;
     let window_start = add_months(today, -12 * years);
-    let cal = Cal::new(today - 366 * (20 + years + 2), today + 366 * 10);
+    let cal = Cal::new(today - 366 * (20 + years + 2), today + 366 * 10)?;
     let (authority, localities, plan) = TeamPlan::new(&config.localities, config.children);
     let places = Places::new(config.seed, localities.len(), config.children);
     let pop = families::populate(config, &places, localities.len());
@@ -116,8 +120,8 @@ pub fn generate_with_report(config: &SynthConfig) -> (SyntheticAuthority, Genera
         seed: config.seed,
         today,
         window_start,
-        floor: journeys::placement_floor(),
-        retirements: journeys::retirements(),
+        floor: journeys::placement_floor()?,
+        retirements: journeys::retirements()?,
         cal: &cal,
         teams: &plan,
         places: &places,
@@ -125,7 +129,7 @@ pub fn generate_with_report(config: &SynthConfig) -> (SyntheticAuthority, Genera
     };
     let (journeys, report) = journeys::simulate(&ctx, &pop);
     let authority = assemble(config, authority, localities, plan, pop, journeys);
-    (
+    Ok((
         authority,
         GenerationReport {
             dropped: report.dropped,
@@ -133,7 +137,7 @@ pub fn generate_with_report(config: &SynthConfig) -> (SyntheticAuthority, Genera
             open_unallocated: report.open_unallocated,
             first_errors: report.first_errors,
         },
-    )
+    ))
 }
 
 fn assemble(

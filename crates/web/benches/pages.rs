@@ -97,7 +97,8 @@ fn main() {
     rt.block_on(async move {
         let today = NaiveDate::from_ymd_opt(2026, 11, 23).unwrap_or_default();
         let t = Instant::now();
-        let mut a = stepwise_synth::generate(&stepwise_synth::SynthConfig::new(today));
+        let mut a = stepwise_synth::generate(&stepwise_synth::SynthConfig::new(today))
+            .unwrap_or_else(|e| fail(&e.to_string()));
         // The open, allocated child with the longest history.
         let mut logs: HashMap<PersonId, Vec<JourneyEvent>> = HashMap::new();
         for e in &a.events {
@@ -155,7 +156,8 @@ fn main() {
         );
 
         // In process: the store's reads and audit write, then the HTML.
-        let cal = stepwise_domain::calendar::WorkingDayCalendar::england().unwrap_or_default();
+        let cal = stepwise_domain::calendar::WorkingDayCalendar::england()
+            .unwrap_or_else(|e| fail(&e.to_string()));
         let actor = Actor::User {
             id: 1,
             username: "bench".into(),

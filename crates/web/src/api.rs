@@ -87,20 +87,26 @@ impl Modify for SessionCookie {
 )]
 pub struct ApiDoc;
 
-/// The OpenAPI document as pretty JSON (what `docs/openapi.json` holds).
-pub fn openapi_json_text() -> String {
+/// The OpenAPI document as pretty JSON (what `docs/openapi.json` holds), or an error saying it
+/// could not be written (never an empty document served as if it were the API).
+pub fn openapi_json_text() -> Result<String, WebError> {
     let mut doc = ApiDoc::openapi();
     doc.info.version = "1".to_string();
-    doc.to_pretty_json().unwrap_or_default() + "\n"
+    document_text(doc.to_pretty_json())
+}
+
+fn document_text(json: Result<String, serde_json::Error>) -> Result<String, WebError> {
+    json.map(|text| text + "\n")
+        .map_err(|e| WebError::Internal(format!("the OpenAPI document could not be written: {e}")))
 }
 
 /// Serves the OpenAPI document.
-pub async fn openapi_json() -> Response {
-    (
+pub async fn openapi_json() -> Result<Response, WebError> {
+    Ok((
         [(axum::http::header::CONTENT_TYPE, "application/json")],
-        openapi_json_text(),
+        openapi_json_text()?,
     )
-        .into_response()
+        .into_response())
 }
 
 /// Who is signed in, and what they may do.
@@ -397,4 +403,31 @@ pub async fn team(
         .await?
         .ok_or_else(|| WebError::NotFound(format!("Team {id}")))?;
     Ok(Json(t))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Guards issue 7 item 6 (the OpenAPI document): the document is produced and describes the
+    /// API's paths.
+    #[test]
+    fn the_openapi_document_is_written() {
+        let text = openapi_json_text().unwrap();
+        let doc: serde_json::Value = serde_json::from_str(&text).unwrap();
+        assert!(doc["paths"].get("/api/v1/me").is_some(), "{text}");
+    }
+
+    /// Guards issue 7 item 6: a document that cannot be written is an error saying so, never an
+    /// empty body served (and committed to docs/openapi.json) as if it were the API.
+    #[test]
+    fn a_document_that_cannot_be_written_is_an_error_not_an_empty_body() {
+        let broken = serde_json::from_str::<serde_json::Value>("{").map(|_| String::new());
+        let e = document_text(broken).err().map(|e| e.to_string());
+        assert!(
+            e.as_deref()
+                .is_some_and(|e| e.contains("OpenAPI document could not be written")),
+            "{e:?}"
+        );
+    }
 }

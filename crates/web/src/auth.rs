@@ -90,10 +90,29 @@ pub fn token_hash(token: &str) -> String {
     hex::encode(Sha256::digest(token.as_bytes()))
 }
 
-fn argon2() -> Argon2<'static> {
-    // OWASP's argon2id recommendation: 19 MiB, 2 passes, 1 lane.
-    let params = Params::new(19 * 1024, 2, 1, None).unwrap_or_default();
-    Argon2::new(Algorithm::Argon2id, Version::V0x13, params)
+/// Password hashing: OWASP's argon2id recommendation, 19 MiB of memory, 2 passes, 1 lane.
+const ARGON2_MEMORY_KIB: u32 = 19 * 1024;
+const ARGON2_PASSES: u32 = 2;
+const ARGON2_LANES: u32 = 1;
+
+/// argon2id with the given cost, or an error naming the parameters the library refused (never
+/// the library's defaults in their place, which would hash with costs nobody chose).
+fn argon2_with(memory_kib: u32, passes: u32, lanes: u32) -> Result<Argon2<'static>, WebError> {
+    let params = Params::new(memory_kib, passes, lanes, None).map_err(|e| {
+        WebError::Internal(format!(
+            "the argon2id password-hashing parameters ({memory_kib} KiB, {passes} passes, {lanes} lanes) were refused: {e}"
+        ))
+    })?;
+    Ok(Argon2::new(Algorithm::Argon2id, Version::V0x13, params))
+}
+
+fn argon2() -> Result<Argon2<'static>, WebError> {
+    argon2_with(ARGON2_MEMORY_KIB, ARGON2_PASSES, ARGON2_LANES)
+}
+
+/// Checks at start-up that passwords can be hashed with the configured parameters.
+pub fn check_password_hashing() -> Result<(), WebError> {
+    argon2().map(|_| ())
 }
 
 /// Hashes a password with argon2id and a random salt, off the async runtime.
@@ -102,7 +121,7 @@ pub async fn hash_password(password: String) -> Result<String, WebError> {
         let mut salt = [0u8; 16];
         rand::thread_rng().fill_bytes(&mut salt);
         let salt = SaltString::encode_b64(&salt).map_err(|e| WebError::Internal(e.to_string()))?;
-        argon2()
+        argon2()?
             .hash_password(password.as_bytes(), &salt)
             .map(|h| h.to_string())
             .map_err(|e| WebError::Internal(e.to_string()))
@@ -111,26 +130,28 @@ pub async fn hash_password(password: String) -> Result<String, WebError> {
     .map_err(|e| WebError::Internal(e.to_string()))?
 }
 
-/// Checks a password against a stored hash, off the async runtime.
-pub async fn verify_password(password: String, hash: String) -> bool {
+/// Checks a password against a stored hash, off the async runtime: whether it matches, or an
+/// error when the check itself could not be made (so a broken hasher is never "wrong password").
+pub async fn verify_password(password: String, hash: String) -> Result<bool, WebError> {
+    let argon2 = argon2()?;
     tokio::task::spawn_blocking(move || match PasswordHash::new(&hash) {
-        Ok(parsed) => argon2()
-            .verify_password(password.as_bytes(), &parsed)
-            .is_ok(),
+        Ok(parsed) => argon2.verify_password(password.as_bytes(), &parsed).is_ok(),
         Err(_) => false,
     })
     .await
-    .unwrap_or(false)
+    .map_err(|e| WebError::Internal(format!("the password check did not finish: {e}")))
 }
 
 /// A hash to check against when the username does not exist, so a wrong username takes as
 /// long as a wrong password.
-pub async fn dummy_hash() -> String {
+/// An error, not an empty string, when it cannot be made: an empty hash fails to parse at
+/// once, so a wrong username would answer faster than a wrong password.
+pub async fn dummy_hash() -> Result<String, WebError> {
     static DUMMY: tokio::sync::OnceCell<String> = tokio::sync::OnceCell::const_new();
     DUMMY
-        .get_or_init(|| async { hash_password(random_token()).await.unwrap_or_default() })
+        .get_or_try_init(|| hash_password(random_token()))
         .await
-        .clone()
+        .cloned()
 }
 
 /// Reads one cookie from the request headers.
@@ -266,11 +287,45 @@ mod tests {
     async fn passwords_hash_and_verify() {
         let h = hash_password("correct horse battery staple".into())
             .await
-            .unwrap_or_default();
-        assert!(h.starts_with("$argon2id$"));
-        assert!(verify_password("correct horse battery staple".into(), h.clone()).await);
-        assert!(!verify_password("Correct horse battery staple".into(), h).await);
-        assert!(!verify_password("x".into(), "not a hash".into()).await);
+            .unwrap();
+        assert!(h.starts_with("$argon2id$v=19$m=19456,t=2,p=1$"), "{h}");
+        assert!(
+            verify_password("correct horse battery staple".into(), h.clone())
+                .await
+                .unwrap()
+        );
+        assert!(
+            !verify_password("Correct horse battery staple".into(), h)
+                .await
+                .unwrap()
+        );
+        assert!(
+            !verify_password("x".into(), "not a hash".into())
+                .await
+                .unwrap()
+        );
+    }
+
+    /// Guards issue 7 item 6 (argon2 parameters): parameters the library refuses are an error
+    /// naming them, not a silent switch to the library's defaults; the ones we ship are accepted.
+    #[test]
+    fn refused_argon2_parameters_are_an_error_naming_them() {
+        assert!(check_password_hashing().is_ok());
+        let e = argon2_with(1, 0, 1).err().map(|e| e.to_string());
+        let e = e.unwrap();
+        assert!(
+            e.contains("argon2id") && e.contains("1 KiB, 0 passes, 1 lanes"),
+            "{e}"
+        );
+    }
+
+    /// Guards issue 7 item 6: the dummy hash a missing username is checked against is a real
+    /// argon2id hash with the same cost, not an empty string that fails fast.
+    #[tokio::test]
+    async fn the_dummy_hash_is_a_real_hash_with_the_same_cost() {
+        let h = dummy_hash().await.unwrap();
+        assert!(h.starts_with("$argon2id$v=19$m=19456,t=2,p=1$"), "{h}");
+        assert!(!verify_password("anything".into(), h).await.unwrap());
     }
 
     #[test]

@@ -88,8 +88,13 @@ pub struct AppState {
 impl AppState {
     /// Builds the state, reading the authority's name from the store.
     pub async fn new(store: Store, config: WebConfig) -> Result<Self, WebError> {
-        let calendar =
-            WorkingDayCalendar::england().map_err(|e| WebError::Internal(e.to_string()))?;
+        let calendar = WorkingDayCalendar::england().map_err(|e| {
+            WebError::Internal(format!("the bank-holiday calendar cannot be read: {e}"))
+        })?;
+        stepwise_domain::codes::all()
+            .map_err(|e| WebError::Internal(format!("the DfE code lists cannot be read: {e}")))?;
+        auth::check_password_hashing()?;
+        api::openapi_json_text()?;
         let authority_name = store
             .authority()
             .await?

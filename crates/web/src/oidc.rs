@@ -281,7 +281,7 @@ mod tests {
         );
         let unsigned = format!("{header}.{body}.");
         assert!(
-            !matches!(verify(&unsigned, &[], &d, &cfg, "n"), Ok(_)),
+            verify(&unsigned, &[], &d, &cfg, "n").is_err(),
             "an unsigned token is never accepted"
         );
     }

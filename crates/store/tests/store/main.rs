@@ -1,6 +1,10 @@
 //! The store conformance suite. Every scenario runs on SQLite, and on PostgreSQL too when
 //! `STEPWISE_TEST_POSTGRES` holds a URL (each scenario gets a fresh database of its own).
 
+// An integration-test crate: clippy's allow-*-in-tests covers #[test] functions only, not the
+// support modules and helpers here, where a failed unwrap is a failed test all the same.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
 use chrono::{NaiveDate, TimeZone, Utc};
 use sqlx::Executor;
 use std::sync::atomic::{AtomicU32, Ordering};

@@ -7,6 +7,7 @@
 
 use rand::Rng;
 use rand_chacha::ChaCha8Rng;
+use stepwise_domain::DomainError;
 use stepwise_domain::events::{AllocationRole, AssessmentOutcome, EventKind, Placement};
 use stepwise_domain::ids::Postcode;
 
@@ -65,21 +66,21 @@ pub fn valid(list: &str, code: &str, d: Day, floor: Day) -> bool {
 }
 
 /// The first day of the collection years in which the placement codes are listed at all.
-pub fn placement_floor() -> Day {
-    let first = stepwise_domain::codes::all()
+pub fn placement_floor() -> Result<Day, DomainError> {
+    let first = stepwise_domain::codes::all()?
         .iter()
         .filter(|c| c.list == "placement" && c.code == "U6")
         .filter_map(|c| c.first_year)
         .min();
-    match first {
+    Ok(match first {
         Some(y) => day(chrono::NaiveDate::from_ymd_opt(y, 4, 1).unwrap_or_default()),
         None => i32::MIN / 2,
-    }
+    })
 }
 
 /// The days on which placement codes stop being valid (1 April after their last year).
-pub fn retirements() -> Vec<Day> {
-    let mut v: Vec<Day> = stepwise_domain::codes::all()
+pub fn retirements() -> Result<Vec<Day>, DomainError> {
+    let mut v: Vec<Day> = stepwise_domain::codes::all()?
         .iter()
         .filter(|c| c.list == "placement")
         .filter_map(|c| c.last_year)
@@ -87,7 +88,7 @@ pub fn retirements() -> Vec<Day> {
         .collect();
     v.sort_unstable();
     v.dedup();
-    v
+    Ok(v)
 }
 
 fn unplanned_reason(rng: &mut ChaCha8Rng) -> &'static str {

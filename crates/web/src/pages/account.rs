@@ -210,7 +210,7 @@ pub async fn change_password(
         f.current_password.clone(),
         user.account.password_hash.clone(),
     )
-    .await
+    .await?
     {
         state
             .store

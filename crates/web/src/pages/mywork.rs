@@ -61,7 +61,7 @@ pub async fn show(
         .flat_map(|t| t.workers.iter())
         .filter(|w| w.overdue > 0)
         .collect();
-    behind.sort_by(|a, b| b.overdue.cmp(&a.overdue));
+    behind.sort_by_key(|w| std::cmp::Reverse(w.overdue));
     let overdue: usize = work.children.iter().map(|c| c.overdue).sum();
     let due_this_week = work
         .children

@@ -108,13 +108,13 @@ pub fn chronology_filter(
             _ => {}
         }
     }
-    if let (Some(a), Some(b)) = (f.from, f.to) {
-        if a > b {
-            errors.push((
-                "to".to_string(),
-                "The to date must be the same as or after the from date".to_string(),
-            ));
-        }
+    if let (Some(a), Some(b)) = (f.from, f.to)
+        && a > b
+    {
+        errors.push((
+            "to".to_string(),
+            "The to date must be the same as or after the from date".to_string(),
+        ));
     }
     // Asking for visits or notes by name shows them even without "all".
     if f.categories

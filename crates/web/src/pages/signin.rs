@@ -183,11 +183,11 @@ pub async fn submit(
         // An account still waiting for its set-up link has no password: checked against the
         // dummy below, so it takes as long and is not revealed.
         Some(a) if !a.disabled && a.has_password() => {
-            verify_password(f.password.clone(), a.password_hash.clone()).await
+            verify_password(f.password.clone(), a.password_hash.clone()).await?
         }
         _ => {
             // Spend the same time as a real check so a wrong username is not revealed.
-            let _ = verify_password(f.password.clone(), dummy_hash().await).await;
+            verify_password(f.password.clone(), dummy_hash().await?).await?;
             false
         }
     };

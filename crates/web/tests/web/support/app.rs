@@ -62,7 +62,7 @@ pub async fn spawn_app_with(
     let today = chrono::NaiveDate::from_ymd_opt(2026, 11, 23).unwrap();
     let mut cfg = stepwise_synth::SynthConfig::new(today);
     cfg.children = 400;
-    let a = stepwise_synth::generate(&cfg);
+    let a = stepwise_synth::generate(&cfg).unwrap();
     // The open child with the most events who is allocated to a social worker; the
     // social worker's account is linked to that worker, so "my work" has real work in it.
     let mut logs: HashMap<i64, Vec<stepwise_domain::events::JourneyEvent>> = HashMap::new();
@@ -189,7 +189,9 @@ pub async fn spawn_app_with(
         .redirect(Policy::none())
         .build()
         .unwrap();
-    let pseudonym = store.pseudonym(stepwise_domain::ids::PersonId(child));
+    let pseudonym = store
+        .pseudonym(stepwise_domain::ids::PersonId(child))
+        .unwrap();
     TestApp {
         base: format!("http://{addr}"),
         store,

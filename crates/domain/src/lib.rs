@@ -12,6 +12,7 @@ pub mod credentials;
 pub mod error;
 pub mod events;
 pub mod ids;
+pub mod localtime;
 pub mod org;
 pub mod people;
 pub mod projection;

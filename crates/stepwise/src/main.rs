@@ -497,7 +497,8 @@ async fn run(cli: Cli) -> Result<std::process::ExitCode> {
                 true,
             )
             .await?;
-            let today = today.unwrap_or_else(|| chrono::Local::now().date_naive());
+            let today = today
+                .unwrap_or_else(|| stepwise_domain::localtime::london_date(chrono::Utc::now()));
             if store.is_empty().await? {
                 load_demo(&store, seed, scale, today).await?;
             } else {

@@ -384,7 +384,10 @@ impl Store {
                 Ok(ChronologyEntry {
                     seq: e.seq,
                     effective: e.effective,
-                    recorded_at: e.recorded_at.format("%d/%m/%Y %H:%M").to_string(),
+                    recorded_at: stepwise_domain::localtime::show_as(
+                        e.recorded_at,
+                        "%d/%m/%Y %H:%M",
+                    ),
                     recorded_by: r
                         .opt_text("worker_name")?
                         .unwrap_or_else(|| "Stepwise".to_string()),

@@ -719,7 +719,7 @@ impl Store {
                     .map(Person::display_name)
                     .unwrap_or_default(),
                 at: crate::sql::parse_time(&at)
-                    .map(|t| t.format("%-d %b %Y %H:%M").to_string())
+                    .map(stepwise_domain::localtime::show)
                     .unwrap_or(at),
             })
             .collect();

@@ -35,7 +35,7 @@ impl Clock {
     /// Today's date.
     pub fn today(&self) -> NaiveDate {
         match self {
-            Self::System => chrono::Local::now().date_naive(),
+            Self::System => stepwise_domain::localtime::london_date(chrono::Utc::now()),
             Self::Fixed(d) => *d,
         }
     }

@@ -68,7 +68,7 @@ fn actor_cell(actor: &str, link: bool) -> Markup {
 
 fn when(at: &str) -> String {
     chrono::DateTime::parse_from_rfc3339(at)
-        .map(|t| t.format("%-d %b %Y %H:%M:%S").to_string())
+        .map(|t| stepwise_domain::localtime::show_seconds(t.with_timezone(&chrono::Utc)))
         .unwrap_or_else(|_| at.to_string())
 }
 
@@ -158,7 +158,7 @@ pub async fn record_access_log(
         }
         @if let Some(r) = &restriction {
             div class="notice notice-warning" role="note" {
-                p { strong { (r.kind.label()) } " since " (r.set_at.format("%-d %b %Y")) ", by " (actor_cell(&r.set_by, false)) ": " (category_label(&r.category)) ". "
+                p { strong { (r.kind.label()) } " since " (stepwise_domain::localtime::show_as(r.set_at, "%-d %b %Y")) ", by " (actor_cell(&r.set_by, false)) ": " (category_label(&r.category)) ". "
                     @if note_shown { (r.note) } @else { span class="muted" { "The note is shown once you have stated a reason to open the record." } } }
             }
         }
@@ -213,8 +213,8 @@ fn grants_table(grants: &[stepwise_store::GrantRow], user: &CurrentUser) -> Mark
                         td { (g.username) }
                         td { a href=(format!("/people/{}", g.child_id)) { (g.child_local_id) } }
                         td { (g.reason) }
-                        td { (g.granted_by) br; span class="muted" { (g.granted_at.format("%-d %b %Y %H:%M")) } }
-                        td { (g.until.format("%-d %b %Y %H:%M")) }
+                        td { (g.granted_by) br; span class="muted" { (stepwise_domain::localtime::show(g.granted_at)) } }
+                        td { (stepwise_domain::localtime::show(g.until)) }
                         td {
                             @if g.active {
                                 span class="tag tag-green" { "In force" }
@@ -225,7 +225,7 @@ fn grants_table(grants: &[stepwise_store::GrantRow], user: &CurrentUser) -> Mark
                                     }
                                 }
                             } @else if let Some(r) = g.revoked_at {
-                                span class="tag" { "Revoked" } br; span class="muted" { (r.format("%-d %b %Y %H:%M")) }
+                                span class="tag" { "Revoked" } br; span class="muted" { (stepwise_domain::localtime::show(r)) }
                             } @else {
                                 span class="tag" { "Ended" }
                             }
@@ -549,7 +549,7 @@ pub async fn users_index(
                             td { (u.display_name) }
                             td { (u.role.label()) }
                             td { (name_of(u.approval_asked_by)) }
-                            td { (u.approval_asked_at.map(|t| t.format("%-d %b %Y %H:%M").to_string()).unwrap_or_default()) }
+                            td { (u.approval_asked_at.map(stepwise_domain::localtime::show).unwrap_or_default()) }
                             td { (u.approval_for.as_deref().unwrap_or("")) }
                             td { @if u.has_password() { "Set by the person" } @else { "Not set up yet" } }
                             @if approve {
@@ -596,7 +596,7 @@ pub async fn users_index(
                             @else { span class="tag tag-green" { "Active" } }
                             @if !u.has_password() && !u.disabled {
                                 " " span class="tag" { "No password yet" }
-                                @if let Some(t) = u.setup_expires_at { " " span class="muted" { "set-up link until " (t.format("%-d %b %H:%M")) } }
+                                @if let Some(t) = u.setup_expires_at { " " span class="muted" { "set-up link until " (stepwise_domain::localtime::show_as(t, "%-d %b %H:%M")) } }
                             }
                             @if u.second_factor { " " span class="tag" { "Second factor" } }
                         }
@@ -1376,4 +1376,21 @@ pub async fn users_setup_link(
         &token,
         "has a new set-up link; the old password no longer works",
     ))
+}
+
+#[cfg(test)]
+mod tests {
+    /// Audit times are stored in UTC and read in England's time: a July entry is not an hour out.
+    #[test]
+    fn audit_times_read_in_englands_time() {
+        assert_eq!(
+            super::when("2026-07-04T13:05:09+00:00"),
+            "4 Jul 2026 14:05:09"
+        );
+        assert_eq!(
+            super::when("2026-01-14T13:05:09+00:00"),
+            "14 Jan 2026 13:05:09"
+        );
+        assert_eq!(super::when("not a time"), "not a time");
+    }
 }

@@ -47,9 +47,9 @@ pub async fn show(
             tbody {
                 @for (created, seen, expires) in &sessions {
                     tr {
-                        td { (created.format("%-d %b %Y %H:%M")) }
-                        td { (seen.format("%-d %b %Y %H:%M")) }
-                        td { (expires.format("%-d %b %Y %H:%M")) }
+                        td { (stepwise_domain::localtime::show(*created)) }
+                        td { (stepwise_domain::localtime::show(*seen)) }
+                        td { (stepwise_domain::localtime::show(*expires)) }
                     }
                 }
             }

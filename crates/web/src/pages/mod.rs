@@ -187,7 +187,7 @@ impl<'a> Page<'a> {
                                         @for (i, g) in u.viewer.grants.iter().enumerate() {
                                             @if i > 0 { ", " }
                                             a href=(format!("/people/{}", g.child.0)) { (stepwise_domain::ids::local_person_id(g.child)) }
-                                            " until " (g.until.format("%-d %b %Y %H:%M"))
+                                            " until " (stepwise_domain::localtime::show(g.until))
                                         }
                                         ". Every view is recorded."
                                     }

@@ -150,7 +150,10 @@ pub async fn submit(
                     "signin.second_factor_throttled",
                     &format!("user:{}", user.id),
                     &rid,
-                    &format!("next attempt after {}", until.format("%H:%M:%S UTC")),
+                    &format!(
+                        "next attempt after {}",
+                        stepwise_domain::localtime::show_as(until, "%H:%M:%S")
+                    ),
                 )
                 .await?;
             let minutes = ((until - now).num_seconds() + 59) / 60;

@@ -153,7 +153,7 @@ pub async fn submit(
                     &rid,
                     &format!(
                         "too many failures in a row; next attempt after {}",
-                        until.format("%H:%M:%S UTC")
+                        stepwise_domain::localtime::show_as(until, "%H:%M:%S")
                     ),
                 )
                 .await?;

@@ -101,7 +101,7 @@ pub async fn show(
         p class="caption" { "Subject access request " (p.reference) }
         h1 { "Information held about " (name) }
         p class="lead" {
-            "Prepared by " (user.display_name) " (" (user.username) ") on " (p.prepared_at.format("%-d %b %Y %H:%M")) ". "
+            "Prepared by " (user.display_name) " (" (user.username) ") on " (stepwise_domain::localtime::show(p.prepared_at)) ". "
             mark class="redact" { "Marked text" } " is about someone else: consider redacting it before release. "
             @if p.third_parties.len() == 1 { "1 other person appears; " } @else { (p.third_parties.len()) " other people appear; " }
             (to_review) " entries have free text to read before release."

@@ -68,6 +68,9 @@ pub struct Store {
     retention_cache: std::sync::Arc<tokio::sync::Mutex<retention::RetentionCache>>,
     /// Every child's history as last read, caught up by sequence number on each use.
     log_snapshot: std::sync::Arc<tokio::sync::Mutex<Option<std::sync::Arc<LogSnapshot>>>>,
+    /// The database URL, for the connections of the database's own driver that read the whole
+    /// log (it may hold a password, so it is kept secret).
+    url: std::sync::Arc<secrecy::SecretString>,
 }
 
 /// The default database: an SQLite file in the working directory.
@@ -118,6 +121,7 @@ impl Store {
             audit_checkpoint: None,
             retention_cache: Default::default(),
             log_snapshot: Default::default(),
+            url: std::sync::Arc::new(secrecy::SecretString::from(url.clone())),
         };
         migrate::run(&store).await?;
         store.key_audit_head().await?;

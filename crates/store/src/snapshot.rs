@@ -18,15 +18,19 @@ use std::sync::Arc;
 
 use chrono::{DateTime, NaiveDate, Utc};
 use futures_util::StreamExt;
+use futures_util::future::join_all;
+use secrecy::ExposeSecret;
 use sqlx::any::AnyRow;
-use sqlx::{Any, Row};
+use sqlx::sqlite::SqliteConnectOptions;
+use sqlx::{Connection, PgConnection, Row, SqliteConnection};
+use std::str::FromStr;
 use tokio::sync::mpsc;
 
 use stepwise_domain::events::{EventKind, JourneyEvent, Supersession};
 use stepwise_domain::ids::{EventSeq, PersonId, WorkerId};
 
 use crate::sql::{Col, parse_clock};
-use crate::{Store, StoreError};
+use crate::{Backend, Store, StoreError};
 
 /// One child's events in log order, shared between snapshots until the child has a new one.
 pub type ChildHistory = Arc<Vec<JourneyEvent>>;
@@ -153,10 +157,24 @@ fn shard_of(id: PersonId) -> i64 {
     id.0.div_euclid(SHARD_WIDTH)
 }
 
+/// Reads of at least this many rows go through a connection of the database's own driver,
+/// and are split into parts read side by side.
+const LARGE_READ: i64 = 10_000;
+
+/// The one query, for a range of the log: rows with `$1 < seq <= $2`, in log order.
+fn range_sql() -> String {
+    format!(
+        "SELECT {} FROM events WHERE seq > $1 AND seq <= $2 ORDER BY seq",
+        COLUMNS.join(", ")
+    )
+}
+
 /// A column by position, with a message naming it when it cannot be read.
-fn at<'r, T>(r: &'r AnyRow, i: usize) -> Result<T, StoreError>
+fn at<'r, R, T>(r: &'r R, i: usize) -> Result<T, StoreError>
 where
-    T: sqlx::Decode<'r, Any> + sqlx::Type<Any>,
+    R: Row,
+    usize: sqlx::ColumnIndex<R>,
+    T: sqlx::Decode<'r, R::Database> + sqlx::Type<R::Database>,
 {
     r.try_get(i).map_err(|e| {
         StoreError::corrupt(format!(
@@ -166,8 +184,15 @@ where
     })
 }
 
-/// Decodes one row of `SELECT {COLUMNS} FROM events`.
-fn decode(r: &AnyRow) -> Result<JourneyEvent, StoreError> {
+/// Decodes one row of the range query, by column position.
+fn decode<'r, R>(r: &'r R) -> Result<JourneyEvent, StoreError>
+where
+    R: Row,
+    usize: sqlx::ColumnIndex<R>,
+    i64: sqlx::Decode<'r, R::Database> + sqlx::Type<R::Database>,
+    &'r str: sqlx::Decode<'r, R::Database> + sqlx::Type<R::Database>,
+    String: sqlx::Decode<'r, R::Database> + sqlx::Type<R::Database>,
+{
     let seq: i64 = at(r, 0)?;
     let effective: &str = at(r, 2)?;
     let effective_time: Option<&str> = at(r, 3)?;
@@ -192,7 +217,7 @@ fn decode(r: &AnyRow) -> Result<JourneyEvent, StoreError> {
         supersedes: match supersedes {
             Some(s) => Some(Supersession {
                 event: EventSeq(s),
-                reason: at::<Option<String>>(r, 7)?.unwrap_or_default(),
+                reason: at::<_, Option<String>>(r, 7)?.unwrap_or_default(),
             }),
             None => None,
         },
@@ -200,27 +225,99 @@ fn decode(r: &AnyRow) -> Result<JourneyEvent, StoreError> {
     })
 }
 
-/// Decodes the batches as they arrive and groups them by child, then builds the snapshot
-/// (from nothing, or extending `base`). Runs on a blocking thread.
-fn build(
-    base: Option<Arc<LogSnapshot>>,
-    mut batches: mpsc::Receiver<Vec<AnyRow>>,
-) -> Result<LogSnapshot, StoreError> {
-    let mut groups: HashMap<PersonId, Vec<JourneyEvent>> = HashMap::new();
-    let mut seq = base.as_ref().map_or(EventSeq(0), |b| b.seq);
-    let mut events = 0;
+/// One part of a read: its events grouped by child (each in log order), the last sequence
+/// number seen and the number of events.
+#[derive(Default)]
+struct Part {
+    groups: HashMap<PersonId, Vec<JourneyEvent>>,
+    seq: EventSeq,
+    events: usize,
+}
+
+/// Decodes the batches of one part as they arrive and groups them by child. Runs on a
+/// blocking thread.
+fn decode_part<R>(mut batches: mpsc::Receiver<Vec<R>>) -> Result<Part, StoreError>
+where
+    R: Row,
+    usize: sqlx::ColumnIndex<R>,
+    for<'r> i64: sqlx::Decode<'r, R::Database> + sqlx::Type<R::Database>,
+    for<'r> &'r str: sqlx::Decode<'r, R::Database> + sqlx::Type<R::Database>,
+    for<'r> String: sqlx::Decode<'r, R::Database> + sqlx::Type<R::Database>,
+{
+    let mut part = Part::default();
     while let Some(batch) = batches.blocking_recv() {
         for r in &batch {
             let e = decode(r)?;
-            seq = seq.max(e.seq);
-            events += 1;
-            groups.entry(e.child).or_default().push(e);
+            part.seq = part.seq.max(e.seq);
+            part.events += 1;
+            part.groups.entry(e.child).or_default().push(e);
         }
     }
-    Ok(match base {
-        Some(b) => b.extended(groups, seq, events),
-        None => LogSnapshot::from_groups(groups, seq, events),
-    })
+    Ok(part)
+}
+
+/// The parts of a read in log order, joined into one snapshot (from nothing, or extending
+/// `base`). Runs on a blocking thread.
+fn join_parts(base: Option<Arc<LogSnapshot>>, parts: Vec<Part>) -> LogSnapshot {
+    let mut parts = parts.into_iter();
+    let mut all = parts.next().unwrap_or_default();
+    for p in parts {
+        all.seq = all.seq.max(p.seq);
+        all.events += p.events;
+        for (id, mut log) in p.groups {
+            all.groups.entry(id).or_default().append(&mut log);
+        }
+    }
+    match base {
+        Some(b) => b.extended(all.groups, all.seq, all.events),
+        None => LogSnapshot::from_groups(all.groups, all.seq, all.events),
+    }
+}
+
+/// Streams the rows of `sql` (bound to a range) through `executor` to a decoder, in batches;
+/// stops early, without an error of its own, when the decoder has stopped (it says why).
+macro_rules! stream_range {
+    ($executor:expr, $sql:expr, $range:expr, $tx:expr) => {{
+        let (lo, hi): (i64, i64) = $range;
+        let tx = $tx;
+        let mut rows = sqlx::query($sql).bind(lo).bind(hi).fetch($executor);
+        let mut batch = Vec::with_capacity(BATCH);
+        let mut result: Result<(), StoreError> = Ok(());
+        while let Some(row) = rows.next().await {
+            match row {
+                Ok(r) => batch.push(r),
+                Err(e) => {
+                    result = Err(e.into());
+                    break;
+                }
+            }
+            if batch.len() == BATCH {
+                let full = std::mem::replace(&mut batch, Vec::with_capacity(BATCH));
+                if tx.send(full).await.is_err() {
+                    break;
+                }
+            }
+        }
+        if result.is_ok() && !batch.is_empty() {
+            // An error here means the decoder stopped; it says why.
+            let _ = tx.send(batch).await;
+        }
+        result
+    }};
+}
+
+/// Splits the log after `after` up to `head` into `parts` ranges; the last is open-ended, so
+/// events appended meanwhile are read too.
+fn ranges(after: i64, head: i64, parts: i64) -> Vec<(i64, i64)> {
+    let parts = parts.max(1);
+    let width = (head - after).max(0) / parts + 1;
+    (0..parts)
+        .map(|k| {
+            let lo = after + k * width;
+            let hi = if k + 1 == parts { i64::MAX } else { lo + width };
+            (lo, hi)
+        })
+        .collect()
 }
 
 impl Store {
@@ -239,55 +336,99 @@ impl Store {
             // under the store): read it all.
             _ => None,
         };
-        let next = Arc::new(self.read_log_after(base).await?);
+        let next = Arc::new(self.read_log_after(base, head).await?);
         *cached = Some(next.clone());
         Ok(next)
     }
 
-    /// Reads the events after `base` (all of them when there is none) into a new snapshot,
-    /// decoding on a blocking thread while the rows stream in.
+    /// Reads the events after `base` (all of them when there is none) into a new snapshot.
+    /// A small read (a catch-up) is one query on the pool. A large one is split into ranges
+    /// of the log read side by side, each through a connection of the database's own driver
+    /// (no conversion of every value to the driver-neutral form); each range is decoded on a
+    /// blocking thread while its rows stream in.
     async fn read_log_after(
         &self,
         base: Option<Arc<LogSnapshot>>,
+        head: i64,
     ) -> Result<LogSnapshot, StoreError> {
         let after = base.as_ref().map_or(0, |b| b.seq.0);
-        let (tx, rx) = mpsc::channel(BATCHES_IN_FLIGHT);
-        let builder = tokio::task::spawn_blocking(move || build(base, rx));
-        let read = self.stream_log_after(after, tx).await;
-        let built = builder
-            .await
-            .map_err(|e| StoreError::corrupt(format!("reading the journey log stopped: {e}")))?;
-        read?;
-        built
-    }
-
-    /// Streams the rows after `after` in log order to `tx`, in batches. Stops early, without
-    /// an error of its own, when the decoder has stopped (it reports why).
-    async fn stream_log_after(
-        &self,
-        after: i64,
-        tx: mpsc::Sender<Vec<AnyRow>>,
-    ) -> Result<(), StoreError> {
-        let sql = format!(
-            "SELECT {} FROM events WHERE seq > $1 ORDER BY seq",
-            COLUMNS.join(", ")
-        );
-        let mut rows = sqlx::query(&sql).bind(after).fetch(&self.pool);
-        let mut batch = Vec::with_capacity(BATCH);
-        while let Some(row) = rows.next().await {
-            batch.push(row?);
-            if batch.len() == BATCH {
-                let full = std::mem::replace(&mut batch, Vec::with_capacity(BATCH));
-                if tx.send(full).await.is_err() {
-                    return Ok(());
+        let sql = range_sql();
+        // An in-memory SQLite database is private to its connections: read it through them.
+        let in_memory = {
+            let url = self.url.expose_secret();
+            url.contains(":memory:") || url.contains("mode=memory")
+        };
+        let large = head - after >= LARGE_READ && !in_memory;
+        let parts = if large {
+            std::thread::available_parallelism().map_or(1, |n| n.get().clamp(1, 4)) as i64
+        } else {
+            1
+        };
+        let mut decoders = Vec::new();
+        let mut reads = Vec::new();
+        for range in ranges(after, head, parts) {
+            let sql = sql.as_str();
+            match (large, self.backend) {
+                (false, _) => {
+                    let (tx, rx) = mpsc::channel(BATCHES_IN_FLIGHT);
+                    decoders.push(tokio::task::spawn_blocking(move || {
+                        decode_part::<AnyRow>(rx)
+                    }));
+                    reads.push(
+                        Box::pin(async move { stream_range!(&self.pool, sql, range, tx) })
+                            as std::pin::Pin<
+                                Box<
+                                    dyn std::future::Future<Output = Result<(), StoreError>>
+                                        + Send
+                                        + '_,
+                                >,
+                            >,
+                    );
+                }
+                (true, Backend::Sqlite) => {
+                    let (tx, rx) = mpsc::channel(BATCHES_IN_FLIGHT);
+                    decoders.push(tokio::task::spawn_blocking(move || {
+                        decode_part::<sqlx::sqlite::SqliteRow>(rx)
+                    }));
+                    let url = self.url.clone();
+                    reads.push(Box::pin(async move {
+                        // Rows come from the connection's worker thread; a larger buffer
+                        // wakes this task once per many rows rather than every 50.
+                        let options = SqliteConnectOptions::from_str(url.expose_secret())?
+                            .read_only(true)
+                            .row_buffer_size(BATCH);
+                        let mut c = SqliteConnection::connect_with(&options).await?;
+                        let read = stream_range!(&mut c, sql, range, tx);
+                        c.close().await?;
+                        read
+                    }));
+                }
+                (true, Backend::Postgres) => {
+                    let (tx, rx) = mpsc::channel(BATCHES_IN_FLIGHT);
+                    decoders.push(tokio::task::spawn_blocking(move || {
+                        decode_part::<sqlx::postgres::PgRow>(rx)
+                    }));
+                    let url = self.url.clone();
+                    reads.push(Box::pin(async move {
+                        let mut c = PgConnection::connect(url.expose_secret()).await?;
+                        let read = stream_range!(&mut c, sql, range, tx);
+                        c.close().await?;
+                        read
+                    }));
                 }
             }
         }
-        if !batch.is_empty() {
-            // An error here means the decoder stopped; it reports why.
-            let _ = tx.send(batch).await;
+        let read: Result<Vec<()>, StoreError> = join_all(reads).await.into_iter().collect();
+        let mut parts = Vec::with_capacity(decoders.len());
+        for d in decoders {
+            parts.push(d.await.map_err(|e| {
+                StoreError::corrupt(format!("reading the journey log stopped: {e}"))
+            })??);
         }
-        Ok(())
+        read?;
+        tokio::task::spawn_blocking(move || join_parts(base, parts))
+            .await
+            .map_err(|e| StoreError::corrupt(format!("reading the journey log stopped: {e}")))
     }
 }
 

@@ -18,6 +18,7 @@ mod pseudonymised;
 mod records;
 mod retention;
 mod sessions;
+mod snapshot;
 mod sql;
 mod subject_access;
 
@@ -40,6 +41,7 @@ pub use retention::{DisposalCandidate, RetentionDecision, class_label};
 pub use sessions::{
     NewAccount, NewUser, SETUP_LINK_HOURS, SecondFactor, SessionInfo, SetupLink, UserAccount,
 };
+pub use snapshot::{ChildHistory, LogSnapshot};
 pub use subject_access::{PackAddress, PackEntry, SubjectAccessPack, ThirdParty};
 
 use sqlx::any::{AnyPoolOptions, install_default_drivers};
@@ -64,6 +66,11 @@ pub struct Store {
     /// Retention assessments, kept between disposal-queue views and brought up to date from
     /// the events appended since.
     retention_cache: std::sync::Arc<tokio::sync::Mutex<retention::RetentionCache>>,
+    /// Every child's history as last read, caught up by sequence number on each use.
+    log_snapshot: std::sync::Arc<tokio::sync::Mutex<Option<std::sync::Arc<LogSnapshot>>>>,
+    /// The database URL, for the connections of the database's own driver that read the whole
+    /// log (it may hold a password, so it is kept secret).
+    url: std::sync::Arc<secrecy::SecretString>,
 }
 
 /// The default database: an SQLite file in the working directory.
@@ -113,6 +120,8 @@ impl Store {
             audit_key,
             audit_checkpoint: None,
             retention_cache: Default::default(),
+            log_snapshot: Default::default(),
+            url: std::sync::Arc::new(secrecy::SecretString::from(url.clone())),
         };
         migrate::run(&store).await?;
         store.key_audit_head().await?;

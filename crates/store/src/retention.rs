@@ -6,13 +6,12 @@
 use chrono::{NaiveDate, Utc};
 use std::collections::{BTreeMap, HashMap};
 
-use stepwise_domain::events::JourneyEvent;
-use stepwise_domain::ids::{PersonId, local_person_id};
+use stepwise_domain::ids::{EventSeq, PersonId, local_person_id};
 use stepwise_domain::people::PersonKind;
 use stepwise_domain::retention::{RetentionClass, RetentionSchedule, assess};
 
 use crate::audit::{Actor, append_in};
-use crate::events::{EVENT_COLUMNS, event_from_row};
+use crate::snapshot::ChildHistory;
 use crate::sql::{Col, date, opt_date, parse_date, time};
 use crate::{Store, StoreError};
 
@@ -124,8 +123,9 @@ impl Store {
     }
 
     /// Every child's retention assessment, from the cache brought up to date: the first call
-    /// reads the whole log; later calls read only the logs of children with events appended
-    /// since (or everything again if the schedule changed).
+    /// assesses every child in the log snapshot (`Store::log_snapshot`); later calls assess
+    /// only the children with events appended since (or everyone again if the schedule
+    /// changed).
     async fn assessments(
         &self,
         schedule: &RetentionSchedule,
@@ -133,35 +133,22 @@ impl Store {
         let fingerprint = serde_json::to_string(schedule)
             .map_err(|e| StoreError::corrupt(format!("retention schedule: {e}")))?;
         let mut cache = self.retention_cache.lock().await;
-        let head = sqlx::query("SELECT COALESCE(MAX(seq), 0) AS n FROM events")
-            .fetch_one(&self.pool)
-            .await?
-            .i64("n")?;
+        let snapshot = self.log_snapshot().await?;
+        let head = snapshot.seq().0;
         if cache.fingerprint == fingerprint && cache.seq == head {
             return Ok(cache.assessed.clone());
         }
         let full = cache.fingerprint != fingerprint || cache.seq > head;
-        let rows = if full {
-            sqlx::query(&format!(
-                "SELECT {EVENT_COLUMNS} FROM events ORDER BY child_id, seq"
-            ))
-            .fetch_all(&self.pool)
-            .await?
+        let logs: Vec<(i64, &ChildHistory)> = if full {
+            snapshot.iter().map(|(id, h)| (id.0, h)).collect()
         } else {
-            sqlx::query(&format!(
-                "SELECT {EVENT_COLUMNS} FROM events WHERE child_id IN (SELECT DISTINCT child_id FROM events WHERE seq > $1) ORDER BY child_id, seq"
-            ))
-            .bind(cache.seq)
-            .fetch_all(&self.pool)
-            .await?
+            snapshot
+                .changed_since(EventSeq(cache.seq))
+                .map(|(id, h)| (id.0, h))
+                .collect()
         };
-        let mut logs: BTreeMap<i64, Vec<JourneyEvent>> = BTreeMap::new();
-        for r in &rows {
-            let e = event_from_row(r)?;
-            logs.entry(e.child.0).or_default().push(e);
-        }
         let people = self
-            .people(&logs.keys().copied().collect::<Vec<_>>())
+            .people(&logs.iter().map(|(id, _)| *id).collect::<Vec<_>>())
             .await?;
         let mut assessed: BTreeMap<i64, Assessed> = if full {
             BTreeMap::new()

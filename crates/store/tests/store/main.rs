@@ -1701,3 +1701,4 @@ async fn the_disposal_queue_follows_the_schedule_and_records_each_decision() {
 mod sec_accounts;
 mod sec_records;
 mod sec_signin;
+mod snapshot;

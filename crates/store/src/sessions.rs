@@ -1091,30 +1091,15 @@ impl Store {
         step: i64,
         action: &str,
     ) -> Result<bool, StoreError> {
-        let mut tx = self.begin_write().await?;
-        let n = sqlx::query("UPDATE users SET totp_last_step = $1 WHERE id = $2 AND totp_confirmed = 1 AND (totp_last_step IS NULL OR totp_last_step < $1)")
-            .bind(step)
-            .bind(user.id)
-            .execute(&mut *tx)
-            .await?
-            .rows_affected();
-        if n != 1 {
-            tx.rollback().await?;
-            return Ok(false);
-        }
-        crate::audit::append_in(
-            &mut tx,
-            &self.audit_key,
-            Utc::now(),
-            &user_actor(user),
-            action,
-            &format!("user:{}", user.id),
+        self.second_factor_step(
+            user,
             request_id,
-            "",
+            "UPDATE users SET totp_last_step = $1 WHERE id = $2 AND totp_confirmed = 1 AND (totp_last_step IS NULL OR totp_last_step < $1)",
+            step,
+            None,
+            action,
         )
-        .await?;
-        tx.commit().await?;
-        Ok(true)
+        .await
     }
 
     /// Confirms the unconfirmed secret named by `nonce` with a code for `step`: a
@@ -1127,14 +1112,36 @@ impl Store {
         nonce: &str,
         step: i64,
     ) -> Result<bool, StoreError> {
+        self.second_factor_step(
+            user,
+            request_id,
+            "UPDATE users SET totp_confirmed = 1, totp_last_step = $1 WHERE id = $2 AND totp_confirmed = 0 AND totp_nonce = $3",
+            step,
+            Some(nonce),
+            "second_factor.enrolled",
+        )
+        .await
+    }
+
+    /// One compare-and-set on a user's second factor (`sql` binds the step, the user's id and,
+    /// when given, the nonce of the secret it is about), with its audit row in the same
+    /// transaction: `true` when it changed the row, `false` (and nothing written) when another
+    /// request got there first or the secret is not the one the code was checked against.
+    async fn second_factor_step(
+        &self,
+        user: &UserAccount,
+        request_id: &str,
+        sql: &str,
+        step: i64,
+        nonce: Option<&str>,
+        action: &str,
+    ) -> Result<bool, StoreError> {
         let mut tx = self.begin_write().await?;
-        let n = sqlx::query("UPDATE users SET totp_confirmed = 1, totp_last_step = $1 WHERE id = $2 AND totp_confirmed = 0 AND totp_nonce = $3")
-            .bind(step)
-            .bind(user.id)
-            .bind(nonce)
-            .execute(&mut *tx)
-            .await?
-            .rows_affected();
+        let mut q = sqlx::query(sql).bind(step).bind(user.id);
+        if let Some(nonce) = nonce {
+            q = q.bind(nonce);
+        }
+        let n = q.execute(&mut *tx).await?.rows_affected();
         if n != 1 {
             tx.rollback().await?;
             return Ok(false);
@@ -1144,7 +1151,7 @@ impl Store {
             &self.audit_key,
             Utc::now(),
             &user_actor(user),
-            "second_factor.enrolled",
+            action,
             &format!("user:{}", user.id),
             request_id,
             "",
@@ -1202,31 +1209,15 @@ impl Store {
         next_nonce: &str,
         step: i64,
     ) -> Result<bool, StoreError> {
-        let mut tx = self.begin_write().await?;
-        let n = sqlx::query("UPDATE users SET totp_sealed = totp_next_sealed, totp_nonce = totp_next_nonce, totp_next_sealed = NULL, totp_next_nonce = NULL, totp_confirmed = 1, totp_last_step = $1 WHERE id = $2 AND totp_confirmed = 1 AND totp_next_nonce = $3")
-            .bind(step)
-            .bind(user.id)
-            .bind(next_nonce)
-            .execute(&mut *tx)
-            .await?
-            .rows_affected();
-        if n != 1 {
-            tx.rollback().await?;
-            return Ok(false);
-        }
-        crate::audit::append_in(
-            &mut tx,
-            &self.audit_key,
-            Utc::now(),
-            &user_actor(user),
-            "second_factor.replaced",
-            &format!("user:{}", user.id),
+        self.second_factor_step(
+            user,
             request_id,
-            "",
+            "UPDATE users SET totp_sealed = totp_next_sealed, totp_nonce = totp_next_nonce, totp_next_sealed = NULL, totp_next_nonce = NULL, totp_confirmed = 1, totp_last_step = $1 WHERE id = $2 AND totp_confirmed = 1 AND totp_next_nonce = $3",
+            step,
+            Some(next_nonce),
+            "second_factor.replaced",
         )
-        .await?;
-        tx.commit().await?;
-        Ok(true)
+        .await
     }
 
     /// Removes a user's second factor (they set up a new one at their next sign-in if their

@@ -9,6 +9,7 @@ use stepwise_domain::access::{Access, AccessPolicy, Decision, Permission, Role};
 use stepwise_domain::ids::PersonId;
 use stepwise_web::routes::{Surface, table};
 
+use crate::support::app::post_form;
 use crate::support::app::{
     PASSWORD, TestApp, csrf_in, set_cookies, spawn_app, spawn_app_with_policy, username,
 };
@@ -642,27 +643,6 @@ async fn managers_see_their_team_and_every_figure_opens_its_list() {
     assert_eq!(denied.status(), StatusCode::FORBIDDEN);
     let denied = denied.text().await.unwrap();
     assert!(denied.contains("You do not have access") && denied.contains("Sign out"));
-}
-
-/// Posts a form as a signed-in user, with the session's CSRF token from `page`.
-async fn post_form(
-    app: &TestApp,
-    cookie: &str,
-    page: &str,
-    action: &str,
-    fields: &[(&str, &str)],
-) -> reqwest::Response {
-    let html = app.get(page, Some(cookie)).await.text().await.unwrap();
-    let csrf = csrf_in(&html);
-    let mut form: Vec<(&str, &str)> = vec![("csrf", csrf.as_str())];
-    form.extend_from_slice(fields);
-    app.client
-        .post(app.url(action))
-        .header("cookie", cookie)
-        .form(&form)
-        .send()
-        .await
-        .unwrap()
 }
 
 #[tokio::test]

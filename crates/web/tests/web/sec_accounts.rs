@@ -5,30 +5,10 @@
 
 use reqwest::StatusCode;
 
+use crate::support::app::post_form as post;
 use crate::support::app::{PASSWORD, TestApp, csrf_in, set_cookies, spawn_app};
 use stepwise_domain::access::Role;
 use stepwise_domain::ids::{PersonId, local_person_id};
-
-/// Sends a form from `page` (for its CSRF token) to `action`, signed in.
-async fn post(
-    app: &TestApp,
-    cookie: &str,
-    page: &str,
-    action: &str,
-    fields: &[(&str, &str)],
-) -> reqwest::Response {
-    let html = app.get(page, Some(cookie)).await.text().await.unwrap();
-    let csrf = csrf_in(&html);
-    let mut form: Vec<(&str, &str)> = vec![("csrf", csrf.as_str())];
-    form.extend_from_slice(fields);
-    app.client
-        .post(app.url(action))
-        .header("cookie", cookie)
-        .form(&form)
-        .send()
-        .await
-        .unwrap()
-}
 
 /// The set-up path shown once on the page (`/set-up/` and 64 hex digits).
 pub(crate) fn setup_path(html: &str) -> String {

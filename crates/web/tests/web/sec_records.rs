@@ -10,7 +10,8 @@ use stepwise_domain::access::{AccessPolicy, RestrictionKind};
 use stepwise_domain::ids::{PersonId, local_person_id};
 use stepwise_store::Actor;
 
-use crate::support::app::{PASSWORD, TestApp, csrf_in, spawn_app, spawn_app_with_policy};
+use crate::support::app::post_form as post;
+use crate::support::app::{PASSWORD, TestApp, spawn_app, spawn_app_with_policy};
 
 const NOTE: &str = "Father is seeking the family's address";
 
@@ -42,26 +43,6 @@ async fn text(app: &TestApp, path: &str, cookie: &str) -> (StatusCode, String) {
     let res = app.get(path, Some(cookie)).await;
     let status = res.status();
     (status, res.text().await.unwrap())
-}
-
-async fn post(
-    app: &TestApp,
-    cookie: &str,
-    page: &str,
-    action: &str,
-    fields: &[(&str, &str)],
-) -> reqwest::Response {
-    let html = app.get(page, Some(cookie)).await.text().await.unwrap();
-    let csrf = csrf_in(&html);
-    let mut form: Vec<(&str, &str)> = vec![("csrf", csrf.as_str())];
-    form.extend_from_slice(fields);
-    app.client
-        .post(app.url(action))
-        .header("cookie", cookie)
-        .form(&form)
-        .send()
-        .await
-        .unwrap()
 }
 
 /// The actions written on one person's access log.

@@ -7,6 +7,7 @@
 
 use reqwest::StatusCode;
 
+use crate::support::app::post_form;
 use crate::support::app::{PASSWORD, TestApp, csrf_in, set_cookies, spawn_app};
 
 /// The sign-in page's CSRF cookie and token, reusable for many posts.
@@ -129,27 +130,6 @@ async fn parallel_writes_of_every_kind_never_answer_500() {
     );
     assert_eq!(app.audit_count("record.view").await - views_before, 30);
     assert!(app.store.verify_audit().await.unwrap().problem.is_none());
-}
-
-/// Fetches `page` for its CSRF token, then posts `fields` to `action`.
-async fn post_form(
-    app: &TestApp,
-    cookie: &str,
-    page: &str,
-    action: &str,
-    fields: &[(&str, &str)],
-) -> reqwest::Response {
-    let html = app.get(page, Some(cookie)).await.text().await.unwrap();
-    let csrf = csrf_in(&html);
-    let mut form: Vec<(&str, &str)> = vec![("csrf", csrf.as_str())];
-    form.extend_from_slice(fields);
-    app.client
-        .post(app.url(action))
-        .header("cookie", cookie)
-        .form(&form)
-        .send()
-        .await
-        .unwrap()
 }
 
 /// The key shown on the set-up page.

@@ -226,6 +226,27 @@ pub fn set_cookies(res: &reqwest::Response) -> HashMap<String, String> {
         .collect()
 }
 
+/// Posts a form as a signed-in user, with the session's CSRF token taken from `page`.
+pub async fn post_form(
+    app: &TestApp,
+    cookie: &str,
+    page: &str,
+    action: &str,
+    fields: &[(&str, &str)],
+) -> reqwest::Response {
+    let html = app.get(page, Some(cookie)).await.text().await.unwrap();
+    let csrf = csrf_in(&html);
+    let mut form: Vec<(&str, &str)> = vec![("csrf", csrf.as_str())];
+    form.extend_from_slice(fields);
+    app.client
+        .post(app.url(action))
+        .header("cookie", cookie)
+        .form(&form)
+        .send()
+        .await
+        .unwrap()
+}
+
 pub fn csrf_in(html: &str) -> String {
     let i = html.find("name=\"csrf\" value=\"").unwrap() + "name=\"csrf\" value=\"".len();
     html[i..].split('"').next().unwrap().to_string()

@@ -209,6 +209,22 @@ fn last_holder_of(
         })
 }
 
+/// An account read inside a write transaction, or "not found".
+async fn user_in(
+    tx: &mut sqlx::Transaction<'static, sqlx::Any>,
+    user_id: i64,
+) -> Result<UserAccount, StoreError> {
+    sqlx::query(&format!(
+        "SELECT {USER_COLUMNS} FROM users u WHERE u.id = $1"
+    ))
+    .bind(user_id)
+    .fetch_optional(&mut **tx)
+    .await?
+    .map(|r| user_from_row(&r))
+    .transpose()?
+    .ok_or_else(|| StoreError::NotFound(format!("user {user_id}")))
+}
+
 /// The user id of an actor, if it is a signed-in user.
 fn actor_id(actor: &crate::Actor) -> Option<i64> {
     match actor {
@@ -412,17 +428,7 @@ impl Store {
         }
         let now = Utc::now();
         let mut tx = self.begin_write().await?;
-        let Some(target) = sqlx::query(&format!(
-            "SELECT {USER_COLUMNS} FROM users u WHERE u.id = $1"
-        ))
-        .bind(user_id)
-        .fetch_optional(&mut *tx)
-        .await?
-        .map(|r| user_from_row(&r))
-        .transpose()?
-        else {
-            return Err(StoreError::NotFound(format!("user {user_id}")));
-        };
+        let target = user_in(&mut tx, user_id).await?;
         let approval = target.role.reaches_case_records(policy);
         // It would then await approval and have no password: the last account that can approve
         // accounts or protect records would be silenced. The operator resets it instead
@@ -584,17 +590,7 @@ impl Store {
         }
         let now = Utc::now();
         let mut tx = self.begin_write().await?;
-        let Some(target) = sqlx::query(&format!(
-            "SELECT {USER_COLUMNS} FROM users u WHERE u.id = $1"
-        ))
-        .bind(user_id)
-        .fetch_optional(&mut *tx)
-        .await?
-        .map(|r| user_from_row(&r))
-        .transpose()?
-        else {
-            return Err(StoreError::NotFound(format!("user {user_id}")));
-        };
+        let target = user_in(&mut tx, user_id).await?;
         if !target.awaiting_approval {
             return Err(StoreError::Invalid(format!(
                 "{} is not awaiting approval",

@@ -10,6 +10,7 @@ use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 
+use crate::events::EventCategory;
 use crate::ids::{LocalityId, PersonId, TeamId, WorkerId};
 use crate::org::TeamKind;
 
@@ -67,11 +68,35 @@ pub enum Permission {
     /// Approve (or refuse) an account that reaches case records before it can be used: the
     /// second person who checks what an administrator asked for.
     ApproveAccounts,
+    /// Record front-door contacts and their decisions. The `record_*` permissions are one
+    /// family, one for each family of journey events (`EventCategory`): see
+    /// `Permission::to_record`. Each is about records, so its scope limits the children.
+    RecordFrontDoor,
+    /// Record early help: episodes opening and closing, stepping up and down.
+    RecordEarlyHelp,
+    /// Record referrals and assessments.
+    RecordAssessment,
+    /// Record child protection: strategy discussions, enquiries, conferences, plans.
+    RecordChildProtection,
+    /// Record child in need plans.
+    RecordChildInNeed,
+    /// Record looked-after episodes, placements, reviews and missing episodes.
+    RecordLookedAfter,
+    /// Record leaving-care support and contacts.
+    RecordCareLeaver,
+    /// Allocate a worker to a child.
+    RecordAllocation,
+    /// Record visits to a child.
+    RecordVisits,
+    /// Write case notes.
+    RecordCaseNotes,
+    /// Correct or withdraw an entry (also needs the permission to record the entry's family).
+    RecordCorrections,
 }
 
 impl Permission {
     /// Every permission.
-    pub const ALL: [Permission; 18] = [
+    pub const ALL: [Permission; 29] = [
         Self::ViewMyWork,
         Self::SearchPeople,
         Self::ViewChildRecord,
@@ -90,7 +115,40 @@ impl Permission {
         Self::RecordConsent,
         Self::ViewShared,
         Self::ApproveAccounts,
+        Self::RecordFrontDoor,
+        Self::RecordEarlyHelp,
+        Self::RecordAssessment,
+        Self::RecordChildProtection,
+        Self::RecordChildInNeed,
+        Self::RecordLookedAfter,
+        Self::RecordCareLeaver,
+        Self::RecordAllocation,
+        Self::RecordVisits,
+        Self::RecordCaseNotes,
+        Self::RecordCorrections,
     ];
+    /// The permission that records events of a family: the `record_*` family.
+    pub fn to_record(c: EventCategory) -> Self {
+        match c {
+            EventCategory::FrontDoor => Self::RecordFrontDoor,
+            EventCategory::EarlyHelp => Self::RecordEarlyHelp,
+            EventCategory::Assessment => Self::RecordAssessment,
+            EventCategory::ChildProtection => Self::RecordChildProtection,
+            EventCategory::ChildInNeed => Self::RecordChildInNeed,
+            EventCategory::LookedAfter => Self::RecordLookedAfter,
+            EventCategory::CareLeaver => Self::RecordCareLeaver,
+            EventCategory::Allocation => Self::RecordAllocation,
+            EventCategory::Visit => Self::RecordVisits,
+            EventCategory::Note => Self::RecordCaseNotes,
+            EventCategory::Correction => Self::RecordCorrections,
+        }
+    }
+    /// The family of events the permission records, for the `record_*` family.
+    pub fn records(self) -> Option<EventCategory> {
+        EventCategory::ALL
+            .into_iter()
+            .find(|c| Self::to_record(*c) == self)
+    }
     /// The stored name.
     pub fn as_str(self) -> &'static str {
         match self {
@@ -112,6 +170,17 @@ impl Permission {
             Self::RecordConsent => "record_consent",
             Self::ViewShared => "view_shared",
             Self::ApproveAccounts => "approve_accounts",
+            Self::RecordFrontDoor => "record_front_door",
+            Self::RecordEarlyHelp => "record_early_help",
+            Self::RecordAssessment => "record_assessment",
+            Self::RecordChildProtection => "record_child_protection",
+            Self::RecordChildInNeed => "record_child_in_need",
+            Self::RecordLookedAfter => "record_looked_after",
+            Self::RecordCareLeaver => "record_care_leaver",
+            Self::RecordAllocation => "record_allocation",
+            Self::RecordVisits => "record_visits",
+            Self::RecordCaseNotes => "record_case_notes",
+            Self::RecordCorrections => "record_corrections",
         }
     }
     /// Reads a stored name.
@@ -139,6 +208,17 @@ impl Permission {
             Self::RecordConsent => "Record consent to share",
             Self::ViewShared => "See what families share with their agency",
             Self::ApproveAccounts => "Approve accounts that reach case records",
+            Self::RecordFrontDoor => "Record contacts and front-door decisions",
+            Self::RecordEarlyHelp => "Record early help",
+            Self::RecordAssessment => "Record referrals and assessments",
+            Self::RecordChildProtection => "Record child protection",
+            Self::RecordChildInNeed => "Record child in need plans",
+            Self::RecordLookedAfter => "Record looked-after episodes and reviews",
+            Self::RecordCareLeaver => "Record leaving-care support",
+            Self::RecordAllocation => "Allocate workers",
+            Self::RecordVisits => "Record visits",
+            Self::RecordCaseNotes => "Write case notes",
+            Self::RecordCorrections => "Correct or withdraw entries",
         }
     }
     /// Whether the permission is about children's records, so that its scope limits which
@@ -152,7 +232,7 @@ impl Permission {
                 | Self::ManageRestrictions
                 | Self::ExportSubjectAccess
                 | Self::RecordConsent
-        )
+        ) || self.records().is_some()
     }
     /// Whether holding the permission lets a user reach children's case records, directly or
     /// by opening them to others: every permission about records, and the ones that find
@@ -175,7 +255,18 @@ impl Permission {
             | Self::ExportSubjectAccess
             | Self::RecordConsent
             | Self::ViewShared
-            | Self::ApproveAccounts => true,
+            | Self::ApproveAccounts
+            | Self::RecordFrontDoor
+            | Self::RecordEarlyHelp
+            | Self::RecordAssessment
+            | Self::RecordChildProtection
+            | Self::RecordChildInNeed
+            | Self::RecordLookedAfter
+            | Self::RecordCareLeaver
+            | Self::RecordAllocation
+            | Self::RecordVisits
+            | Self::RecordCaseNotes
+            | Self::RecordCorrections => true,
             Self::ViewTeams
             | Self::ViewAudit
             | Self::ManageUsers
@@ -193,7 +284,7 @@ impl Permission {
         matches!(
             self,
             Self::ViewChildRecord | Self::ExportSubjectAccess | Self::RecordConsent
-        )
+        ) || self.records().is_some()
     }
 }
 
@@ -462,15 +553,84 @@ impl Default for AccessPolicy {
             m.insert(P::ViewRecordAccessLog, scope);
             m
         };
+        // What each role records, and for which children: the front door for any child who
+        // reaches it; early help in its locality; social workers and their managers for the
+        // children of their team; reviewing officers the conferences and reviews they chair;
+        // service managers across their service. Managers also correct entries and allocate.
+        use EventCategory as C;
+        let records = |mut m: RolePermissions, families: &[C], scope: Scope| {
+            for c in families {
+                m.insert(P::to_record(*c), scope);
+            }
+            m
+        };
+        let social_care = [
+            C::EarlyHelp,
+            C::Assessment,
+            C::ChildProtection,
+            C::ChildInNeed,
+            C::LookedAfter,
+            C::CareLeaver,
+            C::Visit,
+            C::Note,
+        ];
+        let with_management = |families: &[C]| -> Vec<C> {
+            let mut v = families.to_vec();
+            v.extend([C::Allocation, C::Correction]);
+            v
+        };
+        let front_door = [C::FrontDoor, C::Note];
+        let early_help = [C::EarlyHelp, C::Visit, C::Note];
         let mut roles = BTreeMap::new();
-        roles.insert(Role::FrontDoorPractitioner, practitioner(S::All));
-        roles.insert(Role::FrontDoorManager, manager(S::Service, S::All));
-        roles.insert(Role::EarlyHelpKeyworker, practitioner(S::Locality));
-        roles.insert(Role::LocalityManager, manager(S::Locality, S::Locality));
-        roles.insert(Role::SocialWorker, practitioner(S::All));
-        roles.insert(Role::TeamManager, manager(S::Team, S::All));
-        roles.insert(Role::IndependentReviewingOfficer, practitioner(S::All));
-        let mut service = manager(S::Service, S::All);
+        roles.insert(
+            Role::FrontDoorPractitioner,
+            records(practitioner(S::All), &front_door, S::All),
+        );
+        roles.insert(
+            Role::FrontDoorManager,
+            records(
+                manager(S::Service, S::All),
+                &with_management(&front_door),
+                S::All,
+            ),
+        );
+        roles.insert(
+            Role::EarlyHelpKeyworker,
+            records(practitioner(S::Locality), &early_help, S::Locality),
+        );
+        roles.insert(
+            Role::LocalityManager,
+            records(
+                manager(S::Locality, S::Locality),
+                &with_management(&early_help),
+                S::Locality,
+            ),
+        );
+        roles.insert(
+            Role::SocialWorker,
+            records(practitioner(S::All), &social_care, S::Team),
+        );
+        roles.insert(
+            Role::TeamManager,
+            records(
+                manager(S::Team, S::All),
+                &with_management(&social_care),
+                S::Team,
+            ),
+        );
+        roles.insert(
+            Role::IndependentReviewingOfficer,
+            records(
+                practitioner(S::All),
+                &[C::ChildProtection, C::LookedAfter, C::Note],
+                S::All,
+            ),
+        );
+        let mut service = records(
+            manager(S::Service, S::All),
+            &with_management(&social_care),
+            S::Service,
+        );
         service.insert(P::GrantAccess, S::Service);
         roles.insert(Role::ServiceManager, service);
         roles.insert(
@@ -563,6 +723,11 @@ impl AccessPolicy {
                         "role {role_name}, permission {perm_name}: unknown scope {scope_name:?}; the scopes are own, team, locality, service, all"
                     ))
                 })?;
+                if role.never_reads_records() && p.records().is_some() {
+                    return Err(PolicyError(format!(
+                        "role {role_name} may not hold {perm_name}: administrators and analysts never write in a case record"
+                    )));
+                }
                 if role.never_reads_records() && p == Permission::ViewChildRecord {
                     return Err(PolicyError(format!(
                         "role {role_name} may not hold view_child_record: administrators and analysts open a case record only through a temporary, audited grant"

@@ -29,6 +29,15 @@ pub enum DomainError {
     /// A journey event does not fit the child's current state.
     #[error("event {event} cannot be applied: {rule}")]
     Transition { event: String, rule: String },
+    /// A stored event payload could not be read or written.
+    #[error("stored event: {message}")]
+    StoredEvent { message: String },
+    /// A value typed into a form or sent to the API was refused: which field, and why.
+    #[error("{field}: {message}")]
+    Field {
+        field: &'static str,
+        message: String,
+    },
     /// The embedded reference data could not be read.
     #[error("reference data {file}, line {line}: {message}")]
     ReferenceData {

@@ -8,12 +8,14 @@
 pub mod access;
 pub mod calendar;
 pub mod codes;
+pub mod commands;
 pub mod credentials;
 pub mod error;
 pub mod events;
 pub mod ids;
 pub mod localtime;
 pub mod org;
+pub mod payload;
 pub mod people;
 pub mod projection;
 pub mod retention;

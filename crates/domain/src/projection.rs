@@ -666,6 +666,59 @@ pub fn check_new_event(
     before.check(e)
 }
 
+/// An event in a history that does not fit the state before it: which event, and the rule.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub struct Breach {
+    pub event: EventSeq,
+    pub effective: NaiveDate,
+    pub kind: &'static str,
+    pub rule: String,
+}
+
+/// Every event of a history that breaks a transition rule when the history is replayed in
+/// effective order: each event that counts (not superseded, not a withdrawal) is checked
+/// against the state built from the events before it. A correction's replacement is checked
+/// like any other event at its place in the history.
+pub fn breaches(child: PersonId, log: &[JourneyEvent]) -> Vec<Breach> {
+    let mut s = ChildState::new(child);
+    let mut out = Vec::new();
+    for e in effective_events(log) {
+        if e.kind != EventKind::Withdrawn {
+            let mut probe = e.clone();
+            probe.supersedes = None;
+            if let Err(DomainError::Transition { rule, .. }) = s.check(&probe) {
+                out.push(Breach {
+                    event: e.seq,
+                    effective: e.effective,
+                    kind: e.kind.type_name(),
+                    rule,
+                });
+            }
+        }
+        s.apply(e);
+    }
+    out
+}
+
+/// The breaches a change to a history brings in: those of `after` that `before` did not
+/// have (the same event breaking the same rule). A history that already held breaches (an
+/// import, an earlier release's data) can still be corrected, as long as the correction adds
+/// none.
+pub fn new_breaches(
+    child: PersonId,
+    before: &[JourneyEvent],
+    after: &[JourneyEvent],
+) -> Vec<Breach> {
+    let old: HashSet<(EventSeq, String)> = breaches(child, before)
+        .into_iter()
+        .map(|b| (b.event, b.rule))
+        .collect();
+    breaches(child, after)
+        .into_iter()
+        .filter(|b| !old.contains(&(b.event, b.rule.clone())))
+        .collect()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -21,6 +21,7 @@ use sqlx::Row;
 use std::collections::BTreeMap;
 use std::time::{Duration, Instant};
 
+use stepwise_domain::commands::NewEvent;
 use stepwise_domain::events::{EventKind, JourneyEvent, Supersession};
 use stepwise_domain::ids::{EventSeq, PersonId, WorkerId};
 use stepwise_domain::retention::RetentionSchedule;
@@ -184,13 +185,10 @@ async fn bench(name: &str, url: &str, today: NaiveDate) {
         .unwrap_or_else(|e| fail(&e.to_string()));
     // A child (not an adult) to record case notes for: the first whose note is accepted.
     let actor = Actor::System("bench");
-    let note = |child: PersonId, recorder: WorkerId, k: usize| JourneyEvent {
-        seq: EventSeq(0),
+    let note = |child: PersonId, _recorder: WorkerId, k: usize| NewEvent {
         child,
         effective: today,
         effective_time: None,
-        recorded_at: Utc::now(),
-        recorded_by: recorder,
         supersedes: None,
         kind: EventKind::CaseNote {
             subject: "Benchmark".into(),
@@ -206,7 +204,7 @@ async fn bench(name: &str, url: &str, today: NaiveDate) {
     let mut chosen = None;
     for (child, recorder) in candidates {
         if store
-            .append_event(&actor, "bench", note(child, recorder, 0))
+            .record(&actor, "bench", note(child, recorder, 0))
             .await
             .is_ok()
         {
@@ -230,7 +228,7 @@ async fn bench(name: &str, url: &str, today: NaiveDate) {
         unchanged.push(t.elapsed());
         let t = Instant::now();
         store
-            .append_event(&actor, "bench", note(child, recorder, k + 1))
+            .record(&actor, "bench", note(child, recorder, k + 1))
             .await
             .unwrap_or_else(|e| fail(&e.to_string()));
         append.push(t.elapsed());
@@ -256,7 +254,7 @@ async fn bench(name: &str, url: &str, today: NaiveDate) {
         ms(p95(unchanged))
     );
     println!(
-        "  (append_event itself, not part of the catch-up: median {:.2} ms)",
+        "  (recording itself, not part of the catch-up: median {:.2} ms)",
         ms(median(append))
     );
     store.close().await;

@@ -179,7 +179,7 @@ impl Store {
         let since = time(now - chrono::Duration::days(365));
         let mut associated = BTreeSet::new();
         for r in sqlx::query(
-            "SELECT recorded_by, kind, payload, recorded_at FROM events WHERE child_id = $1",
+            "SELECT recorded_by, kind, payload_version, payload, recorded_at FROM events WHERE child_id = $1",
         )
         .bind(child.0)
         .fetch_all(&self.pool)
@@ -187,7 +187,7 @@ impl Store {
         {
             if r.text("kind")? == "worker_allocated"
                 && let Ok(EventKind::WorkerAllocated { worker, .. }) =
-                    serde_json::from_str::<EventKind>(&r.text("payload")?)
+                    stepwise_domain::payload::decode(r.i64("payload_version")?, &r.text("payload")?)
             {
                 associated.insert(worker.0);
             }

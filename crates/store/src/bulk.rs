@@ -385,6 +385,7 @@ impl Store {
         for chunk in load.events.chunks(20_000) {
             let mut rows = Vec::with_capacity(chunk.len());
             for e in chunk {
+                let (payload_version, payload) = stepwise_domain::payload::encode(&e.kind)?;
                 rows.push(vec![
                     V::I(e.seq.0),
                     V::I(e.child.0),
@@ -397,10 +398,8 @@ impl Store {
                     V::I(i64::from(e.kind.is_significant())),
                     V::OI(e.supersedes.as_ref().map(|s| s.event.0)),
                     V::OT(e.supersedes.as_ref().map(|s| s.reason.clone())),
-                    V::T(
-                        serde_json::to_string(&e.kind)
-                            .map_err(|x| StoreError::corrupt(x.to_string()))?,
-                    ),
+                    V::I(i64::from(payload_version)),
+                    V::T(payload),
                 ]);
             }
             insert_rows(
@@ -419,6 +418,7 @@ impl Store {
                     "significant",
                     "supersedes",
                     "supersede_reason",
+                    "payload_version",
                     "payload",
                 ],
                 rows,

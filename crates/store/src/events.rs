@@ -6,9 +6,11 @@ use sqlx::any::AnyRow;
 use sqlx::{Any, Transaction};
 use std::collections::HashMap;
 
+use stepwise_domain::DomainError;
+use stepwise_domain::commands::NewEvent;
 use stepwise_domain::events::{EventCategory, EventKind, JourneyEvent, Supersession};
 use stepwise_domain::ids::{EventSeq, PersonId, WorkerId};
-use stepwise_domain::projection::{ChildState, Involvement, check_new_event, replay};
+use stepwise_domain::projection::{ChildState, Involvement, check_new_event, new_breaches, replay};
 
 use crate::audit::{Actor, append_in};
 use crate::sql::{Col, date, parse_clock, parse_date, parse_time, time};
@@ -48,13 +50,13 @@ pub struct ChronologyEntry {
     pub corrected_by: Option<i64>,
 }
 
-pub(crate) const EVENT_COLUMNS: &str = "seq, child_id, effective, effective_time, recorded_at, recorded_by, kind, supersedes, supersede_reason, payload";
+pub(crate) const EVENT_COLUMNS: &str = "seq, child_id, effective, effective_time, recorded_at, recorded_by, kind, supersedes, supersede_reason, payload_version, payload";
 
 /// Reads one event row.
 pub(crate) fn event_from_row(r: &AnyRow) -> Result<JourneyEvent, StoreError> {
     let payload = r.text("payload")?;
-    let kind: EventKind = serde_json::from_str(&payload)
-        .map_err(|e| StoreError::corrupt(format!("event payload: {e}")))?;
+    let kind = stepwise_domain::payload::decode(r.i64("payload_version")?, &payload)
+        .map_err(|e| StoreError::corrupt(format!("event {}: {e}", r.i64("seq").unwrap_or(0))))?;
     let supersedes = match (r.opt_i64("supersedes")?, r.opt_text("supersede_reason")?) {
         (Some(s), reason) => Some(Supersession {
             event: EventSeq(s),
@@ -193,50 +195,76 @@ async fn save_state(tx: &mut Transaction<'static, Any>, s: &ChildState) -> Resul
 }
 
 impl Store {
-    /// Appends an event to a child's journey. The event is checked against the child's record
-    /// (codes for its collection year, the transition rules, corrections naming a real earlier
-    /// event); if refused nothing is written. Otherwise the event, the child's projection and an
-    /// audit row commit together. Returns the event with its position in the log.
-    pub async fn append_event(
+    /// Records an event on a child's journey: the one write path for casework. The caller
+    /// supplies what was asked for (a `NewEvent`, made by a command); the store gives it its
+    /// position, the time from its clock and the author from the acting user, so that none of
+    /// them can be supplied by a caller. The event is checked against the child's record
+    /// (codes for its collection year, the transition rules, a correction naming a real earlier
+    /// event); a late entry or a correction is also checked against the rest of the history as
+    /// it would then stand, and refused, naming the later event and the rule, if it would leave
+    /// an event without its precondition. If refused nothing is written. Otherwise the event,
+    /// the child's projection and an audit row commit together; the recorded event is returned.
+    /// Only a late entry or a correction reads the child's whole log.
+    pub async fn record(
         &self,
         actor: &Actor,
         request_id: &str,
-        mut e: JourneyEvent,
+        new: NewEvent,
     ) -> Result<JourneyEvent, StoreError> {
         let mut tx = self.begin_write().await?;
         let kind = sqlx::query("SELECT kind FROM persons WHERE id = $1")
-            .bind(e.child.0)
+            .bind(new.child.0)
             .fetch_optional(&mut *tx)
             .await?
             .map(|r| r.text("kind"))
             .transpose()?;
         match kind.as_deref() {
-            None => return Err(StoreError::NotFound(format!("child {}", e.child))),
+            None => return Err(StoreError::NotFound(format!("child {}", new.child))),
             Some("adult") => {
                 return Err(StoreError::Invalid(format!(
                     "person {} is an adult; journey events are recorded for children",
-                    e.child
+                    new.child
                 )));
             }
             _ => {}
         }
-        let log = load_log(&mut tx, e.child).await?;
-        let state = match sqlx::query(&format!(
+        let recorded_by = author(&mut tx, actor).await?;
+        let mut e = JourneyEvent {
+            seq: EventSeq(0),
+            child: new.child,
+            effective: new.effective,
+            effective_time: new.effective_time,
+            // Stored to the microsecond, so the event returned is the event stored.
+            recorded_at: chrono::SubsecRound::trunc_subsecs(Utc::now(), 6),
+            recorded_by,
+            supersedes: new.supersedes,
+            kind: new.kind,
+        };
+        let stored = sqlx::query(&format!(
             "SELECT {STATE_COLUMNS} FROM child_state WHERE child_id = $1"
         ))
         .bind(e.child.0)
         .fetch_optional(&mut *tx)
         .await?
-        {
-            Some(r) => state_from_row(&r)?,
-            None => replay(e.child, &log),
+        .map(|r| state_from_row(&r))
+        .transpose()?;
+        // In order, the stored projection is all the check needs; otherwise read the log.
+        let (state, log) = match stored {
+            Some(s) if s.can_append_in_order(&e) => (s, None),
+            stored => {
+                let log = load_log(&mut tx, e.child).await?;
+                let s = stored.unwrap_or_else(|| replay(e.child, &log));
+                (s, Some(log))
+            }
         };
-        check_new_event(&log, &state, &e)?;
-        let payload =
-            serde_json::to_string(&e.kind).map_err(|x| StoreError::corrupt(x.to_string()))?;
+        match &log {
+            None => state.check(&e)?,
+            Some(log) => check_new_event(log, &state, &e)?,
+        }
+        let (version, payload) = stepwise_domain::payload::encode(&e.kind)?;
         let seq = sqlx::query(
-            "INSERT INTO events (child_id, effective, effective_time, recorded_at, recorded_by, kind, category, significant, supersedes, supersede_reason, payload) \
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11) RETURNING seq",
+            "INSERT INTO events (child_id, effective, effective_time, recorded_at, recorded_by, kind, category, significant, supersedes, supersede_reason, payload_version, payload) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12) RETURNING seq",
         )
         .bind(e.child.0)
         .bind(date(e.effective))
@@ -248,19 +276,39 @@ impl Store {
         .bind(i64::from(e.kind.is_significant()))
         .bind(e.supersedes.as_ref().map(|s| s.event.0))
         .bind(e.supersedes.as_ref().map(|s| s.reason.clone()))
+        .bind(i64::from(version))
         .bind(payload)
         .fetch_one(&mut *tx)
         .await?
         .i64("seq")?;
         e.seq = EventSeq(seq);
-        let next = if state.can_append_in_order(&e) {
-            let mut s = state;
-            s.apply(&e);
-            s
-        } else {
-            let mut all = log;
-            all.push(e.clone());
-            replay(e.child, &all)
+        let next = match log {
+            None => {
+                let mut s = state;
+                s.apply(&e);
+                s
+            }
+            Some(log) => {
+                let mut after = log.clone();
+                after.push(e.clone());
+                // The history as it would stand must not leave a later event without what it
+                // needs (a late "referral closed" before an assessment, a withdrawn plan start
+                // before its review). Breaches the history already held do not count.
+                if let Some(b) = new_breaches(e.child, &log, &after).into_iter().next() {
+                    tx.rollback().await?;
+                    return Err(StoreError::Rule(DomainError::Transition {
+                        event: e.kind.type_name().to_string(),
+                        rule: format!(
+                            "it would leave entry {} ({}, {}) without its precondition: {}",
+                            b.event,
+                            b.kind.replace('_', " "),
+                            b.effective.format("%d/%m/%Y"),
+                            b.rule
+                        ),
+                    }));
+                }
+                replay(e.child, &after)
+            }
         };
         save_state(&mut tx, &next).await?;
         append_in(
@@ -276,6 +324,26 @@ impl Store {
         .await?;
         tx.commit().await?;
         Ok(e)
+    }
+
+    /// The family and kind of one event of a child's journey, if the child has it; for the
+    /// permission check before a correction, which needs the right to record the family of the
+    /// entry it corrects.
+    pub async fn event_family(
+        &self,
+        child: PersonId,
+        event: EventSeq,
+    ) -> Result<Option<(EventCategory, String)>, StoreError> {
+        let row = sqlx::query("SELECT category, kind FROM events WHERE child_id = $1 AND seq = $2")
+            .bind(child.0)
+            .bind(event.0)
+            .fetch_optional(&self.pool)
+            .await?;
+        let Some(r) = row else { return Ok(None) };
+        let c = r.text("category")?;
+        let category = EventCategory::parse(&c)
+            .ok_or_else(|| StoreError::corrupt(format!("event {event}: family {c:?}")))?;
+        Ok(Some((category, r.text("kind")?)))
     }
 
     /// A child's whole log in log order. Internal use: reading a record goes through
@@ -328,7 +396,7 @@ impl Store {
         child: PersonId,
         f: &ChronologyFilter,
     ) -> Result<(Vec<ChronologyEntry>, i64), StoreError> {
-        let mut sql = "SELECT e.seq, e.child_id, e.effective, e.effective_time, e.recorded_at, e.recorded_by, e.kind, e.supersedes, e.supersede_reason, e.payload, w.name AS worker_name \
+        let mut sql = "SELECT e.seq, e.child_id, e.effective, e.effective_time, e.recorded_at, e.recorded_by, e.kind, e.supersedes, e.supersede_reason, e.payload_version, e.payload, w.name AS worker_name \
              FROM events e LEFT JOIN workers w ON w.id = e.recorded_by WHERE e.child_id = $1".to_string();
         let mut binds: Vec<String> = Vec::new();
         let mut n = 1;
@@ -402,6 +470,32 @@ impl Store {
             })
             .collect::<Result<Vec<_>, StoreError>>()?;
         Ok((entries, total))
+    }
+}
+
+/// The worker who records an entry: the acting user's own worker in the establishment, read
+/// here rather than taken from the caller. Stepwise itself (an import, the demo) records as
+/// worker 0, shown as "Stepwise".
+async fn author(tx: &mut Transaction<'static, Any>, actor: &Actor) -> Result<WorkerId, StoreError> {
+    match actor {
+        Actor::User { id, .. } => {
+            let worker = sqlx::query("SELECT worker_id FROM users WHERE id = $1")
+                .bind(*id)
+                .fetch_optional(&mut **tx)
+                .await?
+                .map(|r| r.opt_i64("worker_id"))
+                .transpose()?
+                .flatten();
+            worker.map(WorkerId).ok_or_else(|| {
+                StoreError::Invalid(
+                    "your account is not linked to a worker in the establishment, so nothing can be recorded under your name: ask an administrator to link it".to_string(),
+                )
+            })
+        }
+        Actor::System(_) => Ok(WorkerId(0)),
+        Actor::Anonymous => Err(StoreError::Invalid(
+            "nothing can be recorded without signing in".to_string(),
+        )),
     }
 }
 

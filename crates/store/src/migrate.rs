@@ -87,6 +87,11 @@ const MIGRATIONS: &[Migration] = &[
         sqlite: include_str!("../migrations/sqlite/20261203000102_user_oidc_subject.sql"),
         postgres: include_str!("../migrations/postgres/20261203000102_user_oidc_subject.sql"),
     },
+    Migration {
+        name: "20261203000201_event_payload_version",
+        sqlite: include_str!("../migrations/sqlite/20261203000201_event_payload_version.sql"),
+        postgres: include_str!("../migrations/postgres/20261203000201_event_payload_version.sql"),
+    },
 ];
 
 /// Applies every migration not yet applied.

@@ -321,6 +321,23 @@ fn fixture() -> BulkLoad {
     }
 }
 
+/// What a caller asks to record: the event without its position, recording time or author,
+/// which the store supplies.
+fn asked(e: JourneyEvent) -> stepwise_domain::commands::NewEvent {
+    stepwise_domain::commands::NewEvent {
+        child: e.child,
+        effective: e.effective,
+        effective_time: e.effective_time,
+        supersedes: e.supersedes,
+        kind: e.kind,
+    }
+}
+
+/// Records an event through the store's one write path, as Stepwise itself.
+async fn append(s: &Store, request_id: &str, e: JourneyEvent) -> Result<JourneyEvent, StoreError> {
+    s.record(&Actor::System("test"), request_id, asked(e)).await
+}
+
 fn actor() -> Actor {
     Actor::User {
         id: 7,
@@ -436,19 +453,18 @@ async fn an_event_its_projection_and_its_audit_row_commit_together() {
             placement_postcode: Postcode::parse("NB7 2DD").ok(),
             urn: None,
         };
-        let e = s
-            .append_event(
-                &actor(),
-                "req-1",
-                ev(
-                    1,
-                    0,
-                    d(2024, 6, 1),
-                    EventKind::LookedAfterStarted { placement },
-                ),
-            )
-            .await
-            .unwrap();
+        let e = append(
+            &s,
+            "req-1",
+            ev(
+                1,
+                0,
+                d(2024, 6, 1),
+                EventKind::LookedAfterStarted { placement },
+            ),
+        )
+        .await
+        .unwrap();
         assert!(
             e.seq.0 > 8,
             "{name}: the log position is assigned by the store"
@@ -469,39 +485,32 @@ async fn refused_events_change_nothing() {
         let before = count(&s).await;
         let state_before = s.child_state(PersonId(1)).await.unwrap();
         // A code that does not exist.
-        let bad_code = s
-            .append_event(
-                &actor(),
-                "r",
-                ev(
-                    1,
-                    0,
-                    d(2024, 6, 1),
-                    EventKind::ReferralClosed {
-                        reason: "RC99".into(),
-                    },
-                ),
-            )
-            .await;
+        let bad_code = append(
+            &s,
+            "r",
+            ev(
+                1,
+                0,
+                d(2024, 6, 1),
+                EventKind::ReferralClosed {
+                    reason: "RC99".into(),
+                },
+            ),
+        )
+        .await;
         assert!(
             matches!(&bad_code, Err(StoreError::Rule(_))),
             "{name}: {bad_code:?}"
         );
         assert!(bad_code.unwrap_err().to_string().contains("RC99"), "{name}");
         // A transition that does not fit: no child protection plan is open.
-        let bad_step = s
-            .append_event(
-                &actor(),
-                "r",
-                ev(1, 0, d(2024, 6, 1), EventKind::CpPlanEnded),
-            )
-            .await;
+        let bad_step = append(&s, "r", ev(1, 0, d(2024, 6, 1), EventKind::CpPlanEnded)).await;
         assert!(matches!(bad_step, Err(StoreError::Rule(_))), "{name}");
         // A child who does not exist, and an adult.
         assert!(
             matches!(
-                s.append_event(
-                    &actor(),
+                append(
+                    &s,
                     "r",
                     ev(999, 0, d(2024, 6, 1), EventKind::AssessmentStarted)
                 )
@@ -512,8 +521,8 @@ async fn refused_events_change_nothing() {
         );
         assert!(
             matches!(
-                s.append_event(
-                    &actor(),
+                append(
+                    &s,
                     "r",
                     ev(3, 0, d(2024, 6, 1), EventKind::AssessmentStarted)
                 )
@@ -529,10 +538,7 @@ async fn refused_events_change_nothing() {
             reason: "x".into(),
         });
         assert!(
-            matches!(
-                s.append_event(&actor(), "r", wrong).await,
-                Err(StoreError::Rule(_))
-            ),
+            matches!(append(&s, "r", wrong).await, Err(StoreError::Rule(_))),
             "{name}"
         );
         assert_eq!(count(&s).await, before, "{name}");
@@ -553,12 +559,12 @@ async fn corrections_and_late_entries_rebuild_the_projection() {
             event: EventSeq(7),
             reason: "recorded against the wrong child".into(),
         });
-        s.append_event(&actor(), "r", w).await.unwrap();
+        append(&s, "r", w).await.unwrap();
         let st = s.child_state(PersonId(1)).await.unwrap().unwrap();
         assert_eq!(st.involvements(), vec![Involvement::Referral], "{name}");
         // A visit recorded late, before the last event.
-        s.append_event(
-            &actor(),
+        append(
+            &s,
             "r",
             ev(
                 1,
@@ -711,8 +717,8 @@ async fn concurrent_writers_keep_the_chain_whole() {
                         .await
                         .unwrap();
                     if i % 3 == 0 {
-                        s.append_event(
-                            &actor(),
+                        append(
+                            &s,
                             "r",
                             ev(
                                 1,
@@ -1582,8 +1588,8 @@ async fn the_disposal_queue_follows_the_schedule_and_records_each_decision() {
         );
         assert_eq!(amira.due, d(2040, 3, 27), "{name}: her 25th birthday");
         // A later event moves the date (the queue brings its cached assessments up to date).
-        s.append_event(
-            &actor(),
+        append(
+            &s,
             "r",
             ev(
                 1,
@@ -1702,3 +1708,4 @@ mod sec_accounts;
 mod sec_records;
 mod sec_signin;
 mod snapshot;
+mod write_path;

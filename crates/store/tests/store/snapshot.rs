@@ -34,8 +34,8 @@ async fn assert_matches_the_log(name: &str, s: &Store, snap: &LogSnapshot) {
 /// late entry (effective before the child's last event, with a time of day) and a correction
 /// (withdrawing the plan start).
 async fn append_late_entry_and_correction(s: &Store) {
-    s.append_event(
-        &actor(),
+    append(
+        s,
         "r",
         ev(
             2,
@@ -60,13 +60,13 @@ async fn append_late_entry_and_correction(s: &Store) {
         },
     );
     late.effective_time = chrono::NaiveTime::from_hms_opt(14, 30, 0);
-    s.append_event(&actor(), "r", late).await.unwrap();
+    append(s, "r", late).await.unwrap();
     let mut w = ev(1, 0, d(2024, 3, 1), EventKind::Withdrawn);
     w.supersedes = Some(Supersession {
         event: EventSeq(7),
         reason: "recorded against the wrong child".into(),
     });
-    s.append_event(&actor(), "r", w).await.unwrap();
+    append(s, "r", w).await.unwrap();
 }
 
 #[tokio::test]
@@ -211,7 +211,7 @@ async fn a_large_log_read_in_parts_equals_a_per_child_read() {
             subject: "Visit".into(),
             text: "seen at home".into(),
         };
-        s.append_event(&actor(), "r", note).await.unwrap();
+        append(&s, "r", note).await.unwrap();
         let after = s.log_snapshot().await.unwrap();
         let fresh = Store::open(&url, AuditKey::for_tests())
             .await

@@ -200,16 +200,13 @@ async fn protected_children_stay_out_of_every_list() {
     assert!(page.contains(&app.child_name));
     // A new contact about the child arrives at the front door today.
     app.store
-        .append_event(
+        .record(
             &Actor::System("test"),
             "req-contact",
-            stepwise_domain::events::JourneyEvent {
-                seq: Default::default(),
+            stepwise_domain::commands::NewEvent {
                 child: PersonId(app.child),
                 effective: chrono::NaiveDate::from_ymd_opt(2026, 11, 23).unwrap(),
                 effective_time: None,
-                recorded_at: chrono::Utc::now(),
-                recorded_by: stepwise_domain::ids::WorkerId(app.sw),
                 supersedes: None,
                 kind: stepwise_domain::events::EventKind::ContactReceived {
                     source: "3B".into(),

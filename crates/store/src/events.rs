@@ -9,12 +9,23 @@ use std::collections::HashMap;
 use stepwise_domain::DomainError;
 use stepwise_domain::commands::NewEvent;
 use stepwise_domain::events::{EventCategory, EventKind, JourneyEvent, Supersession};
-use stepwise_domain::ids::{EventSeq, PersonId, WorkerId};
+use stepwise_domain::ids::{EventSeq, PersonId, WorkerId, local_person_id};
 use stepwise_domain::projection::{ChildState, Involvement, check_new_event, new_breaches, replay};
 
 use crate::audit::{Actor, append_in};
 use crate::sql::{Col, date, parse_clock, parse_date, parse_time, time};
 use crate::{Store, StoreError};
+
+/// Who a recording form is about, and where their journey stands.
+#[derive(Debug, Clone, PartialEq)]
+pub struct RecordingHeader {
+    pub child: PersonId,
+    pub local_id: String,
+    pub name: String,
+    pub state: ChildState,
+    /// The entry the form corrects, if it corrects one.
+    pub entry: Option<ChronologyEntry>,
+}
 
 /// Which events a chronology shows.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -326,6 +337,66 @@ impl Store {
         Ok(e)
     }
 
+    /// Opens a child's record to record something on it: checks `permission` (a `record_*`
+    /// permission) for the child as any record read is checked, loads who the child is and
+    /// where their journey stands, and audits the sight (`record.view`, naming the form). For
+    /// the heading and defaults of a recording form.
+    pub async fn open_for_recording(
+        &self,
+        reader: &crate::Reader<'_>,
+        request_id: &str,
+        child: PersonId,
+        permission: stepwise_domain::access::Permission,
+        form: &str,
+        entry: Option<EventSeq>,
+    ) -> Result<RecordingHeader, StoreError> {
+        self.check_record_access(reader, request_id, child, permission)
+            .await?;
+        // An entry to correct is shown only to a reader who may record its family.
+        let entry = match entry {
+            None => None,
+            Some(seq) => {
+                let Some((family, _)) = self.event_family(child, seq).await? else {
+                    return Err(StoreError::NotFound(format!(
+                        "entry {seq} of {}",
+                        local_person_id(child)
+                    )));
+                };
+                self.check_record_access(
+                    reader,
+                    request_id,
+                    child,
+                    stepwise_domain::access::Permission::to_record(family),
+                )
+                .await?;
+                self.chronology_entry(child, seq).await?
+            }
+        };
+        let person = self
+            .person(child)
+            .await?
+            .ok_or_else(|| StoreError::NotFound(format!("person {}", local_person_id(child))))?;
+        let state = self
+            .child_state(child)
+            .await?
+            .unwrap_or_else(|| ChildState::new(child));
+        self.audit(
+            reader.actor,
+            "record.view",
+            &format!("person:{}", child.0),
+            request_id,
+            &format!("{form} form"),
+        )
+        .await?;
+        Ok(RecordingHeader {
+            child,
+            local_id: local_person_id(child),
+            name: person.display_name(),
+            state,
+            entry,
+        })
+    }
+
     /// The family and kind of one event of a child's journey, if the child has it; for the
     /// permission check before a correction, which needs the right to record the family of the
     /// entry it corrects.
@@ -391,6 +462,36 @@ impl Store {
         Ok(differ)
     }
 
+    /// One line of a child's chronology, if the child's record holds that entry.
+    async fn chronology_entry(
+        &self,
+        child: PersonId,
+        seq: EventSeq,
+    ) -> Result<Option<ChronologyEntry>, StoreError> {
+        let Some(row) = sqlx::query(
+            "SELECT e.seq, e.child_id, e.effective, e.effective_time, e.recorded_at, e.recorded_by, e.kind, e.supersedes, e.supersede_reason, e.payload_version, e.payload, w.name AS worker_name \
+             FROM events e LEFT JOIN workers w ON w.id = e.recorded_by WHERE e.child_id = $1 AND e.seq = $2",
+        )
+        .bind(child.0)
+        .bind(seq.0)
+        .fetch_optional(&self.pool)
+        .await?
+        else {
+            return Ok(None);
+        };
+        let corrections: HashMap<i64, i64> = sqlx::query(
+            "SELECT seq, supersedes FROM events WHERE child_id = $1 AND supersedes = $2",
+        )
+        .bind(child.0)
+        .bind(seq.0)
+        .fetch_all(&self.pool)
+        .await?
+        .iter()
+        .map(|r| Ok((r.i64("supersedes")?, r.i64("seq")?)))
+        .collect::<Result<_, StoreError>>()?;
+        entry_from_row(&row, &corrections).map(Some)
+    }
+
     pub(crate) async fn chronology(
         &self,
         child: PersonId,
@@ -447,27 +548,7 @@ impl Store {
         .collect::<Result<_, StoreError>>()?;
         let entries = rows
             .iter()
-            .map(|r| {
-                let e = event_from_row(r)?;
-                Ok(ChronologyEntry {
-                    seq: e.seq,
-                    effective: e.effective,
-                    recorded_at: stepwise_domain::localtime::show_as(
-                        e.recorded_at,
-                        "%d/%m/%Y %H:%M",
-                    ),
-                    recorded_by: r
-                        .opt_text("worker_name")?
-                        .unwrap_or_else(|| "Stepwise".to_string()),
-                    kind: e.kind.type_name().to_string(),
-                    category: e.kind.category(),
-                    summary: e.kind.summary(),
-                    text: event_text(&e.kind),
-                    corrects: e.supersedes.as_ref().map(|s| s.event.0),
-                    correction_reason: e.supersedes.as_ref().map(|s| s.reason.clone()),
-                    corrected_by: corrections.get(&e.seq.0).copied(),
-                })
-            })
+            .map(|r| entry_from_row(r, &corrections))
             .collect::<Result<Vec<_>, StoreError>>()?;
         Ok((entries, total))
     }
@@ -497,6 +578,29 @@ async fn author(tx: &mut Transaction<'static, Any>, actor: &Actor) -> Result<Wor
             "nothing can be recorded without signing in".to_string(),
         )),
     }
+}
+
+/// One chronology line from a row of the chronology query, with the corrections of the log.
+fn entry_from_row(
+    r: &AnyRow,
+    corrections: &HashMap<i64, i64>,
+) -> Result<ChronologyEntry, StoreError> {
+    let e = event_from_row(r)?;
+    Ok(ChronologyEntry {
+        seq: e.seq,
+        effective: e.effective,
+        recorded_at: stepwise_domain::localtime::show_as(e.recorded_at, "%d/%m/%Y %H:%M"),
+        recorded_by: r
+            .opt_text("worker_name")?
+            .unwrap_or_else(|| "Stepwise".to_string()),
+        kind: e.kind.type_name().to_string(),
+        category: e.kind.category(),
+        summary: e.kind.summary(),
+        text: event_text(&e.kind),
+        corrects: e.supersedes.as_ref().map(|s| s.event.0),
+        correction_reason: e.supersedes.as_ref().map(|s| s.reason.clone()),
+        corrected_by: corrections.get(&e.seq.0).copied(),
+    })
 }
 
 async fn load_log(

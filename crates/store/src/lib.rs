@@ -32,7 +32,7 @@ pub use audit::{
 pub use bulk::BulkLoad;
 pub use consent::{Consent, SharedSummary};
 pub use error::StoreError;
-pub use events::{ChronologyEntry, ChronologyFilter};
+pub use events::{ChronologyEntry, ChronologyFilter, RecordingHeader};
 pub use org::{TeamSummary, WorkerCaseload};
 pub use people::{PersonMatch, SearchQuery};
 pub use pseudonymised::{PseudonymisedChild, PseudonymisedEvent, PseudonymisedJourney};

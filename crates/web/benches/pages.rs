@@ -195,6 +195,7 @@ fn main() {
                 &[],
                 &(String::new(), String::new()),
                 today,
+                true,
             )
             .into_string();
             std::hint::black_box(html);

@@ -31,6 +31,9 @@ pub struct Me {
     pub display_name: String,
     pub role: Role,
     pub permissions: Vec<Permission>,
+    /// The session's anti-forgery token: send it as the `X-CSRF-Token` header with every
+    /// call that changes something.
+    pub csrf_token: String,
 }
 
 /// People matching a search, best first.
@@ -59,9 +62,22 @@ pub struct ErrorBody {
 /// What went wrong, with a stable code and a reference to quote.
 #[derive(Serialize, ToSchema)]
 pub struct ErrorDetail {
+    /// `unauthenticated`, `forbidden`, `reason_needed`, `csrf`, `not_found`, `bad_request`,
+    /// `invalid` (a field was refused: see `fields`), `conflict` (the change does not fit the
+    /// record as it stands), `busy` (try again) or `internal`.
     pub code: String,
     pub message: String,
     pub reference: String,
+    /// For `invalid`: each field refused, and why.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub fields: Option<Vec<FieldProblem>>,
+}
+
+/// One field refused, and why.
+#[derive(Serialize, ToSchema)]
+pub struct FieldProblem {
+    pub field: String,
+    pub message: String,
 }
 
 struct SessionCookie;
@@ -79,9 +95,14 @@ impl Modify for SessionCookie {
 /// The OpenAPI description of the API.
 #[derive(OpenApi)]
 #[openapi(
-    info(title = "Stepwise API", description = "Reads of Stepwise's children's services record. Every call needs a signed-in session (the stepwise_session cookie) whose role holds the permission the call needs; every read of a person's record is audited."),
-    paths(me, my_work, search, record, record_access_log, grants, user_activity, teams, team),
-    components(schemas(Me, SearchResults, TeamRow, AccessLog, ErrorBody, ErrorDetail)),
+    info(title = "Stepwise API", description = "Reads of Stepwise's children's services record, and the recording of casework on it. Every call needs a signed-in session (the stepwise_session cookie) whose role holds the permission the call needs; every read of a person's record is audited, and so is everything recorded. Calls that change something also need the session's anti-forgery token (csrf_token from /api/v1/me) as the X-CSRF-Token header."),
+    paths(me, my_work, search, record, record_access_log, grants, user_activity, teams, team,
+        crate::casework_api::record_note, crate::casework_api::record_visit,
+        crate::casework_api::withdraw, crate::casework_api::correct),
+    components(schemas(Me, SearchResults, TeamRow, AccessLog, ErrorBody, ErrorDetail, FieldProblem,
+        crate::casework_api::RecordedEntry, crate::casework_api::NoteInput,
+        crate::casework_api::VisitInput, crate::casework_api::WithdrawInput,
+        crate::casework_api::CorrectInput)),
     modifiers(&SessionCookie),
     security(("session" = []))
 )]
@@ -118,6 +139,7 @@ pub async fn me(Extension(user): Extension<CurrentUser>) -> Json<Me> {
         display_name: user.display_name.clone(),
         role: user.role,
         permissions: user.permissions.keys().copied().collect(),
+        csrf_token: user.csrf_token.clone(),
     })
 }
 

@@ -28,6 +28,12 @@ pub enum WebError {
     /// The request was malformed (a bad identifier, a date that does not exist).
     #[error("{0}")]
     BadRequest(String),
+    /// What was sent to be recorded was refused, field by field; nothing was written.
+    #[error("{}", .0.iter().map(|(f, m)| format!("{f}: {m}")).collect::<Vec<_>>().join("; "))]
+    Invalid(Vec<(String, String)>),
+    /// The change does not fit the record as it stands (a journey rule); nothing was written.
+    #[error("{0}")]
+    Conflict(String),
     /// A form's CSRF token was missing or wrong.
     #[error(
         "this form has expired or did not come from Stepwise; go back, reload the page and try again"
@@ -49,6 +55,9 @@ impl From<StoreError> for WebError {
             StoreError::NotFound(what) => Self::NotFound(what),
             StoreError::Forbidden(reason) => Self::Denied(reason),
             StoreError::ReasonNeeded(who) => Self::ReasonNeeded(who),
+            StoreError::Rule(r @ stepwise_domain::DomainError::Transition { .. }) => {
+                Self::Conflict(r.to_string())
+            }
             StoreError::Rule(r) => Self::BadRequest(r.to_string()),
             StoreError::Invalid(m) => Self::BadRequest(m),
             other if other.is_contention() => Self::Busy,
@@ -67,6 +76,8 @@ impl WebError {
             }
             Self::NotFound(_) => StatusCode::NOT_FOUND,
             Self::BadRequest(_) => StatusCode::BAD_REQUEST,
+            Self::Invalid(_) => StatusCode::UNPROCESSABLE_ENTITY,
+            Self::Conflict(_) => StatusCode::CONFLICT,
             Self::Busy => StatusCode::SERVICE_UNAVAILABLE,
             Self::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
         }
@@ -80,6 +91,8 @@ impl WebError {
             Self::Csrf => "csrf",
             Self::NotFound(_) => "not_found",
             Self::BadRequest(_) => "bad_request",
+            Self::Invalid(_) => "invalid",
+            Self::Conflict(_) => "conflict",
             Self::Busy => "busy",
             Self::Internal(_) => "internal",
         }
@@ -140,7 +153,13 @@ impl IntoResponse for ApiError {
     fn into_response(self) -> Response {
         let reference = crate::routes::current_request_id();
         self.0.log(&reference);
-        let body = serde_json::json!({"error": {"code": self.0.code(), "message": self.0.public_message(), "reference": reference}});
+        let mut body = serde_json::json!({"error": {"code": self.0.code(), "message": self.0.public_message(), "reference": reference}});
+        if let WebError::Invalid(fields) = &self.0 {
+            body["error"]["fields"] = fields
+                .iter()
+                .map(|(f, m)| serde_json::json!({"field": f, "message": m}))
+                .collect();
+        }
         let mut res = (self.0.status(), axum::Json(body)).into_response();
         if matches!(self.0, WebError::Busy) {
             res.headers_mut()

@@ -6,6 +6,8 @@
 
 pub mod api;
 pub mod auth;
+pub mod casework;
+pub mod casework_api;
 pub mod csv_export;
 pub mod error;
 pub mod oidc;

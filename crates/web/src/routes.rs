@@ -276,6 +276,50 @@ pub fn registry() -> Vec<RouteDef> {
             Page,
             get(pages::record::print),
         ),
+        // Recording casework: each capability's forms and API calls need its `record_*`
+        // permission (the handler checks its scope against the child).
+        route(
+            Method::GET,
+            "/people/{id}/notes/new",
+            Requires(P::RecordCaseNotes),
+            Page,
+            get(pages::casework::note_form),
+        ),
+        route(
+            Method::POST,
+            "/people/{id}/notes",
+            Requires(P::RecordCaseNotes),
+            Page,
+            post(pages::casework::note_submit),
+        ),
+        route(
+            Method::GET,
+            "/people/{id}/visits/new",
+            Requires(P::RecordVisits),
+            Page,
+            get(pages::casework::visit_form),
+        ),
+        route(
+            Method::POST,
+            "/people/{id}/visits",
+            Requires(P::RecordVisits),
+            Page,
+            post(pages::casework::visit_submit),
+        ),
+        route(
+            Method::GET,
+            "/people/{id}/events/{seq}/withdraw",
+            Requires(P::RecordCorrections),
+            Page,
+            get(pages::casework::withdraw_form),
+        ),
+        route(
+            Method::POST,
+            "/people/{id}/events/{seq}/withdraw",
+            Requires(P::RecordCorrections),
+            Page,
+            post(pages::casework::withdraw_submit),
+        ),
         route(
             Method::POST,
             "/people/{id}/consent",
@@ -487,6 +531,34 @@ pub fn registry() -> Vec<RouteDef> {
             Requires(P::ViewChildRecord),
             Api,
             get(api::record),
+        ),
+        route(
+            Method::POST,
+            "/api/v1/people/{id}/notes",
+            Requires(P::RecordCaseNotes),
+            Api,
+            post(crate::casework_api::record_note),
+        ),
+        route(
+            Method::POST,
+            "/api/v1/people/{id}/visits",
+            Requires(P::RecordVisits),
+            Api,
+            post(crate::casework_api::record_visit),
+        ),
+        route(
+            Method::POST,
+            "/api/v1/people/{id}/events/{seq}/withdraw",
+            Requires(P::RecordCorrections),
+            Api,
+            post(crate::casework_api::withdraw),
+        ),
+        route(
+            Method::POST,
+            "/api/v1/people/{id}/events/{seq}/correct",
+            Requires(P::RecordCorrections),
+            Api,
+            post(crate::casework_api::correct),
         ),
         route(
             Method::GET,
@@ -759,7 +831,15 @@ async fn checked(
                 );
             }
         };
-        let sent = form_field(&bytes, "csrf");
+        // A form carries it as a field; an API client as the X-CSRF-Token header (which
+        // another site's page cannot set without the browser asking this server first).
+        let sent = form_field(&bytes, "csrf").or_else(|| {
+            parts
+                .headers
+                .get("x-csrf-token")
+                .and_then(|v| v.to_str().ok())
+                .map(str::to_string)
+        });
         let expected = match &user {
             Some(u) => Some(u.csrf_token.clone()),
             None => cookie(&parts.headers, SIGNIN_CSRF_COOKIE),

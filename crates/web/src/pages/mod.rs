@@ -5,6 +5,7 @@
 pub mod access;
 pub mod account;
 pub mod analysis;
+pub mod casework;
 pub mod consent;
 pub mod drafts;
 pub mod mywork;
@@ -225,7 +226,8 @@ pub fn error_page(e: &WebError, reference: &str) -> Response {
         WebError::ReasonNeeded(_) => "This record is restricted",
         WebError::Unauthenticated => "Sign in to continue",
         WebError::Csrf => "The form has expired",
-        WebError::BadRequest(_) => "There is a problem",
+        WebError::BadRequest(_) | WebError::Invalid(_) => "There is a problem",
+        WebError::Conflict(_) => "This does not fit the record",
         WebError::Busy => "Stepwise is busy",
         WebError::Internal(_) => "Sorry, there is a problem with the service",
     };

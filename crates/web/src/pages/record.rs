@@ -163,7 +163,12 @@ pub async fn show(
         other => other?,
     };
     let title = rec.person.display_name();
-    let record = render(&rec, &filter, &errors, &dates, today);
+    // What the user may record here (decided without auditing; recording is checked again).
+    let may = |f| crate::casework::may_record(&state, &user, id, f);
+    let note = may(EventCategory::Note).await?;
+    let visit = may(EventCategory::Visit).await?;
+    let correct = may(EventCategory::Correction).await?;
+    let record = render(&rec, &filter, &errors, &dates, today, correct);
     let consents = state.store.consents(id, today).await?;
     let body = html! {
         @if user.holds(Permission::ViewRecordAccessLog) {
@@ -171,6 +176,12 @@ pub async fn show(
         }
         @if user.holds(Permission::ViewChildRecord) || !user.viewer.grants.is_empty() {
             p class="record-tools no-print" { a href=(format!("/people/{}/print", id.0)) { "Print the whole record" } }
+        }
+        @if note || visit {
+            nav class="record-actions no-print" aria-label="Record work" {
+                @if note { a class="button button-secondary" href=(format!("/people/{}/notes/new", id.0)) { "Write a case note" } }
+                @if visit { a class="button button-secondary" href=(format!("/people/{}/visits/new", id.0)) { "Record a visit" } }
+            }
         }
         (record)
         (super::consent::section(&user, id, &consents, &super::consent::ConsentForm::default(), &[]))
@@ -208,6 +219,7 @@ pub fn render(
     errors: &[(String, String)],
     dates: &(String, String),
     today: NaiveDate,
+    correct: bool,
 ) -> Markup {
     let p = &rec.person;
     let s = &rec.state;
@@ -332,7 +344,12 @@ pub fn render(
                                     @if let Some(t) = &e.text { p class="entry-text" { (t) } }
                                     @if let Some(c) = e.corrects { p class="correction" { "Corrects " a href=(format!("#event-{c}")) { "entry " (c) } @if let Some(r) = &e.correction_reason { ": " (r) } } }
                                     @if let Some(by) = e.corrected_by { p class="correction" { "Corrected by " a href=(format!("#event-{by}")) { "entry " (by) } } }
-                                    p class="who muted" { "Recorded by " (e.recorded_by) " on " (e.recorded_at) " · entry " (e.seq) }
+                                    p class="who muted" {
+                                        "Recorded by " (e.recorded_by) " on " (e.recorded_at) " · entry " (e.seq)
+                                        @if correct && e.corrected_by.is_none() && e.kind != "withdrawn" {
+                                            " · " a class="no-print" href=(format!("/people/{}/events/{}/withdraw", rec.person.id.0, e.seq)) { "Withdraw" }
+                                        }
+                                    }
                                 }
                             }
                         }
@@ -554,7 +571,7 @@ pub async fn print(
     let title = format!("{} (printed record)", rec.person.display_name());
     let body = html! {
         p class="print-banner" { "Printed from Stepwise by " (user.display_name) " on " (fmt_date(today)) ". Official-sensitive: keep it safe and destroy it when no longer needed." }
-        (render(&rec, &filter, &[], &(String::new(), String::new()), today))
+        (render(&rec, &filter, &[], &(String::new(), String::new()), today, false))
     };
     Ok(Page::new(&title, Some(&user), &state.authority_name)
         .active("people")

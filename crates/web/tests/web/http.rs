@@ -27,6 +27,7 @@ fn concrete(path: &str, app: &TestApp) -> String {
         path.replace("{id}", &app.pseudonym)
     } else {
         path.replace("{id}", &id.to_string())
+            .replace("{seq}", &app.note_entry.to_string())
     };
     if p == "/api/v1/people" {
         format!("{p}?q=smith")
@@ -96,6 +97,13 @@ fn read_audit(path: &str) -> Option<(&'static str, Option<Permission>)> {
         "/people/{id}/subject-access" | "/people/{id}/subject-access.json" => {
             Some(("record.export", Some(Permission::ExportSubjectAccess)))
         }
+        // The recording forms open the record to record on it (the withdrawal form shows a
+        // case note, whose family every role that corrects also records).
+        "/people/{id}/notes/new" => Some(("record.view", Some(Permission::RecordCaseNotes))),
+        "/people/{id}/visits/new" => Some(("record.view", Some(Permission::RecordVisits))),
+        "/people/{id}/events/{seq}/withdraw" => {
+            Some(("record.view", Some(Permission::RecordCorrections)))
+        }
         _ => None,
     }
 }
@@ -153,6 +161,14 @@ const NOT_READS: &[&str] = &[
     "/drafts/{id}/discard",
     "/people/{id}/consent",
     "/people/{id}/consent/{consent}/withdraw",
+    // Recording: each writes an `event.record` row (casework.rs tests them), and reads no
+    // record unless it answers with the form again.
+    "/people/{id}/notes",
+    "/people/{id}/visits",
+    "/api/v1/people/{id}/notes",
+    "/api/v1/people/{id}/visits",
+    "/api/v1/people/{id}/events/{seq}/withdraw",
+    "/api/v1/people/{id}/events/{seq}/correct",
 ];
 
 #[tokio::test]

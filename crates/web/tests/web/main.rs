@@ -6,6 +6,7 @@
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
 mod browser;
+mod casework;
 mod cdp_selftest;
 mod http;
 mod route_matrix;

@@ -18,16 +18,18 @@ const MISSING: i64 = 987_654_321;
 
 /// A requestable URL for a state-changing route.
 fn concrete(path: &str, app: &TestApp, target_user: i64) -> String {
-    path.replace("{consent}", &MISSING.to_string()).replace(
-        "{id}",
-        &if path.starts_with("/users/") {
-            target_user.to_string()
-        } else if path.starts_with("/grants/") || path.starts_with("/drafts/") {
-            MISSING.to_string()
-        } else {
-            app.child.to_string()
-        },
-    )
+    path.replace("{consent}", &MISSING.to_string())
+        .replace("{seq}", &MISSING.to_string())
+        .replace(
+            "{id}",
+            &if path.starts_with("/users/") {
+                target_user.to_string()
+            } else if path.starts_with("/grants/") || path.starts_with("/drafts/") {
+                MISSING.to_string()
+            } else {
+                app.child.to_string()
+            },
+        )
 }
 
 /// What a role the policy allows gets from a route when it sends only the CSRF token: the
@@ -54,6 +56,15 @@ fn allowed_answer(path: &str) -> Option<(StatusCode, Option<&'static str>)> {
         // An ordinary record needs no reason: straight to it.
         "/people/{id}/reason" => (S::SEE_OTHER, Some("/people/")),
         "/people/{id}/consent/{consent}/withdraw" => (S::BAD_REQUEST, None),
+        // Recording forms sent empty: the form again, naming the missing fields.
+        "/people/{id}/notes" | "/people/{id}/visits" => (S::BAD_REQUEST, None),
+        // Withdrawing an entry the record does not hold.
+        "/people/{id}/events/{seq}/withdraw" => (S::NOT_FOUND, None),
+        // The API's recording calls take JSON: a form body is refused as such.
+        "/api/v1/people/{id}/notes"
+        | "/api/v1/people/{id}/visits"
+        | "/api/v1/people/{id}/events/{seq}/withdraw"
+        | "/api/v1/people/{id}/events/{seq}/correct" => (S::BAD_REQUEST, None),
         "/grants" => (S::BAD_REQUEST, None),
         "/grants/{id}/revoke" => (S::NOT_FOUND, None),
         "/users" => (S::BAD_REQUEST, None),

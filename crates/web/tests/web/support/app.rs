@@ -25,6 +25,8 @@ pub struct TestApp {
     pub sw: i64,
     /// The child's pseudonym for analysts.
     pub pseudonym: String,
+    /// A case note in the child's record.
+    pub note_entry: i64,
     pub client: reqwest::Client,
 }
 
@@ -89,6 +91,13 @@ pub async fn spawn_app_with(
         .max()
         .map(|(_, _, id, w)| (id, w))
         .unwrap();
+    // A case note in the child's record, for the routes that correct an entry.
+    let note_entry = logs[&child]
+        .iter()
+        .rev()
+        .find(|e| matches!(e.kind, stepwise_domain::events::EventKind::CaseNote { .. }))
+        .map(|e| e.seq.0)
+        .expect("the child has a case note");
     let child_name = a
         .people
         .iter()
@@ -105,6 +114,15 @@ pub async fn spawn_app_with(
         .iter()
         .find(|w| w.id.0 == sw)
         .map(|w| (w.id.0, w.team.0));
+    // The manager of the social worker's team, for the team manager's account.
+    let manager = a
+        .workers
+        .iter()
+        .find(|w| {
+            Some(w.team.0) == sw.map(|x| x.1)
+                && w.role == stepwise_domain::org::WorkerRole::TeamManager
+        })
+        .map(|w| w.id.0);
     let team = a.teams[0].id.0;
     store
         .bulk_load(
@@ -130,7 +148,7 @@ pub async fn spawn_app_with(
         // The social worker is the child's worker; the team manager manages that team.
         let (worker_id, team_id) = match r {
             Role::SocialWorker => (sw.map(|x| x.0), sw.map(|x| x.1)),
-            Role::TeamManager => (None, sw.map(|x| x.1)),
+            Role::TeamManager => (manager, sw.map(|x| x.1)),
             _ => (None, None),
         };
         store
@@ -201,6 +219,7 @@ pub async fn spawn_app_with(
         sw_team: sw.map(|x| x.1).unwrap(),
         sw: sw.map(|x| x.0).unwrap(),
         pseudonym,
+        note_entry,
         client,
     }
 }

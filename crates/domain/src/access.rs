@@ -1466,6 +1466,64 @@ mod tests {
         ));
     }
 
+    /// The `record_*` family: one permission per family of events, each about records (its
+    /// scope limits the children), each reaching case records; no policy can give one to an
+    /// administrator or an analyst; the defaults give the front door its own, early help its
+    /// locality's, social workers their team's, and corrections to managers only.
+    #[test]
+    fn recording_is_one_family_scoped_like_a_record_read() {
+        for c in EventCategory::ALL {
+            let p = Permission::to_record(c);
+            assert_eq!(p.records(), Some(c));
+            assert!(p.as_str().starts_with("record_"), "{}", p.as_str());
+            assert!(p.is_about_records() && p.reaches_case_records() && p.reveals_the_record());
+            assert_eq!(Permission::parse(p.as_str()), Some(p));
+            for role in [Role::SystemAdministrator, Role::PerformanceAnalyst] {
+                let text = format!(
+                    r#"{{"roles": {{"{}": {{"{}": "all"}}}}}}"#,
+                    role.as_str(),
+                    p.as_str()
+                );
+                let e = AccessPolicy::from_json(&text).unwrap_err().to_string();
+                assert!(e.contains("never write in a case record"), "{e}");
+            }
+        }
+        assert_eq!(Permission::RecordConsent.records(), None);
+        let d = AccessPolicy::default();
+        let scope = |r, c| d.scope(r, Permission::to_record(c));
+        use EventCategory as C;
+        assert_eq!(
+            scope(Role::FrontDoorPractitioner, C::FrontDoor),
+            Some(Scope::All)
+        );
+        assert_eq!(scope(Role::FrontDoorPractitioner, C::ChildProtection), None);
+        assert_eq!(
+            scope(Role::EarlyHelpKeyworker, C::EarlyHelp),
+            Some(Scope::Locality)
+        );
+        assert_eq!(
+            scope(Role::SocialWorker, C::ChildProtection),
+            Some(Scope::Team)
+        );
+        assert_eq!(scope(Role::SocialWorker, C::Correction), None);
+        assert_eq!(scope(Role::TeamManager, C::Correction), Some(Scope::Team));
+        assert_eq!(
+            scope(Role::IndependentReviewingOfficer, C::LookedAfter),
+            Some(Scope::All)
+        );
+        for r in [
+            Role::PerformanceAnalyst,
+            Role::PartnerProfessional,
+            Role::InformationGovernance,
+            Role::SystemAdministrator,
+        ] {
+            assert!(
+                EventCategory::ALL.iter().all(|c| scope(r, *c).is_none()),
+                "{r:?} records nothing"
+            );
+        }
+    }
+
     #[test]
     fn an_authority_can_change_roles_but_not_the_fixed_rules() {
         let p = AccessPolicy::from_json(

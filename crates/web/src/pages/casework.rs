@@ -118,6 +118,11 @@ fn date_field(errors: &[(String, String)], value: &str) -> Markup {
     }
 }
 
+/// A date as a form field holds it (and as people type it): 27/11/2026.
+fn typed_date(d: chrono::NaiveDate) -> String {
+    d.format("%d/%m/%Y").to_string()
+}
+
 /// Reads the date typed into a form, or the field error.
 fn form_date(text: &str, errors: &mut Vec<(String, String)>) -> Option<chrono::NaiveDate> {
     if text.trim().is_empty() {
@@ -217,7 +222,7 @@ pub async fn note_form(
     )
     .await?;
     let f = NoteForm {
-        effective: fmt_date(state.today()),
+        effective: typed_date(state.today()),
         ..Default::default()
     };
     Ok(page(
@@ -324,7 +329,7 @@ pub async fn visit_form(
     let id = person_id(&raw)?;
     let h = header(&state, &user, id, Permission::RecordVisits, "visit", None).await?;
     let f = VisitForm {
-        effective: fmt_date(state.today()),
+        effective: typed_date(state.today()),
         purpose: purpose_value(likely_purpose(&h.state)).to_string(),
         seen_alone: None,
     };

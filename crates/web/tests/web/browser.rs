@@ -135,6 +135,75 @@ async fn sign_in_find_a_child_open_the_record_and_read_the_chronology() {
     let _ = browser.close().await;
 }
 
+/// Writing a case note in Chromium: from the record, the form (with today's date filled in),
+/// a mistake named beside its field, then the note saved and shown in the chronology.
+#[tokio::test]
+async fn write_a_case_note_from_the_record() {
+    let Some(browser) = Browser::launch_from_env().await.unwrap() else {
+        eprintln!("skipping: STEPWISE_TEST_CHROMIUM is not set");
+        return;
+    };
+    let app = spawn_app().await;
+    let page = browser.new_page().await.unwrap();
+    page.set_viewport(1280, 900).await.unwrap();
+    page.goto(&app.url("/sign-in")).await.unwrap();
+    page.fill("#username", "social.worker").await.unwrap();
+    page.fill("#password", PASSWORD).await.unwrap();
+    page.click_and_wait("button[type=submit]").await.unwrap();
+    page.goto(&app.url(&format!("/people/{}", app.child)))
+        .await
+        .unwrap();
+    page.click_and_wait(".record-actions a[href$='/notes/new']")
+        .await
+        .unwrap();
+    assert_eq!(page.text("h1").await.unwrap(), "Write a case note");
+    assert_eq!(
+        page.eval("document.querySelector('#effective').value")
+            .await
+            .unwrap()
+            .as_str(),
+        Some("23/11/2026"),
+        "today's date, as people type it"
+    );
+    page.fill("#text", "Met the child at school with her teacher.")
+        .await
+        .unwrap();
+    page.click_and_wait(".record-form button[type=submit]")
+        .await
+        .unwrap();
+    assert!(
+        page.text(".error-summary")
+            .await
+            .unwrap()
+            .contains("Enter a subject")
+    );
+    assert_eq!(
+        page.eval("document.querySelector('#text').value")
+            .await
+            .unwrap()
+            .as_str(),
+        Some("Met the child at school with her teacher."),
+        "what was typed is kept"
+    );
+    page.fill("#subject", "School visit").await.unwrap();
+    page.click_and_wait(".record-form button[type=submit]")
+        .await
+        .unwrap();
+    assert!(page.url().await.unwrap().contains("category=note"));
+    assert!(
+        page.text("#chronology")
+            .await
+            .unwrap()
+            .contains("Met the child at school with her teacher.")
+    );
+    if let Ok(dir) = std::env::var("STEPWISE_SCREENSHOT_DIR") {
+        page.screenshot_png(&std::path::Path::new(&dir).join("case-note.png"), false)
+            .await
+            .unwrap();
+    }
+    let _ = browser.close().await;
+}
+
 /// A real OpenID Connect provider (oidc-provider, installed by `.ci/run` from the npm registry
 /// into `crates/web/tests/oidc-provider`), run with Node on a free port.
 struct IdentityProvider {

@@ -182,13 +182,25 @@ async fn bad_input_is_named_on_the_form_and_changes_nothing() {
 async fn a_visit_is_recorded_and_a_manager_withdraws_it() {
     let app = spawn_app().await;
     let sw = as_role(&app, Role::SocialWorker).await;
+    // The form comes filled with today's date and the likely kind of visit, as it would be
+    // sent unchanged.
+    let form = app
+        .get(&format!("/people/{}/visits/new", app.child), Some(&sw))
+        .await
+        .text()
+        .await
+        .unwrap();
+    assert!(
+        form.contains("value=\"23/11/2026\""),
+        "today's date, as typed"
+    );
     let res = post_form(
         &app,
         &sw,
         &format!("/people/{}/visits/new", app.child),
         &format!("/people/{}/visits", app.child),
         &[
-            ("effective", "21/11/2026"),
+            ("effective", "23/11/2026"),
             ("purpose", "child_in_need"),
             ("seen_alone", "1"),
         ],

@@ -196,6 +196,18 @@ async fn write_a_case_note_from_the_record() {
             .unwrap()
             .contains("Met the child at school with her teacher.")
     );
+    // Who recorded each entry is shown, readable against the page (it was once white on white).
+    let who = page
+        .eval("(() => { const w = document.querySelector('.chronology-entry .who'); const c = getComputedStyle(w).color; const b = getComputedStyle(w.closest('.chronology')).backgroundColor; return [w.innerText, c, b, w.getBoundingClientRect().height]; })()")
+        .await
+        .unwrap();
+    assert!(
+        who[0].as_str().unwrap().starts_with("Recorded by "),
+        "{who}"
+    );
+    assert_ne!(who[1], serde_json::json!("rgb(255, 255, 255)"), "{who}");
+    assert_ne!(who[1], who[2], "{who}");
+    assert!(who[3].as_f64().unwrap() > 0.0, "{who}");
     if let Ok(dir) = std::env::var("STEPWISE_SCREENSHOT_DIR") {
         page.screenshot_png(&std::path::Path::new(&dir).join("case-note.png"), false)
             .await

@@ -65,8 +65,8 @@ enum Command {
         /// Multiply the authority's size (for benchmarks).
         #[arg(long, default_value_t = 1.0)]
         scale: f64,
-        /// The "as at" date of the history (default: today).
-        #[arg(long)]
+        /// The "as at" date of the history, such as 2026-12-03 or 03/12/2026 (default: today).
+        #[arg(long, value_parser = date_argument)]
         today: Option<chrono::NaiveDate>,
         /// Generate and load only; do not serve.
         #[arg(long)]
@@ -83,8 +83,9 @@ enum Command {
         /// Where to listen.
         #[arg(long, env = "STEPWISE_ADDR", default_value = "127.0.0.1:8080")]
         addr: SocketAddr,
-        /// Fix "today" (for a demo database generated as at another date).
-        #[arg(long)]
+        /// Fix "today", such as 2026-12-03 or 03/12/2026 (for a demo database generated as at
+        /// another date).
+        #[arg(long, value_parser = date_argument)]
         today: Option<chrono::NaiveDate>,
         /// Send cookies without the Secure flag (only for plain-HTTP testing off localhost).
         #[arg(long)]
@@ -454,7 +455,7 @@ async fn run(cli: Cli) -> Result<std::process::ExitCode> {
                 &cli.database,
                 cli.audit_key_file.as_deref(),
                 cli.audit_checkpoint_file.as_deref(),
-                false,
+                true,
             )
             .await?;
             if store.authority().await?.is_none() {
@@ -547,10 +548,27 @@ async fn open_with_checkpoint(
     Ok(store.with_audit_checkpoint(path))
 }
 
-/// Opens the store with its audit key, creating the key file when allowed.
-async fn open(url: &str, key_file: Option<&std::path::Path>, create_key: bool) -> Result<Store> {
+/// Reads a date given on the command line as people type it.
+fn date_argument(s: &str) -> std::result::Result<chrono::NaiveDate, String> {
+    stepwise_domain::ids::parse_date("date", s)
+        .map_err(|_| format!("{s:?} is not a date: give it as 2026-12-03 or 03/12/2026"))
+}
+
+/// Opens the store with its audit key. Only `demo` and `serve` (`create` true) may create a
+/// database, and with it its key; every other command refuses a database that does not exist,
+/// so a mistyped path is reported instead of answered from a new, empty database.
+async fn open(url: &str, key_file: Option<&std::path::Path>, create: bool) -> Result<Store> {
     stepwise_store::check_database_url(url)?;
-    let key = audit_key(url, key_file, create_key)?;
+    if let Some(path) = sqlite_path(url)
+        && !create
+        && !path.exists()
+    {
+        bail!(
+            "there is no database at {}: check --database (or STEPWISE_DATABASE_URL); `stepwise demo` creates one",
+            path.display()
+        );
+    }
+    let key = audit_key(url, key_file, create)?;
     Store::open(url, key).await.context("opening the database")
 }
 
@@ -569,7 +587,9 @@ fn audit_key(url: &str, key_file: Option<&std::path::Path>, create: bool) -> Res
         Ok(s) => AuditKey::from_hex(&s)
             .with_context(|| format!("reading the audit key {}", path.display())),
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
-            if !create && sqlite_path(url).is_some_and(|p| p.exists()) {
+            // A key is made only with a new database: an existing one keeps the key it was
+            // created with, or its audit chain could never be checked again.
+            if sqlite_path(url).is_some_and(|p| p.exists()) || !create {
                 bail!(
                     "the audit key {} is missing; without the key this database was created with, the audit chain cannot be checked or extended (set --audit-key-file or STEPWISE_AUDIT_KEY)",
                     path.display()
@@ -879,6 +899,14 @@ async fn demo_accounts(store: &Store) -> Result<()> {
 }
 
 async fn serve(store: Store, addr: SocketAddr, config: WebConfig) -> Result<()> {
+    // Listen first, so that "running" is said only once it is true.
+    let listener = tokio::net::TcpListener::bind(addr).await.map_err(|e| {
+        anyhow!(
+            "cannot listen on {addr}: {e}. If another program (perhaps another Stepwise) is using that address, choose another with --addr (or STEPWISE_ADDR)"
+        )
+    })?;
+    println!();
+    println!("Stepwise is running at http://{addr}/  (press Ctrl+C to stop)");
     // Assess every record for the retention schedule in the background, so the disposal
     // queue opens quickly.
     let warm = store.clone();
@@ -902,9 +930,7 @@ async fn serve(store: Store, addr: SocketAddr, config: WebConfig) -> Result<()> 
         }
     });
     let state = AppState::new(store, config).await?;
-    println!();
-    println!("Stepwise is running at http://{addr}/  (press Ctrl+C to stop)");
-    let served = stepwise_web::serve(state, addr).await;
+    let served = stepwise_web::serve_on(state, listener).await;
     checkpoint(&anchored).await;
     served?;
     Ok(())

@@ -421,3 +421,57 @@ async fn audit_verify_catches_a_truncated_log_and_prints_its_head() {
         "{out}"
     );
 }
+
+/// Commands other than `demo` and `serve` never create a database or a key: a mistyped path
+/// is refused, naming it, with a non-zero exit and nothing left behind.
+#[test]
+fn a_mistyped_database_is_refused_and_nothing_is_created() {
+    let (path, url) = temp_db("typo");
+    let out = stepwise()
+        .args(["audit", "verify", "--database", &url])
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(!out.status.success(), "{stderr}");
+    assert!(
+        stderr.contains(&format!("there is no database at {}", path.display())),
+        "{stderr}"
+    );
+    let left: Vec<_> = std::fs::read_dir(path.parent().unwrap())
+        .unwrap()
+        .map(|e| e.unwrap().file_name())
+        .collect();
+    assert!(left.is_empty(), "nothing is created: {left:?}");
+}
+
+/// `serve` listens before it says it is running; an address in use is named, with the option
+/// that changes it, and nothing claims to be running.
+#[test]
+fn serve_says_it_is_running_only_once_it_listens() {
+    let (_, url) = temp_db("busy");
+    let held = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let addr = held.local_addr().unwrap().to_string();
+    let out = stepwise()
+        .args(["serve", "--database", &url, "--addr", &addr])
+        .output()
+        .unwrap();
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(!out.status.success());
+    assert!(!stdout.contains("running"), "{stdout}");
+    assert!(
+        stderr.contains(&format!("cannot listen on {addr}")) && stderr.contains("--addr"),
+        "{stderr}"
+    );
+    // Dates are read as people type them, and a wrong one says which forms are accepted.
+    let out = stepwise()
+        .args(["serve", "--database", &url, "--today", "31/02/2026"])
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(!out.status.success());
+    assert!(
+        stderr.contains("give it as 2026-12-03 or 03/12/2026"),
+        "{stderr}"
+    );
+}

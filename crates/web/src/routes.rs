@@ -639,8 +639,24 @@ pub fn router(state: AppState) -> Router {
         .with_state(state)
 }
 
-async fn not_found() -> Response {
-    WebError::NotFound("The page you asked for".to_string()).into_response()
+/// A path no route serves: JSON under `/api/`, otherwise the "not found" page, with the
+/// navigation of whoever is signed in so that it is not a dead end.
+async fn not_found(State(state): State<AppState>, req: Request) -> Response {
+    if req.uri().path().starts_with("/api/") {
+        return ApiError(WebError::NotFound("The API call you asked for".to_string()))
+            .into_response();
+    }
+    let user = session_user(&state.store, req.headers(), &state.config)
+        .await
+        .ok()
+        .flatten()
+        .filter(|u| !u.second_factor_pending)
+        .map(|u| (u, state.authority_name.clone()));
+    PAGE_USER
+        .scope(user, async {
+            WebError::NotFound("The page you asked for".to_string()).into_response()
+        })
+        .await
 }
 
 /// Gives the request an id, and every response the security headers.

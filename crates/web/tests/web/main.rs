@@ -8,6 +8,7 @@
 mod browser;
 mod casework;
 mod cdp_selftest;
+mod dead_ends;
 mod http;
 mod route_matrix;
 mod sec_accounts;

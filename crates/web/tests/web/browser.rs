@@ -11,7 +11,10 @@ use crate::support::cdp::Browser;
 #[tokio::test]
 async fn sign_in_find_a_child_open_the_record_and_read_the_chronology() {
     let Some(browser) = Browser::launch_from_env().await.unwrap() else {
-        eprintln!("skipping: STEPWISE_TEST_CHROMIUM is not set");
+        crate::support::not_tested(
+            "sign_in_find_a_child_open_the_record_and_read_the_chronology",
+            "STEPWISE_TEST_CHROMIUM is not set",
+        );
         return;
     };
     let app = spawn_app().await;
@@ -140,7 +143,10 @@ async fn sign_in_find_a_child_open_the_record_and_read_the_chronology() {
 #[tokio::test]
 async fn write_a_case_note_from_the_record() {
     let Some(browser) = Browser::launch_from_env().await.unwrap() else {
-        eprintln!("skipping: STEPWISE_TEST_CHROMIUM is not set");
+        crate::support::not_tested(
+            "write_a_case_note_from_the_record",
+            "STEPWISE_TEST_CHROMIUM is not set",
+        );
         return;
     };
     let app = spawn_app().await;
@@ -271,7 +277,10 @@ async fn sign_in_through_the_councils_identity_provider() {
         std::env::var("STEPWISE_TEST_OIDC_PROVIDER"),
         Browser::launch_from_env().await.unwrap(),
     ) else {
-        eprintln!("skipping: STEPWISE_TEST_OIDC_PROVIDER or STEPWISE_TEST_CHROMIUM is not set");
+        crate::support::not_tested(
+            "sign_in_through_the_councils_identity_provider",
+            "STEPWISE_TEST_OIDC_PROVIDER or STEPWISE_TEST_CHROMIUM is not set",
+        );
         return;
     };
     let port = std::net::TcpListener::bind("127.0.0.1:0")

@@ -191,7 +191,7 @@ fn form_decoding() {
 async fn drives_a_real_browser() -> Result<(), String> {
     let started = Instant::now();
     let Some(browser) = Browser::launch_from_env().await? else {
-        println!("skipping: STEPWISE_TEST_CHROMIUM is not set");
+        crate::support::not_tested("drives_a_real_browser", "STEPWISE_TEST_CHROMIUM is not set");
         return Ok(());
     };
     let addr = start_server().await?;

@@ -71,31 +71,43 @@ pub fn encode(kind: &EventKind) -> Result<(u32, String), DomainError> {
 
 /// Reads a stored payload of the given version, bringing an older one up to date first.
 pub fn decode(stored_version: i64, json: &str) -> Result<EventKind, DomainError> {
+    decode_slice(stored_version, json.as_bytes())
+}
+
+/// The same, from the stored bytes (the whole-log read decodes rows in place).
+pub fn decode_slice(stored_version: i64, json: &[u8]) -> Result<EventKind, DomainError> {
     let v = u32::try_from(stored_version).map_err(|_| DomainError::StoredEvent {
         message: format!("payload version {stored_version} is not a version"),
     })?;
-    if v == 0 || v > LATEST {
-        return Err(DomainError::StoredEvent {
-            message: format!(
-                "payload version {v} is not one this release reads (it reads 1 to {LATEST}); \
-                 was the row written by a newer release of Stepwise?"
-            ),
-        });
-    }
-    let read = |text: &str| {
-        serde_json::from_str::<EventKind>(text).map_err(|e| DomainError::StoredEvent {
-            message: format!("payload version {v} could not be read: {e}"),
-        })
+    let newer = || DomainError::StoredEvent {
+        message: format!(
+            "payload version {v} is newer than this release reads; was the row written by a newer release of Stepwise?"
+        ),
     };
-    if v == LATEST {
-        // The common case: no kind has been revised since this row was written, or its kind's
-        // current version is the row's.
-        return read(json);
+    if v == 0 || v > LATEST {
+        return Err(newer());
+    }
+    // The common case: the row is in its kind's current shape.
+    let first = serde_json::from_slice::<EventKind>(json);
+    if let Ok(k) = &first {
+        let current = version(k);
+        if current == v {
+            return first.map_err(|_| newer());
+        }
+        if current < v {
+            return Err(newer());
+        }
     }
     let value: serde_json::Value =
-        serde_json::from_str(json).map_err(|e| DomainError::StoredEvent {
+        serde_json::from_slice(json).map_err(|e| DomainError::StoredEvent {
             message: format!("payload version {v} is not JSON: {e}"),
         })?;
+    if first.is_err() && v == LATEST {
+        // Nothing to bring up to date: the row does not read as any kind.
+        return first.map_err(|e| DomainError::StoredEvent {
+            message: format!("payload version {v} could not be read: {e}"),
+        });
+    }
     let upcast_value = upcast(v, value)?;
     serde_json::from_value(upcast_value).map_err(|e| DomainError::StoredEvent {
         message: format!("payload version {v}, brought up to date, could not be read: {e}"),

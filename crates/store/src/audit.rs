@@ -421,6 +421,152 @@ pub(crate) async fn append_in(
     Ok(seq)
 }
 
+/// Most entries the audit writer commits in one transaction.
+const MAX_BATCH: usize = 256;
+
+/// Rows in one `INSERT` of a batch (9 values each).
+const INSERT_ROWS: usize = 64;
+
+/// Entries waiting for the audit writer at most (a caller beyond that waits to hand its
+/// entry over).
+const WRITER_QUEUE: usize = 4096;
+
+/// An entry handed to the audit writer, and where its position goes once it has committed.
+struct Pending {
+    entry: AuditEntry,
+    reply: tokio::sync::oneshot::Sender<Result<i64, StoreError>>,
+}
+
+/// The one task that appends entries recorded on their own (a record read, a sign-in, a
+/// denial) to the audit log. It takes the entries waiting when it is free and commits them
+/// in one transaction, each chained to the one before with its MAC exactly as `append_in`
+/// would (so `verify_audit` cannot tell the difference), and the keyed head set once, to the
+/// last. Its transaction takes the same lock as every other write (the head row, first), so
+/// entries written in a change's own transaction (`begin_write`, `append_in`) and the
+/// writer's batches form one sequence. A caller is answered only after its batch commits:
+/// nothing acknowledged is lost. A batch that fails is tried again one entry at a time, so
+/// each caller gets its own entry's answer (and an entry that cannot be written does not
+/// take others with it).
+#[derive(Clone)]
+pub(crate) struct AuditWriter {
+    queue: Option<tokio::sync::mpsc::Sender<Pending>>,
+}
+
+impl AuditWriter {
+    /// Starts the writer on the current runtime (none outside one: entries are then each
+    /// committed by their caller).
+    pub(crate) fn start(pool: sqlx::AnyPool, key: AuditKey) -> Self {
+        let Ok(runtime) = tokio::runtime::Handle::try_current() else {
+            return Self { queue: None };
+        };
+        let (tx, rx) = tokio::sync::mpsc::channel(WRITER_QUEUE);
+        runtime.spawn(run_writer(pool, key, rx));
+        Self { queue: Some(tx) }
+    }
+}
+
+async fn run_writer(
+    pool: sqlx::AnyPool,
+    key: AuditKey,
+    mut queue: tokio::sync::mpsc::Receiver<Pending>,
+) {
+    let mut batch: Vec<Pending> = Vec::with_capacity(MAX_BATCH);
+    while queue.recv_many(&mut batch, MAX_BATCH).await > 0 {
+        let mut entries: Vec<AuditEntry> = batch.iter().map(|p| p.entry.clone()).collect();
+        match commit_batch(&pool, &key, &mut entries).await {
+            Ok(()) => {
+                for (p, e) in batch.drain(..).zip(&entries) {
+                    // A caller that has gone away still has its entry recorded.
+                    let _ = p.reply.send(Ok(e.seq));
+                }
+            }
+            Err(e) if batch.len() == 1 => {
+                if let Some(p) = batch.pop() {
+                    let _ = p.reply.send(Err(e));
+                }
+            }
+            Err(_) => {
+                for p in batch.drain(..) {
+                    let mut one = vec![p.entry];
+                    let answer = commit_batch(&pool, &key, &mut one)
+                        .await
+                        .map(|()| one.first().map_or(0, |e| e.seq));
+                    let _ = p.reply.send(answer);
+                }
+            }
+        }
+    }
+}
+
+/// Appends `entries` (their `seq` set here) to the chain in one transaction of its own.
+async fn commit_batch(
+    pool: &sqlx::AnyPool,
+    key: &AuditKey,
+    entries: &mut [AuditEntry],
+) -> Result<(), StoreError> {
+    let Ok(n) = i64::try_from(entries.len()) else {
+        return Err(StoreError::Invalid(
+            "too many audit entries at once".to_string(),
+        ));
+    };
+    if n == 0 {
+        return Ok(());
+    }
+    let mut tx = pool.begin().await?;
+    // Takes the write lock and reserves the batch's positions in one statement.
+    let head =
+        sqlx::query("UPDATE audit_head SET seq = seq + $1 WHERE id = 1 RETURNING seq, hash")
+            .bind(n)
+            .fetch_optional(&mut *tx)
+            .await?
+            .ok_or_else(|| {
+                StoreError::Invalid(
+                    "the audit head is missing from the database, so nothing can be recorded: run `stepwise audit verify`".to_string(),
+                )
+            })?;
+    let last = head.i64("seq")?;
+    let mut prev = head.text("hash")?;
+    let mut links = Vec::with_capacity(entries.len());
+    for (e, seq) in entries.iter_mut().zip(last - n + 1..) {
+        e.seq = seq;
+        let hash = key.mac(&canonical(e, &prev)?)?;
+        links.push((std::mem::replace(&mut prev, hash.clone()), hash));
+    }
+    for (rows, links) in entries.chunks(INSERT_ROWS).zip(links.chunks(INSERT_ROWS)) {
+        let values: Vec<String> = (0..rows.len())
+            .map(|r| {
+                let p: Vec<String> = (1..=9).map(|c| format!("${}", r * 9 + c)).collect();
+                format!("({})", p.join(", "))
+            })
+            .collect();
+        let sql = format!(
+            "INSERT INTO audit_log (seq, at, actor, action, subject, request_id, detail, prev_hash, hash) VALUES {}",
+            values.join(", ")
+        );
+        let mut q = sqlx::query(&sql);
+        for (e, (prev, hash)) in rows.iter().zip(links) {
+            q = q
+                .bind(e.seq)
+                .bind(&e.at)
+                .bind(&e.actor)
+                .bind(&e.action)
+                .bind(&e.subject)
+                .bind(&e.request_id)
+                .bind(&e.detail)
+                .bind(prev)
+                .bind(hash);
+        }
+        q.execute(&mut *tx).await?;
+    }
+    sqlx::query("UPDATE audit_head SET hash = $1, mac = $2 WHERE id = 1")
+        .bind(&prev)
+        .bind(key.anchor_mac(HEAD_LABEL, last, &prev)?)
+        .execute(&mut *tx)
+        .await?;
+    tx.commit().await?;
+    Ok(())
+}
+
 /// The checkpoint file's contents for an anchor.
 fn checkpoint_text(key: &AuditKey, a: &AuditAnchor) -> Result<String, StoreError> {
     Ok(format!(
@@ -614,7 +760,9 @@ impl Store {
         Ok(Some(head))
     }
 
-    /// Records an action on its own (a sign-in, a denial, a search).
+    /// Records an action on its own (a sign-in, a denial, a search, a record read) through the
+    /// audit writer, which commits the entries waiting together; returns once this one has
+    /// committed, with its position in the log.
     pub async fn audit(
         &self,
         actor: &Actor,
@@ -623,20 +771,34 @@ impl Store {
         request_id: &str,
         detail: &str,
     ) -> Result<i64, StoreError> {
-        let mut tx = self.pool.begin().await?;
-        let seq = append_in(
-            &mut tx,
-            &self.audit_key,
-            chrono::Utc::now(),
-            actor,
-            action,
-            subject,
-            request_id,
-            detail,
-        )
-        .await?;
-        tx.commit().await?;
-        Ok(seq)
+        let entry = AuditEntry {
+            seq: 0,
+            at: time(chrono::Utc::now()),
+            actor: actor.label(),
+            action: action.to_string(),
+            subject: subject.to_string(),
+            request_id: request_id.to_string(),
+            detail: detail.to_string(),
+        };
+        let (reply, answer) = tokio::sync::oneshot::channel();
+        let pending = Pending { entry, reply };
+        let pending = match &self.audit_writer.queue {
+            Some(queue) => match queue.send(pending).await {
+                Ok(()) => {
+                    return answer.await.unwrap_or_else(|_| {
+                        Err(StoreError::Invalid(
+                            "the audit writer stopped before it could say whether the entry was recorded, so the action was not completed".to_string(),
+                        ))
+                    });
+                }
+                // The writer has stopped (its runtime has ended): commit the entry here.
+                Err(tokio::sync::mpsc::error::SendError(p)) => p,
+            },
+            None => pending,
+        };
+        let mut one = vec![pending.entry];
+        commit_batch(&self.pool, &self.audit_key, &mut one).await?;
+        Ok(one.first().map_or(0, |e| e.seq))
     }
 
     /// Recomputes the chain from the first entry and reports the first that does not fit.

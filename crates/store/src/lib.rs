@@ -68,6 +68,8 @@ pub struct Store {
     retention_cache: std::sync::Arc<tokio::sync::Mutex<retention::RetentionCache>>,
     /// Every child's history as last read, caught up by sequence number on each use.
     log_snapshot: std::sync::Arc<tokio::sync::Mutex<Option<std::sync::Arc<LogSnapshot>>>>,
+    /// The one task that commits audit entries recorded on their own, in batches.
+    audit_writer: audit::AuditWriter,
     /// The database URL, for the connections of the database's own driver that read the whole
     /// log (it may hold a password, so it is kept secret).
     url: std::sync::Arc<secrecy::SecretString>,
@@ -115,6 +117,7 @@ impl Store {
                 source: e,
             })?;
         let store = Self {
+            audit_writer: audit::AuditWriter::start(pool.clone(), audit_key.clone()),
             pool,
             backend,
             audit_key,

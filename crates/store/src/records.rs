@@ -384,11 +384,8 @@ impl Store {
         let basis = self
             .check_record_access(reader, request_id, child, Permission::ViewChildRecord)
             .await?;
-        let mut tx = self.pool.begin().await?;
-        append_in(
-            &mut tx,
-            &self.audit_key,
-            chrono::Utc::now(),
+        // Through the audit writer, which commits concurrent reads' entries together.
+        self.audit(
             reader.actor,
             "record.view",
             &format!("person:{}", child.0),
@@ -396,7 +393,6 @@ impl Store {
             &format!("{via}; {}", basis.describe()),
         )
         .await?;
-        tx.commit().await?;
 
         let state = self
             .child_state(child)

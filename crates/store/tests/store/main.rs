@@ -1716,6 +1716,7 @@ async fn the_disposal_queue_follows_the_schedule_and_records_each_decision() {
         assert!(s.verify_audit().await.unwrap().problem.is_none(), "{name}");
     }
 }
+mod audit_batching;
 mod sec_accounts;
 mod sec_records;
 mod sec_signin;

@@ -189,7 +189,7 @@ async fn bench(name: &str, url: &str, today: NaiveDate) {
         child,
         effective: today,
         effective_time: None,
-        recorded_at: Utc::now(),
+        recorded_at: stepwise_domain::clock::Clock::System.now(),
         recorded_by: recorder,
         supersedes: None,
         kind: EventKind::CaseNote {

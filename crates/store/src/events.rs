@@ -1,10 +1,11 @@
 //! The journey event log and the projection it feeds. An event, the child's updated projection
 //! and the audit row that records the write commit in one transaction, or none of them do.
 
-use chrono::{NaiveDate, Utc};
+use chrono::NaiveDate;
 use sqlx::any::AnyRow;
 use sqlx::{Any, Transaction};
 use std::collections::HashMap;
+use stepwise_domain::audit::{AuditAction, AuditSubject};
 
 use stepwise_domain::events::{EventCategory, EventKind, JourneyEvent, Supersession};
 use stepwise_domain::ids::{EventSeq, PersonId, WorkerId};
@@ -266,10 +267,10 @@ impl Store {
         append_in(
             &mut tx,
             &self.audit_key,
-            Utc::now(),
+            self.now(),
             actor,
-            "event.record",
-            &format!("person:{}", e.child),
+            AuditAction::EventRecord,
+            &AuditSubject::Person(e.child),
             request_id,
             &format!("event {seq} {}", e.kind.type_name()),
         )

@@ -15,6 +15,7 @@ use std::collections::BTreeMap;
 use std::sync::Arc;
 
 use stepwise_domain::access::{Access, Permission};
+use stepwise_store::{AuditAction, AuditSubject};
 
 use crate::auth::{CurrentUser, SIGNIN_CSRF_COOKIE, cookie, session_user, tokens_match};
 use crate::error::ApiError;
@@ -732,8 +733,8 @@ async fn checked(
                 .store
                 .audit(
                     &u.actor(),
-                    "access.denied",
-                    &format!("route:{}", req.uri().path()),
+                    AuditAction::AccessDenied,
+                    &AuditSubject::Route(req.uri().path().to_string()),
                     &current_request_id(),
                     &detail,
                 )
@@ -775,8 +776,8 @@ async fn checked(
                 .store
                 .audit(
                     &actor,
-                    "csrf.rejected",
-                    &format!("route:{}", parts.uri.path()),
+                    AuditAction::CsrfRejected,
+                    &AuditSubject::Route(parts.uri.path().to_string()),
                     &current_request_id(),
                     "",
                 )

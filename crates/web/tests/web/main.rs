@@ -12,6 +12,7 @@ mod browser;
 mod cdp_selftest;
 mod clock;
 mod http;
+mod request_log;
 mod route_matrix;
 mod sec_accounts;
 mod sec_oidc;

@@ -42,7 +42,8 @@ fn london_rfc3339(at: &str) -> String {
         .unwrap_or_else(|_| at.to_string())
 }
 
-fn when(at: &str) -> String {
+/// A stored moment (RFC 3339 in UTC) as people read it, to the second, in England's time.
+pub(crate) fn when(at: &str) -> String {
     chrono::DateTime::parse_from_rfc3339(at)
         .map(|t| stepwise_domain::localtime::show_seconds(t.with_timezone(&chrono::Utc)))
         .unwrap_or_else(|_| at.to_string())

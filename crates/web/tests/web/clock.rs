@@ -75,6 +75,24 @@ async fn a_july_access_log_shows_british_summer_time() {
     assert!(!log.contains(">record.view<"), "not the stored label");
     assert!(csv.contains("\"2026-07-04T14:05:09+01:00\""), "{csv}");
     assert!(csv.contains("\"Opened the record\""), "{csv}");
+    // The subject access pack's "who has looked at the record" reads the same way.
+    let ig = app
+        .sign_in("information.governance", PASSWORD)
+        .await
+        .unwrap();
+    let pack = app
+        .get(
+            &format!(
+                "/people/{}/subject-access?reference=SAR-2026-001",
+                app.child
+            ),
+            Some(&ig),
+        )
+        .await;
+    assert_eq!(pack.status(), StatusCode::OK);
+    let pack = pack.text().await.unwrap();
+    assert!(pack.contains("4 Jul 2026 14:05:09"), "BST in the pack");
+    assert!(pack.contains("Opened the record"), "words in the pack");
 }
 
 /// Issue 7, item 5: in January England keeps Greenwich Mean Time, so the same moment of day

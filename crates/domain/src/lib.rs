@@ -2,11 +2,13 @@
 //! and households, the organisation of a children's services department, the child's journey as
 //! an append-only list of events, the projection of those events into each child's current
 //! state, DfE code lists by collection year, the working-day calendar, statutory timescales and
-//! the access policy. Nothing here knows about databases, HTTP or the clock on the wall: time is
-//! passed in.
+//! the access policy. Nothing here knows about databases or HTTP, and only `clock` reads the
+//! clock on the wall: everything else is passed the time.
 
 pub mod access;
+pub mod audit;
 pub mod calendar;
+pub mod clock;
 pub mod codes;
 pub mod commands;
 pub mod credentials;

@@ -498,8 +498,7 @@ async fn run(cli: Cli) -> Result<std::process::ExitCode> {
                 true,
             )
             .await?;
-            let today = today
-                .unwrap_or_else(|| stepwise_domain::localtime::london_date(chrono::Utc::now()));
+            let today = today.unwrap_or_else(|| Clock::System.today());
             if store.is_empty().await? {
                 load_demo(&store, seed, scale, today).await?;
             } else {

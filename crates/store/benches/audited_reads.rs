@@ -125,8 +125,8 @@ async fn bench(name: &str, url: &str, today: NaiveDate) {
                 store
                     .audit(
                         &actor,
-                        "record.view",
-                        &format!("person:{}", child.0),
+                        stepwise_domain::audit::AuditAction::RecordView,
+                        &stepwise_domain::audit::AuditSubject::Person(child),
                         "bench",
                         "bench; audit append only",
                     )

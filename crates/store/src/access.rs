@@ -6,6 +6,7 @@
 
 use chrono::{DateTime, Utc};
 use std::collections::BTreeSet;
+use stepwise_domain::audit::{AuditAction, AuditSubject};
 
 use stepwise_domain::access::{
     AccessGrant, ChildFacts, RESTRICTION_CATEGORIES, RestrictionKind, Service, Viewer,
@@ -25,7 +26,7 @@ pub fn without_restriction_notes(entries: Vec<AuditEntry>) -> Vec<AuditEntry> {
     entries
         .into_iter()
         .map(|mut e| {
-            if e.action == "restriction.set"
+            if e.action == AuditAction::RestrictionSet
                 && let Some((head, _)) = e.detail.split_once(':')
             {
                 e.detail = format!("{head}: note not shown until a reason is stated");
@@ -313,14 +314,14 @@ impl Store {
                 id: granted_by.id,
                 username: granted_by.username.clone(),
             },
-            "grant.create",
-            &format!("person:{}", g.child.0),
+            AuditAction::GrantCreate,
+            &AuditSubject::Person(g.child),
             request_id,
             &format!(
                 "grant {id} to {} ({}) until {}: {reason}",
                 user.username,
                 user.role.as_str(),
-                g.until.format("%Y-%m-%d %H:%M")
+                stepwise_domain::localtime::show(g.until)
             ),
         )
         .await?;
@@ -363,8 +364,8 @@ impl Store {
                 id: revoked_by.id,
                 username: revoked_by.username.clone(),
             },
-            "grant.revoke",
-            &format!("person:{child}"),
+            AuditAction::GrantRevoke,
+            &AuditSubject::Person(PersonId(child)),
             request_id,
             &format!("grant {id} revoked"),
         )
@@ -544,8 +545,10 @@ impl Store {
                 local_person_id(child)
             )));
         };
-        let subject = format!("person:{}", child.0);
-        let mut entries = self.audit_entries(Some(&subject), limit).await?;
+        let subject = AuditSubject::Person(child);
+        let mut entries = self
+            .audit_entries(Some(subject.stored().as_ref()), limit)
+            .await?;
         // The lists the person appeared on (one `record.list` row per list view, naming
         // everyone on it): shown with the list's name only, not who else was on it.
         let mut listed = Vec::new();
@@ -569,8 +572,14 @@ impl Store {
             entries.sort_by_key(|e| std::cmp::Reverse(e.seq));
             entries.truncate(usize::try_from(limit).unwrap_or(usize::MAX));
         }
-        self.audit(actor, "record.access_log", &subject, request_id, "")
-            .await?;
+        self.audit(
+            actor,
+            AuditAction::RecordAccessLog,
+            &subject,
+            request_id,
+            "",
+        )
+        .await?;
         Ok((person.display_name(), entries))
     }
 
@@ -647,8 +656,8 @@ impl Store {
             .collect::<Result<Vec<_>, StoreError>>()?;
         self.audit(
             actor,
-            "user.activity",
-            &format!("user:{user_id}"),
+            AuditAction::UserActivity,
+            &AuditSubject::User(user_id),
             request_id,
             &format!(
                 "{} to {}",
@@ -736,7 +745,7 @@ impl Store {
             ));
         }
         self.require_person(person).await?;
-        let now = Utc::now();
+        let now = self.now();
         let mut tx = self.begin_write().await?;
         sqlx::query("UPDATE record_restrictions SET lifted_at = $1, lifted_by = $2 WHERE person_id = $3 AND lifted_at IS NULL")
             .bind(time(now))
@@ -759,8 +768,8 @@ impl Store {
             &self.audit_key,
             now,
             actor,
-            "restriction.set",
-            &format!("person:{}", person.0),
+            AuditAction::RestrictionSet,
+            &AuditSubject::Person(person),
             request_id,
             &format!("{} ({category}): {note}", kind.as_str()),
         )
@@ -776,7 +785,7 @@ impl Store {
         request_id: &str,
         person: PersonId,
     ) -> Result<(), StoreError> {
-        let now = Utc::now();
+        let now = self.now();
         let mut tx = self.begin_write().await?;
         let n = sqlx::query("UPDATE record_restrictions SET lifted_at = $1, lifted_by = $2 WHERE person_id = $3 AND lifted_at IS NULL")
             .bind(time(now))
@@ -796,8 +805,8 @@ impl Store {
             &self.audit_key,
             now,
             actor,
-            "restriction.lift",
-            &format!("person:{}", person.0),
+            AuditAction::RestrictionLift,
+            &AuditSubject::Person(person),
             request_id,
             "",
         )
@@ -831,8 +840,8 @@ impl Store {
         self.require_person(person).await?;
         self.audit(
             actor,
-            "record.reason",
-            &format!("person:{}", person.0),
+            AuditAction::RecordReason,
+            &AuditSubject::Person(person),
             request_id,
             reason,
         )

@@ -11,6 +11,8 @@ use sha2::Sha256;
 use sqlx::{Any, Transaction};
 use subtle::ConstantTimeEq;
 
+use stepwise_domain::audit::{AuditAction, AuditSubject, RecordedAction};
+
 use crate::sql::{Col, time};
 use crate::{Store, StoreError};
 
@@ -162,8 +164,13 @@ pub struct AuditEntry {
     pub seq: i64,
     pub at: String,
     pub actor: String,
-    pub action: String,
-    pub subject: String,
+    // What was done: its stored label in the JSON (a label from a later version reads back
+    // as itself).
+    #[schema(value_type = String)]
+    pub action: RecordedAction,
+    // What it was done to: its stored form in the JSON.
+    #[schema(value_type = String)]
+    pub subject: AuditSubject,
     pub request_id: String,
     pub detail: String,
 }
@@ -174,8 +181,8 @@ pub(crate) fn audit_entry_from_row(r: &sqlx::any::AnyRow) -> Result<AuditEntry, 
         seq: r.i64("seq")?,
         at: r.text("at")?,
         actor: r.text("actor")?,
-        action: r.text("action")?,
-        subject: r.text("subject")?,
+        action: RecordedAction::parse(&r.text("action")?),
+        subject: AuditSubject::parse(&r.text("subject")?),
         request_id: r.text("request_id")?,
         detail: r.text("detail")?,
     })
@@ -334,17 +341,19 @@ const HEAD_LABEL: &str = "stepwise-audit-head";
 const CHECKPOINT_LABEL: &str = "stepwise-audit-checkpoint-v1";
 const CHECKPOINT_MAGIC: &str = "stepwise-audit-checkpoint v1";
 /// The action of the entry recording that the head was keyed.
-const HEAD_KEYED: &str = "audit.head.keyed";
+const HEAD_KEYED: AuditAction = AuditAction::AuditHeadKeyed;
 
 /// The bytes an entry's MAC is computed over. An error if they cannot be written: an empty
 /// input would give every entry the same MAC, so the chain would no longer bind its content.
+/// The action and subject go in as the strings stored in the row (their labels), so typed
+/// actions hash exactly as the strings did before them.
 fn canonical(e: &AuditEntry, prev: &str) -> Result<Vec<u8>, StoreError> {
     canonical_bytes(serde_json::to_vec(&(
         e.seq,
         &e.at,
         &e.actor,
-        &e.action,
-        &e.subject,
+        e.action.as_str(),
+        &*e.subject.stored(),
         &e.request_id,
         &e.detail,
         prev,
@@ -374,8 +383,8 @@ pub(crate) async fn append_in(
     key: &AuditKey,
     at: DateTime<Utc>,
     actor: &Actor,
-    action: &str,
-    subject: &str,
+    action: AuditAction,
+    subject: &AuditSubject,
     request_id: &str,
     detail: &str,
 ) -> Result<i64, StoreError> {
@@ -393,8 +402,8 @@ pub(crate) async fn append_in(
         seq,
         at: time(at),
         actor: actor.label(),
-        action: action.to_string(),
-        subject: subject.to_string(),
+        action: RecordedAction::Known(action),
+        subject: subject.clone(),
         request_id: request_id.to_string(),
         detail: detail.to_string(),
     };
@@ -405,8 +414,8 @@ pub(crate) async fn append_in(
     .bind(seq)
     .bind(&entry.at)
     .bind(&entry.actor)
-    .bind(&entry.action)
-    .bind(&entry.subject)
+    .bind(entry.action.as_str())
+    .bind(entry.subject.stored().into_owned())
     .bind(&entry.request_id)
     .bind(&entry.detail)
     .bind(&prev)
@@ -549,8 +558,8 @@ async fn commit_batch(
                 .bind(e.seq)
                 .bind(&e.at)
                 .bind(&e.actor)
-                .bind(&e.action)
-                .bind(&e.subject)
+                .bind(e.action.as_str())
+                .bind(e.subject.stored().into_owned())
                 .bind(&e.request_id)
                 .bind(&e.detail)
                 .bind(prev)
@@ -673,10 +682,10 @@ impl Store {
         append_in(
             &mut tx,
             &self.audit_key,
-            Utc::now(),
+            self.now(),
             &Actor::System("audit"),
             HEAD_KEYED,
-            "audit",
+            &AuditSubject::Audit,
             "-",
             "the audit head is keyed from this entry on",
         )
@@ -766,17 +775,17 @@ impl Store {
     pub async fn audit(
         &self,
         actor: &Actor,
-        action: &str,
-        subject: &str,
+        action: AuditAction,
+        subject: &AuditSubject,
         request_id: &str,
         detail: &str,
     ) -> Result<i64, StoreError> {
         let entry = AuditEntry {
             seq: 0,
-            at: time(chrono::Utc::now()),
+            at: time(self.now()),
             actor: actor.label(),
-            action: action.to_string(),
-            subject: subject.to_string(),
+            action: RecordedAction::Known(action),
+            subject: subject.clone(),
             request_id: request_id.to_string(),
             detail: detail.to_string(),
         };
@@ -1006,8 +1015,8 @@ mod tests {
             seq: 7,
             at: "2026-12-03T07:41:03Z".into(),
             actor: "user:1".into(),
-            action: "record.view".into(),
-            subject: "person:9".into(),
+            action: RecordedAction::parse("record.view"),
+            subject: AuditSubject::parse("person:9"),
             request_id: "r1".into(),
             detail: "one".into(),
         };
@@ -1042,8 +1051,8 @@ mod tests {
             seq: 1,
             at: "2026-12-03T07:41:03.218769Z".into(),
             actor: "system:accounts".into(),
-            action: "user.upsert".into(),
-            subject: "user:1".into(),
+            action: RecordedAction::parse("user.upsert"),
+            subject: AuditSubject::parse("user:1"),
             request_id: "-".into(),
             detail: "alice.old as social_worker".into(),
         };
@@ -1051,6 +1060,44 @@ mod tests {
             key.mac(&canonical(&entry, "genesis").unwrap()).unwrap(),
             "eb8d7b9ad0dfb1fbc31f4022d6d483d208679f2d658541d5efd0885a28857a80"
         );
+    }
+
+    /// Issue 7 item 3: typed actions and subjects hash as the strings the row holds, known or
+    /// not, so rows written before the types (and by later versions) still verify.
+    #[test]
+    fn typed_actions_and_subjects_hash_as_their_stored_strings() {
+        for (action, subject) in [
+            ("record.view", "person:9"),
+            ("referral.triaged", "person:09"),
+            ("search", "query:4"),
+            ("audit.head.keyed", "audit"),
+        ] {
+            let entry = AuditEntry {
+                seq: 3,
+                at: "2026-07-04T13:05:09Z".into(),
+                actor: "user:1:alice".into(),
+                action: RecordedAction::parse(action),
+                subject: AuditSubject::parse(subject),
+                request_id: "r".into(),
+                detail: "d".into(),
+            };
+            let as_strings = serde_json::to_vec(&(
+                3,
+                "2026-07-04T13:05:09Z",
+                "user:1:alice",
+                action,
+                subject,
+                "r",
+                "d",
+                "p",
+            ))
+            .unwrap();
+            assert_eq!(
+                canonical(&entry, "p").unwrap(),
+                as_strings,
+                "{action} {subject}"
+            );
+        }
     }
 
     /// Issue 6 item 9: one key per purpose, none of them the master key.

@@ -3,10 +3,10 @@
 //! computed by replay. Rows go in batches inside one transaction, recorded by one audit entry
 //! per table that states how many rows it wrote and a digest of them.
 
-use chrono::Utc;
 use sha2::{Digest, Sha256};
 use sqlx::{Any, Transaction};
 use std::collections::BTreeMap;
+use stepwise_domain::audit::{AuditAction, AuditSubject};
 
 use stepwise_domain::events::JourneyEvent;
 use stepwise_domain::org::{Authority, Employment, Locality, Team, Worker};
@@ -502,10 +502,10 @@ impl Store {
             append_in(
                 &mut tx,
                 &self.audit_key,
-                Utc::now(),
+                self.now(),
                 actor,
-                "bulk.load",
-                &format!("table:{what}"),
+                AuditAction::BulkLoad,
+                &AuditSubject::Table(what.to_string()),
                 "-",
                 &format!("{rows} rows, sha256 {digest}"),
             )
@@ -514,10 +514,10 @@ impl Store {
         append_in(
             &mut tx,
             &self.audit_key,
-            Utc::now(),
+            self.now(),
             actor,
-            "bulk.load.complete",
-            "authority",
+            AuditAction::BulkLoadComplete,
+            &AuditSubject::Authority,
             "-",
             &format!("{children} children, {} events", load.events.len()),
         )

@@ -3,7 +3,8 @@
 //! the people whose consent to share with their agency is in force, and for each only a short
 //! summary (what is open and who to contact), every look audited on the person's record.
 
-use chrono::{NaiveDate, Utc};
+use chrono::NaiveDate;
+use stepwise_domain::audit::{AuditAction, AuditSubject};
 
 use stepwise_domain::access::{AGENCIES, SHARING_BASES};
 use stepwise_domain::ids::{PersonId, local_person_id};
@@ -104,7 +105,7 @@ impl Store {
             ));
         }
         self.require_person(person).await?;
-        let now = Utc::now();
+        let now = self.now();
         let mut tx = self.begin_write().await?;
         let id = sqlx::query("INSERT INTO consents (person_id, agency, basis, given_by, recorded_by, recorded_at, expires_on) VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING id")
             .bind(person.0)
@@ -122,8 +123,8 @@ impl Store {
             &self.audit_key,
             now,
             actor,
-            "consent.record",
-            &format!("person:{}", person.0),
+            AuditAction::ConsentRecord,
+            &AuditSubject::Person(person),
             request_id,
             &format!(
                 "share with {agency} on {basis} until {}, given by {given_by}",
@@ -144,7 +145,7 @@ impl Store {
         person: PersonId,
         id: i64,
     ) -> Result<(), StoreError> {
-        let now = Utc::now();
+        let now = self.now();
         let mut tx = self.begin_write().await?;
         let n = sqlx::query("UPDATE consents SET withdrawn_at = $1, withdrawn_by = $2 WHERE id = $3 AND person_id = $4 AND withdrawn_at IS NULL")
             .bind(time(now))
@@ -164,8 +165,8 @@ impl Store {
             &self.audit_key,
             now,
             actor,
-            "consent.withdraw",
-            &format!("person:{}", person.0),
+            AuditAction::ConsentWithdraw,
+            &AuditSubject::Person(person),
             request_id,
             &format!("consent {id} withdrawn"),
         )
@@ -289,17 +290,23 @@ impl Store {
             .await?
             .into_iter()
             .find(|s| s.person_id == person.0);
-        let subject = format!("person:{}", person.0);
+        let subject = AuditSubject::Person(person);
         match found {
             Some(s) => {
-                self.audit(actor, "record.view.shared", &subject, request_id, agency)
-                    .await?;
+                self.audit(
+                    actor,
+                    AuditAction::RecordViewShared,
+                    &subject,
+                    request_id,
+                    agency,
+                )
+                .await?;
                 Ok(s)
             }
             None => {
                 self.audit(
                     actor,
-                    "record.denied",
+                    AuditAction::RecordDenied,
                     &subject,
                     request_id,
                     &format!("view_shared: no consent for {agency}"),

@@ -73,6 +73,8 @@ mod tests {
     /// tries to write and is refused; that refusal is recognised as contention, and other
     /// errors are not.
     #[tokio::test]
+    // The wall clock only makes a file name unique; it is not a time anyone reads.
+    #[allow(clippy::disallowed_methods)]
     async fn a_held_write_lock_is_recognised_as_contention() {
         let path = std::env::temp_dir().join(format!(
             "stepwise_contention_{}_{}.db",

@@ -1,10 +1,11 @@
 //! The journey event log and the projection it feeds. An event, the child's updated projection
 //! and the audit row that records the write commit in one transaction, or none of them do.
 
-use chrono::{NaiveDate, Utc};
+use chrono::NaiveDate;
 use sqlx::any::AnyRow;
 use sqlx::{Any, Transaction};
 use std::collections::HashMap;
+use stepwise_domain::audit::{AuditAction, AuditSubject};
 
 use stepwise_domain::DomainError;
 use stepwise_domain::commands::NewEvent;
@@ -246,7 +247,7 @@ impl Store {
             effective: new.effective,
             effective_time: new.effective_time,
             // Stored to the microsecond, so the event returned is the event stored.
-            recorded_at: chrono::SubsecRound::trunc_subsecs(Utc::now(), 6),
+            recorded_at: chrono::SubsecRound::trunc_subsecs(self.now(), 6),
             recorded_by,
             supersedes: new.supersedes,
             kind: new.kind,
@@ -325,10 +326,10 @@ impl Store {
         append_in(
             &mut tx,
             &self.audit_key,
-            Utc::now(),
+            self.now(),
             actor,
-            "event.record",
-            &format!("person:{}", e.child),
+            AuditAction::EventRecord,
+            &AuditSubject::Person(e.child),
             request_id,
             &format!("event {seq} {}", e.kind.type_name()),
         )
@@ -382,8 +383,8 @@ impl Store {
             .unwrap_or_else(|| ChildState::new(child));
         self.audit(
             reader.actor,
-            "record.view",
-            &format!("person:{}", child.0),
+            AuditAction::RecordView,
+            &AuditSubject::Person(child),
             request_id,
             &format!("{form} form"),
         )

@@ -6,6 +6,7 @@ use crate::audit::Actor;
 use crate::sessions::UserAccount;
 use crate::sql::Col;
 use crate::{Store, StoreError};
+use stepwise_domain::audit::{AuditAction, AuditSubject};
 
 /// The issuer as accounts are bound to it: without a trailing slash.
 fn issuer_id(issuer: &str) -> &str {
@@ -57,10 +58,10 @@ impl Store {
         crate::audit::append_in(
             &mut tx,
             &self.audit_key,
-            chrono::Utc::now(),
+            self.now(),
             actor,
-            "user.oidc.linked",
-            &format!("user:{user_id}"),
+            AuditAction::UserOidcLinked,
+            &AuditSubject::User(user_id),
             request_id,
             &format!("issuer {issuer}, subject {subject}"),
         )

@@ -42,6 +42,7 @@ pub use sessions::{
     NewAccount, NewUser, SETUP_LINK_HOURS, SecondFactor, SessionInfo, SetupLink, UserAccount,
 };
 pub use snapshot::{ChildHistory, LogSnapshot};
+pub use stepwise_domain::audit::{AuditAction, AuditSubject, RecordedAction};
 pub use subject_access::{PackAddress, PackEntry, SubjectAccessPack, ThirdParty};
 
 use sqlx::any::{AnyPoolOptions, install_default_drivers};
@@ -73,6 +74,9 @@ pub struct Store {
     /// The database URL, for the connections of the database's own driver that read the whole
     /// log (it may hold a password, so it is kept secret).
     url: std::sync::Arc<secrecy::SecretString>,
+    /// Where "now" comes from: every time the store records (events, audit rows, sessions) is
+    /// read from this clock, never from the wall directly.
+    clock: stepwise_domain::clock::Clock,
 }
 
 /// The default database: an SQLite file in the working directory.
@@ -125,10 +129,28 @@ impl Store {
             retention_cache: Default::default(),
             log_snapshot: Default::default(),
             url: std::sync::Arc::new(secrecy::SecretString::from(url.clone())),
+            clock: stepwise_domain::clock::Clock::System,
         };
         migrate::run(&store).await?;
         store.key_audit_head().await?;
         Ok(store)
+    }
+
+    /// The store with another clock (a stopped one in tests, or the web configuration's); the
+    /// store's clones made afterwards share it.
+    pub fn with_clock(mut self, clock: stepwise_domain::clock::Clock) -> Self {
+        self.clock = clock;
+        self
+    }
+
+    /// The clock the store records times from.
+    pub fn clock(&self) -> &stepwise_domain::clock::Clock {
+        &self.clock
+    }
+
+    /// Now, by the store's clock.
+    pub fn now(&self) -> chrono::DateTime<chrono::Utc> {
+        self.clock.now()
     }
 
     /// Which database this is.

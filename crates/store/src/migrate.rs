@@ -139,7 +139,7 @@ pub(crate) async fn run(store: &Store) -> Result<(), StoreError> {
         }
         sqlx::query("INSERT INTO schema_migrations (name, applied_at) VALUES ($1, $2)")
             .bind(m.name)
-            .bind(crate::sql::time(chrono::Utc::now()))
+            .bind(crate::sql::time(store.now()))
             .execute(&mut *tx)
             .await
             .map_err(err(m.name))?;

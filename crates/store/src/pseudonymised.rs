@@ -6,6 +6,7 @@
 
 use chrono::NaiveDate;
 use std::collections::HashMap;
+use stepwise_domain::audit::{AuditAction, AuditSubject};
 
 use stepwise_domain::events::EventKind;
 use stepwise_domain::ids::PersonId;
@@ -177,8 +178,8 @@ impl Store {
         let child_row = children.pop().ok_or_else(not_found)?;
         self.audit(
             actor,
-            "record.view.pseudonymised",
-            &format!("person:{id}"),
+            AuditAction::RecordViewPseudonymised,
+            &AuditSubject::Person(PersonId(id)),
             request_id,
             pseudonym,
         )

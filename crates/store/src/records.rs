@@ -4,6 +4,7 @@
 
 use chrono::NaiveDate;
 use std::collections::{BTreeMap, HashMap};
+use stepwise_domain::audit::{AuditAction, AuditSubject};
 
 use stepwise_domain::calendar::WorkingDayCalendar;
 use stepwise_domain::ids::{PersonId, TeamId, local_person_id};
@@ -211,7 +212,7 @@ impl Store {
         child: PersonId,
         permission: Permission,
     ) -> Result<Decision, StoreError> {
-        let now = chrono::Utc::now();
+        let now = self.now();
         let facts = self.child_facts(child, now).await?;
         Ok(reader.policy.decide(reader.viewer, permission, &facts, now))
     }
@@ -265,8 +266,8 @@ impl Store {
         };
         self.audit(
             reader.actor,
-            "record.denied",
-            &format!("person:{}", child.0),
+            AuditAction::RecordDenied,
+            &AuditSubject::Person(child),
             request_id,
             &format!("{}: {detail}", permission.as_str()),
         )
@@ -286,7 +287,7 @@ impl Store {
         ids: &[i64],
         via: &str,
     ) -> Result<HashMap<i64, Disclosure>, StoreError> {
-        let now = chrono::Utc::now();
+        let now = self.now();
         let out = self.disclosure_map(reader, ids).await?;
         let reveals: Vec<(i64, String)> = ids
             .iter()
@@ -303,8 +304,8 @@ impl Store {
                     &self.audit_key,
                     now,
                     reader.actor,
-                    "record.reveal",
-                    &format!("person:{id}"),
+                    AuditAction::RecordReveal,
+                    &AuditSubject::Person(PersonId(id)),
                     request_id,
                     &format!("{via}; {basis}"),
                 )
@@ -322,7 +323,7 @@ impl Store {
         reader: &Reader<'_>,
         ids: &[i64],
     ) -> Result<HashMap<i64, Disclosure>, StoreError> {
-        let now = chrono::Utc::now();
+        let now = self.now();
         let restrictions = self.restrictions(ids).await?;
         let mut out = HashMap::new();
         for id in ids {
@@ -351,8 +352,8 @@ impl Store {
         }
         self.audit(
             actor,
-            "record.list",
-            &format!("list:{list}"),
+            AuditAction::RecordList,
+            &AuditSubject::List(list.to_string()),
             request_id,
             &list_detail(list, ids),
         )
@@ -387,8 +388,8 @@ impl Store {
         // Through the audit writer, which commits concurrent reads' entries together.
         self.audit(
             reader.actor,
-            "record.view",
-            &format!("person:{}", child.0),
+            AuditAction::RecordView,
+            &AuditSubject::Person(child),
             request_id,
             &format!("{via}; {}", basis.describe()),
         )

@@ -3,8 +3,9 @@
 //! it until a later review, or dispose of it), recorded with the reason and audited in the same
 //! transaction. A decision is never changed: a later one supersedes it.
 
-use chrono::{NaiveDate, Utc};
+use chrono::NaiveDate;
 use std::collections::{BTreeMap, HashMap};
+use stepwise_domain::audit::{AuditAction, AuditSubject};
 
 use stepwise_domain::ids::{EventSeq, PersonId, local_person_id};
 use stepwise_domain::people::PersonKind;
@@ -209,7 +210,7 @@ impl Store {
             RetentionDecision::Dispose => ("dispose", None),
         };
         self.require_person(person).await?;
-        let now = Utc::now();
+        let now = self.now();
         let mut tx = self.begin_write().await?;
         let id = sqlx::query("INSERT INTO retention_decisions (person_id, decision, reason, review_on, decided_by, decided_at) VALUES ($1, $2, $3, $4, $5, $6) RETURNING id")
             .bind(person.0)
@@ -226,8 +227,8 @@ impl Store {
             &self.audit_key,
             now,
             actor,
-            "retention.decision",
-            &format!("person:{}", person.0),
+            AuditAction::RetentionDecision,
+            &AuditSubject::Person(person),
             request_id,
             &match review {
                 Some(r) => format!("keep until {}: {reason}", date(r)),

@@ -9,6 +9,7 @@
 //! awaiting a second person's approval (`decide_approval`) before they can be used.
 
 use chrono::{DateTime, Utc};
+use stepwise_domain::audit::{AuditAction, AuditSubject};
 
 use stepwise_domain::access::{AccessPolicy, Permission, Role};
 use stepwise_domain::credentials::next_attempt_after_allowing;
@@ -257,7 +258,7 @@ impl Store {
             ));
         }
         let name = check_username(&u.username)?;
-        let now = Utc::now();
+        let now = self.now();
         let mut tx = self.begin_write().await?;
         let existing = sqlx::query("SELECT id FROM users WHERE username = $1")
             .bind(name)
@@ -291,13 +292,13 @@ impl Store {
             .await?
             .i64("id")?,
         };
-        let subject = format!("user:{id}");
+        let subject = AuditSubject::User(id);
         crate::audit::append_in(
             &mut tx,
             &self.audit_key,
             now,
             actor,
-            "user.upsert",
+            AuditAction::UserUpsert,
             &subject,
             request_id,
             &format!(
@@ -311,7 +312,7 @@ impl Store {
             &self.audit_key,
             now,
             actor,
-            "user.approve",
+            AuditAction::UserApprove,
             &subject,
             request_id,
             "approved at once: made from the command line by the operator who holds the server",
@@ -334,7 +335,7 @@ impl Store {
         policy: &AccessPolicy,
     ) -> Result<i64, StoreError> {
         let name = check_username(&a.username)?;
-        let now = Utc::now();
+        let now = self.now();
         let approval = a.role.reaches_case_records(policy);
         let mut tx = self.begin_write().await?;
         if sqlx::query("SELECT id FROM users WHERE username = $1")
@@ -370,13 +371,13 @@ impl Store {
             id: by.id,
             username: by.username.clone(),
         };
-        let subject = format!("user:{id}");
+        let subject = AuditSubject::User(id);
         crate::audit::append_in(
             &mut tx,
             &self.audit_key,
             now,
             &actor,
-            "user.add",
+            AuditAction::UserAdd,
             &subject,
             request_id,
             &format!(
@@ -395,12 +396,12 @@ impl Store {
             &self.audit_key,
             now,
             &actor,
-            "user.setup_link",
+            AuditAction::UserSetupLink,
             &subject,
             request_id,
             &format!(
                 "a set-up link valid until {}",
-                link.expires_at.format("%Y-%m-%d %H:%M UTC")
+                stepwise_domain::localtime::show(link.expires_at)
             ),
         )
         .await?;
@@ -426,7 +427,7 @@ impl Store {
                 "you cannot issue a set-up link for your own account".into(),
             ));
         }
-        let now = Utc::now();
+        let now = self.now();
         let mut tx = self.begin_write().await?;
         let target = user_in(&mut tx, user_id).await?;
         let approval = target.role.reaches_case_records(policy);
@@ -475,12 +476,12 @@ impl Store {
                 id: by.id,
                 username: by.username.clone(),
             },
-            "user.setup_link",
-            &format!("user:{user_id}"),
+            AuditAction::UserSetupLink,
+            &AuditSubject::User(user_id),
             request_id,
             &format!(
                 "a new set-up link valid until {}; the password no longer works and the sessions ended{}",
-                link.expires_at.format("%Y-%m-%d %H:%M UTC"),
+                stepwise_domain::localtime::show(link.expires_at),
                 if approval {
                     "; reaches case records, so it awaits a second person's approval"
                 } else {
@@ -499,7 +500,7 @@ impl Store {
             "SELECT {USER_COLUMNS} FROM users u WHERE u.setup_token_hash = $1 AND u.setup_expires_at > $2 AND u.disabled = 0"
         ))
         .bind(token_hash)
-        .bind(time(Utc::now()))
+        .bind(time(self.now()))
         .fetch_optional(&self.pool)
         .await?
         .map(|r| user_from_row(&r))
@@ -517,7 +518,7 @@ impl Store {
         if password_hash.is_empty() {
             return Err(StoreError::Invalid("a password is needed".into()));
         }
-        let now = Utc::now();
+        let now = self.now();
         let mut tx = self.begin_write().await?;
         let Some(account) = sqlx::query(&format!(
             "SELECT {USER_COLUMNS} FROM users u WHERE u.setup_token_hash = $1 AND u.setup_expires_at > $2 AND u.disabled = 0"
@@ -549,8 +550,8 @@ impl Store {
                 id: account.id,
                 username: account.username.clone(),
             },
-            "user.setup",
-            &format!("user:{}", account.id),
+            AuditAction::UserSetup,
+            &AuditSubject::User(account.id),
             request_id,
             &format!(
                 "password chosen by the account holder through a set-up link issued by {}",
@@ -588,7 +589,7 @@ impl Store {
                 "you cannot approve or refuse your own account; another person must".into(),
             ));
         }
-        let now = Utc::now();
+        let now = self.now();
         let mut tx = self.begin_write().await?;
         let target = user_in(&mut tx, user_id).await?;
         if !target.awaiting_approval {
@@ -628,11 +629,11 @@ impl Store {
                 username: by.username.clone(),
             },
             if approve {
-                "user.approve"
+                AuditAction::UserApprove
             } else {
-                "user.refuse"
+                AuditAction::UserRefuse
             },
-            &format!("user:{user_id}"),
+            &AuditSubject::User(user_id),
             request_id,
             &format!(
                 "{} as {}, asked by {} for {}",
@@ -703,10 +704,10 @@ impl Store {
         crate::audit::append_in(
             &mut tx,
             &self.audit_key,
-            Utc::now(),
+            self.now(),
             &user_actor(user),
-            "password.change",
-            &format!("user:{}", user.id),
+            AuditAction::PasswordChange,
+            &AuditSubject::User(user.id),
             request_id,
             &format!("{ended} other sessions ended"),
         )
@@ -763,7 +764,7 @@ impl Store {
         expires_at: DateTime<Utc>,
         second_factor_pending: bool,
     ) -> Result<(), StoreError> {
-        let now = time(Utc::now());
+        let now = time(self.now());
         sqlx::query("INSERT INTO sessions (token_hash, user_id, csrf_token, created_at, last_seen, expires_at, second_factor_pending) VALUES ($1, $2, $3, $4, $4, $5, $6)")
             .bind(token_hash)
             .bind(user_id)
@@ -1085,7 +1086,7 @@ impl Store {
         user: &UserAccount,
         request_id: &str,
         step: i64,
-        action: &str,
+        action: AuditAction,
     ) -> Result<bool, StoreError> {
         self.second_factor_step(
             user,
@@ -1114,7 +1115,7 @@ impl Store {
             "UPDATE users SET totp_confirmed = 1, totp_last_step = $1 WHERE id = $2 AND totp_confirmed = 0 AND totp_nonce = $3",
             step,
             Some(nonce),
-            "second_factor.enrolled",
+            AuditAction::SecondFactorEnrolled,
         )
         .await
     }
@@ -1130,7 +1131,7 @@ impl Store {
         sql: &str,
         step: i64,
         nonce: Option<&str>,
-        action: &str,
+        action: AuditAction,
     ) -> Result<bool, StoreError> {
         let mut tx = self.begin_write().await?;
         let mut q = sqlx::query(sql).bind(step).bind(user.id);
@@ -1145,10 +1146,10 @@ impl Store {
         crate::audit::append_in(
             &mut tx,
             &self.audit_key,
-            Utc::now(),
+            self.now(),
             &user_actor(user),
             action,
-            &format!("user:{}", user.id),
+            &AuditSubject::User(user.id),
             request_id,
             "",
         )
@@ -1184,10 +1185,10 @@ impl Store {
         crate::audit::append_in(
             &mut tx,
             &self.audit_key,
-            Utc::now(),
+            self.now(),
             &user_actor(user),
-            "second_factor.replacing",
-            &format!("user:{}", user.id),
+            AuditAction::SecondFactorReplacing,
+            &AuditSubject::User(user.id),
             request_id,
             "the current code was given",
         )
@@ -1211,7 +1212,7 @@ impl Store {
             "UPDATE users SET totp_sealed = totp_next_sealed, totp_nonce = totp_next_nonce, totp_next_sealed = NULL, totp_next_nonce = NULL, totp_confirmed = 1, totp_last_step = $1 WHERE id = $2 AND totp_confirmed = 1 AND totp_next_nonce = $3",
             step,
             Some(next_nonce),
-            "second_factor.replaced",
+            AuditAction::SecondFactorReplaced,
         )
         .await
     }
@@ -1234,8 +1235,8 @@ impl Store {
         }
         self.audit(
             actor,
-            "second_factor.reset",
-            &format!("user:{user_id}"),
+            AuditAction::SecondFactorReset,
+            &AuditSubject::User(user_id),
             request_id,
             "",
         )
@@ -1257,7 +1258,7 @@ impl Store {
         disabled: bool,
         policy: &AccessPolicy,
     ) -> Result<(), StoreError> {
-        let now = Utc::now();
+        let now = self.now();
         let mut tx = self.begin_write().await?;
         let all: Vec<UserAccount> = sqlx::query(&format!("SELECT {USER_COLUMNS} FROM users u"))
             .fetch_all(&mut *tx)
@@ -1326,11 +1327,11 @@ impl Store {
             now,
             actor,
             if disabled {
-                "user.disable"
+                AuditAction::UserDisable
             } else {
-                "user.enable"
+                AuditAction::UserEnable
             },
-            &format!("user:{user_id}"),
+            &AuditSubject::User(user_id),
             request_id,
             &detail,
         )
@@ -1362,7 +1363,7 @@ impl Store {
         body: &str,
         request_id: &str,
     ) -> Result<(), StoreError> {
-        let now = Utc::now();
+        let now = self.now();
         sqlx::query("DELETE FROM form_drafts WHERE created_at < $1")
             .bind(time(now - chrono::Duration::hours(24)))
             .execute(&self.pool)
@@ -1380,8 +1381,8 @@ impl Store {
                 id: user_id,
                 username: String::new(),
             },
-            "form.draft.kept",
-            &format!("user:{user_id}"),
+            AuditAction::FormDraftKept,
+            &AuditSubject::User(user_id),
             request_id,
             &format!("a form for {path} sent after the session ended"),
         )
@@ -1398,7 +1399,7 @@ impl Store {
         sqlx::query("SELECT path, body FROM form_drafts WHERE id = $1 AND user_id = $2 AND created_at >= $3")
             .bind(id)
             .bind(user_id)
-            .bind(time(Utc::now() - chrono::Duration::hours(24)))
+            .bind(time(self.now() - chrono::Duration::hours(24)))
             .fetch_optional(&self.pool)
             .await?
             .map(|r| Ok::<_, StoreError>((r.text("path")?, r.text("body")?)))
@@ -1412,7 +1413,7 @@ impl Store {
     ) -> Result<Vec<(String, String, DateTime<Utc>)>, StoreError> {
         sqlx::query("SELECT id, path, created_at FROM form_drafts WHERE user_id = $1 AND created_at >= $2 ORDER BY created_at DESC")
             .bind(user_id)
-            .bind(time(Utc::now() - chrono::Duration::hours(24)))
+            .bind(time(self.now() - chrono::Duration::hours(24)))
             .fetch_all(&self.pool)
             .await?
             .iter()
@@ -1441,7 +1442,7 @@ impl Store {
         verifier: &str,
         next: &str,
     ) -> Result<(), StoreError> {
-        let now = Utc::now();
+        let now = self.now();
         sqlx::query("DELETE FROM oidc_logins WHERE created_at < $1")
             .bind(time(now - chrono::Duration::minutes(10)))
             .execute(&self.pool)
@@ -1472,7 +1473,7 @@ impl Store {
         .fetch_optional(&self.pool)
         .await?;
         let Some(r) = found else { return Ok(None) };
-        if parse_time(&r.text("created_at")?)? < Utc::now() - chrono::Duration::minutes(10) {
+        if parse_time(&r.text("created_at")?)? < self.now() - chrono::Duration::minutes(10) {
             return Ok(None);
         }
         Ok(Some((

@@ -750,7 +750,7 @@ mod tests {
             None => b.extend_from_slice(&(-1i32).to_be_bytes()),
         };
         for e in events {
-            b.extend_from_slice(&9i16.to_be_bytes());
+            b.extend_from_slice(&(COLUMNS.len() as i16).to_be_bytes());
             field(&mut b, Some(&e.seq.0.to_be_bytes()));
             field(&mut b, Some(&e.child.0.to_be_bytes()));
             field(&mut b, Some(e.effective.to_string().as_bytes()));
@@ -762,10 +762,9 @@ mod tests {
             field(&mut b, sup.as_ref().map(|s| &s[..]));
             let reason = e.supersedes.as_ref().map(|s| s.reason.as_bytes());
             field(&mut b, reason);
-            field(
-                &mut b,
-                Some(serde_json::to_string(&e.kind).unwrap().as_bytes()),
-            );
+            let (version, payload) = stepwise_domain::payload::encode(&e.kind).unwrap();
+            field(&mut b, Some(payload.as_bytes()));
+            field(&mut b, Some(&i64::from(version).to_be_bytes()));
         }
         b.extend_from_slice(&(-1i16).to_be_bytes());
         b

@@ -6,6 +6,7 @@
 
 use chrono::{DateTime, NaiveDate, Utc};
 use std::collections::BTreeMap;
+use stepwise_domain::audit::{AuditAction, AuditSubject};
 
 use stepwise_domain::access::{Disclosure, Permission};
 use stepwise_domain::ids::{PersonId, local_person_id};
@@ -295,13 +296,13 @@ impl Store {
             })
             .collect();
         let access_log = self
-            .audit_entries(Some(&format!("person:{}", person.0)), 10_000)
+            .audit_entries(Some(AuditSubject::Person(person).stored().as_ref()), 10_000)
             .await?;
-        let prepared_at = Utc::now();
+        let prepared_at = self.now();
         self.audit(
             reader.actor,
-            "record.export",
-            &format!("person:{}", person.0),
+            AuditAction::RecordExport,
+            &AuditSubject::Person(person),
             request_id,
             &format!("subject access request {reference}"),
         )

@@ -55,7 +55,7 @@ fn grow(events: &mut Vec<JourneyEvent>, child: PersonId, today: NaiveDate) {
     let last = events
         .last()
         .map(|e| e.recorded_at)
-        .unwrap_or_else(Utc::now);
+        .unwrap_or_else(|| Clock::System.now());
     for k in 0..EVENTS.saturating_sub(have) {
         let on = today
             .checked_sub_days(Days::new(730 - (k as u64 * 3) % 730))

@@ -6,6 +6,7 @@ use axum::extract::{Path, RawQuery, State};
 use axum::response::{IntoResponse, Response};
 use axum::{Extension, Json};
 use serde::Serialize;
+use stepwise_store::{AuditAction, AuditSubject};
 use utoipa::openapi::security::{ApiKey, ApiKeyValue, SecurityScheme};
 use utoipa::{Modify, OpenApi, ToSchema};
 
@@ -210,8 +211,8 @@ pub async fn search(
         .store
         .audit(
             &user.actor(),
-            "search",
-            "people",
+            AuditAction::Search,
+            &AuditSubject::People,
             &current_request_id(),
             &format!("api, {} word(s)", text.split_whitespace().count()),
         )
@@ -316,7 +317,7 @@ pub async fn record_access_log(
     } else {
         stepwise_store::without_restriction_notes(entries)
     };
-    let grants = state.store.grants(Some(id), chrono::Utc::now()).await?;
+    let grants = state.store.grants(Some(id), state.now()).await?;
     Ok(Json(AccessLog {
         person_id: id.0,
         name,
@@ -340,7 +341,7 @@ pub async fn grants(
                 &user.reader(&actor, &state.config.policy),
                 user.id,
                 None,
-                chrono::Utc::now(),
+                state.now(),
             )
             .await?,
     ))

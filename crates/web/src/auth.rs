@@ -6,7 +6,7 @@
 use argon2::password_hash::{PasswordHash, PasswordHasher, PasswordVerifier, SaltString};
 use argon2::{Algorithm, Argon2, Params, Version};
 use axum::http::HeaderMap;
-use chrono::{Duration, Utc};
+use chrono::Duration;
 use rand::RngCore;
 use sha2::{Digest, Sha256};
 
@@ -197,7 +197,7 @@ pub async fn session_user(
     else {
         return Ok(None);
     };
-    let now = Utc::now();
+    let now = store.now();
     if now >= expires_at || now - last_seen > Duration::minutes(cfg.idle_minutes) || user.disabled {
         store.delete_session(&hash).await?;
         return Ok(None);
@@ -249,7 +249,7 @@ pub async fn start_session_pending(
             &token_hash(&token),
             user.id,
             &random_token(),
-            Utc::now() + lasts,
+            store.now() + lasts,
             second_factor_pending,
         )
         .await?;

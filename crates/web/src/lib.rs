@@ -14,7 +14,7 @@ pub mod oidc;
 pub mod pages;
 pub mod routes;
 
-use chrono::NaiveDate;
+use chrono::{DateTime, NaiveDate, Utc};
 use std::net::SocketAddr;
 use std::sync::Arc;
 
@@ -25,23 +25,7 @@ use stepwise_store::Store;
 
 pub use error::WebError;
 
-/// Where "today" comes from: the wall clock, or a fixed date (for tests, screenshots and
-/// demonstrations of a database generated as at a date).
-#[derive(Debug, Clone, Copy)]
-pub enum Clock {
-    System,
-    Fixed(NaiveDate),
-}
-
-impl Clock {
-    /// Today's date.
-    pub fn today(&self) -> NaiveDate {
-        match self {
-            Self::System => stepwise_domain::localtime::london_date(chrono::Utc::now()),
-            Self::Fixed(d) => *d,
-        }
-    }
-}
+pub use stepwise_domain::clock::Clock;
 
 /// Settings for the web server.
 #[derive(Debug, Clone)]
@@ -54,6 +38,7 @@ pub struct WebConfig {
     pub session_hours: i64,
     /// Sessions end after this long without a request.
     pub idle_minutes: i64,
+    /// The council's clock: the store is given it too, so pages and records read one "now".
     pub clock: Clock,
     /// The roles and what they may do (the safe defaults unless the authority configures them).
     pub policy: AccessPolicy,
@@ -90,6 +75,8 @@ pub struct AppState {
 impl AppState {
     /// Builds the state, reading the authority's name from the store.
     pub async fn new(store: Store, config: WebConfig) -> Result<Self, WebError> {
+        // One clock: what the store stamps and what the pages call "now" and "today" agree.
+        let store = store.with_clock(config.clock.clone());
         let calendar = WorkingDayCalendar::england().map_err(|e| {
             WebError::Internal(format!("the bank-holiday calendar cannot be read: {e}"))
         })?;
@@ -109,9 +96,13 @@ impl AppState {
             authority_name: Arc::new(authority_name),
         })
     }
-    /// Today, by the configured clock.
+    /// Today (the London date), by the council's clock.
     pub fn today(&self) -> NaiveDate {
-        self.config.clock.today()
+        self.store.clock().today()
+    }
+    /// Now, by the council's clock.
+    pub fn now(&self) -> DateTime<Utc> {
+        self.store.now()
     }
 }
 

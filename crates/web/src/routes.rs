@@ -2,7 +2,9 @@
 //! it needs (`Access::Public`, `Access::SignedIn` or a permission); the router is built from
 //! this list alone, and every route passes `guard` before its handler runs. `guard` resolves the
 //! session, refuses (and audits) requests the role may not make, and checks the CSRF token of
-//! every form submission. An outer layer gives each request an id and the security headers.
+//! every form submission. Outer layers give each request an id (tower-http's request-id layers,
+//! `x-request-id`), a trace span that names its route template but never its path, and the
+//! security headers.
 
 use axum::Router;
 use axum::body::Body;
@@ -13,8 +15,13 @@ use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::{MethodRouter, get, post};
 use std::collections::BTreeMap;
 use std::sync::Arc;
+use tower_http::request_id::{
+    MakeRequestId, PropagateRequestIdLayer, RequestId, SetRequestIdLayer,
+};
+use tower_http::trace::TraceLayer;
 
 use stepwise_domain::access::{Access, Permission};
+use stepwise_store::{AuditAction, AuditSubject};
 
 use crate::auth::{CurrentUser, SIGNIN_CSRF_COOKIE, cookie, session_user, tokens_match};
 use crate::error::ApiError;
@@ -633,10 +640,78 @@ pub fn router(state: AppState) -> Router {
     for (path, mr) in by_path {
         router = router.route(path, mr);
     }
+    // Outermost last: a request's own x-request-id is dropped, Stepwise gives it one, the
+    // trace span opens with it, the response carries it back, and `request_context` hands it
+    // to the handlers (and so to the audit rows).
     router
         .fallback(not_found)
         .layer(from_fn_with_state(state.clone(), request_context))
+        .layer(PropagateRequestIdLayer::new(REQUEST_ID_HEADER))
+        .layer(
+            TraceLayer::new_for_http()
+                .make_span_with(request_span)
+                .on_request(())
+                .on_response(log_response)
+                .on_failure(()),
+        )
+        .layer(SetRequestIdLayer::new(REQUEST_ID_HEADER, StepwiseRequestId))
+        .layer(axum::middleware::map_request(drop_request_id))
         .with_state(state)
+}
+
+/// The header that carries the request id, on requests (set by Stepwise) and responses.
+const REQUEST_ID_HEADER: header::HeaderName = header::HeaderName::from_static("x-request-id");
+
+/// Request ids are made by Stepwise: 16 random hex digits.
+#[derive(Clone, Copy)]
+struct StepwiseRequestId;
+
+impl MakeRequestId for StepwiseRequestId {
+    fn make_request_id<B>(&mut self, _: &axum::http::Request<B>) -> Option<RequestId> {
+        HeaderValue::from_str(&crate::auth::random_token()[..16])
+            .ok()
+            .map(RequestId::new)
+    }
+}
+
+/// Removes an x-request-id the client sent, so the id in the audit log and the logs is always
+/// one Stepwise made: a client cannot write its own text (a name, say) into either.
+async fn drop_request_id(mut req: Request) -> Request {
+    req.headers_mut().remove(REQUEST_ID_HEADER);
+    req
+}
+
+/// The span of one request. Its fields never hold personal data: the route is the template
+/// (`/people/{id}`), never the path with its identifiers, and there is no query string, form
+/// body, user name or cookie. `status` and `latency_ms` are filled in when the response goes.
+fn request_span(req: &axum::http::Request<Body>) -> tracing::Span {
+    let route = req
+        .extensions()
+        .get::<axum::extract::MatchedPath>()
+        .map_or("(no route)", |p| p.as_str());
+    let request_id = req
+        .extensions()
+        .get::<RequestId>()
+        .and_then(|id| id.header_value().to_str().ok())
+        .unwrap_or("-");
+    tracing::info_span!(
+        "request",
+        request_id = %request_id,
+        method = %req.method(),
+        route = %route,
+        status = tracing::field::Empty,
+        latency_ms = tracing::field::Empty,
+    )
+}
+
+/// One line per request answered, in the request's span, with its status and latency.
+fn log_response(res: &Response, latency: std::time::Duration, span: &tracing::Span) {
+    span.record("status", res.status().as_u16());
+    span.record(
+        "latency_ms",
+        u64::try_from(latency.as_millis()).unwrap_or(u64::MAX),
+    );
+    tracing::info!("request answered");
 }
 
 /// A path no route serves: JSON under `/api/`, otherwise the "not found" page, with the
@@ -659,9 +734,15 @@ async fn not_found(State(state): State<AppState>, req: Request) -> Response {
         .await
 }
 
-/// Gives the request an id, and every response the security headers.
+/// Hands the request's id (set by `SetRequestIdLayer`) to the handlers, and gives every
+/// response the security headers.
 async fn request_context(State(state): State<AppState>, req: Request, next: Next) -> Response {
-    let id = crate::auth::random_token()[..16].to_string();
+    let id = req
+        .extensions()
+        .get::<RequestId>()
+        .and_then(|id| id.header_value().to_str().ok())
+        .map(str::to_string)
+        .unwrap_or_else(|| crate::auth::random_token()[..16].to_string());
     let is_asset = req.uri().path().starts_with("/assets/");
     let mut res = REQUEST_ID.scope(id.clone(), next.run(req)).await;
     let h = res.headers_mut();
@@ -670,6 +751,8 @@ async fn request_context(State(state): State<AppState>, req: Request, next: Next
             h.insert(k, v);
         }
     };
+    // The id is on the response already (PropagateRequestIdLayer); this keeps it there if
+    // that layer is ever removed.
     set(h, "x-request-id", &id);
     set(
         h,
@@ -820,8 +903,8 @@ async fn checked(
                 .store
                 .audit(
                     &u.actor(),
-                    "access.denied",
-                    &format!("route:{}", req.uri().path()),
+                    AuditAction::AccessDenied,
+                    &AuditSubject::Route(req.uri().path().to_string()),
                     &current_request_id(),
                     &detail,
                 )
@@ -871,8 +954,8 @@ async fn checked(
                 .store
                 .audit(
                     &actor,
-                    "csrf.rejected",
-                    &format!("route:{}", parts.uri.path()),
+                    AuditAction::CsrfRejected,
+                    &AuditSubject::Route(parts.uri.path().to_string()),
                     &current_request_id(),
                     "",
                 )

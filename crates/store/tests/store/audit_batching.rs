@@ -77,8 +77,8 @@ async fn many_concurrent_audited_reads_land_in_one_chain_that_verifies() {
                     let seq = s
                         .audit(
                             &actor(),
-                            "search",
-                            &format!("client:{c}"),
+                            AuditAction::Search,
+                            &AuditSubject::parse(&format!("client:{c}")),
                             "r",
                             &k.to_string(),
                         )
@@ -154,9 +154,15 @@ async fn many_concurrent_audited_reads_land_in_one_chain_that_verifies() {
 async fn a_failed_batch_fails_its_callers_and_leaves_the_chain_intact() {
     for (name, s, url) in stores_with_urls().await {
         for i in 0..3 {
-            s.audit(&actor(), "search", &format!("query:{i}"), "r", "")
-                .await
-                .unwrap();
+            s.audit(
+                &actor(),
+                AuditAction::Search,
+                &AuditSubject::parse(&format!("query:{i}")),
+                "r",
+                "",
+            )
+            .await
+            .unwrap();
         }
         let pool = own_pool(&url).await;
         let head = sqlx::query("SELECT seq, hash, mac FROM audit_head WHERE id = 1")
@@ -175,8 +181,14 @@ async fn a_failed_batch_fails_its_callers_and_leaves_the_chain_intact() {
         for c in 0..20 {
             let s = s.clone();
             tasks.push(tokio::spawn(async move {
-                s.audit(&actor(), "search", &format!("lost:{c}"), "r", "")
-                    .await
+                s.audit(
+                    &actor(),
+                    AuditAction::Search,
+                    &AuditSubject::parse(&format!("lost:{c}")),
+                    "r",
+                    "",
+                )
+                .await
             }));
         }
         for t in tasks {
@@ -196,7 +208,16 @@ async fn a_failed_batch_fails_its_callers_and_leaves_the_chain_intact() {
             .await
             .unwrap();
         pool.close().await;
-        let next = s.audit(&actor(), "search", "after", "r", "").await.unwrap();
+        let next = s
+            .audit(
+                &actor(),
+                AuditAction::Search,
+                &AuditSubject::parse("after"),
+                "r",
+                "",
+            )
+            .await
+            .unwrap();
         assert_eq!(next, seq + 1, "{name}: the chain goes on from the head");
         let v = s.verify_audit().await.unwrap();
         assert_eq!(v.problem, None, "{name}");
@@ -224,9 +245,15 @@ async fn entries_waiting_for_the_lock_are_committed_together() {
         for c in 0..40 {
             let s = s.clone();
             tasks.push(tokio::spawn(async move {
-                s.audit(&actor(), "search", &format!("waiting:{c}"), "r", "")
-                    .await
-                    .unwrap()
+                s.audit(
+                    &actor(),
+                    AuditAction::Search,
+                    &AuditSubject::parse(&format!("waiting:{c}")),
+                    "r",
+                    "",
+                )
+                .await
+                .unwrap()
             }));
         }
         tokio::time::sleep(std::time::Duration::from_millis(300)).await;

@@ -35,9 +35,15 @@ async fn head_row(url: &str) -> (i64, String, Option<String>) {
 
 async fn add_entries(s: &Store, n: usize) {
     for i in 0..n {
-        s.audit(&actor(), "search", &format!("query:{i}"), "r", "")
-            .await
-            .unwrap();
+        s.audit(
+            &actor(),
+            AuditAction::Search,
+            &AuditSubject::parse(&format!("query:{i}")),
+            "r",
+            "",
+        )
+        .await
+        .unwrap();
     }
 }
 
@@ -123,7 +129,15 @@ async fn deleting_the_head_row_is_detected() {
             "{name}"
         );
         assert!(
-            s.audit(&actor(), "search", "after", "r", "").await.is_err(),
+            s.audit(
+                &actor(),
+                AuditAction::Search,
+                &AuditSubject::parse("after"),
+                "r",
+                ""
+            )
+            .await
+            .is_err(),
             "{name}: no entry is appended to a log without its head"
         );
     }

@@ -72,7 +72,7 @@ async fn actions_on(s: &Store, person: i64) -> Vec<String> {
         .await
         .unwrap()
         .into_iter()
-        .map(|e| e.action)
+        .map(|e| e.action.to_string())
         .collect()
 }
 

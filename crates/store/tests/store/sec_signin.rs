@@ -97,7 +97,7 @@ async fn a_second_factor_step_is_used_once_however_many_ask_at_once() {
         for _ in 0..10 {
             let (s, u) = (s.clone(), u.clone());
             tasks.push(tokio::spawn(async move {
-                s.use_second_factor(&u, "r", 101, "signin.second_factor")
+                s.use_second_factor(&u, "r", 101, AuditAction::SignInSecondFactor)
                     .await
             }));
         }
@@ -109,7 +109,7 @@ async fn a_second_factor_step_is_used_once_however_many_ask_at_once() {
         }
         assert_eq!(won, 1, "{name}");
         assert!(
-            !s.use_second_factor(&u, "r", 100, "signin.second_factor")
+            !s.use_second_factor(&u, "r", 100, AuditAction::SignInSecondFactor)
                 .await
                 .unwrap()
         );
@@ -118,7 +118,7 @@ async fn a_second_factor_step_is_used_once_however_many_ask_at_once() {
             .await
             .unwrap()
             .iter()
-            .filter(|e| e.action == "signin.second_factor")
+            .filter(|e| e.action == AuditAction::SignInSecondFactor)
             .count();
         assert_eq!(used, 1, "{name}");
         assert_eq!(

@@ -6,8 +6,8 @@
 use axum::extract::{Path, RawQuery, State};
 use axum::response::{IntoResponse, Response};
 use axum::{Extension, Form};
-use chrono::Utc;
 use maud::{Markup, html};
+use stepwise_store::{AuditAction, AuditSubject};
 
 use stepwise_domain::access::{Permission, RESTRICTION_CATEGORIES, RestrictionKind, Role};
 use stepwise_domain::ids::{PersonId, local_person_id, parse_local_person_id};
@@ -18,41 +18,6 @@ use super::{Page, error_summary, field_class, field_errors, query_pairs, see_oth
 use crate::auth::CurrentUser;
 use crate::routes::current_request_id;
 use crate::{AppState, WebError};
-
-/// An audit action in plain words.
-fn action_label(a: &str) -> &str {
-    match a {
-        "record.view" => "Opened the record",
-        "record.denied" => "Refused access",
-        "record.access_log" => "Looked at who has seen the record",
-        "grant.create" => "Granted temporary access",
-        "grant.revoke" => "Revoked temporary access",
-        "search" => "Searched",
-        "record.reason" => "Gave a reason to open the restricted record",
-        "record.reveal" => "Saw the record's details beside another record",
-        "record.list" => "Saw the person on a list",
-        "record.export" => "Exported the record",
-        "restriction.set" => "Protected the record",
-        "restriction.lift" => "Lifted the restriction",
-        "signin" => "Signed in",
-        "signin.failed" => "Failed to sign in",
-        "signout" => "Signed out",
-        "access.denied" => "Refused a page",
-        "csrf.rejected" => "Form refused (CSRF)",
-        "user.activity" => "Looked at a user's activity",
-        "event.record" => "Recorded an event",
-        "user.add" => "Added an account",
-        "user.upsert" => "Made an account (command line)",
-        "user.setup_link" => "Issued a set-up link",
-        "user.setup" => "Set their password (set-up link)",
-        "user.approve" => "Approved an account",
-        "user.refuse" => "Refused an account",
-        "user.disable" => "Disabled an account",
-        "user.enable" => "Enabled an account",
-        "second_factor.reset" => "Reset a second factor",
-        other => other,
-    }
-}
 
 /// "user:5:social.worker" as a name with a link to the user's activity.
 fn actor_cell(actor: &str, link: bool) -> Markup {
@@ -66,7 +31,19 @@ fn actor_cell(actor: &str, link: bool) -> Markup {
     }
 }
 
-fn when(at: &str) -> String {
+/// A stored moment (RFC 3339 in UTC) as RFC 3339 in England's time, for files a spreadsheet
+/// reads: `2026-07-04T14:05:09+01:00`.
+fn london_rfc3339(at: &str) -> String {
+    chrono::DateTime::parse_from_rfc3339(at)
+        .map(|t| {
+            stepwise_domain::localtime::london(t.with_timezone(&chrono::Utc))
+                .to_rfc3339_opts(chrono::SecondsFormat::Secs, false)
+        })
+        .unwrap_or_else(|_| at.to_string())
+}
+
+/// A stored moment (RFC 3339 in UTC) as people read it, to the second, in England's time.
+pub(crate) fn when(at: &str) -> String {
     chrono::DateTime::parse_from_rfc3339(at)
         .map(|t| stepwise_domain::localtime::show_seconds(t.with_timezone(&chrono::Utc)))
         .unwrap_or_else(|_| at.to_string())
@@ -92,15 +69,15 @@ fn audit_table(
                         td { (when(&e.at)) }
                         td { (actor_cell(&e.actor, link_users)) }
                         td {
-                            @if e.action.ends_with("denied") || e.action.ends_with("failed") || e.action == "csrf.rejected" {
-                                span class="tag tag-red" { (action_label(&e.action)) }
-                            } @else { (action_label(&e.action)) }
+                            @if e.action.is_refusal() {
+                                span class="tag tag-red" { (e.action.describe()) }
+                            } @else { (e.action.describe()) }
                         }
                         @if show_subject {
                             td {
-                                @match e.subject.strip_prefix("person:").and_then(|s| s.parse::<i64>().ok()) {
-                                    Some(id) => a href=(format!("/people/{id}")) { (local_person_id(PersonId(id))) },
-                                    None => span class="muted" { (e.subject) },
+                                @match e.subject.person() {
+                                    Some(id) => a href=(format!("/people/{}", id.0)) { (local_person_id(id)) },
+                                    None => span class="muted" { (e.subject.describe()) },
                                 }
                             }
                         }
@@ -136,12 +113,15 @@ pub async fn record_access_log(
     } else {
         stepwise_store::without_restriction_notes(entries)
     };
-    let grants = state.store.grants(Some(id), Utc::now()).await?;
+    let grants = state.store.grants(Some(id), state.now()).await?;
     let restriction = state.store.restriction(id).await?;
-    let views = entries.iter().filter(|e| e.action == "record.view").count();
+    let views = entries
+        .iter()
+        .filter(|e| e.action == AuditAction::RecordView)
+        .count();
     let denied = entries
         .iter()
-        .filter(|e| e.action == "record.denied")
+        .filter(|e| e.action == AuditAction::RecordDenied)
         .count();
     let link_users = user.holds(Permission::ViewUserActivity);
     let body = html! {
@@ -336,7 +316,7 @@ pub async fn grants_index(
             &user.reader(&user.actor(), &state.config.policy),
             user.id,
             None,
-            Utc::now(),
+            state.now(),
         )
         .await?;
     Ok(grants_page(&state, &user, &grants, &form, &[], notice))
@@ -443,12 +423,12 @@ pub async fn grants_create(
                 &user.reader(&user.actor(), &state.config.policy),
                 user.id,
                 None,
-                Utc::now(),
+                state.now(),
             )
             .await?;
         return Ok(grants_page(&state, &user, &grants, &form, &errors, None));
     };
-    let now = Utc::now();
+    let now = state.now();
     let id = state
         .store
         .create_grant(
@@ -484,7 +464,7 @@ pub async fn grants_revoke(
             &user.account,
             &current_request_id(),
             id,
-            Utc::now(),
+            state.now(),
         )
         .await?;
     Ok(see_other(&format!("/grants?revoked={id}")))
@@ -639,10 +619,10 @@ pub async fn users_index(
                             td { (when(&e.at)) }
                             td { (actor_cell(&e.actor, link)) }
                             td {
-                                (action_label(&e.action))
-                                @if e.action == "user.disable" && e.detail.contains("information governance") { " " span class="tag tag-red" { "Information governance" } }
+                                (e.action.describe())
+                                @if e.action == AuditAction::UserDisable && e.detail.contains("information governance") { " " span class="tag tag-red" { "Information governance" } }
                             }
-                            td { (e.subject.strip_prefix("user:").and_then(|i| i.parse::<i64>().ok()).map(|i| name_of(Some(i))).unwrap_or_else(|| e.subject.clone())) }
+                            td { (e.subject.user().map(|i| name_of(Some(i))).unwrap_or_else(|| e.subject.describe())) }
                             td { (e.detail) }
                         }
                     }
@@ -755,16 +735,18 @@ pub async fn user_activity(
                 "subject",
                 "request_id",
                 "detail",
+                "what",
             ],
             entries.iter().map(|e| {
                 [
                     e.seq.to_string(),
-                    e.at.clone(),
+                    london_rfc3339(&e.at),
                     e.actor.clone(),
-                    e.action.clone(),
-                    e.subject.clone(),
+                    e.action.to_string(),
+                    e.subject.to_string(),
                     e.request_id.clone(),
                     e.detail.clone(),
+                    e.action.describe().to_string(),
                 ]
             }),
         )?;
@@ -779,14 +761,23 @@ pub async fn user_activity(
         }
         return Ok(res);
     }
-    let records: std::collections::BTreeSet<&str> = entries
+    let records: std::collections::BTreeSet<PersonId> = entries
         .iter()
-        .filter(|e| e.action == "record.view")
-        .map(|e| e.subject.as_str())
+        .filter(|e| e.action == AuditAction::RecordView)
+        .filter_map(|e| e.subject.person())
         .collect();
     let refused = entries
         .iter()
-        .filter(|e| e.action.ends_with("denied") || e.action == "signin.failed")
+        .filter(|e| {
+            matches!(
+                e.action.known(),
+                Some(
+                    AuditAction::RecordDenied
+                        | AuditAction::AccessDenied
+                        | AuditAction::SignInFailed
+                )
+            )
+        })
         .count();
     let body = html! {
         p class="caption" { a href="/users" { "Users and roles" } }
@@ -958,8 +949,8 @@ pub async fn restricted_openings(
         .store
         .audit(
             &user.actor(),
-            "restricted.review",
-            "restricted-openings",
+            AuditAction::RestrictedReview,
+            &AuditSubject::RestrictedOpenings,
             &current_request_id(),
             "",
         )
@@ -1129,7 +1120,7 @@ pub async fn users_create(
         *res.status_mut() = axum::http::StatusCode::BAD_REQUEST;
         return Ok(res);
     };
-    let (token, link) = new_setup_link();
+    let (token, link) = new_setup_link(state.now());
     let new_id = state
         .store
         .add_user_by(
@@ -1157,11 +1148,11 @@ pub async fn users_create(
 }
 
 /// A new set-up link: the token to give (once) and what is stored (its SHA-256 and expiry).
-fn new_setup_link() -> (String, stepwise_store::SetupLink) {
+fn new_setup_link(now: chrono::DateTime<chrono::Utc>) -> (String, stepwise_store::SetupLink) {
     let token = crate::auth::random_token();
     let link = stepwise_store::SetupLink {
         token_hash: crate::auth::token_hash(&token),
-        expires_at: Utc::now() + chrono::Duration::hours(stepwise_store::SETUP_LINK_HOURS),
+        expires_at: now + chrono::Duration::hours(stepwise_store::SETUP_LINK_HOURS),
     };
     (token, link)
 }
@@ -1352,7 +1343,7 @@ pub async fn users_setup_link(
         .ok()
         .filter(|n| *n > 0)
         .ok_or_else(|| WebError::NotFound(format!("User {raw:?}")))?;
-    let (token, link) = new_setup_link();
+    let (token, link) = new_setup_link(state.now());
     state
         .store
         .issue_setup_link(

@@ -7,6 +7,7 @@ use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use axum::{Extension, Form};
 use maud::html;
+use stepwise_store::{AuditAction, AuditSubject};
 
 use stepwise_domain::credentials::check_new_password;
 
@@ -78,8 +79,8 @@ pub async fn sign_out_everywhere(
         .store
         .audit(
             &user.actor(),
-            "signout.everywhere",
-            &format!("user:{}", user.id),
+            AuditAction::SignOutEverywhere,
+            &AuditSubject::User(user.id),
             &current_request_id(),
             &format!("{ended} sessions ended"),
         )
@@ -186,7 +187,7 @@ pub async fn change_password(
     let mut errors = Vec::new();
     // The current password is a guess like any other: counted before it is checked.
     let key = format!("password-change:{}", user.username);
-    let now = chrono::Utc::now();
+    let now = state.now();
     if let Err(until) = state
         .store
         .reserve_signin_attempt(
@@ -216,8 +217,8 @@ pub async fn change_password(
             .store
             .audit(
                 &user.actor(),
-                "password.change_refused",
-                &format!("user:{}", user.id),
+                AuditAction::PasswordChangeRefused,
+                &AuditSubject::User(user.id),
                 &rid,
                 "the current password was not right",
             )

@@ -7,6 +7,7 @@ use axum::extract::{Path, State};
 use axum::response::{IntoResponse, Response};
 use axum::{Extension, Form};
 use maud::{Markup, html};
+use stepwise_store::{AuditAction, AuditSubject};
 
 use stepwise_domain::access::{AGENCIES, Permission, SHARING_BASES};
 use stepwise_domain::ids::{PersonId, parse_date};
@@ -129,8 +130,8 @@ pub async fn record(
                 .store
                 .audit(
                     &actor,
-                    "record.view",
-                    &format!("person:{}", id.0),
+                    AuditAction::RecordView,
+                    &AuditSubject::Person(id),
                     &rid,
                     "consent form shown again",
                 )

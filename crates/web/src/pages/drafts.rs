@@ -7,6 +7,7 @@ use axum::extract::{Path, State};
 use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use maud::html;
+use stepwise_store::{AuditAction, AuditSubject};
 
 use super::{Page, decode_component};
 use crate::auth::CurrentUser;
@@ -75,8 +76,8 @@ pub async fn send(
         .store
         .audit(
             &user.actor(),
-            "form.draft.sent",
-            &format!("user:{}", user.id),
+            AuditAction::FormDraftSent,
+            &AuditSubject::User(user.id),
             &current_request_id(),
             &path,
         )
@@ -95,8 +96,8 @@ pub async fn discard(
             .store
             .audit(
                 &user.actor(),
-                "form.draft.discarded",
-                &format!("user:{}", user.id),
+                AuditAction::FormDraftDiscarded,
+                &AuditSubject::User(user.id),
                 &current_request_id(),
                 "",
             )

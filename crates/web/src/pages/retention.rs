@@ -6,6 +6,7 @@ use axum::extract::{Path, RawQuery, State};
 use axum::response::{IntoResponse, Response};
 use axum::{Extension, Form};
 use maud::html;
+use stepwise_store::{AuditAction, AuditSubject};
 
 use stepwise_domain::ids::parse_date;
 use stepwise_domain::retention::RetentionClass;
@@ -64,8 +65,8 @@ pub async fn queue(
         .store
         .audit(
             &user.actor(),
-            "retention.review",
-            "disposal-queue",
+            AuditAction::RetentionReview,
+            &AuditSubject::DisposalQueue,
             &current_request_id(),
             &format!("as at {as_at}: {} records", rows.len()),
         )

@@ -6,6 +6,7 @@ use axum::Extension;
 use axum::extract::{RawQuery, State};
 use axum::response::{IntoResponse, Response};
 use maud::html;
+use stepwise_store::{AuditAction, AuditSubject};
 
 use stepwise_domain::access::Permission;
 use stepwise_domain::ids::parse_date;
@@ -60,8 +61,8 @@ pub async fn show(
             .store
             .audit(
                 &user.actor(),
-                "search",
-                "people",
+                AuditAction::Search,
+                &AuditSubject::People,
                 &current_request_id(),
                 &format!(
                     "{} word(s){}",

@@ -11,9 +11,9 @@ use axum::extract::{RawQuery, State};
 use axum::http::{HeaderMap, header};
 use axum::response::{IntoResponse, Response};
 use axum::{Extension, Form};
-use chrono::Utc;
 use maud::html;
 use rand::RngCore;
+use stepwise_store::{AuditAction, AuditSubject};
 
 use stepwise_domain::credentials::FREE_FAILURES;
 use stepwise_domain::totp::{self, RECOMMENDED_SECRET_BYTES, TotpSecret};
@@ -133,7 +133,7 @@ pub async fn submit(
         return Ok(see_other(&next));
     }
     let rid = current_request_id();
-    let now = Utc::now();
+    let now = state.now();
     let key = format!("second-factor:{}", user.username);
     // The attempt is counted before the code is checked, so parallel guesses share one count.
     let failures = match state
@@ -147,8 +147,8 @@ pub async fn submit(
                 .store
                 .audit(
                     &user.actor(),
-                    "signin.second_factor_throttled",
-                    &format!("user:{}", user.id),
+                    AuditAction::SignInSecondFactorThrottled,
+                    &AuditSubject::User(user.id),
                     &rid,
                     &format!(
                         "next attempt after {}",
@@ -189,7 +189,7 @@ pub async fn submit(
         Ok(step) => {
             if state
                 .store
-                .use_second_factor(&user.account, &rid, step, "signin.second_factor")
+                .use_second_factor(&user.account, &rid, step, AuditAction::SignInSecondFactor)
                 .await?
             {
                 Ok(())
@@ -209,8 +209,8 @@ pub async fn submit(
                 .store
                 .audit(
                     &user.actor(),
-                    "signin.second_factor_failed",
-                    &format!("user:{}", user.id),
+                    AuditAction::SignInSecondFactorFailed,
+                    &AuditSubject::User(user.id),
                     &rid,
                     &format!("{e}; {failures} in a row"),
                 )
@@ -374,7 +374,7 @@ pub async fn confirm(
     Form(f): Form<ConfirmForm>,
 ) -> Result<Response, WebError> {
     let rid = current_request_id();
-    let now = Utc::now();
+    let now = state.now();
     let current = state.store.second_factor_state(user.id).await?;
     let confirmed = current.as_ref().is_some_and(|c| c.confirmed);
     if confirmed && user.second_factor_pending {
@@ -384,8 +384,8 @@ pub async fn confirm(
             .store
             .audit(
                 &user.actor(),
-                "access.denied",
-                "route:/account/second-factor",
+                AuditAction::AccessDenied,
+                &AuditSubject::Route("/account/second-factor".to_string()),
                 &rid,
                 "a session waiting for its second factor tried to change it",
             )
@@ -445,8 +445,8 @@ pub async fn confirm(
                     .store
                     .audit(
                         &user.actor(),
-                        "second_factor.replace_refused",
-                        &format!("user:{}", user.id),
+                        AuditAction::SecondFactorReplaceRefused,
+                        &AuditSubject::User(user.id),
                         &rid,
                         &e.to_string(),
                     )

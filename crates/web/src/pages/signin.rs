@@ -17,6 +17,7 @@ use axum::{Extension, extract::RawQuery};
 use maud::html;
 use serde::Deserialize;
 use std::net::SocketAddr;
+use stepwise_store::{AuditAction, AuditSubject};
 
 use stepwise_domain::credentials::{ACCOUNT_FREE_FAILURES, FREE_FAILURES};
 use stepwise_store::Actor;
@@ -123,7 +124,7 @@ pub async fn submit(
     let next = safe_next(f.next.as_deref());
     let username = f.username.trim().to_string();
     let rid = current_request_id();
-    let now = chrono::Utc::now();
+    let now = state.now();
     // The back-off: the attempt is counted (for this source, and for the username from every
     // source) before the password is checked; when either count is over its allowance and its
     // wait has not passed, the password is not even checked, so guessing gains nothing.
@@ -148,8 +149,8 @@ pub async fn submit(
                 .store
                 .audit(
                     &Actor::Anonymous,
-                    "signin.throttled",
-                    &format!("username:{key}"),
+                    AuditAction::SignInThrottled,
+                    &AuditSubject::Username(key.to_string()),
                     &rid,
                     &format!(
                         "too many failures in a row; next attempt after {}",
@@ -202,8 +203,8 @@ pub async fn submit(
                         id: a.id,
                         username: a.username.clone(),
                     },
-                    "signin.awaiting_approval",
-                    &format!("user:{}", a.id),
+                    AuditAction::SignInAwaitingApproval,
+                    &AuditSubject::User(a.id),
                     &rid,
                     "",
                 )
@@ -241,8 +242,8 @@ pub async fn submit(
                         id: a.id,
                         username: a.username.clone(),
                     },
-                    "signin",
-                    &format!("user:{}", a.id),
+                    AuditAction::SignIn,
+                    &AuditSubject::User(a.id),
                     &rid,
                     "",
                 )
@@ -270,8 +271,8 @@ pub async fn submit(
                 .store
                 .audit(
                     &Actor::Anonymous,
-                    "signin.failed",
-                    &format!("username:{key}"),
+                    AuditAction::SignInFailed,
+                    &AuditSubject::Username(key.to_string()),
                     &rid,
                     &format!("{failures} in a row"),
                 )
@@ -298,8 +299,8 @@ pub async fn sign_out(
         .store
         .audit(
             &user.actor(),
-            "signout",
-            &format!("user:{}", user.id),
+            AuditAction::SignOut,
+            &AuditSubject::User(user.id),
             &current_request_id(),
             "",
         )
@@ -343,7 +344,13 @@ pub async fn oidc_start(
 async fn oidc_refused(state: &AppState, rid: &str, why: String) -> Result<Response, WebError> {
     state
         .store
-        .audit(&Actor::Anonymous, "signin.failed", "oidc", rid, &why)
+        .audit(
+            &Actor::Anonymous,
+            AuditAction::SignInFailed,
+            &AuditSubject::Oidc,
+            rid,
+            &why,
+        )
         .await?;
     let errors = vec![(
         "username".to_string(),
@@ -441,8 +448,8 @@ pub async fn oidc_callback(
                 id: a.id,
                 username: a.username.clone(),
             },
-            "signin",
-            &format!("user:{}", a.id),
+            AuditAction::SignIn,
+            &AuditSubject::User(a.id),
             &rid,
             &format!("through the identity provider (subject {})", claims.sub),
         )

@@ -155,7 +155,7 @@ pub async fn show(
         p class="muted" { "Staff acting in their role; usually released." }
         table class="table" {
             thead { tr { th scope="col" { "When" } th scope="col" { "Who" } th scope="col" { "What" } } }
-            tbody { @for a in &p.access_log { tr { td { (a.at) } td { (a.actor) } td { (a.action) } } } }
+            tbody { @for a in &p.access_log { tr { td { (super::access::when(&a.at)) } td { (a.actor) } td { (a.action.describe()) } } } }
         }
     };
     Ok(Page::new(

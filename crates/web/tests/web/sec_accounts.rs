@@ -340,7 +340,7 @@ async fn a_set_up_link_works_once_with_the_password_rules() {
     let log = app.store.audit_entries(None, 100_000).await.unwrap();
     assert!(
         log.iter()
-            .all(|e| !e.subject.contains(token) && !e.detail.contains(token))
+            .all(|e| !e.subject.to_string().contains(token) && !e.detail.contains(token))
     );
     let entries = app
         .store

@@ -52,7 +52,7 @@ async fn actions_on(app: &TestApp, person: i64) -> Vec<(String, String)> {
         .await
         .unwrap()
         .into_iter()
-        .map(|e| (e.action, e.detail))
+        .map(|e| (e.action.to_string(), e.detail))
         .collect()
 }
 

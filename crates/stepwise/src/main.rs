@@ -878,6 +878,8 @@ async fn demo_accounts(store: &Store) -> Result<()> {
 }
 
 async fn serve(store: Store, addr: SocketAddr, config: WebConfig) -> Result<()> {
+    // The background tasks read the same clock as the pages.
+    let store = store.with_clock(config.clock.clone());
     // Assess every record for the retention schedule in the background, so the disposal
     // queue opens quickly.
     let warm = store.clone();

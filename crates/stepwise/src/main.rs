@@ -906,6 +906,8 @@ async fn serve(store: Store, addr: SocketAddr, config: WebConfig) -> Result<()> 
     })?;
     println!();
     println!("Stepwise is running at http://{addr}/  (press Ctrl+C to stop)");
+    // The background tasks read the same clock as the pages.
+    let store = store.with_clock(config.clock.clone());
     // Assess every record for the retention schedule in the background, so the disposal
     // queue opens quickly.
     let warm = store.clone();

@@ -822,7 +822,11 @@ mod tests {
         ] {
             assert_eq!(stored_date(d), None, "{d}");
         }
-        let now = Utc::now();
+        // A moment with every digit of the stored form in use.
+        let now = chrono::TimeZone::with_ymd_and_hms(&Utc, 2026, 12, 3, 10, 20, 42)
+            .single()
+            .unwrap()
+            + chrono::Duration::microseconds(123_456);
         for t in [
             crate::sql::time(now),
             "2026-03-29T01:30:00.000000Z".to_string(),

@@ -6,8 +6,10 @@
 //!
 //! * audit appends alone: each client records `record.view` rows (`Store::audit`) one after
 //!   another, so the figure is the chain's own throughput;
-//! * record reads: each client opens child records (`Store::open_child_record`: the access
-//!   decision, the audit row, the record), one child after another, as a service manager.
+//! * record reads as the API makes them: each client builds its viewer from a service
+//!   manager's account (`Store::viewer`, as every signed-in request does) and opens a child's
+//!   record (`Store::open_child_record`: the access decision, the audit row, the record), one
+//!   child after another.
 //!
 //! It reports reads a second and the median and 99th percentile of one read, then checks that
 //! the whole audit chain verifies.
@@ -21,10 +23,10 @@ use chrono::NaiveDate;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use stepwise_domain::access::{AccessPolicy, Role, Viewer};
+use stepwise_domain::access::{AccessPolicy, Role};
 use stepwise_domain::calendar::WorkingDayCalendar;
 use stepwise_domain::ids::PersonId;
-use stepwise_store::{Actor, AuditKey, BulkLoad, ChronologyFilter, Reader, Store};
+use stepwise_store::{Actor, AuditKey, BulkLoad, ChronologyFilter, NewUser, Reader, Store};
 
 fn fail(msg: &str) -> ! {
     eprintln!("benchmark failed: {msg}");
@@ -138,20 +140,36 @@ async fn bench(name: &str, url: &str, today: NaiveDate) {
         report("audit appends (Store::audit)", clients, t, lat);
     }
 
-    let viewer = Arc::new(Viewer {
-        role: Role::ServiceManager,
-        ..Viewer::default()
-    });
+    // A service manager's account: each read first builds the viewer from it, as every
+    // signed-in request does (its grants, and the reasons it stated today, from the audit log).
+    let user_id = store
+        .upsert_user(&NewUser {
+            username: "bench-manager".into(),
+            display_name: "Bench Manager".into(),
+            role: Role::ServiceManager,
+            worker_id: None,
+            team_id: None,
+            password_hash: "-".into(),
+        })
+        .await
+        .unwrap_or_else(|e| fail(&e.to_string()));
+    let user = Arc::new(
+        store
+            .user_by_id(user_id)
+            .await
+            .unwrap_or_else(|e| fail(&e.to_string()))
+            .unwrap_or_else(|| fail("the benchmark's account is missing")),
+    );
     let policy = Arc::new(AccessPolicy::default());
     let cal = Arc::new(WorkingDayCalendar::england().unwrap_or_else(|e| fail(&e.to_string())));
     let filter = Arc::new(ChronologyFilter::default());
     {
         let store = store.clone();
         let (t, lat) = run(clients, secs, move |c, k| {
-            let (store, actor, viewer, policy, cal, filter, children) = (
+            let (store, actor, user, policy, cal, filter, children) = (
                 store.clone(),
                 actor.clone(),
-                viewer.clone(),
+                user.clone(),
                 policy.clone(),
                 cal.clone(),
                 filter.clone(),
@@ -159,6 +177,10 @@ async fn bench(name: &str, url: &str, today: NaiveDate) {
             );
             async move {
                 let child = children[(c * 997 + k) % children.len()];
+                let viewer = store
+                    .viewer(&user, store.now())
+                    .await
+                    .unwrap_or_else(|e| fail(&e.to_string()));
                 let reader = Reader {
                     actor: &actor,
                     viewer: &viewer,
@@ -171,7 +193,7 @@ async fn bench(name: &str, url: &str, today: NaiveDate) {
             }
         })
         .await;
-        report("record reads (open_child_record)", clients, t, lat);
+        report("record reads (viewer, open_child_record)", clients, t, lat);
     }
 
     let t = Instant::now();

@@ -92,6 +92,11 @@ const MIGRATIONS: &[Migration] = &[
         sqlite: include_str!("../migrations/sqlite/20261203000201_event_payload_version.sql"),
         postgres: include_str!("../migrations/postgres/20261203000201_event_payload_version.sql"),
     },
+    Migration {
+        name: "20261203000401_audit_log_action_index",
+        sqlite: include_str!("../migrations/sqlite/20261203000401_audit_log_action_index.sql"),
+        postgres: include_str!("../migrations/postgres/20261203000401_audit_log_action_index.sql"),
+    },
 ];
 
 /// Applies every migration not yet applied.

@@ -155,6 +155,67 @@ fn refusal_fields(r: Refusal) -> Result<Vec<(String, String)>, WebError> {
     }
 }
 
+/// What a recording form is: the permission it needs, how its sight is audited, its title.
+struct Spec {
+    permission: Permission,
+    audit_as: &'static str,
+    title: &'static str,
+}
+
+const NOTE: Spec = Spec {
+    permission: Permission::RecordCaseNotes,
+    audit_as: "case note",
+    title: "Write a case note",
+};
+const VISIT: Spec = Spec {
+    permission: Permission::RecordVisits,
+    audit_as: "visit",
+    title: "Record a visit",
+};
+const WITHDRAWAL: Spec = Spec {
+    permission: Permission::RecordCorrections,
+    audit_as: "withdrawal",
+    title: "Withdraw an entry",
+};
+
+/// Shows a recording form: the record opened for it (checked and audited), then the form.
+async fn show(
+    state: &AppState,
+    user: &CurrentUser,
+    id: PersonId,
+    spec: &Spec,
+    entry: Option<EventSeq>,
+    render: impl FnOnce(&RecordingHeader) -> Markup,
+) -> Result<Response, WebError> {
+    let h = header(state, user, id, spec.permission, spec.audit_as, entry).await?;
+    Ok(page(state, user, spec.title, render(&h), false))
+}
+
+/// Answers a sent recording form: when it was read without errors, records the command and
+/// goes to the entry (`done` gives where); otherwise, or when recording refuses it, shows the
+/// form again with every problem beside its field and what was typed kept.
+#[allow(clippy::too_many_arguments)]
+async fn answer<C: stepwise_domain::commands::Command>(
+    state: &AppState,
+    user: &CurrentUser,
+    id: PersonId,
+    spec: &Spec,
+    entry: Option<EventSeq>,
+    mut errors: Vec<(String, String)>,
+    cmd: Option<C>,
+    done: impl FnOnce(EventSeq) -> String,
+    render: impl FnOnce(&RecordingHeader, &[(String, String)]) -> Markup,
+) -> Result<Response, WebError> {
+    if let (Some(cmd), true) = (cmd, errors.is_empty()) {
+        match record_command(state, user, id, cmd).await {
+            Ok(e) => return Ok(see_other(&done(e.seq))),
+            Err(r) => errors = refusal_fields(r)?,
+        }
+    }
+    let h = header(state, user, id, spec.permission, spec.audit_as, entry).await?;
+    Ok(page(state, user, spec.title, render(&h, &errors), true))
+}
+
 fn capitalise(s: &str) -> String {
     let mut c = s.chars();
     match c.next() {
@@ -211,27 +272,14 @@ pub async fn note_form(
     Extension(user): Extension<CurrentUser>,
     Path(raw): Path<String>,
 ) -> Result<Response, WebError> {
-    let id = person_id(&raw)?;
-    let h = header(
-        &state,
-        &user,
-        id,
-        Permission::RecordCaseNotes,
-        "case note",
-        None,
-    )
-    .await?;
     let f = NoteForm {
         effective: typed_date(state.today()),
         ..Default::default()
     };
-    Ok(page(
-        &state,
-        &user,
-        "Write a case note",
-        note_body(&user, &h, &f, &[]),
-        false,
-    ))
+    show(&state, &user, person_id(&raw)?, &NOTE, None, |h| {
+        note_body(&user, h, &f, &[])
+    })
+    .await
 }
 
 /// Records a case note, or shows the form again with what to fix.
@@ -243,34 +291,16 @@ pub async fn note_submit(
 ) -> Result<Response, WebError> {
     let id = person_id(&raw)?;
     let mut errors = Vec::new();
-    let effective = form_date(&f.effective, &mut errors);
-    if let Some(effective) = effective.filter(|_| errors.is_empty()) {
-        let cmd = RecordCaseNote {
-            effective,
-            subject: f.subject.clone(),
-            text: f.text.clone(),
-        };
-        match record_command(&state, &user, id, cmd).await {
-            Ok(e) => return Ok(see_other(&entry_url(id, "note", e.seq))),
-            Err(r) => errors = refusal_fields(r)?,
-        }
-    }
-    let h = header(
-        &state,
-        &user,
-        id,
-        Permission::RecordCaseNotes,
-        "case note",
-        None,
-    )
-    .await?;
-    Ok(page(
-        &state,
-        &user,
-        "Write a case note",
-        note_body(&user, &h, &f, &errors),
-        true,
-    ))
+    let cmd = form_date(&f.effective, &mut errors).map(|effective| RecordCaseNote {
+        effective,
+        subject: f.subject.clone(),
+        text: f.text.clone(),
+    });
+    let done = |seq| entry_url(id, "note", seq);
+    answer(&state, &user, id, &NOTE, None, errors, cmd, done, |h, e| {
+        note_body(&user, h, &f, e)
+    })
+    .await
 }
 
 // ----- Visits -----
@@ -320,26 +350,22 @@ fn visit_body(
     }
 }
 
-/// The visit form.
+/// The visit form, with today's date and the likely kind of visit filled in.
 pub async fn visit_form(
     State(state): State<AppState>,
     Extension(user): Extension<CurrentUser>,
     Path(raw): Path<String>,
 ) -> Result<Response, WebError> {
-    let id = person_id(&raw)?;
-    let h = header(&state, &user, id, Permission::RecordVisits, "visit", None).await?;
-    let f = VisitForm {
-        effective: typed_date(state.today()),
-        purpose: purpose_value(likely_purpose(&h.state)).to_string(),
-        seen_alone: None,
-    };
-    Ok(page(
-        &state,
-        &user,
-        "Record a visit",
-        visit_body(&user, &h, &f, &[]),
-        false,
-    ))
+    let today = typed_date(state.today());
+    show(&state, &user, person_id(&raw)?, &VISIT, None, |h| {
+        let f = VisitForm {
+            effective: today,
+            purpose: purpose_value(likely_purpose(&h.state)).to_string(),
+            seen_alone: None,
+        };
+        visit_body(&user, h, &f, &[])
+    })
+    .await
 }
 
 /// Records a visit, or shows the form again with what to fix.
@@ -358,25 +384,26 @@ pub async fn visit_submit(
     if purpose.is_none() {
         errors.push(("purpose".into(), "Choose the kind of visit".into()));
     }
-    if let (Some(effective), Some(purpose), true) = (effective, purpose, errors.is_empty()) {
-        let cmd = RecordVisit {
+    let cmd = effective
+        .zip(purpose)
+        .map(|(effective, purpose)| RecordVisit {
             effective,
             purpose,
             seen_alone: f.seen_alone.is_some(),
-        };
-        match record_command(&state, &user, id, cmd).await {
-            Ok(e) => return Ok(see_other(&entry_url(id, "visit", e.seq))),
-            Err(r) => errors = refusal_fields(r)?,
-        }
-    }
-    let h = header(&state, &user, id, Permission::RecordVisits, "visit", None).await?;
-    Ok(page(
+        });
+    let done = |seq| entry_url(id, "visit", seq);
+    answer(
         &state,
         &user,
-        "Record a visit",
-        visit_body(&user, &h, &f, &errors),
-        true,
-    ))
+        id,
+        &VISIT,
+        None,
+        errors,
+        cmd,
+        done,
+        |h, e| visit_body(&user, h, &f, e),
+    )
+    .await
 }
 
 // ----- Withdrawing an entry -----
@@ -442,19 +469,16 @@ pub async fn withdraw_form(
     Extension(user): Extension<CurrentUser>,
     Path((raw, seq)): Path<(String, String)>,
 ) -> Result<Response, WebError> {
-    let id = person_id(&raw)?;
     let seq = entry_seq(&seq)?;
-    let h = header(
+    show(
         &state,
         &user,
-        id,
-        Permission::RecordCorrections,
-        "withdrawal",
+        person_id(&raw)?,
+        &WITHDRAWAL,
         Some(seq),
+        |h| withdraw_body(&user, h, seq, &WithdrawForm::default(), &[]),
     )
-    .await?;
-    let body = withdraw_body(&user, &h, seq, &WithdrawForm::default(), &[]);
-    Ok(page(&state, &user, "Withdraw an entry", body, false))
+    .await
 }
 
 /// Withdraws an entry, or shows the form again with what to fix.
@@ -466,28 +490,21 @@ pub async fn withdraw_submit(
 ) -> Result<Response, WebError> {
     let id = person_id(&raw)?;
     let seq = entry_seq(&seq)?;
-    let cmd = WithdrawEntry {
+    let cmd = Some(WithdrawEntry {
         event: seq,
         reason: f.reason.clone(),
-    };
-    let errors = match record_command(&state, &user, id, cmd).await {
-        Ok(e) => {
-            return Ok(see_other(&format!(
-                "/people/{}?all=1#event-{}",
-                id.0, e.seq.0
-            )));
-        }
-        Err(r) => refusal_fields(r)?,
-    };
-    let h = header(
+    });
+    let done = |w: EventSeq| format!("/people/{}?all=1#event-{}", id.0, w.0);
+    answer(
         &state,
         &user,
         id,
-        Permission::RecordCorrections,
-        "withdrawal",
+        &WITHDRAWAL,
         Some(seq),
+        Vec::new(),
+        cmd,
+        done,
+        |h, e| withdraw_body(&user, h, seq, &f, e),
     )
-    .await?;
-    let body = withdraw_body(&user, &h, seq, &f, &errors);
-    Ok(page(&state, &user, "Withdraw an entry", body, true))
+    .await
 }

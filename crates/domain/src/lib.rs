@@ -13,6 +13,7 @@ pub mod error;
 pub mod events;
 pub mod ids;
 pub mod localtime;
+pub mod need;
 pub mod org;
 pub mod people;
 pub mod projection;

@@ -7,6 +7,7 @@ use std::collections::{BTreeMap, HashMap};
 
 use stepwise_domain::calendar::WorkingDayCalendar;
 use stepwise_domain::ids::{PersonId, TeamId, local_person_id};
+use stepwise_domain::need::LevelOfNeed;
 use stepwise_domain::org::{Team, Worker};
 use stepwise_domain::people::{Person, PersonKind, RelationshipKind};
 use stepwise_domain::projection::ChildState;
@@ -85,7 +86,8 @@ pub struct MyWorkChild {
     pub name: String,
     pub date_of_birth: Option<NaiveDate>,
     pub open: Vec<String>,
-    pub level_of_need: Option<String>,
+    #[schema(value_type = Option<String>)]
+    pub level_of_need: Option<LevelOfNeed>,
     pub due: Vec<DueItem>,
     pub overdue: usize,
     pub next_due: Option<NaiveDate>,

@@ -109,8 +109,8 @@ fn person(
         date_of_birth: Some(dob),
         expected_date_of_birth: None,
         date_of_death: None,
-        sex: sex.into(),
-        ethnicity: "WBRI".into(),
+        sex: sex.parse().unwrap(),
+        ethnicity: "WBRI".parse().unwrap(),
         disabilities: vec![],
         nhs_number: None,
         upn: None,
@@ -169,7 +169,7 @@ fn fixture() -> BulkLoad {
             1,
             d(2024, 1, 8),
             EventKind::ContactReceived {
-                source: "3B".into(),
+                source: "3B".parse().unwrap(),
                 concerns: "Health visitor worried".into(),
                 consent: true,
             },
@@ -179,7 +179,7 @@ fn fixture() -> BulkLoad {
             2,
             d(2024, 1, 8),
             EventKind::ContactDecided {
-                level: "4".into(),
+                level: "4".parse().unwrap(),
                 outcome: ContactOutcome::SocialCareReferral,
                 reason: "significant concerns".into(),
             },
@@ -189,8 +189,8 @@ fn fixture() -> BulkLoad {
             3,
             d(2024, 1, 8),
             EventKind::ReferralOpened {
-                source: "3B".into(),
-                primary_need: "N1".into(),
+                source: "3B".parse().unwrap(),
+                primary_need: "N1".parse().unwrap(),
                 no_further_action: false,
             },
         ),
@@ -211,7 +211,7 @@ fn fixture() -> BulkLoad {
             6,
             d(2024, 2, 20),
             EventKind::AssessmentAuthorised {
-                factors: vec!["3A".into(), "4B".into()],
+                factors: vec!["3A".parse().unwrap(), "4B".parse().unwrap()],
                 outcome: AssessmentOutcome::ChildInNeedPlan,
             },
         ),
@@ -221,7 +221,7 @@ fn fixture() -> BulkLoad {
             8,
             d(2024, 5, 1),
             EventKind::ContactReceived {
-                source: "2A".into(),
+                source: "2A".parse().unwrap(),
                 concerns: "school concern".into(),
                 consent: true,
             },
@@ -428,10 +428,10 @@ async fn an_event_its_projection_and_its_audit_row_commit_together() {
     for (name, s) in loaded().await {
         let (events, audits) = count(&s).await;
         let placement = Placement {
-            legal_status: "C1".into(),
-            placement: "U6".into(),
-            provider: "PR1".into(),
-            category_of_need: "N1".into(),
+            legal_status: "C1".parse().unwrap(),
+            placement: "U6".parse().unwrap(),
+            provider: "PR1".parse().unwrap(),
+            category_of_need: "N1".parse().unwrap(),
             home_postcode: Postcode::parse("NB1 4QT").ok(),
             placement_postcode: Postcode::parse("NB7 2DD").ok(),
             urn: None,
@@ -468,7 +468,13 @@ async fn refused_events_change_nothing() {
     for (name, s) in loaded().await {
         let before = count(&s).await;
         let state_before = s.child_state(PersonId(1)).await.unwrap();
-        // A code that does not exist.
+        // A code that does not exist cannot be put in an event at all; one that is not valid
+        // in the collection year of the event's date is refused.
+        assert!(
+            "RC99"
+                .parse::<stepwise_domain::codes::ReasonForClosure>()
+                .is_err()
+        );
         let bad_code = s
             .append_event(
                 &actor(),
@@ -477,8 +483,16 @@ async fn refused_events_change_nothing() {
                     1,
                     0,
                     d(2024, 6, 1),
-                    EventKind::ReferralClosed {
-                        reason: "RC99".into(),
+                    EventKind::LookedAfterStarted {
+                        placement: stepwise_domain::events::Placement {
+                            legal_status: "C2".parse().unwrap(),
+                            placement: "Z11".parse().unwrap(),
+                            provider: "PR1".parse().unwrap(),
+                            category_of_need: "N1".parse().unwrap(),
+                            home_postcode: None,
+                            placement_postcode: None,
+                            urn: None,
+                        },
                     },
                 ),
             )
@@ -487,7 +501,7 @@ async fn refused_events_change_nothing() {
             matches!(&bad_code, Err(StoreError::Rule(_))),
             "{name}: {bad_code:?}"
         );
-        assert!(bad_code.unwrap_err().to_string().contains("RC99"), "{name}");
+        assert!(bad_code.unwrap_err().to_string().contains("Z11"), "{name}");
         // A transition that does not fit: no child protection plan is open.
         let bad_step = s
             .append_event(

@@ -212,7 +212,7 @@ async fn protected_children_stay_out_of_every_list() {
                 recorded_by: stepwise_domain::ids::WorkerId(app.sw),
                 supersedes: None,
                 kind: stepwise_domain::events::EventKind::ContactReceived {
-                    source: "3B".into(),
+                    source: "3B".parse().unwrap(),
                     concerns: "Health visitor worried".into(),
                     consent: true,
                 },

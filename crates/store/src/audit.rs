@@ -11,6 +11,8 @@ use sha2::Sha256;
 use sqlx::{Any, Transaction};
 use subtle::ConstantTimeEq;
 
+use stepwise_domain::ids::UserId;
+
 use crate::sql::{Col, time};
 use crate::{Store, StoreError};
 
@@ -136,7 +138,7 @@ impl std::fmt::Debug for AuditKey {
 /// Who did something: a signed-in user, or Stepwise itself (start-up, the demo loader).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Actor {
-    User { id: i64, username: String },
+    User { id: UserId, username: String },
     Anonymous,
     System(&'static str),
 }
@@ -151,7 +153,7 @@ impl Actor {
         }
     }
     /// The prefix that finds this user's entries.
-    pub fn user_prefix(id: i64) -> String {
+    pub fn user_prefix(id: UserId) -> String {
         format!("user:{id}:")
     }
 }

@@ -6,7 +6,7 @@ use chrono::NaiveDate;
 use std::collections::{BTreeMap, HashMap};
 
 use stepwise_domain::calendar::WorkingDayCalendar;
-use stepwise_domain::ids::{PersonId, TeamId, local_person_id};
+use stepwise_domain::ids::{PersonId, TeamId, UserId, local_person_id};
 use stepwise_domain::need::LevelOfNeed;
 use stepwise_domain::org::{Team, Worker};
 use stepwise_domain::people::{Person, PersonKind, RelationshipKind};
@@ -611,7 +611,7 @@ impl Store {
         &self,
         reader: &Reader<'_>,
         request_id: &str,
-        user_id: i64,
+        user_id: UserId,
         worker: Option<i64>,
         front_door: bool,
         today: NaiveDate,

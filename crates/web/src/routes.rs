@@ -15,6 +15,7 @@ use std::collections::BTreeMap;
 use std::sync::Arc;
 
 use stepwise_domain::access::{Access, Permission};
+use stepwise_domain::ids::UserId;
 
 use crate::auth::{CurrentUser, SIGNIN_CSRF_COOKIE, cookie, session_user, tokens_match};
 use crate::error::ApiError;
@@ -642,7 +643,7 @@ async fn guard(State(g): State<Guard>, req: Request, next: Next) -> Response {
 
 /// Keeps the form of a lapsed session as a draft for its owner, when its CSRF token is the
 /// session's own; then asks them to sign in again.
-async fn keep_as_draft(g: &Guard, owner: (i64, String), req: Request) -> Response {
+async fn keep_as_draft(g: &Guard, owner: (UserId, String), req: Request) -> Response {
     let path = req.uri().path().to_string();
     let bytes = match axum::body::to_bytes(req.into_body(), 1024 * 1024).await {
         Ok(b) => b,
@@ -683,7 +684,7 @@ async fn keep_as_draft(g: &Guard, owner: (i64, String), req: Request) -> Respons
 async fn checked(
     g: Guard,
     user: Option<CurrentUser>,
-    lapsed: Option<(i64, String)>,
+    lapsed: Option<(UserId, String)>,
     req: Request,
     next: Next,
 ) -> Response {

@@ -323,7 +323,7 @@ fn fixture() -> BulkLoad {
 
 fn actor() -> Actor {
     Actor::User {
-        id: 7,
+        id: UserId(7),
         username: "tester".into(),
     }
 }
@@ -896,7 +896,7 @@ async fn opening_a_record_is_audited_and_shows_the_family() {
             .my_work(
                 &ReadAs::governance().reader(),
                 "r",
-                7,
+                UserId(7),
                 Some(1),
                 true,
                 d(2024, 6, 1),
@@ -1132,7 +1132,7 @@ async fn a_refused_read_is_audited_and_returns_nothing_and_a_grant_opens_one_rec
         );
 
         // Grants that must be refused change nothing.
-        let grant = |user_id: i64, child: i64, reason: &str, days: i64| NewGrant {
+        let grant = |user_id: UserId, child: i64, reason: &str, days: i64| NewGrant {
             user_id,
             child: PersonId(child),
             reason: reason.into(),
@@ -1154,7 +1154,7 @@ async fn a_refused_read_is_audited_and_returns_nothing_and_a_grant_opens_one_rec
                 "at most 30 days",
             ),
             (
-                grant(9999, 1, "Reviewing a complaint about the record", 1),
+                grant(UserId(9999), 1, "Reviewing a complaint about the record", 1),
                 "user 9999",
             ),
             (
@@ -1296,7 +1296,7 @@ async fn the_access_log_and_user_activity_are_read_from_the_chain_and_audited() 
             "{name}: reading the log is logged"
         );
         let mine = s
-            .user_activity(&ig_actor, "r3", 7, (None, None), 100)
+            .user_activity(&ig_actor, "r3", UserId(7), (None, None), 100)
             .await
             .unwrap();
         assert!(
@@ -1474,7 +1474,11 @@ async fn restricted_records_are_found_by_name_only_and_sealed_ones_not_at_all() 
             "{name}"
         );
         let openings = s.restricted_openings(10).await.unwrap();
-        assert_eq!((openings.len(), openings[0].person_id), (1, 1), "{name}");
+        assert_eq!(
+            (openings.len(), openings[0].person_id),
+            (1, PersonId(1)),
+            "{name}"
+        );
         assert!(openings[0].reason.contains("school"), "{name}");
         let sw = user(&s, "jo", Role::SocialWorker, Some(1), Some(2)).await;
         assert!(
@@ -1588,7 +1592,7 @@ async fn the_disposal_queue_follows_the_schedule_and_records_each_decision() {
         let due = s.disposal_queue(&schedule, far, 100).await.unwrap();
         let amira = due
             .iter()
-            .find(|c| c.person_id == 1)
+            .find(|c| c.person_id == PersonId(1))
             .expect("Amira is due by 2100");
         assert_eq!(
             amira.governing, "child_in_need",
@@ -1612,7 +1616,7 @@ async fn the_disposal_queue_follows_the_schedule_and_records_each_decision() {
         .await
         .unwrap();
         let due = s.disposal_queue(&schedule, far, 100).await.unwrap();
-        let amira = due.iter().find(|c| c.person_id == 1).unwrap();
+        let amira = due.iter().find(|c| c.person_id == PersonId(1)).unwrap();
         assert_eq!(
             amira.due,
             d(2042, 1, 10),
@@ -1675,7 +1679,7 @@ async fn the_disposal_queue_follows_the_schedule_and_records_each_decision() {
         );
         let due = s.disposal_queue(&schedule, far, 100).await.unwrap();
         assert!(
-            due.iter().all(|c| c.person_id != 1),
+            due.iter().all(|c| c.person_id != PersonId(1)),
             "{name}: kept until after the date asked about"
         );
         let later = s
@@ -1684,7 +1688,7 @@ async fn the_disposal_queue_follows_the_schedule_and_records_each_decision() {
             .unwrap();
         let again = later
             .iter()
-            .find(|c| c.person_id == 1)
+            .find(|c| c.person_id == PersonId(1))
             .expect("due again after the review date");
         assert_eq!(
             again.previous.as_deref(),
@@ -1706,7 +1710,7 @@ async fn the_disposal_queue_follows_the_schedule_and_records_each_decision() {
                 .await
                 .unwrap()
                 .iter()
-                .all(|c| c.person_id != 1),
+                .all(|c| c.person_id != PersonId(1)),
             "{name}"
         );
         assert!(s.verify_audit().await.unwrap().problem.is_none(), "{name}");

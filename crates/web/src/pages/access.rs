@@ -10,7 +10,7 @@ use chrono::Utc;
 use maud::{Markup, html};
 
 use stepwise_domain::access::{Permission, RESTRICTION_CATEGORIES, RestrictionKind, Role};
-use stepwise_domain::ids::{PersonId, local_person_id, parse_local_person_id};
+use stepwise_domain::ids::{PersonId, UserId, local_person_id, parse_local_person_id};
 use stepwise_store::{AuditEntry, MAX_GRANT_DAYS, NewGrant};
 
 use super::record::person_allowed;
@@ -512,7 +512,7 @@ pub async fn users_index(
             v.chars()
                 .all(|c| c.is_ascii_alphanumeric() || c == '.' || c == '-' || c == '_' || c == ' ')
         });
-    let name_of = |id: Option<i64>| -> String {
+    let name_of = |id: Option<UserId>| -> String {
         match id {
             Some(i) => users
                 .iter()
@@ -642,7 +642,7 @@ pub async fn users_index(
                                 (action_label(&e.action))
                                 @if e.action == "user.disable" && e.detail.contains("information governance") { " " span class="tag tag-red" { "Information governance" } }
                             }
-                            td { (e.subject.strip_prefix("user:").and_then(|i| i.parse::<i64>().ok()).map(|i| name_of(Some(i))).unwrap_or_else(|| e.subject.clone())) }
+                            td { (e.subject.strip_prefix("user:").and_then(|i| i.parse::<i64>().ok()).map(|i| name_of(Some(UserId(i)))).unwrap_or_else(|| e.subject.clone())) }
                             td { (e.detail) }
                         }
                     }
@@ -698,6 +698,7 @@ pub async fn user_activity(
         .parse::<i64>()
         .ok()
         .filter(|n| *n > 0)
+        .map(UserId)
         .ok_or_else(|| WebError::NotFound(format!("User {raw:?}")))?;
     let Some(account) = state.store.users().await?.into_iter().find(|u| u.id == id) else {
         return Err(WebError::NotFound(format!("User {id}")));
@@ -1228,6 +1229,7 @@ async fn change_user(
         .parse::<i64>()
         .ok()
         .filter(|n| *n > 0)
+        .map(UserId)
         .ok_or_else(|| WebError::NotFound(format!("User {raw:?}")))?;
     let Some(target) = state.store.users().await?.into_iter().find(|u| u.id == id) else {
         return Err(WebError::NotFound(format!("User {id}")));
@@ -1351,6 +1353,7 @@ pub async fn users_setup_link(
         .parse::<i64>()
         .ok()
         .filter(|n| *n > 0)
+        .map(UserId)
         .ok_or_else(|| WebError::NotFound(format!("User {raw:?}")))?;
     let (token, link) = new_setup_link();
     state

@@ -357,7 +357,7 @@ impl ChildState {
             EventKind::ContactReceived { source, .. } => {
                 self.pending_contact = Some(PendingContact {
                     received: on,
-                    source: source.clone(),
+                    source: *source,
                 });
             }
             EventKind::ContactDecided { level, outcome, .. } => {
@@ -402,8 +402,8 @@ impl ChildState {
                     .is_some_and(|last| on <= last + chrono::Months::new(12));
                 self.referral = Some(OpenReferral {
                     opened: on,
-                    source: source.clone(),
-                    primary_need: primary_need.clone(),
+                    source: *source,
+                    primary_need: *primary_need,
                     re_referral,
                     assessment_started: None,
                     assessment_authorised: None,
@@ -462,7 +462,7 @@ impl ChildState {
                 }
                 self.cp_plan = Some(OpenPlan {
                     started: on,
-                    category: Some(category.clone()),
+                    category: Some(*category),
                     last_review: None,
                     reviews: 0,
                     last_visit: None,
@@ -470,7 +470,7 @@ impl ChildState {
             }
             EventKind::CpReview { category } => {
                 if let Some(p) = self.cp_plan.as_mut() {
-                    p.category = Some(category.clone());
+                    p.category = Some(*category);
                     p.last_review = Some(on);
                     p.reviews += 1;
                 }
@@ -577,9 +577,9 @@ impl ChildState {
             } => {
                 if let Some(c) = self.care_leaver.as_mut() {
                     c.last_contact = Some(on);
-                    c.in_touch = Some(in_touch.clone());
-                    c.activity = Some(activity.clone());
-                    c.accommodation = Some(accommodation.clone());
+                    c.in_touch = Some(*in_touch);
+                    c.activity = Some(*activity);
+                    c.accommodation = Some(*accommodation);
                 }
             }
             EventKind::CareLeaverEnded => {

@@ -134,8 +134,8 @@ pub fn corrections(
             } if in_touch == "YES" => (
                 0.01,
                 Some(EventKind::CareLeaverContact {
-                    in_touch: in_touch.clone(),
-                    activity: activity.clone(),
+                    in_touch: *in_touch,
+                    activity: *activity,
                     accommodation: "U1".parse()?,
                 }),
                 "Accommodation type corrected after the pathway plan review".to_string(),

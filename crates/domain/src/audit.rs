@@ -8,7 +8,7 @@
 use std::borrow::Cow;
 use std::fmt;
 
-use crate::ids::{PersonId, local_person_id};
+use crate::ids::{PersonId, UserId, local_person_id};
 
 macro_rules! audit_actions {
     ($( $(#[$doc:meta])* $variant:ident = $label:literal, $words:literal; )*) => {
@@ -257,7 +257,7 @@ pub enum AuditSubject {
     /// A person's record (grants, restrictions, consent and retention are recorded on it).
     Person(PersonId),
     /// A user account (and its sessions, second factor and drafts).
-    User(i64),
+    User(UserId),
     /// The name typed at sign-in, which may not be an account.
     Username(String),
     /// A list of people shown on a page.
@@ -288,7 +288,7 @@ impl AuditSubject {
     pub fn parse(stored: &str) -> Self {
         let typed = match stored.split_once(':') {
             Some(("person", n)) => n.parse().ok().map(|n| Self::Person(PersonId(n))),
-            Some(("user", n)) => n.parse().ok().map(Self::User),
+            Some(("user", n)) => n.parse().ok().map(|n| Self::User(UserId(n))),
             Some(("username", u)) => Some(Self::Username(u.to_string())),
             Some(("list", l)) => Some(Self::List(l.to_string())),
             Some(("table", t)) => Some(Self::Table(t.to_string())),
@@ -357,7 +357,7 @@ impl AuditSubject {
     }
 
     /// The user account, when the subject is one.
-    pub fn user(&self) -> Option<i64> {
+    pub fn user(&self) -> Option<UserId> {
         match self {
             Self::User(u) => Some(*u),
             _ => None,
@@ -510,7 +510,7 @@ mod tests {
             AuditSubject::parse("person:012"),
             AuditSubject::Other("person:012".into())
         );
-        assert_eq!(AuditSubject::parse("user:3").user(), Some(3));
+        assert_eq!(AuditSubject::parse("user:3").user(), Some(UserId(3)));
         assert_eq!(
             AuditSubject::Person(PersonId(12)).describe(),
             "record P0000012"

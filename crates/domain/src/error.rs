@@ -19,6 +19,9 @@ pub enum DomainError {
         code: String,
         year: i32,
     },
+    /// A recorded code is in no year of the named code list.
+    #[error("{list}: {code:?} is not in the code list")]
+    NotInCodeList { list: &'static str, code: String },
     /// A date could not be read or is impossible.
     #[error("{field}: {message} (got {value:?})")]
     InvalidDate {

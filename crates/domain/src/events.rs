@@ -11,8 +11,14 @@ use chrono::{DateTime, NaiveDate, NaiveTime, Utc};
 use serde::{Deserialize, Serialize};
 
 use crate::DomainError;
-use crate::codes;
+use crate::codes::{
+    self, AssessmentFactor, CareLeaverAccommodation, CareLeaverActivity, CategoryOfAbuse, InTouch,
+    LegalStatus, MissingType, PlacementProvider, PlacementType, PrimaryNeed, ReasonEpisodeCeased,
+    ReasonForClosure, ReasonNewEpisode, ReasonPlaceChange, ReferralSource, ReviewParticipation,
+    SwChangeReason,
+};
 use crate::ids::{EventSeq, PersonId, Postcode, TeamId, WorkerId};
+use crate::need::LevelOfNeed;
 
 /// One event in a child's journey.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -109,13 +115,17 @@ pub enum VisitPurpose {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct Placement {
     /// Legal status (LS), e.g. C2, V2.
-    pub legal_status: String,
+    #[schema(value_type = String)]
+    pub legal_status: LegalStatus,
     /// Placement type (PLACE), e.g. U6, K2.
-    pub placement: String,
+    #[schema(value_type = String)]
+    pub placement: PlacementType,
     /// Placement provider (PLACE_PROVIDER), e.g. PR1.
-    pub provider: String,
+    #[schema(value_type = String)]
+    pub provider: PlacementProvider,
     /// Category of need (CIN), N1 to N8.
-    pub category_of_need: String,
+    #[schema(value_type = String)]
+    pub category_of_need: PrimaryNeed,
     /// The child's home postcode (HOME_POST).
     #[schema(value_type = Option<String>)]
     pub home_postcode: Option<Postcode>,
@@ -132,18 +142,18 @@ pub struct Placement {
 pub enum EventKind {
     /// A concern about the child reached the front door.
     ContactReceived {
-        source: String,
+        source: ReferralSource,
         concerns: String,
         consent: bool,
     },
     /// The front door decided the level of need and the response.
     ContactDecided {
-        level: String,
+        level: LevelOfNeed,
         outcome: ContactOutcome,
         reason: String,
     },
     /// An early help episode began at a level of need.
-    EarlyHelpOpened { level: String },
+    EarlyHelpOpened { level: LevelOfNeed },
     /// The early help episode ended.
     EarlyHelpClosed { reason: EarlyHelpClosure },
     /// A worker was allocated (or changed). `reason` is an SW_REASON code on a change.
@@ -151,21 +161,21 @@ pub enum EventKind {
         worker: WorkerId,
         team: TeamId,
         role: AllocationRole,
-        reason: Option<String>,
+        reason: Option<SwChangeReason>,
     },
     /// A referral to children's social care: the start of a CIN episode.
     ReferralOpened {
-        source: String,
-        primary_need: String,
+        source: ReferralSource,
+        primary_need: PrimaryNeed,
         no_further_action: bool,
     },
     /// The CIN episode closed, with the CIN census reason for closure.
-    ReferralClosed { reason: String },
+    ReferralClosed { reason: ReasonForClosure },
     /// A single assessment started.
     AssessmentStarted,
     /// The assessment was authorised, with the factors it identified.
     AssessmentAuthorised {
-        factors: Vec<String>,
+        factors: Vec<AssessmentFactor>,
         outcome: AssessmentOutcome,
     },
     /// A strategy discussion was held.
@@ -177,9 +187,9 @@ pub enum EventKind {
     /// An initial child protection conference was held.
     InitialConference { plan: bool },
     /// A child protection plan started, with its initial category of abuse.
-    CpPlanStarted { category: String },
+    CpPlanStarted { category: CategoryOfAbuse },
     /// A review child protection conference, with the latest category of abuse.
-    CpReview { category: String },
+    CpReview { category: CategoryOfAbuse },
     /// The child protection plan ended.
     CpPlanEnded,
     /// A child in need plan started.
@@ -190,14 +200,14 @@ pub enum EventKind {
     LookedAfterStarted { placement: Placement },
     /// A new SSDA903 episode within a period of care: legal status or placement changed.
     LookedAfterChanged {
-        reason_new_episode: String,
+        reason_new_episode: ReasonNewEpisode,
         placement: Placement,
-        reason_place_change: Option<String>,
+        reason_place_change: Option<ReasonPlaceChange>,
     },
     /// The period of care ended, with the SSDA903 reason episode ceased.
-    LookedAfterEnded { reason: String },
+    LookedAfterEnded { reason: ReasonEpisodeCeased },
     /// A looked-after review was held, with the child's participation code.
-    LookedAfterReview { participation: String },
+    LookedAfterReview { participation: ReviewParticipation },
     /// A visit to the child.
     Visit {
         purpose: VisitPurpose,
@@ -205,20 +215,20 @@ pub enum EventKind {
     },
     /// The child went missing (M) or was away without authorisation (A).
     MissingEpisode {
-        missing: String,
+        missing: MissingType,
         end: Option<NaiveDate>,
     },
     /// Stepped up from early help to social care.
-    SteppedUp { level: String, reason: String },
+    SteppedUp { level: LevelOfNeed, reason: String },
     /// Stepped down from social care to early help.
-    SteppedDown { level: String, reason: String },
+    SteppedDown { level: LevelOfNeed, reason: String },
     /// The young person became a care leaver.
     CareLeaverStarted,
     /// A contact with a care leaver, with SSDA903 OC3 codes.
     CareLeaverContact {
-        in_touch: String,
-        activity: String,
-        accommodation: String,
+        in_touch: InTouch,
+        activity: CareLeaverActivity,
+        accommodation: CareLeaverAccommodation,
     },
     /// Leaving-care support ended.
     CareLeaverEnded,
@@ -383,16 +393,12 @@ impl EventKind {
 
     /// A one-line plain-English summary, with code descriptions spelled out.
     pub fn summary(&self) -> String {
-        let d = |list: &str, code: &str| match codes::describe(list, code) {
-            Some(desc) => format!("{desc} ({code})"),
-            None => code.to_string(),
-        };
         match self {
             Self::ContactReceived {
                 source, consent, ..
             } => format!(
                 "Contact received from {}{}",
-                d("referral_source", source),
+                source.described(),
                 if *consent {
                     ", consent given"
                 } else {
@@ -418,8 +424,8 @@ impl EventKind {
                 no_further_action,
             } => format!(
                 "Referral to social care from {}; primary need {}{}",
-                d("referral_source", source),
-                d("primary_need", primary_need),
+                source.described(),
+                primary_need.described(),
                 if *no_further_action {
                     "; no further action"
                 } else {
@@ -427,7 +433,7 @@ impl EventKind {
                 }
             ),
             Self::ReferralClosed { reason } => {
-                format!("Referral closed: {}", d("reason_for_closure", reason))
+                format!("Referral closed: {}", reason.described())
             }
             Self::AssessmentStarted => "Assessment started".to_string(),
             Self::AssessmentAuthorised { factors, outcome } => format!(
@@ -435,7 +441,11 @@ impl EventKind {
                 if factors.is_empty() {
                     "none".to_string()
                 } else {
-                    factors.join(", ")
+                    factors
+                        .iter()
+                        .map(|f| f.as_str())
+                        .collect::<Vec<_>>()
+                        .join(", ")
                 },
                 assessment_outcome_label(*outcome)
             ),
@@ -460,21 +470,20 @@ impl EventKind {
                     "no plan"
                 }
             ),
-            Self::CpPlanStarted { category } => format!(
-                "Child protection plan started: {}",
-                d("category_of_abuse", category)
-            ),
+            Self::CpPlanStarted { category } => {
+                format!("Child protection plan started: {}", category.described())
+            }
             Self::CpReview { category } => format!(
                 "Review child protection conference: {}",
-                d("category_of_abuse", category)
+                category.described()
             ),
             Self::CpPlanEnded => "Child protection plan ended".to_string(),
             Self::CinPlanStarted => "Child in need plan started".to_string(),
             Self::CinPlanEnded => "Child in need plan ended".to_string(),
             Self::LookedAfterStarted { placement } => format!(
                 "Started to be looked after: {}; {}",
-                d("legal_status", &placement.legal_status),
-                d("placement", &placement.placement)
+                placement.legal_status.described(),
+                placement.placement.described()
             ),
             Self::LookedAfterChanged {
                 reason_new_episode,
@@ -482,19 +491,15 @@ impl EventKind {
                 ..
             } => format!(
                 "{}: {}; {}",
-                codes::describe("reason_new_episode", reason_new_episode).unwrap_or("New episode"),
-                d("legal_status", &placement.legal_status),
-                d("placement", &placement.placement)
+                reason_new_episode.description(),
+                placement.legal_status.described(),
+                placement.placement.described()
             ),
-            Self::LookedAfterEnded { reason } => format!(
-                "Ceased to be looked after: {}",
-                d("reason_episode_ceased", reason)
-            ),
+            Self::LookedAfterEnded { reason } => {
+                format!("Ceased to be looked after: {}", reason.described())
+            }
             Self::LookedAfterReview { participation } => {
-                format!(
-                    "Looked-after review: {}",
-                    d("review_participation", participation)
-                )
+                format!("Looked-after review: {}", participation.described())
             }
             Self::Visit {
                 purpose,
@@ -510,7 +515,7 @@ impl EventKind {
             ),
             Self::MissingEpisode { missing, end } => format!(
                 "{}{}",
-                d("missing", missing),
+                missing.described(),
                 match end {
                     Some(e) => format!(" until {}", e.format("%d/%m/%Y")),
                     None => ", not yet returned".to_string(),
@@ -527,9 +532,9 @@ impl EventKind {
                 accommodation,
             } => format!(
                 "Care leaver contact: {}; {}; {}",
-                d("in_touch", in_touch),
-                d("activity", activity),
-                d("accommodation", accommodation)
+                in_touch.described(),
+                activity.described(),
+                accommodation.described()
             ),
             Self::CareLeaverEnded => "Leaving-care support ended".to_string(),
             Self::CaseNote { subject, .. } => format!("Case note: {subject}"),
@@ -541,32 +546,28 @@ impl EventKind {
     /// `on`, and the other field rules, naming the field that is wrong.
     pub fn check_codes(&self, on: NaiveDate) -> Result<(), DomainError> {
         let year = codes::collection_year(on);
-        let c = |list: &str, code: &str| codes::check(list, code, year);
         let placement = |p: &Placement| -> Result<(), DomainError> {
-            c("legal_status", &p.legal_status)?;
-            c("placement", &p.placement)?;
-            c("placement_provider", &p.provider)?;
-            c("primary_need", &p.category_of_need)
+            p.legal_status.check_in(year)?;
+            p.placement.check_in(year)?;
+            p.provider.check_in(year)?;
+            p.category_of_need.check_in(year)
         };
         match self {
-            Self::ContactReceived { source, .. } => c("referral_source", source),
+            Self::ContactReceived { source, .. } => source.check_in(year),
             Self::ReferralOpened {
                 source,
                 primary_need,
                 ..
             } => {
-                c("referral_source", source)?;
-                c("primary_need", primary_need)
+                source.check_in(year)?;
+                primary_need.check_in(year)
             }
-            Self::ReferralClosed { reason } => c("reason_for_closure", reason),
+            Self::ReferralClosed { reason } => reason.check_in(year),
             Self::AssessmentAuthorised { factors, .. } => {
-                for f in factors {
-                    c("assessment_factor", f)?;
-                }
-                Ok(())
+                factors.iter().try_for_each(|f| f.check_in(year))
             }
             Self::CpPlanStarted { category } | Self::CpReview { category } => {
-                c("category_of_abuse", category)
+                category.check_in(year)
             }
             Self::LookedAfterStarted { placement: p } => placement(p),
             Self::LookedAfterChanged {
@@ -574,27 +575,27 @@ impl EventKind {
                 placement: p,
                 reason_place_change,
             } => {
-                c("reason_new_episode", reason_new_episode)?;
+                reason_new_episode.check_in(year)?;
                 placement(p)?;
                 match reason_place_change {
-                    Some(r) => c("reason_place_change", r),
+                    Some(r) => r.check_in(year),
                     None => Ok(()),
                 }
             }
-            Self::LookedAfterEnded { reason } => c("reason_episode_ceased", reason),
-            Self::LookedAfterReview { participation } => c("review_participation", participation),
-            Self::MissingEpisode { missing, .. } => c("missing", missing),
+            Self::LookedAfterEnded { reason } => reason.check_in(year),
+            Self::LookedAfterReview { participation } => participation.check_in(year),
+            Self::MissingEpisode { missing, .. } => missing.check_in(year),
             Self::WorkerAllocated {
                 reason: Some(r), ..
-            } => c("sw_reason", r),
+            } => r.check_in(year),
             Self::CareLeaverContact {
                 in_touch,
                 activity,
                 accommodation,
             } => {
-                c("in_touch", in_touch)?;
-                c("activity", activity)?;
-                c("accommodation", accommodation)
+                in_touch.check_in(year)?;
+                activity.check_in(year)?;
+                accommodation.check_in(year)
             }
             _ => Ok(()),
         }
@@ -673,7 +674,7 @@ mod tests {
     #[test]
     fn events_round_trip_through_json() {
         let k = EventKind::AssessmentAuthorised {
-            factors: vec!["3A".into(), "4B".into()],
+            factors: vec!["3A".parse().unwrap(), "4B".parse().unwrap()],
             outcome: AssessmentOutcome::ChildInNeedPlan,
         };
         let s = serde_json::to_string(&k).unwrap_or_default();
@@ -685,21 +686,20 @@ mod tests {
     #[test]
     fn wrong_codes_are_refused_and_named() {
         let on = NaiveDate::from_ymd_opt(2025, 6, 1).unwrap_or_default();
-        let bad = EventKind::ReferralOpened {
-            source: "2A".into(),
-            primary_need: "N12".into(),
-            no_further_action: false,
-        };
+        // A code outside its list can no longer be put in an event at all.
         assert_eq!(
-            bad.check_codes(on).err().map(|e| e.to_string()).as_deref(),
+            codes::PrimaryNeed::parse("N12", codes::collection_year(on))
+                .err()
+                .map(|e| e.to_string())
+                .as_deref(),
             Some("primary_need: \"N12\" is not a valid code for collection year 2025")
         );
         let retired = EventKind::LookedAfterStarted {
             placement: Placement {
-                legal_status: "C2".into(),
-                placement: "H5".into(),
-                provider: "PR4".into(),
-                category_of_need: "N1".into(),
+                legal_status: "C2".parse().unwrap(),
+                placement: "H5".parse().unwrap(),
+                provider: "PR4".parse().unwrap(),
+                category_of_need: "N1".parse().unwrap(),
                 home_postcode: None,
                 placement_postcode: None,
                 urn: None,
@@ -713,7 +713,7 @@ mod tests {
     #[test]
     fn summaries_spell_out_codes() {
         let k = EventKind::ReferralClosed {
-            reason: "RC8".into(),
+            reason: "RC8".parse().unwrap(),
         };
         assert_eq!(
             k.summary(),

@@ -16,6 +16,7 @@ pub mod error;
 pub mod events;
 pub mod ids;
 pub mod localtime;
+pub mod need;
 pub mod org;
 pub mod payload;
 pub mod people;

@@ -3,6 +3,7 @@
 use chrono::{Datelike, NaiveDate};
 use serde::{Deserialize, Serialize};
 
+use crate::codes::{Disability, Ethnicity, Sex, UpnUnknown};
 use crate::ids::{HouseholdId, LocalityId, NhsNumber, PersonId, Postcode, Upn};
 
 /// Whether a person is a child, an adult or a child not yet born.
@@ -69,14 +70,14 @@ pub struct Person {
     pub expected_date_of_birth: Option<NaiveDate>,
     pub date_of_death: Option<NaiveDate>,
     /// M, F or U.
-    pub sex: String,
-    pub ethnicity: String,
-    pub disabilities: Vec<String>,
+    pub sex: Sex,
+    pub ethnicity: Ethnicity,
+    pub disabilities: Vec<Disability>,
     pub nhs_number: Option<NhsNumber>,
     pub upn: Option<Upn>,
     pub former_upn: Option<Upn>,
     /// The UPN-unknown reason when there is no UPN (UN1 to UN7).
-    pub upn_unknown: Option<String>,
+    pub upn_unknown: Option<UpnUnknown>,
     pub language: Option<String>,
     /// An unaccompanied asylum-seeking child.
     pub uasc: bool,

@@ -9,11 +9,16 @@ use serde::{Deserialize, Serialize};
 use std::collections::HashSet;
 
 use crate::DomainError;
+use crate::codes::{
+    CareLeaverAccommodation, CareLeaverActivity, CategoryOfAbuse, InTouch, PrimaryNeed,
+    ReferralSource,
+};
 use crate::events::{
     AllocationRole, AssessmentOutcome, ContactOutcome, EventKind, JourneyEvent, Placement,
     Section47Outcome, VisitPurpose,
 };
 use crate::ids::{EventSeq, PersonId, TeamId, WorkerId};
+use crate::need::LevelOfNeed;
 
 /// The order events take effect in: effective date, then recording time, then log position.
 pub type EventKey = (NaiveDate, DateTime<Utc>, i64);
@@ -27,14 +32,16 @@ pub fn event_key(e: &JourneyEvent) -> EventKey {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct PendingContact {
     pub received: NaiveDate,
-    pub source: String,
+    #[schema(value_type = String)]
+    pub source: ReferralSource,
 }
 
 /// An open early help episode.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct EarlyHelpEpisode {
     pub opened: NaiveDate,
-    pub level: String,
+    #[schema(value_type = String)]
+    pub level: LevelOfNeed,
     pub last_visit: Option<NaiveDate>,
 }
 
@@ -42,8 +49,10 @@ pub struct EarlyHelpEpisode {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct OpenReferral {
     pub opened: NaiveDate,
-    pub source: String,
-    pub primary_need: String,
+    #[schema(value_type = String)]
+    pub source: ReferralSource,
+    #[schema(value_type = String)]
+    pub primary_need: PrimaryNeed,
     pub re_referral: bool,
     pub assessment_started: Option<NaiveDate>,
     pub assessment_authorised: Option<NaiveDate>,
@@ -58,7 +67,8 @@ pub struct OpenReferral {
 pub struct OpenPlan {
     pub started: NaiveDate,
     /// Category of abuse, for a child protection plan.
-    pub category: Option<String>,
+    #[schema(value_type = Option<String>)]
+    pub category: Option<CategoryOfAbuse>,
     pub last_review: Option<NaiveDate>,
     pub reviews: u32,
     pub last_visit: Option<NaiveDate>,
@@ -83,9 +93,12 @@ pub struct LookedAfter {
 pub struct CareLeaver {
     pub since: NaiveDate,
     pub last_contact: Option<NaiveDate>,
-    pub in_touch: Option<String>,
-    pub activity: Option<String>,
-    pub accommodation: Option<String>,
+    #[schema(value_type = Option<String>)]
+    pub in_touch: Option<InTouch>,
+    #[schema(value_type = Option<String>)]
+    pub activity: Option<CareLeaverActivity>,
+    #[schema(value_type = Option<String>)]
+    pub accommodation: Option<CareLeaverAccommodation>,
 }
 
 /// The allocated worker.
@@ -161,7 +174,8 @@ pub struct ChildState {
     pub cp_plan: Option<OpenPlan>,
     pub looked_after: Option<LookedAfter>,
     pub care_leaver: Option<CareLeaver>,
-    pub level_of_need: Option<String>,
+    #[schema(value_type = Option<String>)]
+    pub level_of_need: Option<LevelOfNeed>,
     pub allocated: Option<Allocation>,
     pub last_referral: Option<NaiveDate>,
     pub previous_cp_plans: u32,
@@ -343,7 +357,7 @@ impl ChildState {
             EventKind::ContactReceived { source, .. } => {
                 self.pending_contact = Some(PendingContact {
                     received: on,
-                    source: source.clone(),
+                    source: *source,
                 });
             }
             EventKind::ContactDecided { level, outcome, .. } => {
@@ -388,8 +402,8 @@ impl ChildState {
                     .is_some_and(|last| on <= last + chrono::Months::new(12));
                 self.referral = Some(OpenReferral {
                     opened: on,
-                    source: source.clone(),
-                    primary_need: primary_need.clone(),
+                    source: *source,
+                    primary_need: *primary_need,
                     re_referral,
                     assessment_started: None,
                     assessment_authorised: None,
@@ -448,7 +462,7 @@ impl ChildState {
                 }
                 self.cp_plan = Some(OpenPlan {
                     started: on,
-                    category: Some(category.clone()),
+                    category: Some(*category),
                     last_review: None,
                     reviews: 0,
                     last_visit: None,
@@ -456,7 +470,7 @@ impl ChildState {
             }
             EventKind::CpReview { category } => {
                 if let Some(p) = self.cp_plan.as_mut() {
-                    p.category = Some(category.clone());
+                    p.category = Some(*category);
                     p.last_review = Some(on);
                     p.reviews += 1;
                 }
@@ -563,9 +577,9 @@ impl ChildState {
             } => {
                 if let Some(c) = self.care_leaver.as_mut() {
                     c.last_contact = Some(on);
-                    c.in_touch = Some(in_touch.clone());
-                    c.activity = Some(activity.clone());
-                    c.accommodation = Some(accommodation.clone());
+                    c.in_touch = Some(*in_touch);
+                    c.activity = Some(*activity);
+                    c.accommodation = Some(*accommodation);
                 }
             }
             EventKind::CareLeaverEnded => {
@@ -747,10 +761,10 @@ mod tests {
 
     fn placement(ls: &str, pl: &str) -> Placement {
         Placement {
-            legal_status: ls.into(),
-            placement: pl.into(),
-            provider: "PR1".into(),
-            category_of_need: "N1".into(),
+            legal_status: ls.parse().unwrap(),
+            placement: pl.parse().unwrap(),
+            provider: "PR1".parse().unwrap(),
+            category_of_need: "N1".parse().unwrap(),
             home_postcode: None,
             placement_postcode: None,
             urn: None,
@@ -764,7 +778,7 @@ mod tests {
                 1,
                 0,
                 EventKind::ContactReceived {
-                    source: "3B".into(),
+                    source: "3B".parse().unwrap(),
                     concerns: "".into(),
                     consent: true,
                 },
@@ -773,7 +787,7 @@ mod tests {
                 2,
                 0,
                 EventKind::ContactDecided {
-                    level: "4".into(),
+                    level: "4".parse().unwrap(),
                     outcome: ContactOutcome::SocialCareReferral,
                     reason: "".into(),
                 },
@@ -782,8 +796,8 @@ mod tests {
                 3,
                 0,
                 EventKind::ReferralOpened {
-                    source: "3B".into(),
-                    primary_need: "N1".into(),
+                    source: "3B".parse().unwrap(),
+                    primary_need: "N1".parse().unwrap(),
                     no_further_action: false,
                 },
             ),
@@ -792,7 +806,7 @@ mod tests {
                 5,
                 40,
                 EventKind::AssessmentAuthorised {
-                    factors: vec!["3A".into()],
+                    factors: vec!["3A".parse().unwrap()],
                     outcome: AssessmentOutcome::ChildInNeedPlan,
                 },
             ),
@@ -800,13 +814,13 @@ mod tests {
         ];
         let s = replay(PersonId(1), &log);
         assert_eq!(s.involvements(), vec![Involvement::ChildInNeed]);
-        assert_eq!(s.level_of_need.as_deref(), Some("4"));
+        assert_eq!(s.level_of_need.as_ref().map(|l| l.as_str()), Some("4"));
         let mut log2 = log.clone();
         log2.push(ev(
             7,
             150,
             EventKind::SteppedDown {
-                level: "2".into(),
+                level: "2".parse().unwrap(),
                 reason: "".into(),
             },
         ));
@@ -815,17 +829,19 @@ mod tests {
             9,
             150,
             EventKind::ReferralClosed {
-                reason: "RC7".into(),
+                reason: "RC7".parse().unwrap(),
             },
         ));
         log2.push(ev(
             10,
             150,
-            EventKind::EarlyHelpOpened { level: "2".into() },
+            EventKind::EarlyHelpOpened {
+                level: "2".parse().unwrap(),
+            },
         ));
         let s2 = replay(PersonId(1), &log2);
         assert_eq!(s2.involvements(), vec![Involvement::EarlyHelp]);
-        assert_eq!(s2.level_of_need.as_deref(), Some("2"));
+        assert_eq!(s2.level_of_need.as_ref().map(|l| l.as_str()), Some("2"));
     }
 
     #[test]
@@ -870,8 +886,8 @@ mod tests {
                 1,
                 0,
                 EventKind::ReferralOpened {
-                    source: "6".into(),
-                    primary_need: "N1".into(),
+                    source: "6".parse().unwrap(),
+                    primary_need: "N1".parse().unwrap(),
                     no_further_action: false,
                 },
             ),
@@ -879,7 +895,7 @@ mod tests {
                 2,
                 30,
                 EventKind::ReferralClosed {
-                    reason: "RC8".into(),
+                    reason: "RC8".parse().unwrap(),
                 },
             ),
         ];
@@ -893,16 +909,18 @@ mod tests {
     fn arb_kind() -> impl Strategy<Value = EventKind> {
         prop_oneof![
             Just(EventKind::ContactReceived {
-                source: "2A".into(),
+                source: "2A".parse().unwrap(),
                 concerns: "c".into(),
                 consent: true
             }),
             Just(EventKind::ContactDecided {
-                level: "3".into(),
+                level: "3".parse().unwrap(),
                 outcome: ContactOutcome::EarlyHelp,
                 reason: "r".into()
             }),
-            Just(EventKind::EarlyHelpOpened { level: "2".into() }),
+            Just(EventKind::EarlyHelpOpened {
+                level: "2".parse().unwrap()
+            }),
             Just(EventKind::EarlyHelpClosed {
                 reason: crate::events::EarlyHelpClosure::NeedsMet
             }),
@@ -913,12 +931,12 @@ mod tests {
                 reason: None
             }),
             Just(EventKind::ReferralOpened {
-                source: "6".into(),
-                primary_need: "N1".into(),
+                source: "6".parse().unwrap(),
+                primary_need: "N1".parse().unwrap(),
                 no_further_action: false
             }),
             Just(EventKind::ReferralClosed {
-                reason: "RC7".into()
+                reason: "RC7".parse().unwrap()
             }),
             Just(EventKind::AssessmentStarted),
             Just(EventKind::AssessmentAuthorised {
@@ -930,10 +948,10 @@ mod tests {
                 outcome: Section47Outcome::InitialConference
             }),
             Just(EventKind::CpPlanStarted {
-                category: "NEG".into()
+                category: "NEG".parse().unwrap()
             }),
             Just(EventKind::CpReview {
-                category: "EMO".into()
+                category: "EMO".parse().unwrap()
             }),
             Just(EventKind::CpPlanEnded),
             Just(EventKind::CinPlanStarted),
@@ -942,15 +960,15 @@ mod tests {
                 placement: placement("C2", "U6")
             }),
             Just(EventKind::LookedAfterChanged {
-                reason_new_episode: "P".into(),
+                reason_new_episode: "P".parse().unwrap(),
                 placement: placement("C2", "K2"),
-                reason_place_change: Some("CARPL".into())
+                reason_place_change: Some("CARPL".parse().unwrap())
             }),
             Just(EventKind::LookedAfterEnded {
-                reason: "E4A".into()
+                reason: "E4A".parse().unwrap()
             }),
             Just(EventKind::LookedAfterReview {
-                participation: "PN1".into()
+                participation: "PN1".parse().unwrap()
             }),
             (any::<bool>()).prop_map(|a| EventKind::Visit {
                 purpose: VisitPurpose::LookedAfter,
@@ -961,18 +979,18 @@ mod tests {
                 seen_alone: true
             }),
             Just(EventKind::SteppedUp {
-                level: "4".into(),
+                level: "4".parse().unwrap(),
                 reason: "r".into()
             }),
             Just(EventKind::SteppedDown {
-                level: "2".into(),
+                level: "2".parse().unwrap(),
                 reason: "r".into()
             }),
             Just(EventKind::CareLeaverStarted),
             Just(EventKind::CareLeaverContact {
-                in_touch: "YES".into(),
-                activity: "F2".into(),
-                accommodation: "U1".into()
+                in_touch: "YES".parse().unwrap(),
+                activity: "F2".parse().unwrap(),
+                accommodation: "U1".parse().unwrap()
             }),
             Just(EventKind::CaseNote {
                 subject: "s".into(),

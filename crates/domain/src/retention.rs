@@ -473,7 +473,7 @@ fn classes_of(kind: &EventKind) -> &'static [RetentionClass] {
         | EventKind::LookedAfterReview { .. }
         | EventKind::MissingEpisode { .. } => &[C::LookedAfter],
         EventKind::LookedAfterEnded { reason } => {
-            if is_adoption(reason) {
+            if is_adoption(reason.as_str()) {
                 &[C::Adoption, C::LookedAfter]
             } else {
                 &[C::LookedAfter]
@@ -719,7 +719,7 @@ pub fn assess(
         last_activity: counted.iter().map(|e| e.effective).max(),
         adoption: counted
             .iter()
-            .filter(|e| matches!(&e.kind, EventKind::LookedAfterEnded { reason } if is_adoption(reason)))
+            .filter(|e| matches!(&e.kind, EventKind::LookedAfterEnded { reason } if is_adoption(reason.as_str())))
             .map(|e| e.effective)
             .max(),
     };
@@ -771,8 +771,8 @@ mod tests {
             date_of_birth: dob,
             expected_date_of_birth: edd,
             date_of_death: None,
-            sex: "U".into(),
-            ethnicity: "NOBT".into(),
+            sex: "U".parse().unwrap(),
+            ethnicity: "NOBT".parse().unwrap(),
             disabilities: Vec::new(),
             nhs_number: None,
             upn: None,
@@ -815,10 +815,10 @@ mod tests {
 
     fn placement(pl: &str) -> Placement {
         Placement {
-            legal_status: "C2".into(),
-            placement: pl.into(),
-            provider: "PR1".into(),
-            category_of_need: "N1".into(),
+            legal_status: "C2".parse().unwrap(),
+            placement: pl.parse().unwrap(),
+            provider: "PR1".parse().unwrap(),
+            category_of_need: "N1".parse().unwrap(),
             home_postcode: None,
             placement_postcode: None,
             urn: None,
@@ -827,7 +827,7 @@ mod tests {
 
     fn contact() -> EventKind {
         EventKind::ContactReceived {
-            source: "3B".into(),
+            source: "3B".parse().unwrap(),
             concerns: "".into(),
             consent: true,
         }
@@ -835,7 +835,7 @@ mod tests {
 
     fn decided(outcome: ContactOutcome) -> EventKind {
         EventKind::ContactDecided {
-            level: "2".into(),
+            level: "2".parse().unwrap(),
             outcome,
             reason: "".into(),
         }
@@ -843,8 +843,8 @@ mod tests {
 
     fn referral() -> EventKind {
         EventKind::ReferralOpened {
-            source: "3B".into(),
-            primary_need: "N1".into(),
+            source: "3B".parse().unwrap(),
+            primary_need: "N1".parse().unwrap(),
             no_further_action: false,
         }
     }
@@ -857,12 +857,14 @@ mod tests {
 
     fn left_care(reason: &str) -> EventKind {
         EventKind::LookedAfterEnded {
-            reason: reason.into(),
+            reason: reason.parse().unwrap(),
         }
     }
 
     fn early_help() -> EventKind {
-        EventKind::EarlyHelpOpened { level: "2".into() }
+        EventKind::EarlyHelpOpened {
+            level: "2".parse().unwrap(),
+        }
     }
 
     fn early_help_closed() -> EventKind {
@@ -931,7 +933,7 @@ mod tests {
                     referral(),
                     EventKind::AssessmentStarted,
                     EventKind::ReferralClosed {
-                        reason: "RC8".into(),
+                        reason: "RC8".parse().unwrap(),
                     },
                 ],
                 vec![C::ChildInNeed],
@@ -952,7 +954,7 @@ mod tests {
                 vec![
                     referral(),
                     EventKind::CpPlanStarted {
-                        category: "NEG".into(),
+                        category: "NEG".parse().unwrap(),
                     },
                 ],
                 vec![C::ChildProtection, C::ChildInNeed],
@@ -1065,7 +1067,7 @@ mod tests {
                 2,
                 day(2014, 6, 1),
                 EventKind::LookedAfterChanged {
-                    reason_new_episode: "B".into(),
+                    reason_new_episode: "B".parse().unwrap(),
                     placement: placement("A6"),
                     reason_place_change: None,
                 },
@@ -1178,7 +1180,7 @@ mod tests {
                 2,
                 day(2026, 1, 15),
                 EventKind::CpPlanStarted {
-                    category: "NEG".into(),
+                    category: "NEG".parse().unwrap(),
                 },
             ),
         ];

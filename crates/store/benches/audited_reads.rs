@@ -115,7 +115,7 @@ async fn bench(name: &str, url: &str, today: NaiveDate) {
     println!("{name}:");
 
     let actor = Arc::new(Actor::User {
-        id: 1,
+        id: stepwise_domain::ids::UserId(1),
         username: "bench".into(),
     });
     {

@@ -12,7 +12,7 @@ use stepwise_domain::access::{
     AccessGrant, ChildFacts, RESTRICTION_CATEGORIES, RestrictionKind, Service, Viewer,
 };
 use stepwise_domain::events::EventKind;
-use stepwise_domain::ids::{LocalityId, PersonId, TeamId, WorkerId, local_person_id};
+use stepwise_domain::ids::{LocalityId, PersonId, TeamId, UserId, WorkerId, local_person_id};
 use stepwise_domain::projection::Involvement;
 
 use crate::audit::{Actor, AuditEntry, append_in, audit_entry_from_row};
@@ -45,7 +45,8 @@ pub const REASON_HOURS: i64 = 8;
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, utoipa::ToSchema)]
 pub struct RestrictionRow {
     pub id: i64,
-    pub person_id: i64,
+    #[schema(value_type = i64)]
+    pub person_id: PersonId,
     pub kind: RestrictionKind,
     pub category: String,
     pub note: String,
@@ -59,7 +60,8 @@ pub struct RestrictedOpening {
     pub seq: i64,
     pub at: String,
     pub actor: String,
-    pub person_id: i64,
+    #[schema(value_type = i64)]
+    pub person_id: PersonId,
     pub local_id: String,
     pub reason: String,
 }
@@ -68,7 +70,7 @@ pub struct RestrictedOpening {
 #[derive(Debug, Clone)]
 pub struct NewGrant {
     /// The user who will be able to open the record.
-    pub user_id: i64,
+    pub user_id: UserId,
     pub child: PersonId,
     /// Why the access is needed (required; it goes into the audit log).
     pub reason: String,
@@ -79,7 +81,8 @@ pub struct NewGrant {
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, utoipa::ToSchema)]
 pub struct GrantRow {
     pub id: i64,
-    pub user_id: i64,
+    #[schema(value_type = i64)]
+    pub user_id: UserId,
     pub username: String,
     pub child_id: i64,
     pub child_local_id: String,
@@ -216,9 +219,9 @@ impl Store {
     }
 
     /// Every grant a user holds or held.
-    pub async fn user_grants(&self, user_id: i64) -> Result<Vec<AccessGrant>, StoreError> {
+    pub async fn user_grants(&self, user_id: UserId) -> Result<Vec<AccessGrant>, StoreError> {
         sqlx::query("SELECT id, child_id, from_at, until_at, revoked_at FROM access_grants WHERE user_id = $1 ORDER BY id")
-            .bind(user_id)
+            .bind(user_id.0)
             .fetch_all(&self.pool)
             .await?
             .iter()
@@ -296,10 +299,10 @@ impl Store {
         }
         let mut tx = self.begin_write().await?;
         let id = sqlx::query("INSERT INTO access_grants (user_id, child_id, reason, granted_by, granted_at, from_at, until_at) VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING id")
-            .bind(g.user_id)
+            .bind(g.user_id.0)
             .bind(g.child.0)
             .bind(reason)
-            .bind(granted_by.id)
+            .bind(granted_by.id.0)
             .bind(time(now))
             .bind(time(now))
             .bind(time(g.until))
@@ -352,7 +355,7 @@ impl Store {
         let child = r.i64("child_id")?;
         sqlx::query("UPDATE access_grants SET revoked_at = $1, revoked_by = $2 WHERE id = $3")
             .bind(time(now))
-            .bind(revoked_by.id)
+            .bind(revoked_by.id.0)
             .bind(id)
             .execute(&mut *tx)
             .await?;
@@ -421,7 +424,7 @@ impl Store {
                 Ok((
                     GrantRow {
                         id: r.i64("id")?,
-                        user_id: r.i64("user_id")?,
+                        user_id: UserId(r.i64("user_id")?),
                         username: r.text("username")?,
                         child_id,
                         child_local_id: local_person_id(PersonId(child_id)),
@@ -443,13 +446,13 @@ impl Store {
     async fn grant_in_reach(
         &self,
         reader: &crate::records::Reader<'_>,
-        user_id: i64,
+        user_id: UserId,
         child: PersonId,
         granted_by: Option<i64>,
         now: DateTime<Utc>,
     ) -> Result<bool, StoreError> {
         use stepwise_domain::access::{Decision, Permission, Scope};
-        if granted_by == Some(user_id) {
+        if granted_by == Some(user_id.0) {
             return Ok(true);
         }
         if reader
@@ -477,14 +480,14 @@ impl Store {
     pub async fn grants_within_reach(
         &self,
         reader: &crate::records::Reader<'_>,
-        user_id: i64,
+        user_id: UserId,
         child: Option<PersonId>,
         now: DateTime<Utc>,
     ) -> Result<Vec<GrantRow>, StoreError> {
         let mut out = Vec::new();
         let mut reach: std::collections::HashMap<i64, bool> = std::collections::HashMap::new();
         for (g, by) in self.grant_rows(child, now).await? {
-            let ok = if by == Some(user_id) {
+            let ok = if by == Some(user_id.0) {
                 true
             } else if let Some(ok) = reach.get(&g.child_id) {
                 *ok
@@ -632,7 +635,7 @@ impl Store {
         &self,
         actor: &Actor,
         request_id: &str,
-        user_id: i64,
+        user_id: UserId,
         between: (Option<chrono::NaiveDate>, Option<chrono::NaiveDate>),
         limit: i64,
     ) -> Result<Vec<AuditEntry>, StoreError> {
@@ -701,7 +704,7 @@ impl Store {
                     .ok_or_else(|| StoreError::corrupt("restriction kind"))?;
                 let row = RestrictionRow {
                     id: r.i64("id")?,
-                    person_id: r.i64("person_id")?,
+                    person_id: PersonId(r.i64("person_id")?),
                     kind,
                     category: r.text("category")?,
                     note: r.text("note")?,
@@ -710,10 +713,10 @@ impl Store {
                 };
                 // A seal outranks a restriction if both were ever set.
                 let keep = out
-                    .get(&row.person_id)
+                    .get(&row.person_id.0)
                     .is_none_or(|old: &RestrictionRow| old.kind < row.kind);
                 if keep {
-                    out.insert(row.person_id, row);
+                    out.insert(row.person_id.0, row);
                 }
             }
         }
@@ -869,7 +872,7 @@ impl Store {
                     seq: r.i64("seq")?,
                     at: r.text("at")?,
                     actor: r.text("actor")?,
-                    person_id,
+                    person_id: PersonId(person_id),
                     local_id: local_person_id(PersonId(person_id)),
                     reason: r.text("detail")?,
                 })

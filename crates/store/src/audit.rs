@@ -12,6 +12,7 @@ use sqlx::{Any, Transaction};
 use subtle::ConstantTimeEq;
 
 use stepwise_domain::audit::{AuditAction, AuditSubject, RecordedAction};
+use stepwise_domain::ids::UserId;
 
 use crate::sql::{Col, time};
 use crate::{Store, StoreError};
@@ -138,7 +139,7 @@ impl std::fmt::Debug for AuditKey {
 /// Who did something: a signed-in user, or Stepwise itself (start-up, the demo loader).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Actor {
-    User { id: i64, username: String },
+    User { id: UserId, username: String },
     Anonymous,
     System(&'static str),
 }
@@ -153,7 +154,7 @@ impl Actor {
         }
     }
     /// The prefix that finds this user's entries.
-    pub fn user_prefix(id: i64) -> String {
+    pub fn user_prefix(id: UserId) -> String {
         format!("user:{id}:")
     }
 }

@@ -258,7 +258,7 @@ impl Store {
                     V::T(name.as_ref().map(|n| n.family.clone()).unwrap_or_default()),
                     V::OT(opt_date(p.date_of_birth)),
                     V::OT(opt_date(p.expected_date_of_birth)),
-                    V::T(p.sex.clone()),
+                    V::T(p.sex.to_string()),
                     V::OT(p.nhs_number.as_ref().map(|n| n.as_str().to_string())),
                     V::OT(p.upn.as_ref().map(|n| n.as_str().to_string())),
                     V::OT(p.former_upn.as_ref().map(|n| n.as_str().to_string())),

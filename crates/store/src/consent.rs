@@ -7,7 +7,7 @@ use chrono::NaiveDate;
 use stepwise_domain::audit::{AuditAction, AuditSubject};
 
 use stepwise_domain::access::{AGENCIES, SHARING_BASES};
-use stepwise_domain::ids::{PersonId, local_person_id};
+use stepwise_domain::ids::{PersonId, UserId, local_person_id};
 
 use crate::audit::{Actor, append_in};
 use crate::sql::{Col, date, parse_date, time};
@@ -17,7 +17,8 @@ use crate::{Store, StoreError};
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, utoipa::ToSchema)]
 pub struct Consent {
     pub id: i64,
-    pub person_id: i64,
+    #[schema(value_type = i64)]
+    pub person_id: PersonId,
     pub agency: String,
     pub basis: String,
     pub given_by: String,
@@ -32,7 +33,8 @@ pub struct Consent {
 /// What a partner agency sees of a person who consented to share with it.
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, utoipa::ToSchema)]
 pub struct SharedSummary {
-    pub person_id: i64,
+    #[schema(value_type = i64)]
+    pub person_id: PersonId,
     pub local_id: String,
     pub name: String,
     pub date_of_birth: Option<NaiveDate>,
@@ -50,7 +52,7 @@ fn consent_from_row(r: &sqlx::any::AnyRow, today: NaiveDate) -> Result<Consent, 
     let withdrawn_at = r.opt_text("withdrawn_at")?;
     Ok(Consent {
         id: r.i64("id")?,
-        person_id: r.i64("person_id")?,
+        person_id: PersonId(r.i64("person_id")?),
         agency: r.text("agency")?,
         basis: r.text("basis")?,
         given_by: r.text("given_by")?,
@@ -193,7 +195,7 @@ impl Store {
     /// Sets the agency a partner professional's account belongs to.
     pub async fn set_user_agency(
         &self,
-        user_id: i64,
+        user_id: UserId,
         agency: Option<&str>,
     ) -> Result<(), StoreError> {
         if let Some(a) = agency
@@ -205,16 +207,16 @@ impl Store {
         }
         sqlx::query("UPDATE users SET agency = $1 WHERE id = $2")
             .bind(agency)
-            .bind(user_id)
+            .bind(user_id.0)
             .execute(&self.pool)
             .await?;
         Ok(())
     }
 
     /// The agency of a user's account, if any.
-    pub async fn user_agency(&self, user_id: i64) -> Result<Option<String>, StoreError> {
+    pub async fn user_agency(&self, user_id: UserId) -> Result<Option<String>, StoreError> {
         Ok(sqlx::query("SELECT agency FROM users WHERE id = $1")
-            .bind(user_id)
+            .bind(user_id.0)
             .fetch_optional(&self.pool)
             .await?
             .map(|r| r.opt_text("agency"))
@@ -255,7 +257,7 @@ impl Store {
             let state = self.child_state(PersonId(id)).await?;
             let alloc = state.as_ref().and_then(|s| s.allocated.clone());
             out.push(SharedSummary {
-                person_id: id,
+                person_id: PersonId(id),
                 local_id: local_person_id(PersonId(id)),
                 name: p.display_name(),
                 date_of_birth: p.date_of_birth,
@@ -289,7 +291,7 @@ impl Store {
             .shared_with(agency, today)
             .await?
             .into_iter()
-            .find(|s| s.person_id == person.0);
+            .find(|s| s.person_id == person);
         let subject = AuditSubject::Person(person);
         match found {
             Some(s) => {

@@ -136,17 +136,17 @@ impl StateRow {
                 has(Involvement::CareLeaver),
                 has(Involvement::FrontDoor),
             ],
-            level: s.level_of_need.clone(),
+            level: s.level_of_need.as_ref().map(|l| l.to_string()),
             worker: s.allocated.as_ref().map(|a| a.worker.0),
             team: s.allocated.as_ref().map(|a| a.team.0),
             legal_status: s
                 .looked_after
                 .as_ref()
-                .map(|l| l.placement.legal_status.clone()),
+                .map(|l| l.placement.legal_status.to_string()),
             placement: s
                 .looked_after
                 .as_ref()
-                .map(|l| l.placement.placement.clone()),
+                .map(|l| l.placement.placement.to_string()),
             last_effective: s.last_key.map(|k| date(k.0)),
             last_recorded: s.last_key.map(|k| time(k.1)),
             last_seq: s.last_key.map(|k| k.2),
@@ -562,7 +562,7 @@ async fn author(tx: &mut Transaction<'static, Any>, actor: &Actor) -> Result<Wor
     match actor {
         Actor::User { id, .. } => {
             let worker = sqlx::query("SELECT worker_id FROM users WHERE id = $1")
-                .bind(*id)
+                .bind(id.0)
                 .fetch_optional(&mut **tx)
                 .await?
                 .map(|r| r.opt_i64("worker_id"))

@@ -2,6 +2,8 @@
 //! (issuer, subject) pair, and a sign-in through the provider opens only the account linked to
 //! the subject the provider vouched for. Linking is audited.
 
+use stepwise_domain::ids::UserId;
+
 use crate::audit::Actor;
 use crate::sessions::UserAccount;
 use crate::sql::Col;
@@ -20,7 +22,7 @@ impl Store {
         &self,
         actor: &Actor,
         request_id: &str,
-        user_id: i64,
+        user_id: UserId,
         issuer: &str,
         subject: &str,
     ) -> Result<(), StoreError> {
@@ -36,7 +38,7 @@ impl Store {
         )
         .bind(issuer)
         .bind(subject)
-        .bind(user_id)
+        .bind(user_id.0)
         .fetch_optional(&mut *tx)
         .await?;
         if let Some(r) = taken {
@@ -48,7 +50,7 @@ impl Store {
         let n = sqlx::query("UPDATE users SET oidc_issuer = $1, oidc_subject = $2 WHERE id = $3")
             .bind(issuer)
             .bind(subject)
-            .bind(user_id)
+            .bind(user_id.0)
             .execute(&mut *tx)
             .await?
             .rows_affected();
@@ -91,10 +93,10 @@ impl Store {
     /// The (issuer, subject) an account is linked to, if any.
     pub async fn oidc_subject_of(
         &self,
-        user_id: i64,
+        user_id: UserId,
     ) -> Result<Option<(String, String)>, StoreError> {
         let Some(r) = sqlx::query("SELECT oidc_issuer, oidc_subject FROM users WHERE id = $1")
-            .bind(user_id)
+            .bind(user_id.0)
             .fetch_optional(&self.pool)
             .await?
         else {

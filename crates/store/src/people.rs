@@ -212,7 +212,11 @@ impl Store {
                     } else {
                         p.date_of_birth.or(p.expected_date_of_birth)
                     },
-                    sex: if hide { String::new() } else { p.sex.clone() },
+                    sex: if hide {
+                        String::new()
+                    } else {
+                        p.sex.to_string()
+                    },
                     open: if hide {
                         Vec::new()
                     } else {

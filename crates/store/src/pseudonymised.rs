@@ -8,8 +8,10 @@ use chrono::NaiveDate;
 use std::collections::HashMap;
 use stepwise_domain::audit::{AuditAction, AuditSubject};
 
+use stepwise_domain::codes::{Ethnicity, Sex};
 use stepwise_domain::events::EventKind;
 use stepwise_domain::ids::PersonId;
+use stepwise_domain::need::LevelOfNeed;
 use stepwise_domain::projection::{ChildState, effective_events};
 
 use crate::audit::Actor;
@@ -23,13 +25,16 @@ pub struct PseudonymisedChild {
     pub pseudonym: String,
     /// Age in whole years today.
     pub age: Option<i32>,
-    pub sex: String,
+    #[schema(value_type = String)]
+    pub sex: Sex,
     /// The DfE ethnicity code.
-    pub ethnicity: String,
+    #[schema(value_type = String)]
+    pub ethnicity: Ethnicity,
     /// The locality of the team holding the child.
     pub locality: Option<String>,
     pub open: Vec<String>,
-    pub level_of_need: Option<String>,
+    #[schema(value_type = Option<String>)]
+    pub level_of_need: Option<LevelOfNeed>,
 }
 
 /// One event of a pseudonymised journey: when and what, with codes, and no free text.
@@ -89,8 +94,8 @@ impl Store {
             out.push(PseudonymisedChild {
                 pseudonym: self.pseudonym(s.child)?,
                 age: p.age_on(today),
-                sex: p.sex.clone(),
-                ethnicity: p.ethnicity.clone(),
+                sex: p.sex,
+                ethnicity: p.ethnicity,
                 locality,
                 open: s
                     .involvements()

@@ -7,7 +7,8 @@ use std::collections::{BTreeMap, HashMap};
 use stepwise_domain::audit::{AuditAction, AuditSubject};
 
 use stepwise_domain::calendar::WorkingDayCalendar;
-use stepwise_domain::ids::{PersonId, TeamId, local_person_id};
+use stepwise_domain::ids::{PersonId, TeamId, UserId, local_person_id};
+use stepwise_domain::need::LevelOfNeed;
 use stepwise_domain::org::{Team, Worker};
 use stepwise_domain::people::{Person, PersonKind, RelationshipKind};
 use stepwise_domain::projection::ChildState;
@@ -86,7 +87,8 @@ pub struct MyWorkChild {
     pub name: String,
     pub date_of_birth: Option<NaiveDate>,
     pub open: Vec<String>,
-    pub level_of_need: Option<String>,
+    #[schema(value_type = Option<String>)]
+    pub level_of_need: Option<LevelOfNeed>,
     pub due: Vec<DueItem>,
     pub overdue: usize,
     pub next_due: Option<NaiveDate>,
@@ -606,7 +608,7 @@ impl Store {
         &self,
         reader: &Reader<'_>,
         request_id: &str,
-        user_id: i64,
+        user_id: UserId,
         worker: Option<i64>,
         front_door: bool,
         today: NaiveDate,

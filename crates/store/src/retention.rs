@@ -19,7 +19,8 @@ use crate::{Store, StoreError};
 /// A record due for disposal review.
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, utoipa::ToSchema)]
 pub struct DisposalCandidate {
-    pub person_id: i64,
+    #[schema(value_type = i64)]
+    pub person_id: PersonId,
     pub local_id: String,
     pub name: String,
     pub date_of_birth: Option<NaiveDate>,
@@ -101,7 +102,7 @@ impl Store {
                 None => None,
             };
             out.push(DisposalCandidate {
-                person_id: *id,
+                person_id: PersonId(*id),
                 local_id: local_person_id(PersonId(*id)),
                 name: a.name.clone(),
                 date_of_birth: a.date_of_birth,

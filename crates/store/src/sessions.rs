@@ -13,6 +13,7 @@ use stepwise_domain::audit::{AuditAction, AuditSubject};
 
 use stepwise_domain::access::{AccessPolicy, Permission, Role};
 use stepwise_domain::credentials::next_attempt_after_allowing;
+use stepwise_domain::ids::UserId;
 
 use crate::sql::{Col, parse_time, time};
 use crate::{Store, StoreError};
@@ -23,7 +24,7 @@ pub const SETUP_LINK_HOURS: i64 = 72;
 /// A user account.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct UserAccount {
-    pub id: i64,
+    pub id: UserId,
     pub username: String,
     pub display_name: String,
     pub role: Role,
@@ -35,17 +36,17 @@ pub struct UserAccount {
     /// A second factor (TOTP) is set up and confirmed.
     pub second_factor: bool,
     /// Who made the account on the users page (`None`: the operator, on the command line).
-    pub created_by: Option<i64>,
+    pub created_by: Option<UserId>,
     /// The account reaches case records and waits for a second person's approval.
     pub awaiting_approval: bool,
     /// Who made it need approval (`None`: the operator), when, and why.
-    pub approval_asked_by: Option<i64>,
+    pub approval_asked_by: Option<UserId>,
     pub approval_asked_at: Option<DateTime<Utc>>,
     pub approval_for: Option<String>,
     /// Who approved it last (`None`: the operator, or never needed).
-    pub approved_by: Option<i64>,
+    pub approved_by: Option<UserId>,
     /// Who issued the last set-up link, and until when the current one works.
-    pub setup_issued_by: Option<i64>,
+    pub setup_issued_by: Option<UserId>,
     pub setup_expires_at: Option<DateTime<Utc>>,
     /// Who chose the password in use: `holder` (through a set-up link) or `operator`.
     pub password_set_by: Option<String>,
@@ -59,7 +60,7 @@ impl UserAccount {
     /// Whether user `other` made this account, asked for its approval or issued its last
     /// set-up link: they control it, or did, and so may not grant it anything (nor be granted
     /// anything by it).
-    pub fn controlled_by(&self, other: i64) -> bool {
+    pub fn controlled_by(&self, other: UserId) -> bool {
         [
             self.created_by,
             self.approval_asked_by,
@@ -148,7 +149,7 @@ const USER_COLUMNS: &str = "u.id, u.username, u.display_name, u.role, u.worker_i
 
 fn user_from_row(r: &sqlx::any::AnyRow) -> Result<UserAccount, StoreError> {
     Ok(UserAccount {
-        id: r.i64("id")?,
+        id: UserId(r.i64("id")?),
         username: r.text("username")?,
         display_name: r.text("display_name")?,
         role: Role::parse(&r.text("role")?).ok_or_else(|| StoreError::corrupt("user role"))?,
@@ -157,16 +158,16 @@ fn user_from_row(r: &sqlx::any::AnyRow) -> Result<UserAccount, StoreError> {
         password_hash: r.text("password_hash")?,
         disabled: r.i64("disabled")? != 0,
         second_factor: r.i64("totp_confirmed")? != 0,
-        created_by: r.opt_i64("created_by")?,
+        created_by: r.opt_i64("created_by")?.map(UserId),
         awaiting_approval: r.i64("awaiting_approval")? != 0,
-        approval_asked_by: r.opt_i64("approval_asked_by")?,
+        approval_asked_by: r.opt_i64("approval_asked_by")?.map(UserId),
         approval_asked_at: r
             .opt_text("approval_asked_at")?
             .map(|t| parse_time(&t))
             .transpose()?,
         approval_for: r.opt_text("approval_for")?,
-        approved_by: r.opt_i64("approved_by")?,
-        setup_issued_by: r.opt_i64("setup_issued_by")?,
+        approved_by: r.opt_i64("approved_by")?.map(UserId),
+        setup_issued_by: r.opt_i64("setup_issued_by")?.map(UserId),
         setup_expires_at: r
             .opt_text("setup_expires_at")?
             .map(|t| parse_time(&t))
@@ -213,12 +214,12 @@ fn last_holder_of(
 /// An account read inside a write transaction, or "not found".
 async fn user_in(
     tx: &mut sqlx::Transaction<'static, sqlx::Any>,
-    user_id: i64,
+    user_id: UserId,
 ) -> Result<UserAccount, StoreError> {
     sqlx::query(&format!(
         "SELECT {USER_COLUMNS} FROM users u WHERE u.id = $1"
     ))
-    .bind(user_id)
+    .bind(user_id.0)
     .fetch_optional(&mut **tx)
     .await?
     .map(|r| user_from_row(&r))
@@ -227,7 +228,7 @@ async fn user_in(
 }
 
 /// The user id of an actor, if it is a signed-in user.
-fn actor_id(actor: &crate::Actor) -> Option<i64> {
+fn actor_id(actor: &crate::Actor) -> Option<UserId> {
     match actor {
         crate::Actor::User { id, .. } => Some(*id),
         _ => None,
@@ -239,7 +240,7 @@ impl Store {
     /// for the operator who holds the server (the command line, the demo). The account is
     /// approved at once (audited as `user.approve` by the operator) and its password is the
     /// operator's, not an administrator's.
-    pub async fn upsert_user(&self, u: &NewUser) -> Result<i64, StoreError> {
+    pub async fn upsert_user(&self, u: &NewUser) -> Result<UserId, StoreError> {
         self.upsert_user_by(&crate::Actor::System("operator"), "-", u)
             .await
     }
@@ -251,7 +252,7 @@ impl Store {
         actor: &crate::Actor,
         request_id: &str,
         u: &NewUser,
-    ) -> Result<i64, StoreError> {
+    ) -> Result<UserId, StoreError> {
         if actor_id(actor).is_some() {
             return Err(StoreError::Invalid(
                 "accounts with a password are made by the operator on the command line; the users page issues a set-up link".into(),
@@ -292,7 +293,7 @@ impl Store {
             .await?
             .i64("id")?,
         };
-        let subject = AuditSubject::User(id);
+        let subject = AuditSubject::User(UserId(id));
         crate::audit::append_in(
             &mut tx,
             &self.audit_key,
@@ -319,7 +320,7 @@ impl Store {
         )
         .await?;
         tx.commit().await?;
-        Ok(id)
+        Ok(UserId(id))
     }
 
     /// Adds an account from the users page. It has no usable password: its holder chooses one
@@ -333,7 +334,7 @@ impl Store {
         a: &NewAccount,
         link: &SetupLink,
         policy: &AccessPolicy,
-    ) -> Result<i64, StoreError> {
+    ) -> Result<UserId, StoreError> {
         let name = check_username(&a.username)?;
         let now = self.now();
         let approval = a.role.reaches_case_records(policy);
@@ -357,9 +358,9 @@ impl Store {
         .bind(a.team_id)
         .bind(time(now))
         .bind(a.agency.as_deref())
-        .bind(by.id)
+        .bind(by.id.0)
         .bind(i64::from(approval))
-        .bind(approval.then_some(by.id))
+        .bind(approval.then_some(by.id).map(|u| u.0))
         .bind(approval.then(|| time(now)))
         .bind(approval.then_some("a new account"))
         .bind(&link.token_hash)
@@ -371,7 +372,7 @@ impl Store {
             id: by.id,
             username: by.username.clone(),
         };
-        let subject = AuditSubject::User(id);
+        let subject = AuditSubject::User(UserId(id));
         crate::audit::append_in(
             &mut tx,
             &self.audit_key,
@@ -406,7 +407,7 @@ impl Store {
         )
         .await?;
         tx.commit().await?;
-        Ok(id)
+        Ok(UserId(id))
     }
 
     /// Issues a new set-up link for an account: its password stops working and its sessions
@@ -418,7 +419,7 @@ impl Store {
         &self,
         by: &UserAccount,
         request_id: &str,
-        user_id: i64,
+        user_id: UserId,
         link: &SetupLink,
         policy: &AccessPolicy,
     ) -> Result<UserAccount, StoreError> {
@@ -452,20 +453,20 @@ impl Store {
         sqlx::query("UPDATE users SET password_hash = '', password_set_by = NULL, setup_token_hash = $1, setup_expires_at = $2, setup_issued_by = $3 WHERE id = $4")
             .bind(&link.token_hash)
             .bind(time(link.expires_at))
-            .bind(by.id)
-            .bind(user_id)
+            .bind(by.id.0)
+            .bind(user_id.0)
             .execute(&mut *tx)
             .await?;
         if approval {
             sqlx::query("UPDATE users SET awaiting_approval = 1, approval_asked_by = $1, approval_asked_at = $2, approval_for = 'a new set-up link' WHERE id = $3")
-                .bind(by.id)
+                .bind(by.id.0)
                 .bind(time(now))
-                .bind(user_id)
+                .bind(user_id.0)
                 .execute(&mut *tx)
                 .await?;
         }
         sqlx::query("DELETE FROM sessions WHERE user_id = $1")
-            .bind(user_id)
+            .bind(user_id.0)
             .execute(&mut *tx)
             .await?;
         crate::audit::append_in(
@@ -534,7 +535,7 @@ impl Store {
         };
         let n = sqlx::query("UPDATE users SET password_hash = $1, password_set_by = 'holder', setup_token_hash = NULL, setup_expires_at = NULL WHERE id = $2 AND setup_token_hash = $3")
             .bind(password_hash)
-            .bind(account.id)
+            .bind(account.id.0)
             .bind(token_hash)
             .execute(&mut *tx)
             .await?
@@ -574,7 +575,7 @@ impl Store {
         &self,
         by: &UserAccount,
         request_id: &str,
-        user_id: i64,
+        user_id: UserId,
         approve: bool,
         policy: &AccessPolicy,
     ) -> Result<UserAccount, StoreError> {
@@ -606,17 +607,17 @@ impl Store {
         }
         if approve {
             sqlx::query("UPDATE users SET awaiting_approval = 0, approved_by = $1 WHERE id = $2")
-                .bind(by.id)
-                .bind(user_id)
+                .bind(by.id.0)
+                .bind(user_id.0)
                 .execute(&mut *tx)
                 .await?;
         } else {
             sqlx::query("UPDATE users SET awaiting_approval = 0, disabled = 1, password_hash = '', password_set_by = NULL, setup_token_hash = NULL, setup_expires_at = NULL WHERE id = $1")
-                .bind(user_id)
+                .bind(user_id.0)
                 .execute(&mut *tx)
                 .await?;
             sqlx::query("DELETE FROM sessions WHERE user_id = $1")
-                .bind(user_id)
+                .bind(user_id.0)
                 .execute(&mut *tx)
                 .await?;
         }
@@ -664,11 +665,11 @@ impl Store {
     }
 
     /// A user by id.
-    pub async fn user_by_id(&self, id: i64) -> Result<Option<UserAccount>, StoreError> {
+    pub async fn user_by_id(&self, id: UserId) -> Result<Option<UserAccount>, StoreError> {
         sqlx::query(&format!(
             "SELECT {USER_COLUMNS} FROM users u WHERE u.id = $1"
         ))
-        .bind(id)
+        .bind(id.0)
         .fetch_optional(&self.pool)
         .await?
         .map(|r| user_from_row(&r))
@@ -688,7 +689,7 @@ impl Store {
         let mut tx = self.begin_write().await?;
         let n = sqlx::query("UPDATE users SET password_hash = $1 WHERE id = $2")
             .bind(new_hash)
-            .bind(user.id)
+            .bind(user.id.0)
             .execute(&mut *tx)
             .await?
             .rows_affected();
@@ -696,7 +697,7 @@ impl Store {
             return Err(StoreError::NotFound(format!("user {}", user.id)));
         }
         let ended = sqlx::query("DELETE FROM sessions WHERE user_id = $1 AND token_hash <> $2")
-            .bind(user.id)
+            .bind(user.id.0)
             .bind(keep_session)
             .execute(&mut *tx)
             .await?
@@ -747,7 +748,7 @@ impl Store {
     pub async fn create_session(
         &self,
         token_hash: &str,
-        user_id: i64,
+        user_id: UserId,
         csrf: &str,
         expires_at: DateTime<Utc>,
     ) -> Result<(), StoreError> {
@@ -759,7 +760,7 @@ impl Store {
     pub async fn create_session_pending(
         &self,
         token_hash: &str,
-        user_id: i64,
+        user_id: UserId,
         csrf: &str,
         expires_at: DateTime<Utc>,
         second_factor_pending: bool,
@@ -767,7 +768,7 @@ impl Store {
         let now = time(self.now());
         sqlx::query("INSERT INTO sessions (token_hash, user_id, csrf_token, created_at, last_seen, expires_at, second_factor_pending) VALUES ($1, $2, $3, $4, $4, $5, $6)")
             .bind(token_hash)
-            .bind(user_id)
+            .bind(user_id.0)
             .bind(csrf)
             .bind(now)
             .bind(time(expires_at))
@@ -822,9 +823,9 @@ impl Store {
     }
 
     /// Ends every session of a user.
-    pub async fn delete_user_sessions(&self, user_id: i64) -> Result<u64, StoreError> {
+    pub async fn delete_user_sessions(&self, user_id: UserId) -> Result<u64, StoreError> {
         Ok(sqlx::query("DELETE FROM sessions WHERE user_id = $1")
-            .bind(user_id)
+            .bind(user_id.0)
             .execute(&self.pool)
             .await?
             .rows_affected())
@@ -956,10 +957,10 @@ impl Store {
     /// never returned.
     pub async fn user_sessions(
         &self,
-        user_id: i64,
+        user_id: UserId,
     ) -> Result<Vec<(DateTime<Utc>, DateTime<Utc>, DateTime<Utc>)>, StoreError> {
         sqlx::query("SELECT created_at, last_seen, expires_at FROM sessions WHERE user_id = $1 ORDER BY created_at DESC")
-            .bind(user_id)
+            .bind(user_id.0)
             .fetch_all(&self.pool)
             .await?
             .iter()
@@ -978,7 +979,7 @@ impl Store {
     /// and the user's id bound in as associated data: a copy of the database alone cannot produce
     /// codes, a sealed secret copied to another user's row does not open, and an altered one is
     /// refused. Returns (sealed, nonce), both text.
-    fn seal_totp(&self, user_id: i64, secret: &[u8]) -> Result<(String, String), StoreError> {
+    fn seal_totp(&self, user_id: UserId, secret: &[u8]) -> Result<(String, String), StoreError> {
         if secret.is_empty() || secret.len() > 32 {
             return Err(StoreError::Invalid("a TOTP secret is 1 to 32 bytes".into()));
         }
@@ -986,7 +987,12 @@ impl Store {
     }
 
     /// Opens a sealed TOTP secret (or one sealed the older, unauthenticated way).
-    fn unseal_totp(&self, user_id: i64, sealed: &str, nonce: &str) -> Result<Vec<u8>, StoreError> {
+    fn unseal_totp(
+        &self,
+        user_id: UserId,
+        sealed: &str,
+        nonce: &str,
+    ) -> Result<Vec<u8>, StoreError> {
         match sealed.strip_prefix(SEALED_V2) {
             Some(body) => open_second_factor(&self.audit_key, user_id, body, nonce),
             None => open_legacy_second_factor(&self.audit_key, user_id, sealed, nonce),
@@ -998,14 +1004,14 @@ impl Store {
     /// `begin_second_factor_replacement`): the answer is `false` and nothing changes.
     pub async fn begin_second_factor(
         &self,
-        user_id: i64,
+        user_id: UserId,
         secret: &[u8],
     ) -> Result<bool, StoreError> {
         let (sealed, nonce) = self.seal_totp(user_id, secret)?;
         Ok(sqlx::query("UPDATE users SET totp_sealed = $1, totp_nonce = $2, totp_confirmed = 0, totp_last_step = NULL WHERE id = $3 AND totp_confirmed = 0")
             .bind(sealed)
             .bind(nonce)
-            .bind(user_id)
+            .bind(user_id.0)
             .execute(&self.pool)
             .await?
             .rows_affected()
@@ -1018,7 +1024,7 @@ impl Store {
     /// once and sealed again with authenticated encryption.
     pub async fn second_factor(
         &self,
-        user_id: i64,
+        user_id: UserId,
     ) -> Result<Option<(Vec<u8>, bool, Option<i64>)>, StoreError> {
         Ok(self
             .second_factor_state(user_id)
@@ -1030,10 +1036,10 @@ impl Store {
     /// used, which secret it is (its nonce), and a replacement being set up, if any.
     pub async fn second_factor_state(
         &self,
-        user_id: i64,
+        user_id: UserId,
     ) -> Result<Option<SecondFactor>, StoreError> {
         let Some(r) = sqlx::query("SELECT totp_sealed, totp_nonce, totp_confirmed, totp_last_step, totp_next_sealed, totp_next_nonce FROM users WHERE id = $1")
-            .bind(user_id)
+            .bind(user_id.0)
             .fetch_optional(&self.pool)
             .await?
         else {
@@ -1053,7 +1059,7 @@ impl Store {
             let n = sqlx::query("UPDATE users SET totp_sealed = $1, totp_nonce = $2 WHERE id = $3 AND totp_sealed = $4 AND totp_nonce = $5")
                 .bind(resealed)
                 .bind(&new_nonce)
-                .bind(user_id)
+                .bind(user_id.0)
                 .bind(&sealed)
                 .bind(&nonce)
                 .execute(&self.pool)
@@ -1134,7 +1140,7 @@ impl Store {
         action: AuditAction,
     ) -> Result<bool, StoreError> {
         let mut tx = self.begin_write().await?;
-        let mut q = sqlx::query(sql).bind(step).bind(user.id);
+        let mut q = sqlx::query(sql).bind(step).bind(user.id.0);
         if let Some(nonce) = nonce {
             q = q.bind(nonce);
         }
@@ -1174,7 +1180,7 @@ impl Store {
             .bind(step)
             .bind(sealed)
             .bind(nonce)
-            .bind(user.id)
+            .bind(user.id.0)
             .execute(&mut *tx)
             .await?
             .rows_affected();
@@ -1223,10 +1229,10 @@ impl Store {
         &self,
         actor: &crate::Actor,
         request_id: &str,
-        user_id: i64,
+        user_id: UserId,
     ) -> Result<(), StoreError> {
         let n = sqlx::query("UPDATE users SET totp_sealed = NULL, totp_nonce = NULL, totp_confirmed = 0, totp_last_step = NULL, totp_next_sealed = NULL, totp_next_nonce = NULL WHERE id = $1")
-            .bind(user_id)
+            .bind(user_id.0)
             .execute(&self.pool)
             .await?
             .rows_affected();
@@ -1254,7 +1260,7 @@ impl Store {
         &self,
         actor: &crate::Actor,
         request_id: &str,
-        user_id: i64,
+        user_id: UserId,
         disabled: bool,
         policy: &AccessPolicy,
     ) -> Result<(), StoreError> {
@@ -1293,29 +1299,29 @@ impl Store {
                 );
             }
             sqlx::query("UPDATE users SET disabled = 1 WHERE id = $1")
-                .bind(user_id)
+                .bind(user_id.0)
                 .execute(&mut *tx)
                 .await?;
             sqlx::query("DELETE FROM sessions WHERE user_id = $1")
-                .bind(user_id)
+                .bind(user_id.0)
                 .execute(&mut *tx)
                 .await?;
         } else {
             let asker = actor_id(actor);
             let approval = asker.is_some() && target.role.reaches_case_records(policy);
             sqlx::query("UPDATE users SET disabled = 0 WHERE id = $1")
-                .bind(user_id)
+                .bind(user_id.0)
                 .execute(&mut *tx)
                 .await?;
             if approval && target.disabled {
                 sqlx::query("UPDATE users SET awaiting_approval = 1, approval_asked_by = $1, approval_asked_at = $2, approval_for = 're-enabling' WHERE id = $3")
-                    .bind(asker)
+                    .bind(asker.map(|u| u.0))
                     .bind(time(now))
-                    .bind(user_id)
+                    .bind(user_id.0)
                     .execute(&mut *tx)
                     .await?;
                 sqlx::query("DELETE FROM sessions WHERE user_id = $1")
-                    .bind(user_id)
+                    .bind(user_id.0)
                     .execute(&mut *tx)
                     .await?;
                 detail = "reaches case records, so it awaits a second person's approval".into();
@@ -1345,12 +1351,12 @@ impl Store {
     pub async fn lapsed_session(
         &self,
         token_hash: &str,
-    ) -> Result<Option<(i64, String)>, StoreError> {
+    ) -> Result<Option<(UserId, String)>, StoreError> {
         sqlx::query("SELECT s.user_id, s.csrf_token FROM sessions s JOIN users u ON u.id = s.user_id WHERE s.token_hash = $1 AND u.disabled = 0 AND s.second_factor_pending = 0")
             .bind(token_hash)
             .fetch_optional(&self.pool)
             .await?
-            .map(|r| Ok::<_, StoreError>((r.i64("user_id")?, r.text("csrf_token")?)))
+            .map(|r| Ok::<_, StoreError>((UserId(r.i64("user_id")?), r.text("csrf_token")?)))
             .transpose()
     }
 
@@ -1358,7 +1364,7 @@ impl Store {
     pub async fn keep_draft(
         &self,
         id: &str,
-        user_id: i64,
+        user_id: UserId,
         path: &str,
         body: &str,
         request_id: &str,
@@ -1370,7 +1376,7 @@ impl Store {
             .await?;
         sqlx::query("INSERT INTO form_drafts (id, user_id, path, body, created_at) VALUES ($1, $2, $3, $4, $5)")
             .bind(id)
-            .bind(user_id)
+            .bind(user_id.0)
             .bind(path)
             .bind(body)
             .bind(time(now))
@@ -1394,11 +1400,11 @@ impl Store {
     pub async fn draft(
         &self,
         id: &str,
-        user_id: i64,
+        user_id: UserId,
     ) -> Result<Option<(String, String)>, StoreError> {
         sqlx::query("SELECT path, body FROM form_drafts WHERE id = $1 AND user_id = $2 AND created_at >= $3")
             .bind(id)
-            .bind(user_id)
+            .bind(user_id.0)
             .bind(time(self.now() - chrono::Duration::hours(24)))
             .fetch_optional(&self.pool)
             .await?
@@ -1409,10 +1415,10 @@ impl Store {
     /// The kept forms of a user, newest first: (id, path, created).
     pub async fn drafts(
         &self,
-        user_id: i64,
+        user_id: UserId,
     ) -> Result<Vec<(String, String, DateTime<Utc>)>, StoreError> {
         sqlx::query("SELECT id, path, created_at FROM form_drafts WHERE user_id = $1 AND created_at >= $2 ORDER BY created_at DESC")
-            .bind(user_id)
+            .bind(user_id.0)
             .bind(time(self.now() - chrono::Duration::hours(24)))
             .fetch_all(&self.pool)
             .await?
@@ -1422,11 +1428,11 @@ impl Store {
     }
 
     /// Removes a kept form (sent again, or discarded).
-    pub async fn drop_draft(&self, id: &str, user_id: i64) -> Result<bool, StoreError> {
+    pub async fn drop_draft(&self, id: &str, user_id: UserId) -> Result<bool, StoreError> {
         Ok(
             sqlx::query("DELETE FROM form_drafts WHERE id = $1 AND user_id = $2")
                 .bind(id)
-                .bind(user_id)
+                .bind(user_id.0)
                 .execute(&self.pool)
                 .await?
                 .rows_affected()
@@ -1488,7 +1494,7 @@ impl Store {
 const SEALED_V2: &str = "v2:";
 
 /// The associated data binding a sealed second-factor secret to its user.
-fn second_factor_aad(user_id: i64) -> Vec<u8> {
+fn second_factor_aad(user_id: UserId) -> Vec<u8> {
     format!("stepwise-second-factor|user:{user_id}").into_bytes()
 }
 
@@ -1504,7 +1510,7 @@ fn sealing_cipher(
 /// Seals a second-factor secret for a user: (`v2:` and the ciphertext in hex, the nonce in hex).
 fn seal_second_factor(
     key: &crate::AuditKey,
-    user_id: i64,
+    user_id: UserId,
     secret: &[u8],
 ) -> Result<(String, String), StoreError> {
     use chacha20poly1305::AeadCore;
@@ -1530,7 +1536,7 @@ fn seal_second_factor(
 /// Opens a sealed second-factor secret; refuses one altered or sealed for another user.
 fn open_second_factor(
     key: &crate::AuditKey,
-    user_id: i64,
+    user_id: UserId,
     sealed_hex: &str,
     nonce_hex: &str,
 ) -> Result<Vec<u8>, StoreError> {
@@ -1561,7 +1567,7 @@ fn open_second_factor(
 /// master key, labelled with the user and a nonce.
 fn open_legacy_second_factor(
     key: &crate::AuditKey,
-    user_id: i64,
+    user_id: UserId,
     sealed_hex: &str,
     nonce: &str,
 ) -> Result<Vec<u8>, StoreError> {

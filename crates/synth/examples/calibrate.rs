@@ -114,7 +114,9 @@ pub fn diagnostics(a: &stepwise_synth::SyntheticAuthority, today: NaiveDate) {
             if let EventKind::LookedAfterStarted { placement } = &e.kind {
                 if e.effective > year_ago && e.supersedes.is_none() {
                     lac_entries[band(e.effective)] += 1;
-                    *entry_ls.entry(placement.legal_status.clone()).or_default() += 1;
+                    *entry_ls
+                        .entry(placement.legal_status.to_string())
+                        .or_default() += 1;
                 }
             }
         }

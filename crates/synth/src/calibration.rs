@@ -206,9 +206,9 @@ pub fn measure(a: &SyntheticAuthority, today: NaiveDate) -> Result<Vec<Measure>,
                         }
                         if let Some(r) = reason_place_change {
                             t.changes += 1;
-                            match t.change_reasons.iter_mut().find(|(c, _)| c == r) {
+                            match t.change_reasons.iter_mut().find(|(c, _)| c == r.as_str()) {
                                 Some((_, n)) => *n += 1,
-                                None => t.change_reasons.push((r.clone(), 1)),
+                                None => t.change_reasons.push((r.to_string(), 1)),
                             }
                         }
                     }
@@ -304,7 +304,7 @@ pub fn measure(a: &SyntheticAuthority, today: NaiveDate) -> Result<Vec<Measure>,
                     ) {
                         t.leavers_eet += 1;
                     }
-                    if accommodation.ends_with('1') {
+                    if accommodation.as_str().ends_with('1') {
                         t.leavers_suitable += 1;
                     }
                 }
@@ -678,13 +678,13 @@ mod tests {
             date_of_birth: NaiveDate::from_ymd_opt(2020, 1, 1),
             expected_date_of_birth: None,
             date_of_death: None,
-            sex: "F".into(),
-            ethnicity: "WBRI".into(),
+            sex: "F".parse().unwrap(),
+            ethnicity: "WBRI".parse().unwrap(),
             disabilities: Vec::new(),
             nhs_number: None,
             upn: None,
             former_upn: None,
-            upn_unknown: Some("UN1".into()),
+            upn_unknown: Some("UN1".parse().unwrap()),
             language: None,
             uasc: false,
         };
@@ -717,8 +717,8 @@ mod tests {
                     1,
                     d,
                     EventKind::ReferralOpened {
-                        source: "6".into(),
-                        primary_need: "N1".into(),
+                        source: "6".parse().unwrap(),
+                        primary_need: "N1".parse().unwrap(),
                         no_further_action: false,
                     },
                 ),
@@ -726,7 +726,7 @@ mod tests {
                     2,
                     d,
                     EventKind::CpPlanStarted {
-                        category: "NEG".into(),
+                        category: "NEG".parse().unwrap(),
                     },
                 ),
             ],

@@ -127,8 +127,8 @@ pub fn generate_with_report(
         places: &places,
         p: &params,
     };
-    let (journeys, report) = journeys::simulate(&ctx, &pop);
-    let authority = assemble(config, authority, localities, plan, pop, journeys);
+    let (journeys, report) = journeys::simulate(&ctx, &pop)?;
+    let authority = assemble(config, authority, localities, plan, pop, journeys)?;
     Ok((
         authority,
         GenerationReport {
@@ -147,7 +147,7 @@ fn assemble(
     plan: TeamPlan,
     mut pop: families::Population,
     journeys: Vec<journeys::ChildJourney>,
-) -> SyntheticAuthority {
+) -> Result<SyntheticAuthority, DomainError> {
     let today = day(config.today);
     let mut rng = stream(config.seed, 0x4153_4d42, 0, 0);
     // Who is kept, and their dense ids.
@@ -194,24 +194,30 @@ fn assemble(
         .iter()
         .enumerate()
         .filter(|(i, _)| ids[*i] > 0)
-        .map(|(i, p)| Person {
-            id: PersonId(ids[i]),
-            kind: p.kind,
-            names: p.names.clone(),
-            date_of_birth: p.dob.map(date),
-            expected_date_of_birth: p.expected.map(date),
-            date_of_death: None,
-            sex: p.sex.to_string(),
-            ethnicity: p.ethnicity.to_string(),
-            disabilities: p.disabilities.iter().map(|s| s.to_string()).collect(),
-            nhs_number: p.nhs.clone(),
-            upn: p.upn.clone(),
-            former_upn: p.former_upn.clone(),
-            upn_unknown: p.upn_unknown.map(str::to_string),
-            language: p.language.map(str::to_string),
-            uasc: p.uasc,
+        .map(|(i, p)| -> Result<Person, DomainError> {
+            Ok(Person {
+                id: PersonId(ids[i]),
+                kind: p.kind,
+                names: p.names.clone(),
+                date_of_birth: p.dob.map(date),
+                expected_date_of_birth: p.expected.map(date),
+                date_of_death: None,
+                sex: p.sex.parse()?,
+                ethnicity: p.ethnicity.parse()?,
+                disabilities: p
+                    .disabilities
+                    .iter()
+                    .map(|s| s.parse())
+                    .collect::<Result<_, _>>()?,
+                nhs_number: p.nhs.clone(),
+                upn: p.upn.clone(),
+                former_upn: p.former_upn.clone(),
+                upn_unknown: p.upn_unknown.map(str::parse).transpose()?,
+                language: p.language.map(str::to_string),
+                uasc: p.uasc,
+            })
         })
-        .collect();
+        .collect::<Result<_, _>>()?;
     let mut households = Vec::new();
     for h in &pop.households {
         let members: Vec<HouseholdMember> = h
@@ -371,7 +377,7 @@ fn assemble(
             events.push(e);
         }
     }
-    SyntheticAuthority {
+    Ok(SyntheticAuthority {
         authority,
         localities,
         teams: plan.teams,
@@ -380,7 +386,7 @@ fn assemble(
         households,
         relationships,
         events,
-    }
+    })
 }
 
 fn recorder(

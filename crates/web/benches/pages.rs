@@ -159,7 +159,7 @@ fn main() {
         let cal = stepwise_domain::calendar::WorkingDayCalendar::england()
             .unwrap_or_else(|e| fail(&e.to_string()));
         let actor = Actor::User {
-            id: 1,
+            id: stepwise_domain::ids::UserId(1),
             username: "bench".into(),
         };
         // The child's social worker, allowed as the allocated worker.

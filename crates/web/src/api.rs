@@ -11,7 +11,7 @@ use utoipa::openapi::security::{ApiKey, ApiKeyValue, SecurityScheme};
 use utoipa::{Modify, OpenApi, ToSchema};
 
 use stepwise_domain::access::{Permission, Role};
-use stepwise_domain::ids::{TeamId, parse_date};
+use stepwise_domain::ids::{PersonId, TeamId, UserId, parse_date};
 use stepwise_domain::org::TeamKind;
 use stepwise_store::{
     AuditEntry, ChildRecord, GrantRow, MyWork, PersonMatch, SearchQuery, TeamSummary,
@@ -27,7 +27,8 @@ use crate::{AppState, WebError};
 /// The signed-in user.
 #[derive(Serialize, ToSchema)]
 pub struct Me {
-    pub id: i64,
+    #[schema(value_type = i64)]
+    pub id: UserId,
     pub username: String,
     pub display_name: String,
     pub role: Role,
@@ -273,7 +274,8 @@ pub async fn record(
 /// Who has looked at a person's record.
 #[derive(Debug, Serialize, utoipa::ToSchema)]
 pub struct AccessLog {
-    pub person_id: i64,
+    #[schema(value_type = i64)]
+    pub person_id: PersonId,
     pub name: String,
     /// Views, refusals and grants, newest first.
     pub entries: Vec<AuditEntry>,
@@ -319,7 +321,7 @@ pub async fn record_access_log(
     };
     let grants = state.store.grants(Some(id), state.now()).await?;
     Ok(Json(AccessLog {
-        person_id: id.0,
+        person_id: id,
         name,
         entries,
         grants,
@@ -358,6 +360,7 @@ pub async fn user_activity(
         .parse::<i64>()
         .ok()
         .filter(|n| *n > 0)
+        .map(UserId)
         .ok_or_else(|| WebError::NotFound(format!("User {raw:?}")))?;
     if !state.store.users().await?.iter().any(|u| u.id == id) {
         return Err(WebError::NotFound(format!("User {id}")).into());

@@ -11,6 +11,7 @@ use rand::RngCore;
 use sha2::{Digest, Sha256};
 
 use stepwise_domain::access::{AccessPolicy, Permission, Role, RolePermissions, Scope, Viewer};
+use stepwise_domain::ids::UserId;
 use stepwise_store::{SessionInfo, Store, UserAccount};
 
 use crate::{WebConfig, WebError};
@@ -23,7 +24,7 @@ pub const SIGNIN_CSRF_COOKIE: &str = "stepwise_signin";
 /// The signed-in user, as handlers see them.
 #[derive(Debug, Clone)]
 pub struct CurrentUser {
-    pub id: i64,
+    pub id: UserId,
     pub username: String,
     pub display_name: String,
     pub role: Role,

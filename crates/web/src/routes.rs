@@ -21,6 +21,7 @@ use tower_http::request_id::{
 use tower_http::trace::TraceLayer;
 
 use stepwise_domain::access::{Access, Permission};
+use stepwise_domain::ids::UserId;
 use stepwise_store::{AuditAction, AuditSubject};
 
 use crate::auth::{CurrentUser, SIGNIN_CSRF_COOKIE, cookie, session_user, tokens_match};
@@ -813,7 +814,7 @@ async fn guard(State(g): State<Guard>, req: Request, next: Next) -> Response {
 
 /// Keeps the form of a lapsed session as a draft for its owner, when its CSRF token is the
 /// session's own; then asks them to sign in again.
-async fn keep_as_draft(g: &Guard, owner: (i64, String), req: Request) -> Response {
+async fn keep_as_draft(g: &Guard, owner: (UserId, String), req: Request) -> Response {
     let path = req.uri().path().to_string();
     let bytes = match axum::body::to_bytes(req.into_body(), 1024 * 1024).await {
         Ok(b) => b,
@@ -854,7 +855,7 @@ async fn keep_as_draft(g: &Guard, owner: (i64, String), req: Request) -> Respons
 async fn checked(
     g: Guard,
     user: Option<CurrentUser>,
-    lapsed: Option<(i64, String)>,
+    lapsed: Option<(UserId, String)>,
     req: Request,
     next: Next,
 ) -> Response {

@@ -33,7 +33,7 @@ async fn whole_log(url: &str) -> Vec<(i64, String, String, String)> {
 /// Opens child 1's record as a front-door practitioner (allowed by the fixture's policy).
 async fn read_record(s: &Store, k: usize) -> Result<i64, StoreError> {
     let actor = Actor::User {
-        id: 70,
+        id: stepwise_domain::ids::UserId(70),
         username: "reader".into(),
     };
     let viewer = Viewer {

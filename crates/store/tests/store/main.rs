@@ -125,8 +125,8 @@ fn person(
         date_of_birth: Some(dob),
         expected_date_of_birth: None,
         date_of_death: None,
-        sex: sex.into(),
-        ethnicity: "WBRI".into(),
+        sex: sex.parse().unwrap(),
+        ethnicity: "WBRI".parse().unwrap(),
         disabilities: vec![],
         nhs_number: None,
         upn: None,
@@ -185,7 +185,7 @@ fn fixture() -> BulkLoad {
             1,
             d(2024, 1, 8),
             EventKind::ContactReceived {
-                source: "3B".into(),
+                source: "3B".parse().unwrap(),
                 concerns: "Health visitor worried".into(),
                 consent: true,
             },
@@ -195,7 +195,7 @@ fn fixture() -> BulkLoad {
             2,
             d(2024, 1, 8),
             EventKind::ContactDecided {
-                level: "4".into(),
+                level: "4".parse().unwrap(),
                 outcome: ContactOutcome::SocialCareReferral,
                 reason: "significant concerns".into(),
             },
@@ -205,8 +205,8 @@ fn fixture() -> BulkLoad {
             3,
             d(2024, 1, 8),
             EventKind::ReferralOpened {
-                source: "3B".into(),
-                primary_need: "N1".into(),
+                source: "3B".parse().unwrap(),
+                primary_need: "N1".parse().unwrap(),
                 no_further_action: false,
             },
         ),
@@ -227,7 +227,7 @@ fn fixture() -> BulkLoad {
             6,
             d(2024, 2, 20),
             EventKind::AssessmentAuthorised {
-                factors: vec!["3A".into(), "4B".into()],
+                factors: vec!["3A".parse().unwrap(), "4B".parse().unwrap()],
                 outcome: AssessmentOutcome::ChildInNeedPlan,
             },
         ),
@@ -237,7 +237,7 @@ fn fixture() -> BulkLoad {
             8,
             d(2024, 5, 1),
             EventKind::ContactReceived {
-                source: "2A".into(),
+                source: "2A".parse().unwrap(),
                 concerns: "school concern".into(),
                 consent: true,
             },
@@ -356,7 +356,7 @@ async fn append(s: &Store, request_id: &str, e: JourneyEvent) -> Result<JourneyE
 
 fn actor() -> Actor {
     Actor::User {
-        id: 7,
+        id: UserId(7),
         username: "tester".into(),
     }
 }
@@ -461,10 +461,10 @@ async fn an_event_its_projection_and_its_audit_row_commit_together() {
     for (name, s) in loaded().await {
         let (events, audits) = count(&s).await;
         let placement = Placement {
-            legal_status: "C1".into(),
-            placement: "U6".into(),
-            provider: "PR1".into(),
-            category_of_need: "N1".into(),
+            legal_status: "C1".parse().unwrap(),
+            placement: "U6".parse().unwrap(),
+            provider: "PR1".parse().unwrap(),
+            category_of_need: "N1".parse().unwrap(),
             home_postcode: Postcode::parse("NB1 4QT").ok(),
             placement_postcode: Postcode::parse("NB7 2DD").ok(),
             urn: None,
@@ -500,7 +500,13 @@ async fn refused_events_change_nothing() {
     for (name, s) in loaded().await {
         let before = count(&s).await;
         let state_before = s.child_state(PersonId(1)).await.unwrap();
-        // A code that does not exist.
+        // A code that does not exist cannot be put in an event at all; one that is not valid
+        // in the collection year of the event's date is refused.
+        assert!(
+            "RC99"
+                .parse::<stepwise_domain::codes::ReasonForClosure>()
+                .is_err()
+        );
         let bad_code = append(
             &s,
             "r",
@@ -508,8 +514,16 @@ async fn refused_events_change_nothing() {
                 1,
                 0,
                 d(2024, 6, 1),
-                EventKind::ReferralClosed {
-                    reason: "RC99".into(),
+                EventKind::LookedAfterStarted {
+                    placement: stepwise_domain::events::Placement {
+                        legal_status: "C2".parse().unwrap(),
+                        placement: "Z11".parse().unwrap(),
+                        provider: "PR1".parse().unwrap(),
+                        category_of_need: "N1".parse().unwrap(),
+                        home_postcode: None,
+                        placement_postcode: None,
+                        urn: None,
+                    },
                 },
             ),
         )
@@ -518,7 +532,7 @@ async fn refused_events_change_nothing() {
             matches!(&bad_code, Err(StoreError::Rule(_))),
             "{name}: {bad_code:?}"
         );
-        assert!(bad_code.unwrap_err().to_string().contains("RC99"), "{name}");
+        assert!(bad_code.unwrap_err().to_string().contains("Z11"), "{name}");
         // A transition that does not fit: no child protection plan is open.
         let bad_step = append(&s, "r", ev(1, 0, d(2024, 6, 1), EventKind::CpPlanEnded)).await;
         assert!(matches!(bad_step, Err(StoreError::Rule(_))), "{name}");
@@ -934,7 +948,7 @@ async fn opening_a_record_is_audited_and_shows_the_family() {
             .my_work(
                 &ReadAs::governance().reader(),
                 "r",
-                7,
+                UserId(7),
                 Some(1),
                 true,
                 d(2024, 6, 1),
@@ -1170,7 +1184,7 @@ async fn a_refused_read_is_audited_and_returns_nothing_and_a_grant_opens_one_rec
         );
 
         // Grants that must be refused change nothing.
-        let grant = |user_id: i64, child: i64, reason: &str, days: i64| NewGrant {
+        let grant = |user_id: UserId, child: i64, reason: &str, days: i64| NewGrant {
             user_id,
             child: PersonId(child),
             reason: reason.into(),
@@ -1192,7 +1206,7 @@ async fn a_refused_read_is_audited_and_returns_nothing_and_a_grant_opens_one_rec
                 "at most 30 days",
             ),
             (
-                grant(9999, 1, "Reviewing a complaint about the record", 1),
+                grant(UserId(9999), 1, "Reviewing a complaint about the record", 1),
                 "user 9999",
             ),
             (
@@ -1334,7 +1348,7 @@ async fn the_access_log_and_user_activity_are_read_from_the_chain_and_audited() 
             "{name}: reading the log is logged"
         );
         let mine = s
-            .user_activity(&ig_actor, "r3", 7, (None, None), 100)
+            .user_activity(&ig_actor, "r3", UserId(7), (None, None), 100)
             .await
             .unwrap();
         assert!(
@@ -1512,7 +1526,11 @@ async fn restricted_records_are_found_by_name_only_and_sealed_ones_not_at_all() 
             "{name}"
         );
         let openings = s.restricted_openings(10).await.unwrap();
-        assert_eq!((openings.len(), openings[0].person_id), (1, 1), "{name}");
+        assert_eq!(
+            (openings.len(), openings[0].person_id),
+            (1, PersonId(1)),
+            "{name}"
+        );
         assert!(openings[0].reason.contains("school"), "{name}");
         let sw = user(&s, "jo", Role::SocialWorker, Some(1), Some(2)).await;
         assert!(
@@ -1626,7 +1644,7 @@ async fn the_disposal_queue_follows_the_schedule_and_records_each_decision() {
         let due = s.disposal_queue(&schedule, far, 100).await.unwrap();
         let amira = due
             .iter()
-            .find(|c| c.person_id == 1)
+            .find(|c| c.person_id == PersonId(1))
             .expect("Amira is due by 2100");
         assert_eq!(
             amira.governing, "child_in_need",
@@ -1650,7 +1668,7 @@ async fn the_disposal_queue_follows_the_schedule_and_records_each_decision() {
         .await
         .unwrap();
         let due = s.disposal_queue(&schedule, far, 100).await.unwrap();
-        let amira = due.iter().find(|c| c.person_id == 1).unwrap();
+        let amira = due.iter().find(|c| c.person_id == PersonId(1)).unwrap();
         assert_eq!(
             amira.due,
             d(2042, 1, 10),
@@ -1713,7 +1731,7 @@ async fn the_disposal_queue_follows_the_schedule_and_records_each_decision() {
         );
         let due = s.disposal_queue(&schedule, far, 100).await.unwrap();
         assert!(
-            due.iter().all(|c| c.person_id != 1),
+            due.iter().all(|c| c.person_id != PersonId(1)),
             "{name}: kept until after the date asked about"
         );
         let later = s
@@ -1722,7 +1740,7 @@ async fn the_disposal_queue_follows_the_schedule_and_records_each_decision() {
             .unwrap();
         let again = later
             .iter()
-            .find(|c| c.person_id == 1)
+            .find(|c| c.person_id == PersonId(1))
             .expect("due again after the review date");
         assert_eq!(
             again.previous.as_deref(),
@@ -1744,7 +1762,7 @@ async fn the_disposal_queue_follows_the_schedule_and_records_each_decision() {
                 .await
                 .unwrap()
                 .iter()
-                .all(|c| c.person_id != 1),
+                .all(|c| c.person_id != PersonId(1)),
             "{name}"
         );
         assert!(s.verify_audit().await.unwrap().problem.is_none(), "{name}");

@@ -102,7 +102,11 @@ async fn accounts_from_the_users_page_have_no_password_and_await_a_second_person
             (Some(admin.id), Some(admin.id), Some(admin.id)),
             "{name}"
         );
-        assert_eq!(last_entry(&s, id).await.action, "user.setup_link", "{name}");
+        assert_eq!(
+            last_entry(&s, id.0).await.action,
+            "user.setup_link",
+            "{name}"
+        );
         // The same username again is refused.
         assert!(
             s.add_user_by(
@@ -184,7 +188,7 @@ async fn accounts_from_the_users_page_have_no_password_and_await_a_second_person
             set.awaiting_approval,
             "{name}: setting a password approves nothing"
         );
-        let e = last_entry(&s, id).await;
+        let e = last_entry(&s, id.0).await;
         assert_eq!(e.action, "user.setup", "{name}");
         assert_eq!(e.actor, format!("user:{id}:ig.new"), "{name}");
         let expired = s
@@ -219,7 +223,7 @@ async fn accounts_from_the_users_page_have_no_password_and_await_a_second_person
             approved.usable() && approved.approved_by == Some(ig.id),
             "{name}"
         );
-        let e = last_entry(&s, id).await;
+        let e = last_entry(&s, id.0).await;
         assert_eq!(e.action, "user.approve", "{name}");
         assert_eq!(e.actor, format!("user:{}:ig", ig.id), "{name}");
         assert!(
@@ -252,7 +256,7 @@ async fn accounts_from_the_users_page_have_no_password_and_await_a_second_person
         let refused = s.user_by_id(mine).await.unwrap().unwrap();
         assert!(refused.disabled && !refused.awaiting_approval, "{name}");
         assert!(s.setup_account("hash-4").await.unwrap().is_none(), "{name}");
-        assert_eq!(last_entry(&s, mine).await.action, "user.refuse", "{name}");
+        assert_eq!(last_entry(&s, mine.0).await.action, "user.refuse", "{name}");
 
         // A new set-up link ends the password and the sessions, and (the role reaching case
         // records) needs approval again; re-enabling does too.
@@ -312,7 +316,7 @@ async fn nobody_grants_access_to_an_account_they_made_or_control() {
         let ig = user(&s, "ig", Role::InformationGovernance, None, None).await;
         let ig2 = user(&s, "ig2", Role::InformationGovernance, None, None).await;
         let grant = |user_id: i64| NewGrant {
-            user_id,
+            user_id: UserId(user_id),
             child: PersonId(1),
             reason: "Checking the record for a complaint".into(),
             until: now + chrono::Duration::days(2),
@@ -357,7 +361,10 @@ async fn nobody_grants_access_to_an_account_they_made_or_control() {
             (&ig, sw, "you made sw.new"),
             (&ig2, old.id, "you made sw.old"),
         ] {
-            let e = s.create_grant(by, "-", &grant(to), now).await.unwrap_err();
+            let e = s
+                .create_grant(by, "-", &grant(to.0), now)
+                .await
+                .unwrap_err();
             assert!(e.to_string().contains(says), "{name}: {e}");
         }
         assert_eq!(
@@ -366,8 +373,8 @@ async fn nobody_grants_access_to_an_account_they_made_or_control() {
             "{name}: refused grants write nothing"
         );
         // Someone else may.
-        s.create_grant(&ig2, "-", &grant(sw), now).await.unwrap();
-        s.create_grant(&ig, "-", &grant(admin.id), now)
+        s.create_grant(&ig2, "-", &grant(sw.0), now).await.unwrap();
+        s.create_grant(&ig, "-", &grant(admin.id.0), now)
             .await
             .unwrap();
     }
@@ -421,7 +428,7 @@ async fn the_last_information_governance_account_cannot_be_disabled() {
         s.set_user_disabled(&by, "req-off", ig.id, true, &policy)
             .await
             .unwrap();
-        let e = last_entry(&s, ig.id).await;
+        let e = last_entry(&s, ig.id.0).await;
         assert!(
             e.action == "user.disable" && e.detail.contains("approve_accounts"),
             "{name}: {e:?}"

@@ -34,7 +34,7 @@ impl As {
     fn role(role: Role) -> Self {
         Self {
             actor: Actor::User {
-                id: 70,
+                id: UserId(70),
                 username: "reader".into(),
             },
             viewer: Viewer {
@@ -234,9 +234,17 @@ async fn work_lists_hide_sealed_children_and_name_restricted_ones_only() {
                 } else {
                     Role::FrontDoorPractitioner
                 });
-                s.my_work(&r.reader(), "req-w", 70, None, true, d(2024, 6, 1), &cal)
-                    .await
-                    .unwrap()
+                s.my_work(
+                    &r.reader(),
+                    "req-w",
+                    UserId(70),
+                    None,
+                    true,
+                    d(2024, 6, 1),
+                    &cal,
+                )
+                .await
+                .unwrap()
             }
         };
         let before = work("fd").await;
@@ -277,7 +285,15 @@ async fn work_lists_hide_sealed_children_and_name_restricted_ones_only() {
         protect(&s, 1, RestrictionKind::Sealed).await;
         let sw = As::role(Role::SocialWorker);
         let recent = s
-            .my_work(&sw.reader(), "req-w", 70, None, false, d(2024, 6, 1), &cal)
+            .my_work(
+                &sw.reader(),
+                "req-w",
+                UserId(70),
+                None,
+                false,
+                d(2024, 6, 1),
+                &cal,
+            )
             .await
             .unwrap()
             .recent;

@@ -42,7 +42,7 @@ async fn append_late_entry_and_correction(s: &Store) {
             0,
             d(2024, 6, 3),
             EventKind::ContactReceived {
-                source: "1A".into(),
+                source: "1A".parse().unwrap(),
                 concerns: "nursery concern".into(),
                 consent: true,
             },

@@ -164,7 +164,7 @@ async fn a_late_entry_that_breaks_a_later_entry_is_refused() {
             effective_time: None,
             supersedes: None,
             kind: EventKind::ReferralClosed {
-                reason: "RC8".into(),
+                reason: "RC8".parse().unwrap(),
             },
         };
         let before = count(&s).await;
@@ -264,17 +264,19 @@ enum Step {
 fn kind(k: u8) -> EventKind {
     match k % 10 {
         0 => EventKind::ReferralOpened {
-            source: "3B".into(),
-            primary_need: "N1".into(),
+            source: "3B".parse().unwrap(),
+            primary_need: "N1".parse().unwrap(),
             no_further_action: false,
         },
         1 => EventKind::AssessmentStarted,
         2 => EventKind::CinPlanStarted,
         3 => EventKind::CinPlanEnded,
         4 => EventKind::ReferralClosed {
-            reason: "RC8".into(),
+            reason: "RC8".parse().unwrap(),
         },
-        5 => EventKind::EarlyHelpOpened { level: "2".into() },
+        5 => EventKind::EarlyHelpOpened {
+            level: "2".parse().unwrap(),
+        },
         6 => EventKind::EarlyHelpClosed {
             reason: stepwise_domain::events::EarlyHelpClosure::NeedsMet,
         },

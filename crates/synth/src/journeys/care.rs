@@ -263,20 +263,25 @@ impl Case<'_> {
         }
     }
 
-    fn placement_of(&self, i: usize, s: &Stay, home: &Option<Postcode>) -> Placement {
+    fn placement_of(
+        &self,
+        i: usize,
+        s: &Stay,
+        home: &Option<Postcode>,
+    ) -> Result<Placement, DomainError> {
         let need = match self.kids[i].need {
             "N0" | "N9" => "N1",
             n => n,
         };
-        Placement {
-            legal_status: s.legal.into(),
-            placement: s.placement.into(),
-            provider: s.provider.into(),
-            category_of_need: need.into(),
+        Ok(Placement {
+            legal_status: s.legal.parse()?,
+            placement: s.placement.parse()?,
+            provider: s.provider.parse()?,
+            category_of_need: need.parse()?,
             home_postcode: home.clone(),
             placement_postcode: s.postcode.clone(),
             urn: s.urn.clone(),
-        }
+        })
     }
 
     /// Child `i` comes into care on `d`. Returns the first placement for siblings to share.
@@ -288,10 +293,10 @@ impl Case<'_> {
         shared: Option<&Shared>,
         until: Option<Day>,
         draw: u32,
-    ) -> Option<Shared> {
+    ) -> Result<Option<Shared>, DomainError> {
         if d > self.ctx.today {
             self.kids[i].truncated = true;
-            return None;
+            return Ok(None);
         }
         let mut rng = stream(
             self.ctx.seed,
@@ -563,7 +568,7 @@ impl Case<'_> {
             d,
             None,
             EventKind::LookedAfterStarted {
-                placement: self.placement_of(i, &stay, &home),
+                placement: self.placement_of(i, &stay, &home)?,
             },
             Rec::Allocated,
             0,
@@ -582,12 +587,12 @@ impl Case<'_> {
                     AllocationRole::SocialWorker,
                     "TSPROC",
                     draw,
-                );
+                )?;
                 transferred = true;
             }
             if t > self.ctx.today {
                 self.kids[i].truncated = true;
-                return Some(first);
+                return Ok(Some(first));
             }
             // Two changes on one day would make a zero-length episode: move the later one on.
             let t = match act {
@@ -598,34 +603,36 @@ impl Case<'_> {
             };
             if t > self.ctx.today {
                 self.kids[i].truncated = true;
-                return Some(first);
+                return Ok(Some(first));
             }
             let change = |case: &mut Self,
                           rng: &mut ChaCha8Rng,
                           stay: &Stay,
                           rne: &str,
-                          reason: Option<&str>| {
+                          reason: Option<&str>|
+             -> Result<(), DomainError> {
                 let _ = rng;
-                let p = case.placement_of(i, stay, &home);
+                let p = case.placement_of(i, stay, &home)?;
                 case.push(
                     i,
                     t,
                     None,
                     EventKind::LookedAfterChanged {
-                        reason_new_episode: rne.into(),
+                        reason_new_episode: rne.parse()?,
                         placement: p,
-                        reason_place_change: reason.map(str::to_string),
+                        reason_place_change: reason.map(str::parse).transpose()?,
                     },
                     Rec::Allocated,
                     0,
                     0,
                 );
+                Ok(())
             };
             match act {
                 Action::Legal(ls) => {
                     if stay.legal != ls {
                         stay.legal = ls;
-                        change(self, &mut rng, &stay, "L", None);
+                        change(self, &mut rng, &stay, "L", None)?;
                         last_event = t;
                     }
                 }
@@ -633,7 +640,7 @@ impl Case<'_> {
                     let mut s = self.stay_for(&mut rng, "P1", t, &home);
                     s.legal = "C2";
                     stay = s;
-                    change(self, &mut rng, &stay, "B", Some("CARPL"));
+                    change(self, &mut rng, &stay, "B", Some("CARPL"))?;
                     last_event = t;
                 }
                 Action::PlaceForAdoption => {
@@ -641,26 +648,26 @@ impl Case<'_> {
                     if with_carers {
                         stay.placement = "A5";
                         stay.urn = None;
-                        change(self, &mut rng, &stay, "T", Some("CARPL"));
+                        change(self, &mut rng, &stay, "T", Some("CARPL"))?;
                     } else {
                         let mut s = self.stay_for(&mut rng, "A6", t, &home);
                         s.legal = stay.legal;
                         stay = s;
-                        change(self, &mut rng, &stay, "P", Some("CARPL"));
+                        change(self, &mut rng, &stay, "P", Some("CARPL"))?;
                     }
                     last_event = t;
                 }
                 Action::LongTermMatch => {
                     if matches!(stay.placement, "U6" | "U3") && rng.chance(0.8) {
                         stay.placement = if stay.placement == "U3" { "U1" } else { "U4" };
-                        change(self, &mut rng, &stay, "T", Some("PLACE"));
+                        change(self, &mut rng, &stay, "T", Some("PLACE"))?;
                         last_event = t;
                     } else if stay.placement != "P1" && !stay.placement.starts_with('A') {
                         let code = if rng.chance(0.8) { "U4" } else { "U1" };
                         let mut s = self.stay_for(&mut rng, code, t, &home);
                         s.legal = stay.legal;
                         stay = s;
-                        change(self, &mut rng, &stay, "P", Some("CARPL"));
+                        change(self, &mut rng, &stay, "P", Some("CARPL"))?;
                         last_event = t;
                     }
                 }
@@ -670,7 +677,7 @@ impl Case<'_> {
                         let mut s = self.stay_for(&mut rng, code, t, &home);
                         s.legal = stay.legal;
                         stay = s;
-                        change(self, &mut rng, &stay, "P", Some("CARPL"));
+                        change(self, &mut rng, &stay, "P", Some("CARPL"))?;
                         last_event = t;
                     }
                 }
@@ -702,7 +709,7 @@ impl Case<'_> {
                     }
                     s.legal = stay.legal;
                     stay = s;
-                    change(self, &mut rng, &stay, "P", Some(reason));
+                    change(self, &mut rng, &stay, "P", Some(reason))?;
                     last_event = t;
                 }
                 Action::StatusChange => {
@@ -725,7 +732,7 @@ impl Case<'_> {
                             };
                         }
                         stay.placement = code;
-                        change(self, &mut rng, &stay, "T", Some("PLACE"));
+                        change(self, &mut rng, &stay, "T", Some("PLACE"))?;
                         last_event = t;
                     }
                 }
@@ -736,7 +743,7 @@ impl Case<'_> {
                             "Z1" => "Z14",
                             _ => "K3",
                         };
-                        change(self, &mut rng, &stay, "T", Some("PLACE"));
+                        change(self, &mut rng, &stay, "T", Some("PLACE"))?;
                         last_event = t;
                     }
                 }
@@ -750,7 +757,7 @@ impl Case<'_> {
                         t,
                         None,
                         EventKind::AssessmentAuthorised {
-                            factors,
+                            factors: super::case::codes(&factors)?,
                             outcome: AssessmentOutcome::LookedAfter,
                         },
                         Rec::Manager,
@@ -759,12 +766,12 @@ impl Case<'_> {
                     );
                 }
                 Action::End(rec) => {
-                    self.leave_care(i, t, d, rec, route, &mut rng);
-                    return Some(first);
+                    self.leave_care(i, t, d, rec, route, &mut rng)?;
+                    return Ok(Some(first));
                 }
             }
         }
-        Some(first)
+        Ok(Some(first))
     }
 
     /// The period of care ends on `t` (it began on `start`), and what follows.
@@ -776,18 +783,20 @@ impl Case<'_> {
         rec: &'static str,
         route: Route,
         rng: &mut ChaCha8Rng,
-    ) {
+    ) -> Result<(), DomainError> {
         self.push(
             i,
             t,
             None,
-            EventKind::LookedAfterEnded { reason: rec.into() },
+            EventKind::LookedAfterEnded {
+                reason: rec.parse()?,
+            },
             Rec::Allocated,
             0,
             0,
         );
         if route == Route::ShortBreaks {
-            return;
+            return Ok(());
         }
         let dob = self.kids[i].dob;
         let a = age(dob, t);
@@ -807,7 +816,7 @@ impl Case<'_> {
                 t,
                 None,
                 EventKind::ReferralClosed {
-                    reason: "RC7".into(),
+                    reason: "RC7".parse()?,
                 },
                 Rec::Manager,
                 0,
@@ -815,7 +824,7 @@ impl Case<'_> {
             );
             let team = self.ctx.teams.care_leavers_team(rng.r#gen());
             let draw: u32 = rng.r#gen();
-            self.allocate_one(i, t, team, AllocationRole::PersonalAdviser, "TSPROC", draw);
+            self.allocate_one(i, t, team, AllocationRole::PersonalAdviser, "TSPROC", draw)?;
             let u = rng.unit();
             let end = if u < 0.75 {
                 birthday(dob, 21)
@@ -826,7 +835,7 @@ impl Case<'_> {
             };
             if end > self.ctx.today {
                 self.kids[i].truncated = true;
-                return;
+                return Ok(());
             }
             self.push(
                 i,
@@ -837,7 +846,7 @@ impl Case<'_> {
                 0,
                 0,
             );
-            return;
+            return Ok(());
         }
         let reason = match rec {
             "E11" | "E12" => "RC1",
@@ -864,11 +873,11 @@ impl Case<'_> {
             let at = t + rng.int(0, 15);
             let end = (t + rng.int(90, 270)).min(birthday(dob, 18));
             if at < end && at <= self.ctx.today {
-                self.allocate_one(i, at, team, AllocationRole::SocialWorker, "TSPROC", draw);
+                self.allocate_one(i, at, team, AllocationRole::SocialWorker, "TSPROC", draw)?;
             }
             if end > self.ctx.today {
                 self.kids[i].truncated = true;
-                return;
+                return Ok(());
             }
             self.push(i, end, None, EventKind::CinPlanEnded, Rec::Allocated, 0, 0);
             self.push(
@@ -876,29 +885,30 @@ impl Case<'_> {
                 end,
                 None,
                 EventKind::ReferralClosed {
-                    reason: "RC7".into(),
+                    reason: "RC7".parse()?,
                 },
                 Rec::Manager,
                 0,
                 0,
             );
-            return;
+            return Ok(());
         }
         let close = t + if home_again { rng.int(0, 20) } else { 0 };
         if close > self.ctx.today {
             self.kids[i].truncated = true;
-            return;
+            return Ok(());
         }
         self.push(
             i,
             close,
             None,
             EventKind::ReferralClosed {
-                reason: reason.into(),
+                reason: reason.parse()?,
             },
             Rec::Manager,
             0,
             0,
         );
+        Ok(())
     }
 }

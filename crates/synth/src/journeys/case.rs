@@ -7,6 +7,8 @@
 use chrono::NaiveTime;
 use rand::Rng;
 use rand_chacha::ChaCha8Rng;
+use stepwise_domain::DomainError;
+use stepwise_domain::codes::{Code, CodeList};
 use stepwise_domain::events::{
     AllocationRole, AssessmentOutcome, ContactOutcome, EarlyHelpClosure, EventKind,
     Section47Outcome,
@@ -184,7 +186,7 @@ impl<'a> Case<'a> {
         match &kind {
             EventKind::EarlyHelpOpened { level } => {
                 kid.eh = true;
-                kid.levels.push((d, level_static(level)));
+                kid.levels.push((d, level_static(level.as_str())));
             }
             EventKind::EarlyHelpClosed { .. } => kid.eh = false,
             EventKind::ReferralOpened { .. } => {
@@ -234,11 +236,12 @@ impl<'a> Case<'a> {
     }
 
     /// Records an event for every child still in the case, after closing for any who came of age.
-    pub fn emit_all(&mut self, d: Day, kind: EventKind, rec: Rec) {
-        self.age_out(d);
+    pub fn emit_all(&mut self, d: Day, kind: EventKind, rec: Rec) -> Result<(), DomainError> {
+        self.age_out(d)?;
         for i in self.active() {
             self.emit(i, d, kind.clone(), rec);
         }
+        Ok(())
     }
 
     fn any_active(&self) -> bool {
@@ -265,27 +268,28 @@ impl<'a> Case<'a> {
     }
 
     /// Children who turn 18 by `d` leave the case on their birthday.
-    fn age_out(&mut self, d: Day) {
+    fn age_out(&mut self, d: Day) -> Result<(), DomainError> {
         for i in 0..self.kids.len() {
             if !self.kids[i].active {
                 continue;
             }
             let b = birthday(self.kids[i].dob, 18);
             if b <= d {
-                self.close_child(i, b);
+                self.close_child(i, b)?;
                 self.kids[i].active = false;
             }
         }
+        Ok(())
     }
 
     /// Closes everything open for one child on a day (coming of age, or a closure).
-    fn close_child(&mut self, i: usize, d: Day) {
+    fn close_child(&mut self, i: usize, d: Day) -> Result<(), DomainError> {
         if self.kids[i].cp {
             self.emit(
                 i,
                 d,
                 EventKind::CpReview {
-                    category: "NEG".into(),
+                    category: "NEG".parse()?,
                 },
                 Rec::Iro,
             );
@@ -304,7 +308,7 @@ impl<'a> Case<'a> {
                 i,
                 d,
                 EventKind::ReferralClosed {
-                    reason: reason.into(),
+                    reason: reason.parse()?,
                 },
                 Rec::Manager,
             );
@@ -319,16 +323,24 @@ impl<'a> Case<'a> {
                 Rec::Allocated,
             );
         }
+        Ok(())
     }
 
     /// Allocates a worker of a team to every child in the case.
-    fn allocate(&mut self, d: Day, team: TeamId, role: AllocationRole, reason: &'static str) {
-        self.age_out(d);
+    fn allocate(
+        &mut self,
+        d: Day,
+        team: TeamId,
+        role: AllocationRole,
+        reason: &'static str,
+    ) -> Result<(), DomainError> {
+        self.age_out(d)?;
         let draw: u32 = self.rng.r#gen();
         for i in self.active() {
-            self.allocate_one(i, d, team, role, reason, draw);
+            self.allocate_one(i, d, team, role, reason, draw)?;
         }
         self.team = Some(team);
+        Ok(())
     }
 
     /// Allocates a worker to one child; the reason is only given on a change.
@@ -340,7 +352,7 @@ impl<'a> Case<'a> {
         role: AllocationRole,
         reason: &'static str,
         draw: u32,
-    ) {
+    ) -> Result<(), DomainError> {
         let change = self.kids[i].allocated;
         self.push(
             i,
@@ -350,12 +362,13 @@ impl<'a> Case<'a> {
                 worker: WorkerId(0),
                 team,
                 role,
-                reason: change.then(|| reason.to_string()),
+                reason: if change { Some(reason.parse()?) } else { None },
             },
             Rec::TeamManager(team),
             draw,
             0,
         );
+        Ok(())
     }
 
     fn locality(&self, d: Day) -> usize {
@@ -524,10 +537,10 @@ impl<'a> Case<'a> {
     }
 
     /// Runs the case from its first contact.
-    pub fn run(&mut self, start: Day) {
+    pub fn run(&mut self, start: Day) -> Result<(), DomainError> {
         self.factors_kind = self.kind;
-        let Some((d, outcome)) = self.front_door(start) else {
-            return;
+        let Some((d, outcome)) = self.front_door(start)? else {
+            return Ok(());
         };
         match outcome {
             ContactOutcome::NoFurtherAction | ContactOutcome::InformationAndAdvice => {
@@ -535,13 +548,14 @@ impl<'a> Case<'a> {
                     k.active = false;
                 }
             }
-            ContactOutcome::EarlyHelp => self.early_help(d, false),
+            ContactOutcome::EarlyHelp => self.early_help(d, false)?,
             ContactOutcome::SocialCareReferral => {
                 let source = self.kids.first().map(|_| self.last_source).unwrap_or("10");
-                self.referral(d, source, false);
+                self.referral(d, source, false)?;
             }
         }
         self.stop_if_open();
+        Ok(())
     }
 
     fn stop_if_open(&mut self) {
@@ -553,9 +567,9 @@ impl<'a> Case<'a> {
         }
     }
 
-    fn front_door(&mut self, d: Day) -> Option<(Day, ContactOutcome)> {
+    fn front_door(&mut self, d: Day) -> Result<Option<(Day, ContactOutcome)>, DomainError> {
         if self.past(d) {
-            return None;
+            return Ok(None);
         }
         let source = self.source(d);
         self.last_source = source;
@@ -570,7 +584,7 @@ impl<'a> Case<'a> {
         ]) + self.rng.int(0, 120);
         let t = time((minute / 60) as u32, (minute % 60) as u32);
         let consent = self.rng.chance(0.78);
-        self.age_out(d);
+        self.age_out(d)?;
         let received = self.active();
         for &i in &received {
             self.push(
@@ -578,7 +592,7 @@ impl<'a> Case<'a> {
                 d,
                 t,
                 EventKind::ContactReceived {
-                    source: source.into(),
+                    source: source.parse()?,
                     concerns: concerns.clone(),
                     consent,
                 },
@@ -647,7 +661,7 @@ impl<'a> Case<'a> {
         };
         if dd > self.today() {
             self.stop();
-            return None;
+            return Ok(None);
         }
         // Every contact received is decided. A young person who turns 18 before the decision
         // is signposted to adult services; the others get the decision made for the family.
@@ -655,28 +669,28 @@ impl<'a> Case<'a> {
             let adult = birthday(self.kids[i].dob, 18) <= dd;
             let kind = if adult {
                 EventKind::ContactDecided {
-                    level: "1".into(),
+                    level: "1".parse()?,
                     outcome: ContactOutcome::InformationAndAdvice,
                     reason: "Now 18: signposted to adult services and universal support.".into(),
                 }
             } else {
                 EventKind::ContactDecided {
-                    level: level.into(),
+                    level: level.parse()?,
                     outcome,
                     reason: reason.clone(),
                 }
             };
             self.push(i, dd, dt, kind, rec, self.kids[i].person as u32, 0);
         }
-        self.age_out(dd);
+        self.age_out(dd)?;
         self.eh_level = level_static(level);
-        Some((dd, outcome))
+        Ok(Some((dd, outcome)))
     }
 
     /// An early help episode opened on `d` (already opened when `stepped_down`).
-    fn early_help(&mut self, d: Day, stepped_down: bool) {
+    fn early_help(&mut self, d: Day, stepped_down: bool) -> Result<(), DomainError> {
         if self.past(d) {
-            return;
+            return Ok(());
         }
         let level = if stepped_down || self.eh_level == "4" || self.eh_level == "1" {
             if self.rng.chance(0.5) { "2" } else { "3" }
@@ -687,15 +701,15 @@ impl<'a> Case<'a> {
             self.emit_all(
                 d,
                 EventKind::EarlyHelpOpened {
-                    level: level.into(),
+                    level: level.parse()?,
                 },
                 Rec::Allocated,
-            );
+            )?;
             let team = self
                 .ctx
                 .teams
                 .early_help_team(self.locality(d), self.rng.r#gen());
-            self.allocate(d, team, AllocationRole::Keyworker, "TSPROC");
+            self.allocate(d, team, AllocationRole::Keyworker, "TSPROC")?;
         }
         let withdrawn = self.rng.chance(0.12);
         let length = if withdrawn {
@@ -706,11 +720,11 @@ impl<'a> Case<'a> {
         let end = d + length;
         if !withdrawn && self.rng.chance(self.ctx.p.eh_step_up) {
             let at = d + (f64::from(length) * self.rng.quantile(&[(0.0, 0.15), (1.0, 0.9)])) as i32;
-            self.step_up(at);
-            return;
+            self.step_up(at)?;
+            return Ok(());
         }
         if self.past(end) {
-            return;
+            return Ok(());
         }
         let reason = if withdrawn {
             EarlyHelpClosure::ConsentWithdrawn
@@ -722,29 +736,30 @@ impl<'a> Case<'a> {
                 (EarlyHelpClosure::ConsentWithdrawn, 6.0),
             ])
         };
-        self.emit_all(end, EventKind::EarlyHelpClosed { reason }, Rec::Allocated);
+        self.emit_all(end, EventKind::EarlyHelpClosed { reason }, Rec::Allocated)?;
         self.finish(end);
+        Ok(())
     }
 
-    fn step_up(&mut self, d: Day) {
+    fn step_up(&mut self, d: Day) -> Result<(), DomainError> {
         if self.past(d) {
-            return;
+            return Ok(());
         }
         let concerns = notes::concern(&mut self.rng, "5D", false);
         let cal = self.ctx.cal;
         let dd = cal.on_or_after(d);
         if self.past(dd) {
-            return;
+            return Ok(());
         }
         let t = time(self.rng.int(9, 15) as u32, self.rng.int(0, 59) as u32);
-        self.age_out(dd);
+        self.age_out(dd)?;
         for i in self.active() {
             self.push(
                 i,
                 dd,
                 t,
                 EventKind::ContactReceived {
-                    source: "5D".into(),
+                    source: "5D".parse()?,
                     concerns: concerns.clone(),
                     consent: true,
                 },
@@ -761,7 +776,7 @@ impl<'a> Case<'a> {
                 dd,
                 t2,
                 EventKind::ContactDecided {
-                    level: "4".into(),
+                    level: "4".parse()?,
                     outcome: ContactOutcome::SocialCareReferral,
                     reason: reason.clone(),
                 },
@@ -773,17 +788,23 @@ impl<'a> Case<'a> {
         self.emit_all(
             dd,
             EventKind::SteppedUp {
-                level: "4".into(),
+                level: "4".parse()?,
                 reason: "Concerns increased despite early help support.".into(),
             },
             Rec::Allocated,
-        );
-        self.referral(dd, "5D", true);
+        )?;
+        self.referral(dd, "5D", true)?;
+        Ok(())
     }
 
-    fn referral(&mut self, d: Day, source: &'static str, from_early_help: bool) {
+    fn referral(
+        &mut self,
+        d: Day,
+        source: &'static str,
+        from_early_help: bool,
+    ) -> Result<(), DomainError> {
         if self.past(d) {
-            return;
+            return Ok(());
         }
         let nfa = !from_early_help
             && self.kind != CaseKind::Uasc
@@ -795,22 +816,22 @@ impl<'a> Case<'a> {
         self.emit_all(
             d,
             EventKind::ReferralOpened {
-                source: source.into(),
-                primary_need: need.into(),
+                source: source.parse()?,
+                primary_need: need.parse()?,
                 no_further_action: nfa,
             },
             Rec::FrontDoor,
-        );
+        )?;
         if nfa {
             self.emit_all(
                 d,
                 EventKind::ReferralClosed {
-                    reason: "RC8".into(),
+                    reason: "RC8".parse()?,
                 },
                 Rec::FrontDoorManager,
-            );
+            )?;
             self.finish(d);
-            return;
+            return Ok(());
         }
         if from_early_help {
             self.emit_all(
@@ -819,11 +840,12 @@ impl<'a> Case<'a> {
                     reason: EarlyHelpClosure::SteppedUp,
                 },
                 Rec::Allocated,
-            );
+            )?;
         }
         let team = self.ctx.teams.assessment_team(self.rng.r#gen());
-        self.allocate(d, team, AllocationRole::SocialWorker, "TSPROC");
-        self.assessment(d);
+        self.allocate(d, team, AllocationRole::SocialWorker, "TSPROC")?;
+        self.assessment(d)?;
+        Ok(())
     }
 
     fn assessment_days(&mut self) -> i32 {
@@ -855,7 +877,7 @@ impl<'a> Case<'a> {
             .round() as i32
     }
 
-    fn assessment(&mut self, r: Day) {
+    fn assessment(&mut self, r: Day) -> Result<(), DomainError> {
         let cal = self.ctx.cal;
         let start_lag = self
             .rng
@@ -873,18 +895,18 @@ impl<'a> Case<'a> {
             CaseKind::Uasc => 0.0,
         };
         if self.past(start) {
-            return;
+            return Ok(());
         }
         if self.kind == CaseKind::Uasc {
-            self.emit_all(start, EventKind::AssessmentStarted, Rec::Allocated);
+            self.emit_all(start, EventKind::AssessmentStarted, Rec::Allocated)?;
             // The young person is accommodated straight away; the assessment finishes later.
             let d = start;
             let draw: u32 = self.rng.r#gen();
             for i in self.active() {
                 self.kids[i].active = false;
-                self.enter_care(i, d, Route::Uasc, None, None, draw);
+                self.enter_care(i, d, Route::Uasc, None, None, draw)?;
             }
-            return;
+            return Ok(());
         }
         if self.rng.chance(s47_now) {
             let sd = cal.add(
@@ -898,29 +920,29 @@ impl<'a> Case<'a> {
             batch.sort();
             for (d, what) in batch {
                 if self.past(d) {
-                    return;
+                    return Ok(());
                 }
                 if what == 0 {
-                    self.emit_all(d, EventKind::AssessmentStarted, Rec::Allocated);
+                    self.emit_all(d, EventKind::AssessmentStarted, Rec::Allocated)?;
                 } else {
                     self.emit_all(
                         d,
                         EventKind::StrategyDiscussion { section47: s47 },
                         Rec::Allocated,
-                    );
+                    )?;
                 }
             }
             if s47 {
-                self.emit_all(sd, EventKind::Section47Started, Rec::Allocated);
-                self.section47(sd, Some(auth));
-                return;
+                self.emit_all(sd, EventKind::Section47Started, Rec::Allocated)?;
+                self.section47(sd, Some(auth))?;
+                return Ok(());
             }
         } else {
-            self.emit_all(start, EventKind::AssessmentStarted, Rec::Allocated);
+            self.emit_all(start, EventKind::AssessmentStarted, Rec::Allocated)?;
         }
         // A single assessment with no enquiry (yet).
         if self.past(auth) {
-            return;
+            return Ok(());
         }
         let w = |a: f64, b: f64, c: f64, d: f64, e: f64, f: f64| [a, b, c, d, e, f];
         let weights = match self.kind {
@@ -941,41 +963,41 @@ impl<'a> Case<'a> {
             (AssessmentOutcome::StrategyDiscussion, weights[4]),
             (AssessmentOutcome::LookedAfter, weights[5]),
         ]);
-        let factors = self.factors(outcome == AssessmentOutcome::NoFurtherAction);
+        let factors = codes(&self.factors(outcome == AssessmentOutcome::NoFurtherAction))?;
         self.emit_all(
             auth,
             EventKind::AssessmentAuthorised { factors, outcome },
             Rec::Manager,
-        );
+        )?;
         match outcome {
             AssessmentOutcome::NoFurtherAction => {
                 let close = auth + self.rng.int(0, 14);
-                self.close_all(close, "RC8");
+                self.close_all(close, "RC8")?;
             }
             AssessmentOutcome::StepDownToEarlyHelp => {
                 let at = auth + self.rng.int(0, 7);
-                self.step_down(at, "RC9")
+                self.step_down(at, "RC9")?
             }
             AssessmentOutcome::ChildInNeedPlan => {
                 let at = auth + self.rng.int(0, 5);
-                self.cin_plan(at)
+                self.cin_plan(at)?
             }
             AssessmentOutcome::Other => {
                 let close = auth + self.rng.int(20, 120);
-                self.close_all(close, "RC7");
+                self.close_all(close, "RC7")?;
             }
             AssessmentOutcome::StrategyDiscussion => {
                 let sd = cal.add(auth, self.rng.int(0, 2));
                 if self.past(sd) {
-                    return;
+                    return Ok(());
                 }
                 self.emit_all(
                     sd,
                     EventKind::StrategyDiscussion { section47: true },
                     Rec::Allocated,
-                );
-                self.emit_all(sd, EventKind::Section47Started, Rec::Allocated);
-                self.section47(sd, None);
+                )?;
+                self.emit_all(sd, EventKind::Section47Started, Rec::Allocated)?;
+                self.section47(sd, None)?;
             }
             AssessmentOutcome::LookedAfter => {
                 let route = if self.kind == CaseKind::PreBirth {
@@ -986,14 +1008,15 @@ impl<'a> Case<'a> {
                     Route::Voluntary
                 };
                 let d = auth + self.rng.int(0, 10);
-                self.bring_into_care(d, route);
+                self.bring_into_care(d, route)?;
             }
         }
+        Ok(())
     }
 
     /// A section 47 enquiry that started on `sd`; `auth` is when the single assessment that
     /// runs alongside it is due to be authorised (none when it was authorised already).
-    fn section47(&mut self, sd: Day, auth: Option<Day>) {
+    fn section47(&mut self, sd: Day, auth: Option<Day>) -> Result<(), DomainError> {
         let cal = self.ctx.cal;
         let risk = self.risk as usize;
         let p_icpc = match self.kind {
@@ -1056,12 +1079,13 @@ impl<'a> Case<'a> {
         let mut plan = false;
         for (d, what) in batch {
             if self.past(d) {
-                return;
+                return Ok(());
             }
             match what {
-                0 => self.emit_all(d, EventKind::Section47Completed { outcome }, Rec::Allocated),
+                0 => self.emit_all(d, EventKind::Section47Completed { outcome }, Rec::Allocated)?,
                 1 => {
-                    let factors = self.factors(a_outcome == AssessmentOutcome::NoFurtherAction);
+                    let factors =
+                        codes(&self.factors(a_outcome == AssessmentOutcome::NoFurtherAction))?;
                     self.emit_all(
                         d,
                         EventKind::AssessmentAuthorised {
@@ -1069,11 +1093,11 @@ impl<'a> Case<'a> {
                             outcome: a_outcome,
                         },
                         Rec::Manager,
-                    );
+                    )?;
                 }
                 _ => {
                     plan = self.rng.chance(self.ctx.p.icpc_plan);
-                    self.emit_all(d, EventKind::InitialConference { plan }, Rec::Iro);
+                    self.emit_all(d, EventKind::InitialConference { plan }, Rec::Iro)?;
                 }
             }
         }
@@ -1082,27 +1106,27 @@ impl<'a> Case<'a> {
             Section47Outcome::InitialConference => {
                 let c = icpc.unwrap_or(done);
                 if plan {
-                    self.cp_plan(c);
+                    self.cp_plan(c)?;
                 } else if self.rng.chance(0.6) {
-                    self.cin_plan(c);
+                    self.cin_plan(c)?;
                 } else {
                     let close = last + self.rng.int(3, 20);
-                    self.close_all(close, "RC7");
+                    self.close_all(close, "RC7")?;
                 }
             }
             Section47Outcome::ChildInNeedServices => {
                 let at = last + self.rng.int(0, 5);
-                self.cin_plan(at)
+                self.cin_plan(at)?
             }
             Section47Outcome::NoFurtherAction => {
                 if a_outcome == AssessmentOutcome::StepDownToEarlyHelp {
                     {
                         let at = last + self.rng.int(0, 7);
-                        self.step_down(at, "RC9")
+                        self.step_down(at, "RC9")?
                     };
                 } else {
                     let close = last + self.rng.int(0, 14);
-                    self.close_all(close, "RC8");
+                    self.close_all(close, "RC8")?;
                 }
             }
             Section47Outcome::LegalAction => {
@@ -1113,14 +1137,15 @@ impl<'a> Case<'a> {
                 };
                 {
                     let at = last + self.rng.int(0, 5);
-                    self.bring_into_care(at, route)
+                    self.bring_into_care(at, route)?
                 };
             }
             Section47Outcome::Other => {
                 let close = last + self.rng.int(10, 60);
-                self.close_all(close, "RC7");
+                self.close_all(close, "RC7")?;
             }
         }
+        Ok(())
     }
 
     fn cp_category(&mut self) -> &'static str {
@@ -1142,7 +1167,7 @@ impl<'a> Case<'a> {
         }
     }
 
-    fn transfer_to_locality(&mut self, d: Day) {
+    fn transfer_to_locality(&mut self, d: Day) -> Result<(), DomainError> {
         let in_assessment = self
             .team
             .is_some_and(|t| self.ctx.teams.assessment.contains(&t));
@@ -1153,27 +1178,28 @@ impl<'a> Case<'a> {
                 .cin_cp_team(self.locality(d), self.rng.r#gen());
             let at = d + self.rng.int(0, 10);
             if at <= self.today() {
-                self.allocate(at, team, AllocationRole::SocialWorker, "TSPROC");
+                self.allocate(at, team, AllocationRole::SocialWorker, "TSPROC")?;
             }
         }
+        Ok(())
     }
 
     /// A child protection plan that starts on `d` and ends at a review conference.
-    fn cp_plan(&mut self, d: Day) {
+    fn cp_plan(&mut self, d: Day) -> Result<(), DomainError> {
         if self.past(d) {
-            return;
+            return Ok(());
         }
         if self.kids.iter().any(|k| k.active && k.cin) {
-            self.emit_all(d, EventKind::CinPlanEnded, Rec::Allocated);
+            self.emit_all(d, EventKind::CinPlanEnded, Rec::Allocated)?;
         }
         let category = self.cp_category();
         self.emit_all(
             d,
             EventKind::CpPlanStarted {
-                category: category.into(),
+                category: category.parse()?,
             },
             Rec::Iro,
-        );
+        )?;
         // Reviews: first within 3 months, then at most every 6 months.
         let mut reviews = Vec::new();
         let mut r = add_months(d, 3) - self.late_or_early();
@@ -1220,10 +1246,10 @@ impl<'a> Case<'a> {
         } else {
             end
         };
-        self.transfer_to_locality(d);
+        self.transfer_to_locality(d)?;
         for &rv in reviews.iter().filter(|&&rv| rv < end) {
             if self.past(rv) {
-                return;
+                return Ok(());
             }
             let cat = if self.rng.chance(0.85) {
                 category
@@ -1233,13 +1259,13 @@ impl<'a> Case<'a> {
             self.emit_all(
                 rv,
                 EventKind::CpReview {
-                    category: cat.into(),
+                    category: cat.parse()?,
                 },
                 Rec::Iro,
-            );
+            )?;
         }
         if self.past(end) {
-            return;
+            return Ok(());
         }
         if into_care {
             let route = if self.kind == CaseKind::PreBirth {
@@ -1247,9 +1273,9 @@ impl<'a> Case<'a> {
             } else {
                 Route::Protection
             };
-            self.bring_into_care(end, route);
+            self.bring_into_care(end, route)?;
             if !self.any_active() {
-                return;
+                return Ok(());
             }
             // Siblings who stay at home continue on the plan until the next review.
             let next = reviews
@@ -1258,50 +1284,52 @@ impl<'a> Case<'a> {
                 .find(|&rv| rv > end)
                 .unwrap_or(end + 90);
             if self.past(next) {
-                return;
+                return Ok(());
             }
             self.emit_all(
                 next,
                 EventKind::CpReview {
-                    category: category.into(),
+                    category: category.parse()?,
                 },
                 Rec::Iro,
-            );
-            self.emit_all(next, EventKind::CpPlanEnded, Rec::Iro);
-            self.after_plan(next);
-            return;
+            )?;
+            self.emit_all(next, EventKind::CpPlanEnded, Rec::Iro)?;
+            self.after_plan(next)?;
+            return Ok(());
         }
         self.emit_all(
             end,
             EventKind::CpReview {
-                category: category.into(),
+                category: category.parse()?,
             },
             Rec::Iro,
-        );
-        self.emit_all(end, EventKind::CpPlanEnded, Rec::Iro);
-        self.after_plan(end);
+        )?;
+        self.emit_all(end, EventKind::CpPlanEnded, Rec::Iro)?;
+        self.after_plan(end)?;
+        Ok(())
     }
 
-    fn after_plan(&mut self, end: Day) {
+    fn after_plan(&mut self, end: Day) -> Result<(), DomainError> {
         let next = self
             .rng
             .pick(&[(0u8, 50.0), (1, 36.0), (2, 11.0), (3, 3.0)]);
         match next {
-            0 => self.cin_plan(end),
+            0 => self.cin_plan(end)?,
             1 => {
                 let close = end + self.rng.int(0, 30);
-                self.close_all(close, "RC7");
+                self.close_all(close, "RC7")?;
             }
             2 => {
                 let at = end + self.rng.int(0, 14);
-                self.step_down(at, "RC7")
+                self.step_down(at, "RC7")?
             }
             _ => {
                 let reason = if self.rng.chance(0.5) { "RC3" } else { "RC4" };
                 let close = end + self.rng.int(0, 30);
-                self.close_all(close, reason);
+                self.close_all(close, reason)?;
             }
         }
+        Ok(())
     }
 
     fn late_or_early(&mut self) -> i32 {
@@ -1313,12 +1341,12 @@ impl<'a> Case<'a> {
     }
 
     /// A child in need plan that starts on `d`.
-    fn cin_plan(&mut self, d: Day) {
+    fn cin_plan(&mut self, d: Day) -> Result<(), DomainError> {
         if self.past(d) {
-            return;
+            return Ok(());
         }
-        self.emit_all(d, EventKind::CinPlanStarted, Rec::Allocated);
-        self.transfer_to_locality(d);
+        self.emit_all(d, EventKind::CinPlanStarted, Rec::Allocated)?;
+        self.transfer_to_locality(d)?;
         let median = if self.factors_kind == CaseKind::Disability {
             650.0
         } else {
@@ -1343,7 +1371,7 @@ impl<'a> Case<'a> {
                 for i in self.active() {
                     let until = (end - 1).min(birthday(self.kids[i].dob, 18) - 2);
                     if s + 30 < until {
-                        self.enter_care(i, s, Route::ShortBreaks, None, Some(until), draw);
+                        self.enter_care(i, s, Route::ShortBreaks, None, Some(until), draw)?;
                     }
                 }
             }
@@ -1351,7 +1379,7 @@ impl<'a> Case<'a> {
         if u < self.ctx.p.cin_to_cp {
             let at = d + (f64::from(length) * self.rng.quantile(&[(0.0, 0.1), (1.0, 0.9)])) as i32;
             if self.past(at) {
-                return;
+                return Ok(());
             }
             let cal = self.ctx.cal;
             let sd = cal.on_or_after(at);
@@ -1359,12 +1387,12 @@ impl<'a> Case<'a> {
                 sd,
                 EventKind::StrategyDiscussion { section47: true },
                 Rec::Allocated,
-            );
-            self.emit_all(sd, EventKind::Section47Started, Rec::Allocated);
+            )?;
+            self.emit_all(sd, EventKind::Section47Started, Rec::Allocated)?;
             let icpc = cal.add(sd, self.icpc_days());
             let done = cal.add(sd, (cal.between(sd, icpc) - 2).max(1));
             if self.past(done) {
-                return;
+                return Ok(());
             }
             self.emit_all(
                 done,
@@ -1372,41 +1400,42 @@ impl<'a> Case<'a> {
                     outcome: Section47Outcome::InitialConference,
                 },
                 Rec::Allocated,
-            );
+            )?;
             if self.past(icpc) {
-                return;
+                return Ok(());
             }
-            self.emit_all(icpc, EventKind::InitialConference { plan: true }, Rec::Iro);
-            self.cp_plan(icpc);
-            return;
+            self.emit_all(icpc, EventKind::InitialConference { plan: true }, Rec::Iro)?;
+            self.cp_plan(icpc)?;
+            return Ok(());
         }
         if u < self.ctx.p.cin_to_cp + care_p {
             let at = d + (f64::from(length) * self.rng.quantile(&[(0.0, 0.1), (1.0, 0.9)])) as i32;
             if self.past(at) {
-                return;
+                return Ok(());
             }
-            self.emit_all(at, EventKind::CinPlanEnded, Rec::Allocated);
-            self.bring_into_care(at, Route::Voluntary);
+            self.emit_all(at, EventKind::CinPlanEnded, Rec::Allocated)?;
+            self.bring_into_care(at, Route::Voluntary)?;
             if self.any_active() {
-                self.cin_plan(at);
+                self.cin_plan(at)?;
             }
-            return;
+            return Ok(());
         }
         if self.past(end) {
-            return;
+            return Ok(());
         }
         if self.rng.chance(0.17) {
-            self.step_down(end, "RC7");
+            self.step_down(end, "RC7")?;
         } else {
-            self.emit_all(end, EventKind::CinPlanEnded, Rec::Allocated);
-            self.close_all(end, "RC7");
+            self.emit_all(end, EventKind::CinPlanEnded, Rec::Allocated)?;
+            self.close_all(end, "RC7")?;
         }
+        Ok(())
     }
 
     /// Closes the referral for every child still in the case.
-    fn close_all(&mut self, d: Day, reason: &'static str) {
+    fn close_all(&mut self, d: Day, reason: &'static str) -> Result<(), DomainError> {
         if self.past(d) {
-            return;
+            return Ok(());
         }
         for i in self.active() {
             if self.kids[i].cin {
@@ -1416,11 +1445,12 @@ impl<'a> Case<'a> {
         self.emit_all(
             d,
             EventKind::ReferralClosed {
-                reason: reason.into(),
+                reason: reason.parse()?,
             },
             Rec::Manager,
-        );
+        )?;
         self.finish(d);
+        Ok(())
     }
 
     fn finish(&mut self, _d: Day) {
@@ -1432,19 +1462,19 @@ impl<'a> Case<'a> {
     }
 
     /// Steps down from social care to early help on `d`.
-    fn step_down(&mut self, d: Day, reason: &'static str) {
+    fn step_down(&mut self, d: Day, reason: &'static str) -> Result<(), DomainError> {
         if self.past(d) {
-            return;
+            return Ok(());
         }
         let level = if self.rng.chance(0.5) { "2" } else { "3" };
         self.emit_all(
             d,
             EventKind::SteppedDown {
-                level: level.into(),
+                level: level.parse()?,
                 reason: "Needs can now be met by early help; handover meeting held.".into(),
             },
             Rec::Allocated,
-        );
+        )?;
         for i in self.active() {
             if self.kids[i].cin {
                 self.emit(i, d, EventKind::CinPlanEnded, Rec::Allocated);
@@ -1453,31 +1483,32 @@ impl<'a> Case<'a> {
         self.emit_all(
             d,
             EventKind::EarlyHelpOpened {
-                level: level.into(),
+                level: level.parse()?,
             },
             Rec::Allocated,
-        );
+        )?;
         self.emit_all(
             d,
             EventKind::ReferralClosed {
-                reason: reason.into(),
+                reason: reason.parse()?,
             },
             Rec::Manager,
-        );
+        )?;
         let team = self
             .ctx
             .teams
             .early_help_team(self.locality(d), self.rng.r#gen());
-        self.allocate(d, team, AllocationRole::Keyworker, "CHCHAN");
+        self.allocate(d, team, AllocationRole::Keyworker, "CHCHAN")?;
         self.eh_level = level;
-        self.early_help(d, true);
+        self.early_help(d, true)?;
+        Ok(())
     }
 
     /// Some or all of the children come into care on `d`; the rest stay in the case.
-    fn bring_into_care(&mut self, d: Day, route: Route) {
-        self.age_out(d);
+    fn bring_into_care(&mut self, d: Day, route: Route) -> Result<(), DomainError> {
+        self.age_out(d)?;
         if self.past(d) {
-            return;
+            return Ok(());
         }
         let active = self.active();
         let mut chosen: Vec<usize> = active
@@ -1506,7 +1537,7 @@ impl<'a> Case<'a> {
                     i,
                     d,
                     EventKind::CpReview {
-                        category: "NEG".into(),
+                        category: "NEG".parse()?,
                     },
                     Rec::Iro,
                 );
@@ -1516,12 +1547,19 @@ impl<'a> Case<'a> {
                 self.emit(i, d, EventKind::CinPlanEnded, Rec::Allocated);
             }
             self.kids[i].active = false;
-            let s = self.enter_care(i, d, route, shared.as_ref(), None, shared_draw);
+            let s = self.enter_care(i, d, route, shared.as_ref(), None, shared_draw)?;
             if shared.is_none() {
                 shared = s;
             }
         }
+        Ok(())
     }
+}
+
+/// Reads codes the synthetic council chose from its own tables; one missing from the domain's
+/// lists stops generation with the error naming it.
+pub fn codes<L: CodeList>(v: &[String]) -> Result<Vec<Code<L>>, DomainError> {
+    v.iter().map(|c| c.parse()).collect()
 }
 
 /// A level of need as a static string.

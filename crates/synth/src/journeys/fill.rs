@@ -6,6 +6,7 @@
 
 use rand::Rng;
 use rand_chacha::ChaCha8Rng;
+use stepwise_domain::DomainError;
 use stepwise_domain::events::{AllocationRole, EventKind, VisitPurpose};
 use stepwise_domain::ids::{TeamId, WorkerId};
 
@@ -179,7 +180,7 @@ impl Filler<'_> {
         }
     }
 
-    fn reviews(&mut self, true_start: Day, shown_from: Day, end: Day) {
+    fn reviews(&mut self, true_start: Day, shown_from: Day, end: Day) -> Result<(), DomainError> {
         let cal = self.ctx.cal;
         let mut r = if self.rng.chance(0.9) {
             cal.add(true_start, 20 - self.rng.int(0, 6))
@@ -206,7 +207,7 @@ impl Filler<'_> {
                 self.add(
                     r,
                     EventKind::LookedAfterReview {
-                        participation: participation.into(),
+                        participation: participation.parse()?,
                     },
                     Rec::Iro,
                     draw,
@@ -222,12 +223,13 @@ impl Filler<'_> {
                     -self.rng.int(1, 25)
                 };
         }
+        Ok(())
     }
 
-    fn missing(&mut self, from: Day, end: Day, code: &str) {
+    fn missing(&mut self, from: Day, end: Day, code: &str) -> Result<(), DomainError> {
         let teen_from = birthday(self.info.dob, 11).max(from);
         if teen_from >= end {
-            return;
+            return Ok(());
         }
         let prone = self.rng.chance(if code == "K2" { 0.35 } else { 0.14 });
         let rate = if prone {
@@ -261,7 +263,7 @@ impl Filler<'_> {
             self.add(
                 t,
                 EventKind::MissingEpisode {
-                    missing: kind.into(),
+                    missing: kind.parse()?,
                     end: end_date,
                 },
                 Rec::Allocated,
@@ -269,9 +271,10 @@ impl Filler<'_> {
                 recorded,
             );
         }
+        Ok(())
     }
 
-    fn leaver_contacts(&mut self, o: Open, end: Day, staying_put: bool) {
+    fn leaver_contacts(&mut self, o: Open, end: Day, staying_put: bool) -> Result<(), DomainError> {
         let mut days: Vec<(Day, bool)> = Vec::new();
         let mut t = o.start + self.rng.int(7, 30);
         while t < end && t <= self.ctx.today {
@@ -366,15 +369,16 @@ impl Filler<'_> {
             self.add(
                 d,
                 EventKind::CareLeaverContact {
-                    in_touch: touch.into(),
-                    activity: act.into(),
-                    accommodation: acc.into(),
+                    in_touch: touch.parse()?,
+                    activity: act.parse()?,
+                    accommodation: acc.parse()?,
                 },
                 Rec::Allocated,
                 0,
                 0,
             );
         }
+        Ok(())
     }
 
     fn worker_changes(
@@ -384,7 +388,7 @@ impl Filler<'_> {
         o: Open,
         end: Day,
         in_care: bool,
-    ) {
+    ) -> Result<(), DomainError> {
         let mut r = self.shared(o.case, o.start, 0x5357 + team.0 as u64);
         let rate = match role {
             AllocationRole::SocialWorker => 0.5,
@@ -414,19 +418,25 @@ impl Filler<'_> {
                     worker: WorkerId(0),
                     team,
                     role,
-                    reason: Some(reason.into()),
+                    reason: Some(reason.parse()?),
                 },
                 Rec::TeamManager(team),
                 draw,
                 0,
             );
         }
+        Ok(())
     }
 }
 
 /// Adds the routine events to a child's significant events (sorted, in effective order) and
 /// returns them all in effective order.
-pub fn fill(ctx: &Ctx, info: &KidInfo, events: Vec<Raw>, ord: u32) -> Vec<Raw> {
+pub fn fill(
+    ctx: &Ctx,
+    info: &KidInfo,
+    events: Vec<Raw>,
+    ord: u32,
+) -> Result<Vec<Raw>, DomainError> {
     let mut f = Filler {
         ctx,
         info,
@@ -494,7 +504,7 @@ pub fn fill(ctx: &Ctx, info: &KidInfo, events: Vec<Raw>, ord: u32) -> Vec<Raw> {
             }
             EventKind::LookedAfterStarted { placement } => {
                 lac = Some((o, e.aux));
-                place = Some((o, code_static(&placement.placement)));
+                place = Some((o, code_static(placement.placement.as_str())));
             }
             EventKind::LookedAfterChanged {
                 reason_new_episode,
@@ -505,26 +515,26 @@ pub fn fill(ctx: &Ctx, info: &KidInfo, events: Vec<Raw>, ord: u32) -> Vec<Raw> {
                     if let Some((s, code)) = place.take() {
                         f.placement_visits(s, code, d);
                     }
-                    place = Some((o, code_static(&placement.placement)));
+                    place = Some((o, code_static(placement.placement.as_str())));
                 } else if let Some((_, code)) = place.as_mut() {
-                    *code = code_static(&placement.placement);
+                    *code = code_static(placement.placement.as_str());
                 }
             }
             EventKind::LookedAfterEnded { reason } => {
-                last_rec = code_static(reason);
+                last_rec = code_static(reason.as_str());
                 if let Some((s, code)) = place.take() {
                     f.placement_visits(s, code, d);
-                    f.missing(s.start, d, code);
+                    f.missing(s.start, d, code)?;
                 }
                 if let Some((s, true_start)) = lac.take() {
-                    f.reviews(true_start, s.start, d);
+                    f.reviews(true_start, s.start, d)?;
                     f.notes(NoteContext::LookedAfter, s, d, (20, 45));
                 }
             }
             EventKind::CareLeaverStarted => cl = Some((o, last_rec == "E17")),
             EventKind::CareLeaverEnded => {
                 if let Some((s, sp)) = cl.take() {
-                    f.leaver_contacts(s, d, sp);
+                    f.leaver_contacts(s, d, sp)?;
                     f.notes(NoteContext::CareLeaver, s, d, (45, 90));
                 }
             }
@@ -533,11 +543,11 @@ pub fn fill(ctx: &Ctx, info: &KidInfo, events: Vec<Raw>, ord: u32) -> Vec<Raw> {
         open_any = eh.is_some() || referral || lac.is_some() || cl.is_some();
         if let EventKind::WorkerAllocated { team, role, .. } = &e.ev.kind {
             if let Some((s, t, r)) = alloc.take() {
-                f.worker_changes(t, r, s, d, lac.is_some());
+                f.worker_changes(t, r, s, d, lac.is_some())?;
             }
             alloc = Some((o, *team, *role));
         } else if !open_any && let Some((s, t, r)) = alloc.take() {
-            f.worker_changes(t, r, s, d, false);
+            f.worker_changes(t, r, s, d, false)?;
         }
     }
     // Whatever is still open runs to `today`.
@@ -559,24 +569,24 @@ pub fn fill(ctx: &Ctx, info: &KidInfo, events: Vec<Raw>, ord: u32) -> Vec<Raw> {
     }
     if let Some((s, code)) = place {
         f.placement_visits(s, code, e);
-        f.missing(s.start, e, code);
+        f.missing(s.start, e, code)?;
     }
     if let Some((s, true_start)) = lac {
-        f.reviews(true_start, s.start, e);
+        f.reviews(true_start, s.start, e)?;
         f.notes(NoteContext::LookedAfter, s, e, (20, 45));
     }
     if let Some((s, sp)) = cl {
-        f.leaver_contacts(s, e, sp);
+        f.leaver_contacts(s, e, sp)?;
         f.notes(NoteContext::CareLeaver, s, e, (45, 90));
     }
     if let Some((s, t, r)) = alloc {
         let in_care = lac.is_some();
-        f.worker_changes(t, r, s, e, in_care);
+        f.worker_changes(t, r, s, e, in_care)?;
     }
     let mut all = events;
     all.append(&mut f.out);
     all.sort_by_key(|r| (r.day, r.fill, r.ord));
-    all
+    Ok(all)
 }
 
 /// A placement or episode-ceased code as a static string (they come from fixed lists).

@@ -5,6 +5,7 @@
 
 use chrono::{DateTime, NaiveTime, TimeZone, Utc};
 use rand_chacha::ChaCha8Rng;
+use stepwise_domain::DomainError;
 use stepwise_domain::events::{EventKind, JourneyEvent, Supersession};
 use stepwise_domain::ids::EventSeq;
 
@@ -110,7 +111,7 @@ pub fn corrections(
     events: &[Raw],
     recorded: &[DateTime<Utc>],
     today: Day,
-) -> Vec<(Raw, DateTime<Utc>, usize)> {
+) -> Result<Vec<(Raw, DateTime<Utc>, usize)>, DomainError> {
     let end_of_today = at(today, 24 * 60) - chrono::Duration::seconds(1);
     let mut out = Vec::new();
     for (i, e) in events.iter().enumerate() {
@@ -133,9 +134,9 @@ pub fn corrections(
             } if in_touch == "YES" => (
                 0.01,
                 Some(EventKind::CareLeaverContact {
-                    in_touch: in_touch.clone(),
-                    activity: activity.clone(),
-                    accommodation: "U1".to_string(),
+                    in_touch: *in_touch,
+                    activity: *activity,
+                    accommodation: "U1".parse()?,
                 }),
                 "Accommodation type corrected after the pathway plan review".to_string(),
             ),
@@ -161,7 +162,7 @@ pub fn corrections(
         });
         out.push((r, when, i));
     }
-    out
+    Ok(out)
 }
 
 /// Builds the final event, with its recording time and recorder.

@@ -16,6 +16,7 @@ pub use params::Params;
 
 use chrono::{DateTime, NaiveTime, Utc};
 use rand_chacha::ChaCha8Rng;
+use stepwise_domain::DomainError;
 use stepwise_domain::events::{ContactOutcome, EventKind, JourneyEvent};
 use stepwise_domain::ids::{EventSeq, PersonId, TeamId, WorkerId};
 use stepwise_domain::projection::{ChildState, Involvement};
@@ -182,7 +183,12 @@ struct HouseholdRun<'a> {
 }
 
 impl HouseholdRun<'_> {
-    fn incident(&mut self, t: Day, kind: CaseKind, candidates: &[usize]) {
+    fn incident(
+        &mut self,
+        t: Day,
+        kind: CaseKind,
+        candidates: &[usize],
+    ) -> Result<(), DomainError> {
         let ctx = self.ctx;
         let eligible: Vec<usize> = candidates
             .iter()
@@ -202,12 +208,12 @@ impl HouseholdRun<'_> {
                     && kid.busy_until >= t
                     && self.rng.chance(0.35)
                 {
-                    self.open_case_contact(k, t);
+                    self.open_case_contact(k, t)?;
                 }
             }
         }
         if eligible.is_empty() {
-            return;
+            return Ok(());
         }
         self.cases += 1;
         let mut case = Case {
@@ -256,7 +262,7 @@ impl HouseholdRun<'_> {
             eh_level: "3",
             history: self.history,
         };
-        case.run(t);
+        case.run(t)?;
         let mut all_closed = true;
         let mut last = t;
         for ck in case.kids {
@@ -287,10 +293,11 @@ impl HouseholdRun<'_> {
                 self.next_bounce = Some(self.next_bounce.map_or(at, |b| b.min(at)));
             }
         }
+        Ok(())
     }
 
     /// A contact about a child whose case is already open: passed to the allocated worker.
-    fn open_case_contact(&mut self, k: usize, t: Day) {
+    fn open_case_contact(&mut self, k: usize, t: Day) -> Result<(), DomainError> {
         let kid = &self.kids[k];
         let clash = kid.events.iter().any(|e| {
             matches!(
@@ -299,7 +306,7 @@ impl HouseholdRun<'_> {
             ) && (e.day - t).abs() <= 10
         });
         if clash || kid.events.is_empty() {
-            return;
+            return Ok(());
         }
         let level = kid
             .levels
@@ -327,7 +334,7 @@ impl HouseholdRun<'_> {
             t,
             NaiveTime::from_hms_opt(h, m, 0),
             EventKind::ContactReceived {
-                source: source.into(),
+                source: source.parse()?,
                 concerns,
                 consent: true,
             },
@@ -343,7 +350,7 @@ impl HouseholdRun<'_> {
             t,
             NaiveTime::from_hms_opt((h + 1).min(23), m, 0),
             EventKind::ContactDecided {
-                level: level.into(),
+                level: level.parse()?,
                 outcome: ContactOutcome::InformationAndAdvice,
                 reason,
             },
@@ -356,9 +363,10 @@ impl HouseholdRun<'_> {
         b.optional = true;
         kid.events.push(a);
         kid.events.push(b);
+        Ok(())
     }
 
-    fn run(&mut self) {
+    fn run(&mut self) -> Result<(), DomainError> {
         let ctx = self.ctx;
         let p = ctx.p;
         let risk = self.hh.risk as usize;
@@ -415,29 +423,30 @@ impl HouseholdRun<'_> {
                         next_family = t + family_gap(&mut self.rng);
                     }
                     let all: Vec<usize> = (0..self.kids.len()).collect();
-                    self.incident(t, CaseKind::Family { bounce }, &all);
+                    self.incident(t, CaseKind::Family { bounce }, &all)?;
                 }
                 Next::Teen(k) => {
                     let dob = self.kids[k].dob;
                     let next = t + self.rng.exponential(365.25 / p.teen_rate[risk]) as i32 + 1;
                     self.kids[k].next_teen = (age(dob, next) < 18).then_some(next);
-                    self.incident(t, CaseKind::Teen, &[k]);
+                    self.incident(t, CaseKind::Teen, &[k])?;
                 }
                 Next::Disability(k) => {
                     let dob = self.kids[k].dob;
                     let next = t + self.rng.exponential(365.25 / p.disability_rate) as i32 + 1;
                     self.kids[k].next_disability = (age(dob, next) < 17).then_some(next);
-                    self.incident(t, CaseKind::Disability, &[k]);
+                    self.incident(t, CaseKind::Disability, &[k])?;
                 }
                 Next::PreBirth(k) => {
                     self.kids[k].prebirth = None;
                     let chance = (p.prebirth[risk] * if self.history { 3.0 } else { 1.0 }).min(0.9);
                     if self.rng.chance(chance) {
-                        self.incident(t, CaseKind::PreBirth, &[k]);
+                        self.incident(t, CaseKind::PreBirth, &[k])?;
                     }
                 }
             }
         }
+        Ok(())
     }
 }
 
@@ -450,16 +459,16 @@ fn settle(
     kid: Kid,
     hh_index: usize,
     report: &mut Report,
-) -> Option<ChildJourney> {
+) -> Result<Option<ChildJourney>, DomainError> {
     let mut ev = kid.events;
     if ev.is_empty() {
-        return None;
+        return Ok(None);
     }
     ev.sort_by_key(|r| (r.day, r.ord));
     drop_closed_before(&mut ev, ctx.window_start);
     show_from_floor(&mut ev, ctx.floor);
     if ev.is_empty() {
-        return None;
+        return Ok(None);
     }
     let name = pop.people[kid.person]
         .names
@@ -472,7 +481,7 @@ fn settle(
         hh_index,
         name: &name,
     };
-    let ev = fill::fill(ctx, &info, ev, kid.ord);
+    let ev = fill::fill(ctx, &info, ev, kid.ord)?;
     // Check every event against the domain's rules, in order.
     let mut state = ChildState::new(PersonId(0));
     let mut kept = Vec::with_capacity(ev.len());
@@ -511,8 +520,8 @@ fn settle(
     }
     let mut rng = stream(ctx.seed, TAG_RECORD, kid.person as u64, 0);
     let recorded = finish::recorded_times(&mut rng, &kept, ctx.today);
-    let corrections = finish::corrections(&mut rng, &kept, &recorded, ctx.today);
-    Some(ChildJourney {
+    let corrections = finish::corrections(&mut rng, &kept, &recorded, ctx.today)?;
+    Ok(Some(ChildJourney {
         person: kid.person,
         events: kept,
         recorded,
@@ -525,7 +534,7 @@ fn settle(
         },
         looked_after: state.looked_after.is_some(),
         on_plan: state.cp_plan.is_some(),
-    })
+    }))
 }
 
 /// Drops each run of involvement that closed before the window began.
@@ -653,7 +662,7 @@ fn floor_note(start: Day, floor: Day, out: &[Raw]) -> Raw {
 }
 
 /// Simulates every household and unaccompanied child and settles each child's journey.
-pub fn simulate(ctx: &Ctx, pop: &Population) -> (Vec<ChildJourney>, Report) {
+pub fn simulate(ctx: &Ctx, pop: &Population) -> Result<(Vec<ChildJourney>, Report), DomainError> {
     let mut report = Report::default();
     let mut out = Vec::new();
     for (h, hh) in pop.households.iter().enumerate() {
@@ -692,9 +701,9 @@ pub fn simulate(ctx: &Ctx, pop: &Population) -> (Vec<ChildJourney>, Report) {
             history: false,
             next_bounce: None,
         };
-        run.run();
+        run.run()?;
         for kid in run.kids {
-            if let Some(j) = settle(ctx, pop, kid, h, &mut report) {
+            if let Some(j) = settle(ctx, pop, kid, h, &mut report)? {
                 out.push(j);
             }
         }
@@ -736,14 +745,14 @@ pub fn simulate(ctx: &Ctx, pop: &Population) -> (Vec<ChildJourney>, Report) {
             history: false,
             next_bounce: None,
         };
-        run.incident(arrival, CaseKind::Uasc, &[0]);
+        run.incident(arrival, CaseKind::Uasc, &[0])?;
         for kid in run.kids {
-            if let Some(j) = settle(ctx, pop, kid, base + n, &mut report) {
+            if let Some(j) = settle(ctx, pop, kid, base + n, &mut report)? {
                 out.push(j);
             }
         }
     }
-    (out, report)
+    Ok((out, report))
 }
 
 #[cfg(test)]
@@ -757,10 +766,10 @@ mod tests {
 
     fn placement(code: &str) -> Placement {
         Placement {
-            legal_status: "C2".into(),
-            placement: code.into(),
-            provider: "PR1".into(),
-            category_of_need: "N1".into(),
+            legal_status: "C2".parse().unwrap(),
+            placement: code.parse().unwrap(),
+            provider: "PR1".parse().unwrap(),
+            category_of_need: "N1".parse().unwrap(),
             home_postcode: None,
             placement_postcode: None,
             urn: None,
@@ -770,14 +779,24 @@ mod tests {
     #[test]
     fn runs_that_closed_before_the_window_are_dropped() {
         let mut ev = vec![
-            raw(10, EventKind::EarlyHelpOpened { level: "2".into() }),
+            raw(
+                10,
+                EventKind::EarlyHelpOpened {
+                    level: "2".parse().unwrap(),
+                },
+            ),
             raw(
                 20,
                 EventKind::EarlyHelpClosed {
                     reason: EarlyHelpClosure::NeedsMet,
                 },
             ),
-            raw(90, EventKind::EarlyHelpOpened { level: "3".into() }),
+            raw(
+                90,
+                EventKind::EarlyHelpOpened {
+                    level: "3".parse().unwrap(),
+                },
+            ),
             raw(
                 120,
                 EventKind::EarlyHelpClosed {
@@ -802,7 +821,7 @@ mod tests {
             raw(
                 30,
                 EventKind::LookedAfterEnded {
-                    reason: "E4A".into(),
+                    reason: "E4A".parse().unwrap(),
                 },
             ),
             raw(
@@ -814,15 +833,15 @@ mod tests {
             raw(
                 60,
                 EventKind::LookedAfterChanged {
-                    reason_new_episode: "P".into(),
+                    reason_new_episode: "P".parse().unwrap(),
                     placement: placement("K2"),
-                    reason_place_change: Some("CREQB".into()),
+                    reason_place_change: Some("CREQB".parse().unwrap()),
                 },
             ),
             raw(
                 150,
                 EventKind::LookedAfterReview {
-                    participation: "PN1".into(),
+                    participation: "PN1".parse().unwrap(),
                 },
             ),
         ];

@@ -10,7 +10,7 @@ use maud::{Markup, html};
 use stepwise_store::{AuditAction, AuditSubject};
 
 use stepwise_domain::access::{Permission, RESTRICTION_CATEGORIES, RestrictionKind, Role};
-use stepwise_domain::ids::{PersonId, local_person_id, parse_local_person_id};
+use stepwise_domain::ids::{PersonId, UserId, local_person_id, parse_local_person_id};
 use stepwise_store::{AuditEntry, MAX_GRANT_DAYS, NewGrant};
 
 use super::record::person_allowed;
@@ -492,7 +492,7 @@ pub async fn users_index(
             v.chars()
                 .all(|c| c.is_ascii_alphanumeric() || c == '.' || c == '-' || c == '_' || c == ' ')
         });
-    let name_of = |id: Option<i64>| -> String {
+    let name_of = |id: Option<UserId>| -> String {
         match id {
             Some(i) => users
                 .iter()
@@ -678,6 +678,7 @@ pub async fn user_activity(
         .parse::<i64>()
         .ok()
         .filter(|n| *n > 0)
+        .map(UserId)
         .ok_or_else(|| WebError::NotFound(format!("User {raw:?}")))?;
     let Some(account) = state.store.users().await?.into_iter().find(|u| u.id == id) else {
         return Err(WebError::NotFound(format!("User {id}")));
@@ -1219,6 +1220,7 @@ async fn change_user(
         .parse::<i64>()
         .ok()
         .filter(|n| *n > 0)
+        .map(UserId)
         .ok_or_else(|| WebError::NotFound(format!("User {raw:?}")))?;
     let Some(target) = state.store.users().await?.into_iter().find(|u| u.id == id) else {
         return Err(WebError::NotFound(format!("User {id}")));
@@ -1342,6 +1344,7 @@ pub async fn users_setup_link(
         .parse::<i64>()
         .ok()
         .filter(|n| *n > 0)
+        .map(UserId)
         .ok_or_else(|| WebError::NotFound(format!("User {raw:?}")))?;
     let (token, link) = new_setup_link(state.now());
     state

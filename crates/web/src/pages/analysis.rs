@@ -35,7 +35,7 @@ pub async fn index(
                         td { (r.ethnicity) }
                         td { (r.locality.clone().unwrap_or_else(|| "Authority-wide".into())) }
                         td { (badges(&r.open)) }
-                        td { (r.level_of_need.clone().unwrap_or_else(|| "–".into())) }
+                        td { (r.level_of_need.as_ref().map_or("–", |l| l.as_str())) }
                     }
                 }
             }

@@ -187,7 +187,7 @@ pub async fn shared_index(
             &user.actor(),
             &current_request_id(),
             "shared with us",
-            &rows.iter().map(|r| r.person_id).collect::<Vec<_>>(),
+            &rows.iter().map(|r| r.person_id.0).collect::<Vec<_>>(),
         )
         .await?;
     let body = html! {

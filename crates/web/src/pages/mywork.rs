@@ -155,7 +155,7 @@ pub async fn show(
                                     td colspan="4" { span class="tag tag-small tag-red" { "Restricted record" } " " span class="muted" { "Not shown: restricted" } }
                                 } @else {
                                 td { (badges(&c.open)) }
-                                td { (c.level_of_need.clone().unwrap_or_else(|| "–".into())) }
+                                td { (c.level_of_need.as_ref().map_or("–", |l| l.as_str())) }
                                 td {
                                     @if let Some(d) = c.due.iter().find(|d| d.due >= today).or(c.due.first()) {
                                         (d.what) br; span class="muted" { (fmt_date(d.due)) }

@@ -9,7 +9,6 @@ use chrono::NaiveDate;
 use maud::{Markup, html};
 
 use stepwise_domain::access::{Decision, Permission};
-use stepwise_domain::codes;
 use stepwise_domain::events::EventCategory;
 use stepwise_domain::ids::{PersonId, parse_date, parse_local_person_id};
 use stepwise_domain::people::{NameKind, PersonKind};
@@ -256,13 +255,13 @@ pub fn render(
                     @if let Some(d) = p.date_of_birth { "Born " (fmt_date(d)) " (" (age_text(Some(d), today)) ")" }
                     @else if let Some(d) = p.expected_date_of_birth { "Expected " (fmt_date(d)) }
                     " · " (match p.sex.as_str() { "F" => "Female", "M" => "Male", _ => "Sex not recorded" })
-                    " · " (codes::describe("ethnicity", &p.ethnicity).unwrap_or(&p.ethnicity))
+                    " · " (p.ethnicity.description())
                 }
                 dl class="identifiers" {
                     div { dt { "NHS number" } dd { (p.nhs_number.as_ref().map(|n| n.formatted()).unwrap_or_else(|| "Not recorded".into())) } }
                     div { dt { "UPN" } dd {
                         @if let Some(u) = &p.upn { (u.as_str()) }
-                        @else if let Some(r) = &p.upn_unknown { "Unknown: " (codes::describe("upn_unknown", r).unwrap_or(r)) }
+                        @else if let Some(r) = &p.upn_unknown { "Unknown: " (r.description()) }
                         @else { "Not recorded" }
                     } }
                     @if let Some(f) = &p.former_upn { div { dt { "Former UPN" } dd { (f.as_str()) } } }
@@ -271,7 +270,7 @@ pub fn render(
                 }
                 @if !other_names.is_empty() { p class="muted" { "Also known as: " (other_names.join("; ")) } }
                 @if !p.disabilities.is_empty() && p.disabilities != ["NONE"] {
-                    p class="muted" { "Disability: " (p.disabilities.iter().map(|d| codes::describe("disability", d).unwrap_or(d).to_string()).collect::<Vec<_>>().join(", ")) }
+                    p class="muted" { "Disability: " (p.disabilities.iter().map(|d| d.description().to_string()).collect::<Vec<_>>().join(", ")) }
                 }
                 @if p.uasc { p { span class="tag tag-purple" { "Unaccompanied asylum-seeking child" } } }
             }
@@ -282,7 +281,7 @@ pub fn render(
                     @if s.looked_after.as_ref().is_some_and(|l| l.missing) { span class="badge badge-cp" { "Missing now" } }
                 }
                 dl class="summary-list" {
-                    div { dt { "Level of need" } dd { (s.level_of_need.clone().unwrap_or_else(|| "–".into())) } }
+                    div { dt { "Level of need" } dd { (s.level_of_need.as_ref().map_or("–", |l| l.as_str())) } }
                     div { dt { "Allocated to" } dd {
                         @if let Some(w) = &rec.allocated_worker { (w.name) br; span class="muted" { (w.role.label()) } }
                         @else if s.is_open() { span class="tag tag-red" { "Unallocated" } }
@@ -292,15 +291,15 @@ pub fn render(
                         @if let Some(t) = &rec.allocated_team { a href=(format!("/teams/{}", t.id)) { (t.name) } } @else { "–" }
                     } }
                     @if let Some(l) = &s.looked_after {
-                        div { dt { "Legal status" } dd { (codes::describe("legal_status", &l.placement.legal_status).unwrap_or(&l.placement.legal_status)) " (" (l.placement.legal_status) ")" } }
-                        div { dt { "Placement" } dd { (codes::describe("placement", &l.placement.placement).unwrap_or(&l.placement.placement)) " (" (l.placement.placement) "), since " (fmt_date(l.placement_started)) } }
+                        div { dt { "Legal status" } dd { (l.placement.legal_status.description()) " (" (l.placement.legal_status) ")" } }
+                        div { dt { "Placement" } dd { (l.placement.placement.description()) " (" (l.placement.placement) "), since " (fmt_date(l.placement_started)) } }
                         div { dt { "Looked after since" } dd { (fmt_date(l.period_started)) } }
                     }
                     @if let Some(cp) = &s.cp_plan {
-                        div { dt { "Child protection plan" } dd { "Since " (fmt_date(cp.started)) @if let Some(c) = &cp.category { ", " (codes::describe("category_of_abuse", c).unwrap_or(c)) } } }
+                        div { dt { "Child protection plan" } dd { "Since " (fmt_date(cp.started)) @if let Some(c) = &cp.category { ", " (c.description()) } } }
                     }
                     @if let Some(r) = &s.referral {
-                        div { dt { "Referral" } dd { "Since " (fmt_date(r.opened)) ", " (codes::describe("primary_need", &r.primary_need).unwrap_or(&r.primary_need)) @if r.re_referral { " " span class="tag" { "Re-referral" } } } }
+                        div { dt { "Referral" } dd { "Since " (fmt_date(r.opened)) ", " (r.primary_need.description()) @if r.re_referral { " " span class="tag" { "Re-referral" } } } }
                     }
                     @if let Some(e) = &s.early_help {
                         div { dt { "Early help" } dd { "Since " (fmt_date(e.opened)) ", level " (e.level) } }

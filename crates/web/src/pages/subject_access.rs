@@ -115,10 +115,10 @@ pub async fn show(
             dt { "Names" } dd { @for (i, n) in p.person.names.iter().enumerate() { @if i > 0 { "; " } (n.full()) @if i > 0 { " (former or other name)" } } }
             dt { "Date of birth" } dd { (fmt_opt_date(p.person.date_of_birth.or(p.person.expected_date_of_birth))) }
             dt { "Sex" } dd { (p.person.sex) }
-            dt { "Ethnicity" } dd { (stepwise_domain::codes::describe("ethnicity", &p.person.ethnicity).unwrap_or(&p.person.ethnicity)) " (" (p.person.ethnicity) ")" }
+            dt { "Ethnicity" } dd { (p.person.ethnicity.description()) " (" (p.person.ethnicity) ")" }
             dt { "NHS number" } dd { (p.person.nhs_number.as_ref().map(|n| n.formatted()).unwrap_or_else(|| "–".into())) }
             dt { "UPN" } dd { (p.person.upn.as_ref().map(|u| u.as_str().to_string()).unwrap_or_else(|| "–".into())) }
-            dt { "Disabilities" } dd { @if p.person.disabilities.is_empty() { "None recorded" } @else { (p.person.disabilities.join(", ")) } }
+            dt { "Disabilities" } dd { @if p.person.disabilities.is_empty() { "None recorded" } @else { (p.person.disabilities.iter().map(|d| d.as_str()).collect::<Vec<_>>().join(", ")) } }
         }
         h2 { "Addresses" }
         @if p.addresses_withheld > 0 {

@@ -17,7 +17,7 @@ use crate::support::app::{PASSWORD, TestApp, csrf_in, username};
 const MISSING: i64 = 987_654_321;
 
 /// A requestable URL for a state-changing route.
-fn concrete(path: &str, app: &TestApp, target_user: i64) -> String {
+fn concrete(path: &str, app: &TestApp, target_user: stepwise_domain::ids::UserId) -> String {
     path.replace("{consent}", &MISSING.to_string())
         .replace("{seq}", &MISSING.to_string())
         .replace(

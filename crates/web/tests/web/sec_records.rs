@@ -209,7 +209,7 @@ async fn protected_children_stay_out_of_every_list() {
                 effective_time: None,
                 supersedes: None,
                 kind: stepwise_domain::events::EventKind::ContactReceived {
-                    source: "3B".into(),
+                    source: "3B".parse().unwrap(),
                     concerns: "Health visitor worried".into(),
                     consent: true,
                 },

@@ -15,7 +15,7 @@ use stepwise_domain::events::EventKind;
 use stepwise_domain::ids::{LocalityId, PersonId, TeamId, UserId, WorkerId, local_person_id};
 use stepwise_domain::projection::Involvement;
 
-use crate::audit::{Actor, AuditEntry, append_in, audit_entry_from_row};
+use crate::audit::{Actor, AuditEntry, audit_entry_from_row};
 use crate::sessions::UserAccount;
 use crate::sql::{Col, parse_time, time};
 use crate::{Store, StoreError};
@@ -297,7 +297,7 @@ impl Store {
                 local_person_id(g.child)
             )));
         }
-        let mut tx = self.begin_write().await?;
+        let mut tx = self.write().await?;
         let id = sqlx::query("INSERT INTO access_grants (user_id, child_id, reason, granted_by, granted_at, from_at, until_at) VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING id")
             .bind(g.user_id.0)
             .bind(g.child.0)
@@ -309,10 +309,7 @@ impl Store {
             .fetch_one(&mut *tx)
             .await?
             .i64("id")?;
-        append_in(
-            &mut tx,
-            &self.audit_key,
-            now,
+        tx.audit(
             &Actor::User {
                 id: granted_by.id,
                 username: granted_by.username.clone(),
@@ -340,7 +337,7 @@ impl Store {
         id: i64,
         now: DateTime<Utc>,
     ) -> Result<(), StoreError> {
-        let mut tx = self.begin_write().await?;
+        let mut tx = self.write().await?;
         let Some(r) =
             sqlx::query("SELECT child_id, until_at, revoked_at FROM access_grants WHERE id = $1")
                 .bind(id)
@@ -359,10 +356,7 @@ impl Store {
             .bind(id)
             .execute(&mut *tx)
             .await?;
-        append_in(
-            &mut tx,
-            &self.audit_key,
-            now,
+        tx.audit(
             &Actor::User {
                 id: revoked_by.id,
                 username: revoked_by.username.clone(),
@@ -749,7 +743,7 @@ impl Store {
         }
         self.require_person(person).await?;
         let now = self.now();
-        let mut tx = self.begin_write().await?;
+        let mut tx = self.write().await?;
         sqlx::query("UPDATE record_restrictions SET lifted_at = $1, lifted_by = $2 WHERE person_id = $3 AND lifted_at IS NULL")
             .bind(time(now))
             .bind(actor.label())
@@ -766,10 +760,7 @@ impl Store {
             .fetch_one(&mut *tx)
             .await?
             .i64("id")?;
-        append_in(
-            &mut tx,
-            &self.audit_key,
-            now,
+        tx.audit(
             actor,
             AuditAction::RestrictionSet,
             &AuditSubject::Person(person),
@@ -789,7 +780,7 @@ impl Store {
         person: PersonId,
     ) -> Result<(), StoreError> {
         let now = self.now();
-        let mut tx = self.begin_write().await?;
+        let mut tx = self.write().await?;
         let n = sqlx::query("UPDATE record_restrictions SET lifted_at = $1, lifted_by = $2 WHERE person_id = $3 AND lifted_at IS NULL")
             .bind(time(now))
             .bind(actor.label())
@@ -803,10 +794,7 @@ impl Store {
                 local_person_id(person)
             )));
         }
-        append_in(
-            &mut tx,
-            &self.audit_key,
-            now,
+        tx.audit(
             actor,
             AuditAction::RestrictionLift,
             &AuditSubject::Person(person),

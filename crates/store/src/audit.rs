@@ -379,7 +379,7 @@ fn canonical_bytes(bytes: Result<Vec<u8>, serde_json::Error>) -> Result<Vec<u8>,
 // The arguments are the transaction, the key, and the fields of the entry being written; the
 // two dozen call sites name each field where they call it.
 #[allow(clippy::too_many_arguments)]
-pub(crate) async fn append_in(
+async fn append_in(
     tx: &mut Transaction<'static, Any>,
     key: &AuditKey,
     at: DateTime<Utc>,
@@ -654,9 +654,95 @@ fn write_checkpoint(
     std::fs::rename(&tmp, path).map_err(io)
 }
 
+/// A change to the database and the audit rows that record it, in one transaction: the one
+/// way the store writes something that must be audited. It is begun by `Store::write` (which
+/// takes the write lock first, as every write does), queries run on it as on a connection,
+/// `audit` appends each entry to the chain inside it, and `commit` refuses to commit a change
+/// that recorded no audit entry (nothing is then written). Dropped without committing, it
+/// rolls back.
+pub(crate) struct AuditedWrite<'s> {
+    tx: Transaction<'static, Any>,
+    store: &'s Store,
+    entries: usize,
+}
+
+impl std::ops::Deref for AuditedWrite<'_> {
+    type Target = sqlx::AnyConnection;
+    fn deref(&self) -> &Self::Target {
+        &self.tx
+    }
+}
+
+impl std::ops::DerefMut for AuditedWrite<'_> {
+    fn deref_mut(&mut self) -> &mut Self::Target {
+        &mut self.tx
+    }
+}
+
+impl AuditedWrite<'_> {
+    /// The transaction, for helpers that take one.
+    pub(crate) fn tx(&mut self) -> &mut Transaction<'static, Any> {
+        &mut self.tx
+    }
+
+    /// Appends an entry to the audit chain inside this write, stamped by the store's clock;
+    /// it commits or rolls back with the change it records.
+    pub(crate) async fn audit(
+        &mut self,
+        actor: &Actor,
+        action: AuditAction,
+        subject: &AuditSubject,
+        request_id: &str,
+        detail: &str,
+    ) -> Result<i64, StoreError> {
+        let seq = append_in(
+            &mut self.tx,
+            &self.store.audit_key,
+            self.store.now(),
+            actor,
+            action,
+            subject,
+            request_id,
+            detail,
+        )
+        .await?;
+        self.entries += 1;
+        Ok(seq)
+    }
+
+    /// Commits the change with its audit entries; a change that recorded none is refused and
+    /// nothing is written.
+    pub(crate) async fn commit(self) -> Result<(), StoreError> {
+        if self.entries == 0 {
+            self.tx.rollback().await?;
+            return Err(StoreError::Invalid(
+                "a change was about to be saved without an audit entry, so nothing was written"
+                    .to_string(),
+            ));
+        }
+        self.tx.commit().await?;
+        Ok(())
+    }
+
+    /// Abandons the change.
+    pub(crate) async fn rollback(self) -> Result<(), StoreError> {
+        self.tx.rollback().await?;
+        Ok(())
+    }
+}
+
 impl Store {
     /// Begins a write: a transaction holding the audit head row, so the change and its audit
     /// row commit together and audit rows are appended one at a time.
+    /// Begins an audited write (see `AuditedWrite`).
+    pub(crate) async fn write(&self) -> Result<AuditedWrite<'_>, StoreError> {
+        Ok(AuditedWrite {
+            tx: self.begin_write().await?,
+            store: self,
+            entries: 0,
+        })
+    }
+
     pub(crate) async fn begin_write(
         &self,
     ) -> Result<sqlx::Transaction<'static, sqlx::Any>, StoreError> {
@@ -998,6 +1084,59 @@ impl Store {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// Issue 7, item 7: the one audited-write helper refuses to commit a change that recorded
+    /// no audit entry, and nothing of the change is written; with its entry, both commit.
+    #[tokio::test]
+    async fn a_change_without_its_audit_entry_is_not_committed() {
+        let path = std::env::temp_dir().join(format!(
+            "stepwise_audited_write_{}_{}.db",
+            std::process::id(),
+            line!()
+        ));
+        let _ = std::fs::remove_file(&path);
+        let url = format!("sqlite://{}", path.display());
+        let s = Store::open(&url, AuditKey::for_tests()).await.unwrap();
+        let before = s.verify_audit().await.unwrap().entries;
+        let count = |s: &Store| {
+            let s = s.clone();
+            async move {
+                sqlx::query("SELECT COUNT(*) AS n FROM users")
+                    .fetch_one(&s.pool)
+                    .await
+                    .unwrap()
+                    .i64("n")
+                    .unwrap()
+            }
+        };
+        let insert = "INSERT INTO users (username, display_name, role, password_hash, created_at) VALUES ('x', 'X', 'social_worker', '', '2026-12-03T10:00:00.000000Z')";
+        let mut w = s.write().await.unwrap();
+        sqlx::query(insert).execute(&mut *w).await.unwrap();
+        let refused = w.commit().await;
+        assert!(
+            matches!(&refused, Err(StoreError::Invalid(m)) if m.contains("without an audit entry")),
+            "{refused:?}"
+        );
+        assert_eq!(count(&s).await, 0, "nothing of the change was written");
+        let mut w = s.write().await.unwrap();
+        sqlx::query(insert).execute(&mut *w).await.unwrap();
+        w.audit(
+            &Actor::System("test"),
+            AuditAction::UserAdd,
+            &AuditSubject::Username("x".into()),
+            "r",
+            "",
+        )
+        .await
+        .unwrap();
+        w.commit().await.unwrap();
+        assert_eq!(count(&s).await, 1);
+        let v = s.verify_audit().await.unwrap();
+        assert_eq!(v.entries, before + 1);
+        assert!(v.problem.is_none());
+        s.close().await;
+        let _ = std::fs::remove_file(&path);
+    }
 
     /// Guards issue 7 item 6 (the audit MAC input): input that cannot be encoded is an error,
     /// never empty bytes that would give every entry the same MAC; and the encoding binds every

@@ -14,7 +14,7 @@ use stepwise_domain::people::{Household, Person, PersonKind, Relationship};
 use stepwise_domain::projection::replay;
 use stepwise_domain::search::{phonetic_key, tokens};
 
-use crate::audit::{Actor, append_in};
+use crate::audit::Actor;
 use crate::events::StateRow;
 use crate::sql::{date, opt_date, time};
 use crate::{Backend, Store, StoreError};
@@ -142,7 +142,7 @@ impl Store {
             }
         }
         let total = load.events.len() + load.people.len();
-        let mut tx = self.begin_write().await?;
+        let mut tx = self.write().await?;
         let audit = |what: &str, rows: usize, d: Sha256| {
             (what.to_string(), rows, hex::encode(d.finalize()))
         };
@@ -151,7 +151,7 @@ impl Store {
         if let Some(a) = &load.authority {
             let mut d = Sha256::new();
             let n = insert_rows(
-                &mut tx,
+                tx.tx(),
                 self.backend,
                 "authority",
                 &["id", "name", "la_code", "area_word"],
@@ -168,7 +168,7 @@ impl Store {
         }
         let mut d = Sha256::new();
         let n = insert_rows(
-            &mut tx,
+            tx.tx(),
             self.backend,
             "localities",
             &["id", "name"],
@@ -182,7 +182,7 @@ impl Store {
         audits.push(audit("localities", n, d));
         let mut d = Sha256::new();
         let n = insert_rows(
-            &mut tx,
+            tx.tx(),
             self.backend,
             "teams",
             &["id", "name", "kind", "locality_id"],
@@ -203,7 +203,7 @@ impl Store {
         audits.push(audit("teams", n, d));
         let mut d = Sha256::new();
         let n = insert_rows(
-            &mut tx,
+            tx.tx(),
             self.backend,
             "workers",
             &[
@@ -274,7 +274,7 @@ impl Store {
                 }
             }
             insert_rows(
-                &mut tx,
+                tx.tx(),
                 self.backend,
                 "persons",
                 &[
@@ -295,7 +295,7 @@ impl Store {
             )
             .await?;
             insert_rows(
-                &mut tx,
+                tx.tx(),
                 self.backend,
                 "name_tokens",
                 &["person_id", "sound", "token"],
@@ -310,7 +310,7 @@ impl Store {
 
         let mut d = Sha256::new();
         let n = insert_rows(
-            &mut tx,
+            tx.tx(),
             self.backend,
             "relationships",
             &["person_id", "related_id", "kind"],
@@ -353,7 +353,7 @@ impl Store {
             }
         }
         let n = insert_rows(
-            &mut tx,
+            tx.tx(),
             self.backend,
             "household_members",
             &["household_id", "person_id", "from_date", "to_date"],
@@ -362,7 +362,7 @@ impl Store {
         )
         .await?;
         let m = insert_rows(
-            &mut tx,
+            tx.tx(),
             self.backend,
             "addresses",
             &[
@@ -403,7 +403,7 @@ impl Store {
                 ]);
             }
             insert_rows(
-                &mut tx,
+                tx.tx(),
                 self.backend,
                 "events",
                 &[
@@ -465,7 +465,7 @@ impl Store {
             ]);
         }
         let n = insert_rows(
-            &mut tx,
+            tx.tx(),
             self.backend,
             "child_state",
             &[
@@ -499,10 +499,7 @@ impl Store {
             .filter(|p| p.kind != PersonKind::Adult)
             .count();
         for (what, rows, digest) in audits {
-            append_in(
-                &mut tx,
-                &self.audit_key,
-                self.now(),
+            tx.audit(
                 actor,
                 AuditAction::BulkLoad,
                 &AuditSubject::Table(what.to_string()),
@@ -511,10 +508,7 @@ impl Store {
             )
             .await?;
         }
-        append_in(
-            &mut tx,
-            &self.audit_key,
-            self.now(),
+        tx.audit(
             actor,
             AuditAction::BulkLoadComplete,
             &AuditSubject::Authority,

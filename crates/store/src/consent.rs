@@ -9,7 +9,7 @@ use stepwise_domain::audit::{AuditAction, AuditSubject};
 use stepwise_domain::access::{AGENCIES, SHARING_BASES};
 use stepwise_domain::ids::{PersonId, UserId, local_person_id};
 
-use crate::audit::{Actor, append_in};
+use crate::audit::Actor;
 use crate::sql::{Col, date, parse_date, time};
 use crate::{Store, StoreError};
 
@@ -108,7 +108,7 @@ impl Store {
         }
         self.require_person(person).await?;
         let now = self.now();
-        let mut tx = self.begin_write().await?;
+        let mut tx = self.write().await?;
         let id = sqlx::query("INSERT INTO consents (person_id, agency, basis, given_by, recorded_by, recorded_at, expires_on) VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING id")
             .bind(person.0)
             .bind(agency)
@@ -120,10 +120,7 @@ impl Store {
             .fetch_one(&mut *tx)
             .await?
             .i64("id")?;
-        append_in(
-            &mut tx,
-            &self.audit_key,
-            now,
+        tx.audit(
             actor,
             AuditAction::ConsentRecord,
             &AuditSubject::Person(person),
@@ -148,7 +145,7 @@ impl Store {
         id: i64,
     ) -> Result<(), StoreError> {
         let now = self.now();
-        let mut tx = self.begin_write().await?;
+        let mut tx = self.write().await?;
         let n = sqlx::query("UPDATE consents SET withdrawn_at = $1, withdrawn_by = $2 WHERE id = $3 AND person_id = $4 AND withdrawn_at IS NULL")
             .bind(time(now))
             .bind(actor.label())
@@ -162,10 +159,7 @@ impl Store {
                 "consent {id} is not in force on this record"
             )));
         }
-        append_in(
-            &mut tx,
-            &self.audit_key,
-            now,
+        tx.audit(
             actor,
             AuditAction::ConsentWithdraw,
             &AuditSubject::Person(person),

@@ -13,7 +13,7 @@ use stepwise_domain::events::{EventCategory, EventKind, JourneyEvent, Supersessi
 use stepwise_domain::ids::{EventSeq, PersonId, WorkerId, local_person_id};
 use stepwise_domain::projection::{ChildState, Involvement, check_new_event, new_breaches, replay};
 
-use crate::audit::{Actor, append_in};
+use crate::audit::Actor;
 use crate::sql::{Col, date, parse_clock, parse_date, parse_time, time};
 use crate::{Store, StoreError};
 
@@ -223,7 +223,7 @@ impl Store {
         request_id: &str,
         new: NewEvent,
     ) -> Result<JourneyEvent, StoreError> {
-        let mut tx = self.begin_write().await?;
+        let mut tx = self.write().await?;
         let kind = sqlx::query("SELECT kind FROM persons WHERE id = $1")
             .bind(new.child.0)
             .fetch_optional(&mut *tx)
@@ -240,7 +240,7 @@ impl Store {
             }
             _ => {}
         }
-        let recorded_by = author(&mut tx, actor).await?;
+        let recorded_by = author(tx.tx(), actor).await?;
         let mut e = JourneyEvent {
             seq: EventSeq(0),
             child: new.child,
@@ -264,7 +264,7 @@ impl Store {
         let (state, log) = match stored {
             Some(s) if s.can_append_in_order(&e) => (s, None),
             stored => {
-                let log = load_log(&mut tx, e.child).await?;
+                let log = load_log(tx.tx(), e.child).await?;
                 let s = stored.unwrap_or_else(|| replay(e.child, &log));
                 (s, Some(log))
             }
@@ -322,11 +322,8 @@ impl Store {
                 replay(e.child, &after)
             }
         };
-        save_state(&mut tx, &next).await?;
-        append_in(
-            &mut tx,
-            &self.audit_key,
-            self.now(),
+        save_state(tx.tx(), &next).await?;
+        tx.audit(
             actor,
             AuditAction::EventRecord,
             &AuditSubject::Person(e.child),

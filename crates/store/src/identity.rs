@@ -32,7 +32,7 @@ impl Store {
                 "give both the identity provider's issuer and the person's subject there".into(),
             ));
         }
-        let mut tx = self.begin_write().await?;
+        let mut tx = self.write().await?;
         let taken = sqlx::query(
             "SELECT id FROM users WHERE oidc_issuer = $1 AND oidc_subject = $2 AND id <> $3",
         )
@@ -57,10 +57,7 @@ impl Store {
         if n == 0 {
             return Err(StoreError::NotFound(format!("user {user_id}")));
         }
-        crate::audit::append_in(
-            &mut tx,
-            &self.audit_key,
-            self.now(),
+        tx.audit(
             actor,
             AuditAction::UserOidcLinked,
             &AuditSubject::User(user_id),

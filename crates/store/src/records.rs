@@ -19,7 +19,7 @@ use stepwise_domain::access::{
 };
 
 use crate::access::RestrictionRow;
-use crate::audit::{Actor, append_in};
+use crate::audit::Actor;
 use crate::events::{ChronologyEntry, ChronologyFilter, STATE_COLUMNS, state_from_row};
 use crate::sql::{Col, parse_date};
 use crate::{Store, StoreError};
@@ -289,7 +289,6 @@ impl Store {
         ids: &[i64],
         via: &str,
     ) -> Result<HashMap<i64, Disclosure>, StoreError> {
-        let now = self.now();
         let out = self.disclosure_map(reader, ids).await?;
         let reveals: Vec<(i64, String)> = ids
             .iter()
@@ -299,12 +298,9 @@ impl Store {
             })
             .collect();
         if !reveals.is_empty() {
-            let mut tx = self.begin_write().await?;
+            let mut tx = self.write().await?;
             for (id, basis) in reveals {
-                append_in(
-                    &mut tx,
-                    &self.audit_key,
-                    now,
+                tx.audit(
                     reader.actor,
                     AuditAction::RecordReveal,
                     &AuditSubject::Person(PersonId(id)),

@@ -11,7 +11,7 @@ use stepwise_domain::ids::{EventSeq, PersonId, local_person_id};
 use stepwise_domain::people::PersonKind;
 use stepwise_domain::retention::{RetentionClass, RetentionSchedule, assess};
 
-use crate::audit::{Actor, append_in};
+use crate::audit::Actor;
 use crate::snapshot::ChildHistory;
 use crate::sql::{Col, date, opt_date, parse_date, time};
 use crate::{Store, StoreError};
@@ -212,7 +212,7 @@ impl Store {
         };
         self.require_person(person).await?;
         let now = self.now();
-        let mut tx = self.begin_write().await?;
+        let mut tx = self.write().await?;
         let id = sqlx::query("INSERT INTO retention_decisions (person_id, decision, reason, review_on, decided_by, decided_at) VALUES ($1, $2, $3, $4, $5, $6) RETURNING id")
             .bind(person.0)
             .bind(name)
@@ -223,10 +223,7 @@ impl Store {
             .fetch_one(&mut *tx)
             .await?
             .i64("id")?;
-        append_in(
-            &mut tx,
-            &self.audit_key,
-            now,
+        tx.audit(
             actor,
             AuditAction::RetentionDecision,
             &AuditSubject::Person(person),

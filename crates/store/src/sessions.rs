@@ -260,7 +260,7 @@ impl Store {
         }
         let name = check_username(&u.username)?;
         let now = self.now();
-        let mut tx = self.begin_write().await?;
+        let mut tx = self.write().await?;
         let existing = sqlx::query("SELECT id FROM users WHERE username = $1")
             .bind(name)
             .fetch_optional(&mut *tx)
@@ -294,10 +294,7 @@ impl Store {
             .i64("id")?,
         };
         let subject = AuditSubject::User(UserId(id));
-        crate::audit::append_in(
-            &mut tx,
-            &self.audit_key,
-            now,
+        tx.audit(
             actor,
             AuditAction::UserUpsert,
             &subject,
@@ -308,10 +305,7 @@ impl Store {
             ),
         )
         .await?;
-        crate::audit::append_in(
-            &mut tx,
-            &self.audit_key,
-            now,
+        tx.audit(
             actor,
             AuditAction::UserApprove,
             &subject,
@@ -338,7 +332,7 @@ impl Store {
         let name = check_username(&a.username)?;
         let now = self.now();
         let approval = a.role.reaches_case_records(policy);
-        let mut tx = self.begin_write().await?;
+        let mut tx = self.write().await?;
         if sqlx::query("SELECT id FROM users WHERE username = $1")
             .bind(name)
             .fetch_optional(&mut *tx)
@@ -373,10 +367,7 @@ impl Store {
             username: by.username.clone(),
         };
         let subject = AuditSubject::User(UserId(id));
-        crate::audit::append_in(
-            &mut tx,
-            &self.audit_key,
-            now,
+        tx.audit(
             &actor,
             AuditAction::UserAdd,
             &subject,
@@ -392,10 +383,7 @@ impl Store {
             ),
         )
         .await?;
-        crate::audit::append_in(
-            &mut tx,
-            &self.audit_key,
-            now,
+        tx.audit(
             &actor,
             AuditAction::UserSetupLink,
             &subject,
@@ -429,8 +417,8 @@ impl Store {
             ));
         }
         let now = self.now();
-        let mut tx = self.begin_write().await?;
-        let target = user_in(&mut tx, user_id).await?;
+        let mut tx = self.write().await?;
+        let target = user_in(tx.tx(), user_id).await?;
         let approval = target.role.reaches_case_records(policy);
         // It would then await approval and have no password: the last account that can approve
         // accounts or protect records would be silenced. The operator resets it instead
@@ -469,11 +457,7 @@ impl Store {
             .bind(user_id.0)
             .execute(&mut *tx)
             .await?;
-        crate::audit::append_in(
-            &mut tx,
-            &self.audit_key,
-            now,
-            &crate::Actor::User {
+        tx.audit(&crate::Actor::User {
                 id: by.id,
                 username: by.username.clone(),
             },
@@ -520,7 +504,7 @@ impl Store {
             return Err(StoreError::Invalid("a password is needed".into()));
         }
         let now = self.now();
-        let mut tx = self.begin_write().await?;
+        let mut tx = self.write().await?;
         let Some(account) = sqlx::query(&format!(
             "SELECT {USER_COLUMNS} FROM users u WHERE u.setup_token_hash = $1 AND u.setup_expires_at > $2 AND u.disabled = 0"
         ))
@@ -543,10 +527,7 @@ impl Store {
         if n != 1 {
             return Ok(None);
         }
-        crate::audit::append_in(
-            &mut tx,
-            &self.audit_key,
-            now,
+        tx.audit(
             &crate::Actor::User {
                 id: account.id,
                 username: account.username.clone(),
@@ -590,9 +571,8 @@ impl Store {
                 "you cannot approve or refuse your own account; another person must".into(),
             ));
         }
-        let now = self.now();
-        let mut tx = self.begin_write().await?;
-        let target = user_in(&mut tx, user_id).await?;
+        let mut tx = self.write().await?;
+        let target = user_in(tx.tx(), user_id).await?;
         if !target.awaiting_approval {
             return Err(StoreError::Invalid(format!(
                 "{} is not awaiting approval",
@@ -621,10 +601,7 @@ impl Store {
                 .execute(&mut *tx)
                 .await?;
         }
-        crate::audit::append_in(
-            &mut tx,
-            &self.audit_key,
-            now,
+        tx.audit(
             &crate::Actor::User {
                 id: by.id,
                 username: by.username.clone(),
@@ -686,7 +663,7 @@ impl Store {
         new_hash: &str,
         keep_session: &str,
     ) -> Result<u64, StoreError> {
-        let mut tx = self.begin_write().await?;
+        let mut tx = self.write().await?;
         let n = sqlx::query("UPDATE users SET password_hash = $1 WHERE id = $2")
             .bind(new_hash)
             .bind(user.id.0)
@@ -702,10 +679,7 @@ impl Store {
             .execute(&mut *tx)
             .await?
             .rows_affected();
-        crate::audit::append_in(
-            &mut tx,
-            &self.audit_key,
-            self.now(),
+        tx.audit(
             &user_actor(user),
             AuditAction::PasswordChange,
             &AuditSubject::User(user.id),
@@ -1139,7 +1113,7 @@ impl Store {
         nonce: Option<&str>,
         action: AuditAction,
     ) -> Result<bool, StoreError> {
-        let mut tx = self.begin_write().await?;
+        let mut tx = self.write().await?;
         let mut q = sqlx::query(sql).bind(step).bind(user.id.0);
         if let Some(nonce) = nonce {
             q = q.bind(nonce);
@@ -1149,10 +1123,7 @@ impl Store {
             tx.rollback().await?;
             return Ok(false);
         }
-        crate::audit::append_in(
-            &mut tx,
-            &self.audit_key,
-            self.now(),
+        tx.audit(
             &user_actor(user),
             action,
             &AuditSubject::User(user.id),
@@ -1175,7 +1146,7 @@ impl Store {
         secret: &[u8],
     ) -> Result<bool, StoreError> {
         let (sealed, nonce) = self.seal_totp(user.id, secret)?;
-        let mut tx = self.begin_write().await?;
+        let mut tx = self.write().await?;
         let n = sqlx::query("UPDATE users SET totp_last_step = $1, totp_next_sealed = $2, totp_next_nonce = $3 WHERE id = $4 AND totp_confirmed = 1 AND (totp_last_step IS NULL OR totp_last_step < $1)")
             .bind(step)
             .bind(sealed)
@@ -1188,10 +1159,7 @@ impl Store {
             tx.rollback().await?;
             return Ok(false);
         }
-        crate::audit::append_in(
-            &mut tx,
-            &self.audit_key,
-            self.now(),
+        tx.audit(
             &user_actor(user),
             AuditAction::SecondFactorReplacing,
             &AuditSubject::User(user.id),
@@ -1265,7 +1233,7 @@ impl Store {
         policy: &AccessPolicy,
     ) -> Result<(), StoreError> {
         let now = self.now();
-        let mut tx = self.begin_write().await?;
+        let mut tx = self.write().await?;
         let all: Vec<UserAccount> = sqlx::query(&format!("SELECT {USER_COLUMNS} FROM users u"))
             .fetch_all(&mut *tx)
             .await?
@@ -1327,10 +1295,7 @@ impl Store {
                 detail = "reaches case records, so it awaits a second person's approval".into();
             }
         }
-        crate::audit::append_in(
-            &mut tx,
-            &self.audit_key,
-            now,
+        tx.audit(
             actor,
             if disabled {
                 AuditAction::UserDisable

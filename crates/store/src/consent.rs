@@ -39,7 +39,7 @@ pub struct SharedSummary {
     pub name: String,
     pub date_of_birth: Option<NaiveDate>,
     /// What is open, in plain words.
-    pub open: Vec<String>,
+    pub open: Vec<stepwise_domain::projection::Involvement>,
     /// Who to contact: the allocated worker and team.
     pub worker: Option<String>,
     pub team: Option<String>,
@@ -242,7 +242,7 @@ impl Store {
         }
         let ids: Vec<i64> = best.keys().copied().collect();
         let people = self.people(&ids).await?;
-        let open = self.open_labels(&ids).await?;
+        let open = self.open_involvements(&ids).await?;
         let workers = self.workers().await?;
         let teams = self.teams().await?;
         let mut out = Vec::new();

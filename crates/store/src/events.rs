@@ -46,7 +46,9 @@ pub struct ChronologyEntry {
     #[schema(value_type = i64)]
     pub seq: EventSeq,
     pub effective: NaiveDate,
-    pub recorded_at: String,
+    /// When it was recorded (UTC; pages show it in England's time).
+    #[schema(value_type = String)]
+    pub recorded_at: chrono::DateTime<chrono::Utc>,
     pub recorded_by: String,
     #[serde(rename = "type")]
     pub kind: String,
@@ -587,7 +589,7 @@ fn entry_from_row(
     Ok(ChronologyEntry {
         seq: e.seq,
         effective: e.effective,
-        recorded_at: stepwise_domain::localtime::show_as(e.recorded_at, "%d/%m/%Y %H:%M"),
+        recorded_at: e.recorded_at,
         recorded_by: r
             .opt_text("worker_name")?
             .unwrap_or_else(|| "Stepwise".to_string()),

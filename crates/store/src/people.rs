@@ -35,7 +35,7 @@ pub struct PersonMatch {
     pub date_of_birth: Option<NaiveDate>,
     pub sex: String,
     /// What is open for them, in plain words.
-    pub open: Vec<String>,
+    pub open: Vec<stepwise_domain::projection::Involvement>,
     pub postcode: Option<String>,
     pub score: u32,
     /// How the person matched: "name", "identifier", "date of birth".
@@ -193,7 +193,7 @@ impl Store {
         );
         let ids: Vec<i64> = found.keys().copied().collect();
         let people = self.people(&ids).await?;
-        let open = self.open_labels(&ids).await?;
+        let open = self.open_involvements(&ids).await?;
         let postcodes = self.current_postcodes(&ids).await?;
         let mut out: Vec<PersonMatch> = found
             .into_iter()
@@ -245,11 +245,11 @@ impl Store {
         Ok(out)
     }
 
-    /// Plain-words labels of what is open, for each person that has a projection.
-    pub(crate) async fn open_labels(
+    /// What is open, for each person that has a projection.
+    pub(crate) async fn open_involvements(
         &self,
         ids: &[i64],
-    ) -> Result<HashMap<i64, Vec<String>>, StoreError> {
+    ) -> Result<HashMap<i64, Vec<stepwise_domain::projection::Involvement>>, StoreError> {
         let mut out = HashMap::new();
         for chunk in ids.chunks(500) {
             if chunk.is_empty() {
@@ -267,13 +267,7 @@ impl Store {
             }
             for r in q.fetch_all(&self.pool).await? {
                 let s = crate::events::state_from_row(&r)?;
-                out.insert(
-                    s.child.0,
-                    s.involvements()
-                        .iter()
-                        .map(|i| i.label().to_string())
-                        .collect(),
-                );
+                out.insert(s.child.0, s.involvements());
             }
         }
         Ok(out)

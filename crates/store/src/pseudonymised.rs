@@ -32,7 +32,7 @@ pub struct PseudonymisedChild {
     pub ethnicity: Ethnicity,
     /// The locality of the team holding the child.
     pub locality: Option<String>,
-    pub open: Vec<String>,
+    pub open: Vec<stepwise_domain::projection::Involvement>,
     #[schema(value_type = Option<String>)]
     pub level_of_need: Option<LevelOfNeed>,
 }
@@ -97,11 +97,7 @@ impl Store {
                 sex: p.sex,
                 ethnicity: p.ethnicity,
                 locality,
-                open: s
-                    .involvements()
-                    .iter()
-                    .map(|i| i.label().to_string())
-                    .collect(),
+                open: s.involvements(),
                 level_of_need: s.level_of_need.clone(),
             });
         }

@@ -45,7 +45,7 @@ pub struct FamilyMember {
     pub age: Option<i32>,
     pub lives_with_child: bool,
     /// What is open for them.
-    pub open: Vec<String>,
+    pub open: Vec<stepwise_domain::projection::Involvement>,
     /// Their allocated worker, when open.
     pub worker: Option<String>,
     /// Set when their own record is restricted or sealed.
@@ -86,7 +86,7 @@ pub struct MyWorkChild {
     pub local_id: String,
     pub name: String,
     pub date_of_birth: Option<NaiveDate>,
-    pub open: Vec<String>,
+    pub open: Vec<stepwise_domain::projection::Involvement>,
     #[schema(value_type = Option<String>)]
     pub level_of_need: Option<LevelOfNeed>,
     pub due: Vec<DueItem>,
@@ -132,11 +132,7 @@ fn work_child(
         local_id: local_person_id(s.child),
         name: p.map(Person::display_name).unwrap_or_default(),
         date_of_birth: p.and_then(|p| p.date_of_birth.or(p.expected_date_of_birth)),
-        open: s
-            .involvements()
-            .iter()
-            .map(|i| i.label().to_string())
-            .collect(),
+        open: s.involvements(),
         level_of_need: s.level_of_need.clone(),
         overdue: due.iter().filter(|d| d.overdue_on(today)).count(),
         next_due: due.first().map(|d| d.due),
@@ -151,7 +147,9 @@ pub struct RecentView {
     pub id: i64,
     pub local_id: String,
     pub name: String,
-    pub at: String,
+    /// When (UTC; pages show it in England's time).
+    #[schema(value_type = String)]
+    pub at: chrono::DateTime<chrono::Utc>,
 }
 
 /// What the signed-in worker must do: their children with what is due, contacts waiting at
@@ -457,7 +455,7 @@ impl Store {
         }
         let ids: Vec<i64> = related.keys().copied().collect();
         let people = self.people(&ids).await?;
-        let open = self.open_labels(&ids).await?;
+        let open = self.open_involvements(&ids).await?;
         let mut allocated: BTreeMap<i64, String> = BTreeMap::new();
         for chunk in ids.chunks(200) {
             if chunk.is_empty() {
@@ -706,18 +704,18 @@ impl Store {
             .await?;
         let recent: Vec<RecentView> = recent
             .into_iter()
-            .map(|(id, at)| RecentView {
-                id,
-                local_id: local_person_id(PersonId(id)),
-                name: people
-                    .get(&id)
-                    .map(Person::display_name)
-                    .unwrap_or_default(),
-                at: crate::sql::parse_time(&at)
-                    .map(stepwise_domain::localtime::show)
-                    .unwrap_or(at),
+            .map(|(id, at)| {
+                Ok(RecentView {
+                    id,
+                    local_id: local_person_id(PersonId(id)),
+                    name: people
+                        .get(&id)
+                        .map(Person::display_name)
+                        .unwrap_or_default(),
+                    at: crate::sql::parse_time(&at)?,
+                })
             })
-            .collect();
+            .collect::<Result<_, StoreError>>()?;
         let listed: Vec<i64> = children
             .iter()
             .chain(contacts_waiting.iter())

@@ -432,7 +432,7 @@ fn withdraw_body(
                 p { strong { (fmt_date(e.effective)) } " · " (e.category.label()) }
                 p { (e.summary) }
                 @if let Some(t) = &e.text { p class="entry-text" { (t) } }
-                p class="muted" { "Recorded by " (e.recorded_by) " on " (e.recorded_at) }
+                p class="muted" { "Recorded by " (e.recorded_by) " on " (stepwise_domain::localtime::show_as(e.recorded_at, "%d/%m/%Y %H:%M")) }
             }
             @if let Some(by) = e.corrected_by {
                 p { "This entry has already been corrected by " a href=(format!("/people/{}#event-{by}", h.child.0)) { "entry " (by) } ". Withdraw or correct that entry instead." }

@@ -262,22 +262,22 @@ pub fn fmt_opt_date(d: Option<NaiveDate>) -> String {
 }
 
 /// The CSS class of an involvement's badge.
-pub fn badge_class(label: &str) -> &'static str {
-    match label {
-        l if l == Involvement::EarlyHelp.label() => "badge badge-eh",
-        l if l == Involvement::ChildInNeed.label() => "badge badge-cin",
-        l if l == Involvement::ChildProtection.label() => "badge badge-cp",
-        l if l == Involvement::LookedAfter.label() => "badge badge-lac",
-        l if l == Involvement::CareLeaver.label() => "badge badge-cl",
-        l if l == Involvement::FrontDoor.label() => "badge badge-fd",
+pub fn badge_class(i: Involvement) -> &'static str {
+    match i {
+        Involvement::EarlyHelp => "badge badge-eh",
+        Involvement::ChildInNeed => "badge badge-cin",
+        Involvement::ChildProtection => "badge badge-cp",
+        Involvement::LookedAfter => "badge badge-lac",
+        Involvement::CareLeaver => "badge badge-cl",
+        Involvement::FrontDoor => "badge badge-fd",
         _ => "badge",
     }
 }
 
-/// Badges for what is open.
-pub fn badges(labels: &[String]) -> Markup {
+/// Badges for what is open, in plain words.
+pub fn badges(open: &[Involvement]) -> Markup {
     html! {
-        @for l in labels { span class=(badge_class(l)) { (l) } " " }
+        @for i in open { span class=(badge_class(*i)) { (i.label()) } " " }
     }
 }
 

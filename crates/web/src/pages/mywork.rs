@@ -176,7 +176,7 @@ pub async fn show(
             } @else {
                 ul class="plain-list" {
                     @for r in &work.recent {
-                        li { a href=(format!("/people/{}", r.id)) { (r.name) } " " span class="muted" { (r.local_id) " · viewed " (r.at) } }
+                        li { a href=(format!("/people/{}", r.id)) { (r.name) } " " span class="muted" { (r.local_id) " · viewed " (stepwise_domain::localtime::show(r.at)) } }
                     }
                 }
             }

@@ -222,11 +222,7 @@ pub fn render(
 ) -> Markup {
     let p = &rec.person;
     let s = &rec.state;
-    let open: Vec<String> = s
-        .involvements()
-        .iter()
-        .map(|i| i.label().to_string())
-        .collect();
+    let open = s.involvements();
     let other_names: Vec<String> = p
         .names
         .iter()
@@ -344,7 +340,7 @@ pub fn render(
                                     @if let Some(c) = e.corrects { p class="correction" { "Corrects " a href=(format!("#event-{c}")) { "entry " (c) } @if let Some(r) = &e.correction_reason { ": " (r) } } }
                                     @if let Some(by) = e.corrected_by { p class="correction" { "Corrected by " a href=(format!("#event-{by}")) { "entry " (by) } } }
                                     p class="who muted" {
-                                        "Recorded by " (e.recorded_by) " on " (e.recorded_at) " · entry " (e.seq)
+                                        "Recorded by " (e.recorded_by) " on " (stepwise_domain::localtime::show_as(e.recorded_at, "%d/%m/%Y %H:%M")) " · entry " (e.seq)
                                         @if correct && e.corrected_by.is_none() && e.kind != "withdrawn" {
                                             " · " a class="no-print" href=(format!("/people/{}/events/{}/withdraw", rec.person.id.0, e.seq)) { "Withdraw" }
                                         }

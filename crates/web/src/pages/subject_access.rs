@@ -145,7 +145,7 @@ pub async fn show(
                     tr {
                         td { (fmt_date(e.entry.effective)) }
                         td { (e.entry.summary) @if let Some(t) = &e.entry.text { br; span class="entry-text" { (highlight(t, &names)) } } }
-                        td { (e.entry.recorded_by) br; span class="muted" { (e.entry.recorded_at) } }
+                        td { (e.entry.recorded_by) br; span class="muted" { (stepwise_domain::localtime::show_as(e.entry.recorded_at, "%d/%m/%Y %H:%M")) } }
                         td { @if !e.names_found.is_empty() { span class="tag tag-red" { "Names a third party" } } @else if e.review { span class="tag" { "Read before release" } } }
                     }
                 }

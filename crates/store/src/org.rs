@@ -115,6 +115,28 @@ impl Store {
             .collect()
     }
 
+    /// One team, if it exists.
+    pub async fn team(&self, id: TeamId) -> Result<Option<Team>, StoreError> {
+        sqlx::query("SELECT id, name, kind, locality_id FROM teams WHERE id = $1")
+            .bind(id.0)
+            .fetch_optional(&self.pool)
+            .await?
+            .map(|r| team_from_row(&r))
+            .transpose()
+    }
+
+    /// One worker, if they exist.
+    pub async fn worker(&self, id: WorkerId) -> Result<Option<Worker>, StoreError> {
+        sqlx::query(
+            "SELECT id, name, role, team_id, employment, fte, registration FROM workers WHERE id = $1",
+        )
+        .bind(id.0)
+        .fetch_optional(&self.pool)
+        .await?
+        .map(|r| worker_from_row(&r))
+        .transpose()
+    }
+
     /// Workers by key.
     pub async fn workers(&self) -> Result<HashMap<i64, Worker>, StoreError> {
         sqlx::query("SELECT id, name, role, team_id, employment, fte, registration FROM workers")

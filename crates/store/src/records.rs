@@ -396,16 +396,11 @@ impl Store {
             .await?
             .unwrap_or_else(|| ChildState::new(child));
         let due = due_items(&state, cal, &Timescales::default());
-        let workers = self.workers().await?;
-        let teams = self.teams().await?;
-        let allocated_worker = state
-            .allocated
-            .as_ref()
-            .and_then(|a| workers.get(&a.worker.0).cloned());
-        let allocated_team = state
-            .allocated
-            .as_ref()
-            .and_then(|a| teams.iter().find(|t| t.id == a.team).cloned());
+        // The allocated worker and team only (a record read does not load the organisation).
+        let (allocated_worker, allocated_team) = match &state.allocated {
+            Some(a) => (self.worker(a.worker).await?, self.team(a.team).await?),
+            None => (None, None),
+        };
 
         // Household now, and relationships recorded either way.
         let mut related: BTreeMap<i64, (Option<RelationshipKind>, bool, bool)> = BTreeMap::new();
@@ -463,7 +458,7 @@ impl Store {
             }
             let ph: Vec<String> = (1..=chunk.len()).map(|i| format!("${i}")).collect();
             let sql = format!(
-                "SELECT child_id, worker_id FROM child_state WHERE is_open = 1 AND worker_id IS NOT NULL AND child_id IN ({})",
+                "SELECT cs.child_id, w.name AS worker_name FROM child_state cs JOIN workers w ON w.id = cs.worker_id WHERE cs.is_open = 1 AND cs.child_id IN ({})",
                 ph.join(", ")
             );
             let mut q = sqlx::query(&sql);
@@ -471,9 +466,7 @@ impl Store {
                 q = q.bind(*id);
             }
             for r in q.fetch_all(&self.pool).await? {
-                if let Some(w) = r.opt_i64("worker_id")?.and_then(|w| workers.get(&w)) {
-                    allocated.insert(r.i64("child_id")?, w.name.clone());
-                }
+                allocated.insert(r.i64("child_id")?, r.text("worker_name")?);
             }
         }
         // A family member's protected record shows as the access policy's one rule says: a

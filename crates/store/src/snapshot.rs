@@ -647,11 +647,18 @@ impl Store {
             Backend::Postgres => true,
         };
         let next = if head - after < LARGE_READ || !native {
+            // Bounded on both sides: PostgreSQL's generic plan for a prepared `seq > $1` alone
+            // guesses a third of the log and scans it all (53 ms a catch-up on the default
+            // authority); with both bounds it guesses a small range and uses the key.
             let sql = format!(
-                "SELECT {} FROM events WHERE seq > $1 ORDER BY seq",
+                "SELECT {} FROM events WHERE seq > $1 AND seq <= $2 ORDER BY seq",
                 COLUMNS.join(", ")
             );
-            let rows = sqlx::query(&sql).bind(after).fetch_all(&mut *conn).await?;
+            let rows = sqlx::query(&sql)
+                .bind(after)
+                .bind(head)
+                .fetch_all(&mut *conn)
+                .await?;
             drop(conn);
             let mut part = Part::default();
             for r in &rows {

@@ -182,22 +182,33 @@ impl Store {
         // Associated: anyone allocated before, or who recorded on the record in the last year.
         let since = time(now - chrono::Duration::days(365));
         let mut associated = BTreeSet::new();
+        // Two narrow reads rather than every event of the record: the allocations, and who
+        // recorded in the last year.
         for r in sqlx::query(
-            "SELECT recorded_by, kind, payload_version, payload, recorded_at FROM events WHERE child_id = $1",
+            "SELECT seq, payload_version, payload FROM events WHERE child_id = $1 AND kind = 'worker_allocated'",
         )
         .bind(child.0)
         .fetch_all(&self.pool)
         .await?
         {
-            if r.text("kind")? == "worker_allocated"
-                && let Ok(EventKind::WorkerAllocated { worker, .. }) =
-                    stepwise_domain::payload::decode(r.i64("payload_version")?, &r.text("payload")?)
-            {
+            let kind =
+                stepwise_domain::payload::decode(r.i64("payload_version")?, &r.text("payload")?)
+                    .map_err(|e| {
+                        StoreError::corrupt(format!("event {}: {e}", r.i64("seq").unwrap_or(0)))
+                    })?;
+            if let EventKind::WorkerAllocated { worker, .. } = kind {
                 associated.insert(worker.0);
             }
-            if r.text("recorded_at")? >= since {
-                associated.insert(r.i64("recorded_by")?);
-            }
+        }
+        for r in sqlx::query(
+            "SELECT DISTINCT recorded_by FROM events WHERE child_id = $1 AND recorded_at >= $2",
+        )
+        .bind(child.0)
+        .bind(&since)
+        .fetch_all(&self.pool)
+        .await?
+        {
+            associated.insert(r.i64("recorded_by")?);
         }
         if let Some(w) = facts.allocated_worker {
             associated.remove(&w.0);

@@ -40,6 +40,7 @@ pub use records::{ChildRecord, FamilyMember, MyWork, MyWorkChild, Reader, Recent
 pub use retention::{DisposalCandidate, RetentionDecision, class_label};
 pub use sessions::{
     NewAccount, NewUser, SETUP_LINK_HOURS, SecondFactor, SessionInfo, SetupLink, UserAccount,
+    normalise_username,
 };
 pub use snapshot::{ChildHistory, LogSnapshot};
 pub use stepwise_domain::audit::{AuditAction, AuditSubject, RecordedAction};

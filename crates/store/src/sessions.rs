@@ -177,8 +177,15 @@ fn user_from_row(r: &sqlx::any::AnyRow) -> Result<UserAccount, StoreError> {
 }
 
 /// A username as stored, or why it cannot be one.
-fn check_username(name: &str) -> Result<&str, StoreError> {
-    let name = name.trim();
+/// A username as stored: trimmed and in lower case, so that `Jo.Smith` and `jo.smith` are one
+/// account at sign-in and cannot be made twice.
+pub fn normalise_username(name: &str) -> String {
+    name.trim().to_ascii_lowercase()
+}
+
+fn check_username(name: &str) -> Result<String, StoreError> {
+    let name = normalise_username(name);
+    let name = name.as_str();
     if name.is_empty()
         || name.len() > 64
         || !name
@@ -189,7 +196,7 @@ fn check_username(name: &str) -> Result<&str, StoreError> {
             "username {name:?}: use 1 to 64 letters, digits, dots, hyphens or underscores"
         )));
     }
-    Ok(name)
+    Ok(name.to_string())
 }
 
 /// The permission of information governance (approving accounts, protecting records) that
@@ -259,9 +266,10 @@ impl Store {
             ));
         }
         let name = check_username(&u.username)?;
+        let name = name.as_str();
         let now = self.now();
         let mut tx = self.write().await?;
-        let existing = sqlx::query("SELECT id FROM users WHERE username = $1")
+        let existing = sqlx::query("SELECT id FROM users WHERE lower(username) = $1")
             .bind(name)
             .fetch_optional(&mut *tx)
             .await?;
@@ -330,10 +338,11 @@ impl Store {
         policy: &AccessPolicy,
     ) -> Result<UserId, StoreError> {
         let name = check_username(&a.username)?;
+        let name = name.as_str();
         let now = self.now();
         let approval = a.role.reaches_case_records(policy);
         let mut tx = self.write().await?;
-        if sqlx::query("SELECT id FROM users WHERE username = $1")
+        if sqlx::query("SELECT id FROM users WHERE lower(username) = $1")
             .bind(name)
             .fetch_optional(&mut *tx)
             .await?
@@ -697,9 +706,9 @@ impl Store {
         username: &str,
     ) -> Result<Option<UserAccount>, StoreError> {
         sqlx::query(&format!(
-            "SELECT {USER_COLUMNS} FROM users u WHERE u.username = $1"
+            "SELECT {USER_COLUMNS} FROM users u WHERE lower(u.username) = $1 ORDER BY u.id LIMIT 1"
         ))
-        .bind(username.trim())
+        .bind(normalise_username(username))
         .fetch_optional(&self.pool)
         .await?
         .map(|r| user_from_row(&r))

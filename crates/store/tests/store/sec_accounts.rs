@@ -107,7 +107,26 @@ async fn accounts_from_the_users_page_have_no_password_and_await_a_second_person
             "user.setup_link",
             "{name}"
         );
-        // The same username again is refused.
+        // The same username again is refused, in any case: usernames are one account however
+        // they are typed (issue 8, item 5).
+        assert!(
+            s.add_user_by(
+                &admin,
+                "-",
+                &account(" IG.New ", Role::SocialWorker),
+                &link("hash-y", 72),
+                &policy
+            )
+            .await
+            .is_err(),
+            "{name}"
+        );
+        let found = s.user_by_username("IG.NEW").await.unwrap().unwrap();
+        assert_eq!(
+            (found.id, found.username.as_str()),
+            (id, "ig.new"),
+            "{name}"
+        );
         assert!(
             s.add_user_by(
                 &admin,

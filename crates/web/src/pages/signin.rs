@@ -128,7 +128,11 @@ pub async fn submit(
     // The back-off: the attempt is counted (for this source, and for the username from every
     // source) before the password is checked; when either count is over its allowance and its
     // wait has not passed, the password is not even checked, so guessing gains nothing.
-    let key: String = username.chars().take(64).collect();
+    // One key for every spelling of a username, as sign-in treats them as one account.
+    let key: String = stepwise_store::normalise_username(&username)
+        .chars()
+        .take(64)
+        .collect();
     let source = crate::auth::request_source(connection.map(|c| c.0.0));
     let source_key = format!("source:{source}|{key}");
     let account_key = format!("account:{key}");

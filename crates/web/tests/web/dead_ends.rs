@@ -40,3 +40,26 @@ async fn unknown_paths_answer_in_kind_and_keep_the_navigation() {
     assert_eq!(res.status(), StatusCode::NOT_FOUND);
     assert!(!res.text().await.unwrap().contains("Sign out"));
 }
+
+/// Usernames are one account however they are typed: signing in with capitals or spaces
+/// around the name works (issue 8, item 5); a wrong password is still one failure.
+#[tokio::test]
+async fn a_username_signs_in_whatever_its_case() {
+    let app = spawn_app().await;
+    assert!(app.sign_in("Social.Worker", PASSWORD).await.is_ok());
+    assert!(app.sign_in(" SOCIAL.WORKER ", PASSWORD).await.is_ok());
+    assert!(
+        app.sign_in("social.worker", "not the password")
+            .await
+            .is_err()
+    );
+    let failed = app
+        .store
+        .audit_entries(None, 100)
+        .await
+        .unwrap()
+        .into_iter()
+        .filter(|e| e.action == "signin.failed")
+        .count();
+    assert_eq!(failed, 1);
+}

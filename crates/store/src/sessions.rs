@@ -1200,23 +1200,34 @@ impl Store {
         .await
     }
 
-    /// Removes a user's second factor (they set up a new one at their next sign-in if their
-    /// role requires it). Audited with who did it.
+    /// Removes a user's second factor (a lost phone), with the one waiting to replace it, and
+    /// audits it in the same transaction. Returns whether there was one: an account with none
+    /// is left as it is and nothing is audited, so the log never records removing a factor
+    /// that did not exist.
     pub async fn reset_second_factor(
         &self,
         actor: &crate::Actor,
         request_id: &str,
         user_id: UserId,
-    ) -> Result<(), StoreError> {
-        let n = sqlx::query("UPDATE users SET totp_sealed = NULL, totp_nonce = NULL, totp_confirmed = 0, totp_last_step = NULL, totp_next_sealed = NULL, totp_next_nonce = NULL WHERE id = $1")
-            .bind(user_id.0)
-            .execute(&self.pool)
-            .await?
-            .rows_affected();
-        if n == 0 {
+    ) -> Result<bool, StoreError> {
+        let mut tx = self.write().await?;
+        let Some(row) =
+            sqlx::query("SELECT totp_sealed, totp_next_sealed FROM users WHERE id = $1")
+                .bind(user_id.0)
+                .fetch_optional(&mut *tx)
+                .await?
+        else {
             return Err(StoreError::NotFound(format!("user {user_id}")));
+        };
+        if row.opt_text("totp_sealed")?.is_none() && row.opt_text("totp_next_sealed")?.is_none() {
+            tx.rollback().await?;
+            return Ok(false);
         }
-        self.audit(
+        sqlx::query("UPDATE users SET totp_sealed = NULL, totp_nonce = NULL, totp_confirmed = 0, totp_last_step = NULL, totp_next_sealed = NULL, totp_next_nonce = NULL WHERE id = $1")
+            .bind(user_id.0)
+            .execute(&mut *tx)
+            .await?;
+        tx.audit(
             actor,
             AuditAction::SecondFactorReset,
             &AuditSubject::User(user_id),
@@ -1224,7 +1235,8 @@ impl Store {
             "",
         )
         .await?;
-        Ok(())
+        tx.commit().await?;
+        Ok(true)
     }
 
     /// Disables or re-enables an account; disabling ends its sessions at once. Audited.

@@ -469,3 +469,55 @@ async fn the_last_information_governance_account_cannot_be_disabled() {
         );
     }
 }
+
+/// Issue 8, item 5: resetting the second factor of an account that has none changes nothing
+/// and records nothing (the log never says a factor was removed that did not exist); with one,
+/// it is removed and audited in the same transaction.
+#[tokio::test]
+async fn resetting_a_second_factor_that_does_not_exist_records_nothing() {
+    for (name, s, url) in loaded_with_urls().await {
+        let id = s
+            .upsert_user(&NewUser {
+                username: "no.factor".into(),
+                display_name: "No Factor".into(),
+                role: Role::SocialWorker,
+                worker_id: None,
+                team_id: None,
+                password_hash: String::new(),
+            })
+            .await
+            .unwrap();
+        let resets = |s: &Store| {
+            let s = s.clone();
+            async move {
+                s.audit_entries(Some(&format!("user:{}", id.0)), 100)
+                    .await
+                    .unwrap()
+                    .iter()
+                    .filter(|e| e.action == "second_factor.reset")
+                    .count()
+            }
+        };
+        assert!(
+            !s.reset_second_factor(&actor(), "r", id).await.unwrap(),
+            "{name}"
+        );
+        assert_eq!(resets(&s).await, 0, "{name}");
+        let raw = sqlx::AnyPool::connect(&url).await.unwrap();
+        sqlx::query("UPDATE users SET totp_sealed = 'sealed', totp_nonce = 'n', totp_confirmed = 1 WHERE id = $1")
+            .bind(id.0)
+            .execute(&raw)
+            .await
+            .unwrap();
+        raw.close().await;
+        assert!(
+            s.reset_second_factor(&actor(), "r", id).await.unwrap(),
+            "{name}"
+        );
+        assert_eq!(resets(&s).await, 1, "{name}");
+        assert!(
+            !s.user_by_id(id).await.unwrap().unwrap().second_factor,
+            "{name}"
+        );
+    }
+}

@@ -1273,11 +1273,18 @@ async fn change_user(
             )
         }
         _ => {
-            state
+            if state
                 .store
                 .reset_second_factor(&user.actor(), &rid, id)
-                .await?;
-            format!("{} second factor reset", target.username)
+                .await?
+            {
+                format!("{} second factor removed", target.username)
+            } else {
+                format!(
+                    "{} has no second factor: nothing was changed",
+                    target.username
+                )
+            }
         }
     };
     Ok(see_other(&format!(

@@ -19,14 +19,40 @@ use crate::auth::CurrentUser;
 use crate::routes::current_request_id;
 use crate::{AppState, WebError};
 
-/// "user:5:social.worker" as a name with a link to the user's activity.
-fn actor_cell(actor: &str, link: bool) -> Markup {
+/// People's names by account, so that the logs show who did something, not a login.
+pub(crate) struct Names(std::collections::HashMap<i64, String>);
+
+impl Names {
+    pub(crate) async fn load(state: &AppState) -> Result<Self, WebError> {
+        Ok(Self(
+            state
+                .store
+                .users()
+                .await?
+                .into_iter()
+                .map(|u| (u.id.0, u.display_name))
+                .collect(),
+        ))
+    }
+}
+
+/// "user:5:social.worker" as the person's name (with their username), linked to the user's
+/// activity when the reader may see it.
+fn actor_cell(actor: &str, link: bool, names: &Names) -> Markup {
     let mut parts = actor.splitn(3, ':');
     match (parts.next(), parts.next(), parts.next()) {
-        (Some("user"), Some(id), Some(name)) if link => {
-            html! { a href=(format!("/users/{id}/activity")) { (name) } }
+        (Some("user"), Some(id), Some(username)) => {
+            let name = id
+                .parse::<i64>()
+                .ok()
+                .and_then(|i| names.0.get(&i))
+                .map(|n| n.as_str())
+                .unwrap_or(username);
+            html! {
+                @if link { a href=(format!("/users/{id}/activity")) { (name) } } @else { (name) }
+                @if name != username { br; span class="muted" { (username) } }
+            }
         }
-        (Some("user"), Some(_), Some(name)) => html! { (name) },
         _ => html! { span class="muted" { (actor) } },
     }
 }
@@ -50,6 +76,7 @@ pub(crate) fn when(at: &str) -> String {
 }
 
 fn audit_table(
+    names: &Names,
     entries: &[AuditEntry],
     caption: &str,
     link_users: bool,
@@ -67,7 +94,7 @@ fn audit_table(
                 @for e in entries {
                     tr {
                         td { (when(&e.at)) }
-                        td { (actor_cell(&e.actor, link_users)) }
+                        td { (actor_cell(&e.actor, link_users, names)) }
                         td {
                             @if e.action.is_refusal() {
                                 span class="tag tag-red" { (e.action.describe()) }
@@ -124,6 +151,7 @@ pub async fn record_access_log(
         .filter(|e| e.action == AuditAction::RecordDenied)
         .count();
     let link_users = user.holds(Permission::ViewUserActivity);
+    let names = Names::load(&state).await?;
     let body = html! {
         p class="caption" { a href=(format!("/people/{}", id.0)) { (name) } " · " (local_person_id(id)) }
         h1 { "Who has looked at this record" }
@@ -138,7 +166,7 @@ pub async fn record_access_log(
         }
         @if let Some(r) = &restriction {
             div class="notice notice-warning" role="note" {
-                p { strong { (r.kind.label()) } " since " (stepwise_domain::localtime::show_as(r.set_at, "%-d %b %Y")) ", by " (actor_cell(&r.set_by, false)) ": " (category_label(&r.category)) ". "
+                p { strong { (r.kind.label()) } " since " (stepwise_domain::localtime::show_as(r.set_at, "%-d %b %Y")) ", by " (actor_cell(&r.set_by, false, &names)) ": " (category_label(&r.category)) ". "
                     @if note_shown { (r.note) } @else { span class="muted" { "The note is shown once you have stated a reason to open the record." } } }
             }
         }
@@ -165,7 +193,7 @@ pub async fn record_access_log(
         @if entries.is_empty() {
             p { "Nobody has looked at this record yet." }
         } @else {
-            (audit_table(&entries, "Newest first", link_users, false))
+            (audit_table(&names, &entries, "Newest first", link_users, false))
         }
     };
     Ok(Page::new(
@@ -509,6 +537,7 @@ pub async fn users_index(
     } else {
         Vec::new()
     };
+    let names = Names::load(&state).await?;
     let body = html! {
         @if let Some(n) = notice { div class="notice" role="status" { p { (n) } } }
         h1 { "Users and roles" }
@@ -617,7 +646,7 @@ pub async fn users_index(
                     @for e in &changes {
                         tr {
                             td { (when(&e.at)) }
-                            td { (actor_cell(&e.actor, link)) }
+                            td { (actor_cell(&e.actor, link, &names)) }
                             td {
                                 (e.action.describe())
                                 @if e.action == AuditAction::UserDisable && e.detail.contains("information governance") { " " span class="tag tag-red" { "Information governance" } }
@@ -780,6 +809,7 @@ pub async fn user_activity(
             )
         })
         .count();
+    let names = Names::load(&state).await?;
     let body = html! {
         p class="caption" { a href="/users" { "Users and roles" } }
         h1 { "Activity of " (account.display_name) }
@@ -801,7 +831,7 @@ pub async fn user_activity(
         @if entries.is_empty() {
             p { "This user has done nothing yet." }
         } @else {
-            (audit_table(&entries, "Newest first", false, true))
+            (audit_table(&names, &entries, "Newest first", false, true))
         }
     };
     let mut res = Page::new(
@@ -957,6 +987,7 @@ pub async fn restricted_openings(
         )
         .await?;
     let link = user.holds(Permission::ViewUserActivity);
+    let names = Names::load(&state).await?;
     let body = html! {
         h1 { "Openings of restricted records" }
         p class="lead" { "Everyone who opened a restricted record by their role rather than as its allocated or associated worker, with the reason they gave, newest first. Allocated workers and grant holders are on each record's access log." }
@@ -970,7 +1001,7 @@ pub async fn restricted_openings(
                     @for r in &rows {
                         tr {
                             td { (when(&r.at)) }
-                            td { (actor_cell(&r.actor, link)) }
+                            td { (actor_cell(&r.actor, link, &names)) }
                             td { a href=(format!("/people/{}/access-log", r.person_id)) { (r.local_id) } }
                             td { (r.reason) }
                             td class="num" { (r.seq) }

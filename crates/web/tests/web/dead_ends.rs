@@ -63,3 +63,28 @@ async fn a_username_signs_in_whatever_its_case() {
         .count();
     assert_eq!(failed, 1);
 }
+
+/// Issue 8, item 5: the access log names people, not logins (the username is beside the name).
+#[tokio::test]
+async fn the_access_log_names_people() {
+    let app = spawn_app().await;
+    let sw = app
+        .sign_in(&username(Role::SocialWorker), PASSWORD)
+        .await
+        .unwrap();
+    app.get(&format!("/people/{}", app.child), Some(&sw)).await;
+    let ig = app
+        .sign_in(&username(Role::InformationGovernance), PASSWORD)
+        .await
+        .unwrap();
+    let page = app
+        .get(&format!("/people/{}/access-log", app.child), Some(&ig))
+        .await
+        .text()
+        .await
+        .unwrap();
+    assert!(
+        page.contains(">Test Social worker</a>"),
+        "the person's name, linked to their activity"
+    );
+}

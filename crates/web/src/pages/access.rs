@@ -659,25 +659,31 @@ pub async fn users_index(
             }
         }
         h2 { "Roles" }
-        div class="table-scroll" {
-            table class="table matrix" {
-                caption { "What each role may do, and for which children. Allocated and associated workers may open their own children's records wherever the role can open records at all; a temporary grant opens one record to anyone. Accounts of roles that reach case records need a second person's approval (approve accounts) before they can be used." }
-                thead { tr {
-                    th scope="col" { "Role" }
-                    @for p in Permission::ALL { th scope="col" { (p.label()) } }
-                } }
-                tbody {
-                    @for r in Role::ALL {
-                        @let perms = policy.permissions(r);
-                        tr {
-                            th scope="row" { (r.label()) }
-                            @for p in Permission::ALL {
-                                td {
-                                    @match perms.get(&p) {
-                                        Some(sc) if p.is_about_records() => span class="tag tag-green" { (sc.as_str()) },
-                                        Some(_) => span class="tag tag-green" { "yes" },
-                                        None => span class="muted" aria-label="no" { "–" },
-                                    }
+        // One row per role listing what it may do (a role-by-permission grid of 29 columns does
+        // not fit a screen); recording permissions are listed together.
+        table class="table roles" {
+            caption { "What each role may do, and for which children. Allocated and associated workers may open their own children's records wherever the role can open records at all; a temporary grant opens one record to anyone. Accounts of roles that reach case records need a second person's approval (approve accounts) before they can be used." }
+            thead { tr { th scope="col" { "Role" } th scope="col" { "May" } th scope="col" { "Records in the journey" } } }
+            tbody {
+                @for r in Role::ALL {
+                    @let perms = policy.permissions(r);
+                    tr {
+                        th scope="row" { (r.label()) }
+                        td {
+                            @let others: Vec<_> = Permission::ALL.iter().filter(|p| p.records().is_none() && perms.contains_key(p)).collect();
+                            @if others.is_empty() { span class="muted" { "Nothing" } }
+                            ul class="plain-list" {
+                                @for p in others {
+                                    li { (p.label()) @if p.is_about_records() { @if let Some(sc) = perms.get(p) { " " span class="tag tag-small" { (sc.as_str()) } } } }
+                                }
+                            }
+                        }
+                        td {
+                            @let rec: Vec<_> = Permission::ALL.iter().filter(|p| p.records().is_some() && perms.contains_key(p)).collect();
+                            @if rec.is_empty() { span class="muted" { "Nothing" } }
+                            ul class="plain-list" {
+                                @for p in rec {
+                                    li { (p.label()) @if let Some(sc) = perms.get(p) { " " span class="tag tag-small" { (sc.as_str()) } } }
                                 }
                             }
                         }

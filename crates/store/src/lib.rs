@@ -44,7 +44,9 @@ pub use sessions::{
 };
 pub use snapshot::{ChildHistory, LogSnapshot};
 pub use stepwise_domain::audit::{AuditAction, AuditSubject, RecordedAction};
-pub use subject_access::{PackAddress, PackEntry, SubjectAccessPack, ThirdParty};
+pub use subject_access::{
+    PackAddress, PackEntry, SubjectAccessPack, ThirdParty, check_sar_reference,
+};
 
 use sqlx::any::{AnyPoolOptions, install_default_drivers};
 use sqlx::{AnyPool, Executor};

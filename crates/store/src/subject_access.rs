@@ -70,6 +70,19 @@ pub struct SubjectAccessPack {
     pub access_log: Vec<AuditEntry>,
 }
 
+/// A subject access request's reference as the authority logged it: 3 to 60 characters.
+pub fn check_sar_reference(reference: &str) -> Result<&str, StoreError> {
+    let reference = reference.trim();
+    let n = reference.chars().count();
+    if !(3..=60).contains(&n) || reference.chars().any(char::is_control) {
+        return Err(StoreError::Invalid(
+            "give the request's reference (3 to 60 characters), for example SAR-2026-014"
+                .to_string(),
+        ));
+    }
+    Ok(reference)
+}
+
 impl Store {
     /// Gathers a subject access pack for `person`, if `reader` may export it. The export is
     /// audited as `record.export` with the reference. Refused: a reference shorter than three
@@ -81,13 +94,7 @@ impl Store {
         person: PersonId,
         reference: &str,
     ) -> Result<SubjectAccessPack, StoreError> {
-        let reference = reference.trim();
-        if reference.chars().count() < 3 || reference.chars().count() > 60 {
-            return Err(StoreError::Invalid(
-                "give the request's reference (3 to 60 characters), for example SAR-2026-014"
-                    .into(),
-            ));
-        }
+        let reference = check_sar_reference(reference)?;
         let Some(p) = self.person(person).await? else {
             return Err(StoreError::NotFound(format!(
                 "person {}",

@@ -82,6 +82,56 @@ fn highlight(text: &str, names: &[String]) -> Markup {
     }
 }
 
+/// The request form again, with what to fix beside the field and what was typed kept, when
+/// the reference is refused (checked for the permission first, and naming only the record's
+/// local id, so it tells nothing about the record).
+async fn reference_form(
+    state: &AppState,
+    user: &CurrentUser,
+    raw: &str,
+    typed: &str,
+    problem: &str,
+) -> Result<Response, WebError> {
+    let id = super::record::person_allowed(
+        state,
+        user,
+        raw,
+        stepwise_domain::access::Permission::ExportSubjectAccess,
+    )
+    .await?;
+    let message = {
+        let mut c = problem.chars();
+        c.next()
+            .map(|f| f.to_uppercase().chain(c).collect::<String>())
+            .unwrap_or_default()
+    };
+    let errors = vec![("reference".to_string(), message)];
+    let body = html! {
+        p class="caption" { a href=(format!("/people/{}/access-log", id.0)) { "Back to who has looked at " (stepwise_domain::ids::local_person_id(id)) } }
+        h1 { "Prepare a subject access pack" }
+        (super::error_summary(&errors))
+        form method="get" action=(format!("/people/{}/subject-access", id.0)) novalidate {
+            div class=(super::field_class(&errors, "reference")) {
+                label for="reference" { "Request reference" }
+                p class="hint" { "As the request was logged, for example SAR-2026-014" }
+                (super::field_errors(&errors, "reference"))
+                input type="text" id="reference" name="reference" value=(typed);
+            }
+            button type="submit" class="button" { "Prepare the pack" }
+        }
+    };
+    let mut res = Page::new(
+        "Error: Prepare a subject access pack",
+        Some(user),
+        &state.authority_name,
+    )
+    .active("people")
+    .body(body)
+    .into_response();
+    *res.status_mut() = axum::http::StatusCode::BAD_REQUEST;
+    Ok(res)
+}
+
 /// The pack as a page to print or save.
 pub async fn show(
     State(state): State<AppState>,
@@ -89,6 +139,14 @@ pub async fn show(
     Path(raw): Path<String>,
     RawQuery(q): RawQuery,
 ) -> Result<Response, WebError> {
+    let typed = query_pairs(q.as_deref())
+        .into_iter()
+        .find(|(k, _)| k == "reference")
+        .map(|(_, v)| v)
+        .unwrap_or_default();
+    if let Err(e) = stepwise_store::check_sar_reference(&typed) {
+        return reference_form(&state, &user, &raw, &typed, &e.to_string()).await;
+    }
     let p = pack(&state, &user, &raw, q.as_deref()).await?;
     let name = p.person.display_name();
     let names: Vec<String> = p

@@ -1287,6 +1287,17 @@ async fn a_subject_access_pack_gathers_everything_and_marks_third_parties() {
         StatusCode::BAD_REQUEST,
         "a reference is required"
     );
+    // A refused reference shows the form again, the problem beside the field and what was
+    // typed kept, rather than a bare error page (issue 8, item 5).
+    let short = app.get(&format!("{base}?reference=S1"), Some(&ig)).await;
+    assert_eq!(short.status(), StatusCode::BAD_REQUEST);
+    let html = short.text().await.unwrap();
+    assert!(html.contains("value=\"S1\"") && html.contains("3 to 60 characters"));
+    assert!(html.contains("Sign out"), "the page keeps the navigation");
+    assert!(
+        !html.contains(&app.child_name),
+        "and shows nothing of the record"
+    );
     let exports_before = app.audit_count("record.export").await;
     let page = app
         .get(&format!("{base}?reference=SAR-2026-014"), Some(&ig))

@@ -24,7 +24,23 @@ pub async fn queue(
     Extension(user): Extension<CurrentUser>,
     RawQuery(q): RawQuery,
 ) -> Result<Response, WebError> {
-    let pairs = query_pairs(q.as_deref());
+    render(&state, &user, q.as_deref(), None).await
+}
+
+/// A decision that was refused: the record, what was sent, and what to fix.
+struct Refused<'a> {
+    person_id: i64,
+    form: &'a DecisionForm,
+    errors: Vec<(String, String)>,
+}
+
+async fn render(
+    state: &AppState,
+    user: &CurrentUser,
+    q: Option<&str>,
+    refused: Option<Refused<'_>>,
+) -> Result<Response, WebError> {
+    let pairs = query_pairs(q);
     let get = |k: &str| {
         pairs
             .iter()
@@ -71,8 +87,13 @@ pub async fn queue(
             &format!("as at {as_at}: {} records", rows.len()),
         )
         .await?;
+    let all_errors: Vec<(String, String)> = errors
+        .iter()
+        .cloned()
+        .chain(refused.iter().flat_map(|r| r.errors.clone()))
+        .collect();
     let body = html! {
-        (error_summary(&errors))
+        (error_summary(&all_errors))
         h1 { "Records due for disposal review" }
         p class="lead" { "Records the retention schedule says are due for review by " (fmt_date(as_at)) ". Decide on each: keep it until a later review, or approve its disposal. Every decision is recorded with your name and reason." }
         @if !decided.is_empty() && decided.chars().all(|c| c.is_ascii_digit()) { div class="notice" role="status" { p { "Decision " (decided) " recorded." } } }
@@ -86,6 +107,25 @@ pub async fn queue(
                 button type="submit" class="button button-secondary" { "Show" }
             }
         }
+        // A refused decision on a record not listed here (no longer due, or due later) is
+        // shown on its own, with what was typed, so nothing is lost.
+        @if let Some(f) = refused.as_ref().filter(|f| !rows.iter().any(|r| r.person_id.0 == f.person_id)) {
+            form method="post" action=(format!("/retention/{}", f.person_id)) class="decision notice" {
+                input type="hidden" name="csrf" value=(user.csrf_token);
+                p { strong { "Decision for " (stepwise_domain::ids::local_person_id(stepwise_domain::ids::PersonId(f.person_id))) } }
+                @for e in &f.errors { p class="error-message" id=(e.0) { (e.1) } }
+                label for="d-refused" { "Decision" }
+                select id="d-refused" name="decision" {
+                    option value="keep" selected[f.form.decision == "keep"] { "Keep until" }
+                    option value="dispose" selected[f.form.decision == "dispose"] { "Dispose" }
+                }
+                label for="k-refused" { "Keep until (for keep)" }
+                input type="text" id="k-refused" name="review_on" class="input-date" placeholder="dd/mm/yyyy" value=(f.form.review_on);
+                label for="r-refused" { "Reason" }
+                input type="text" id="r-refused" name="reason" value=(f.form.reason);
+                button type="submit" class="button button-secondary" { "Record" }
+            }
+        }
         h2 { (rows.len()) " records" }
         @if rows.is_empty() {
             p { "No record is due for review by then." }
@@ -95,7 +135,9 @@ pub async fn queue(
                 thead { tr { th scope="col" { "Record" } th scope="col" { "Rule" } th scope="col" { "Due" } th scope="col" { "Last activity" } th scope="col" { "Decision" } } }
                 tbody {
                     @for r in &rows {
-                        tr {
+                        @let failed = refused.as_ref().filter(|f| f.person_id == r.person_id.0);
+                        @let value = |k: &str| failed.map(|f| match k { "decision" => f.form.decision.clone(), "review_on" => f.form.review_on.clone(), _ => f.form.reason.clone() }).unwrap_or_default();
+                        tr id=(format!("record-{}", r.person_id)) {
                             td { a href=(format!("/people/{}", r.person_id)) { (r.name) } br; span class="muted" { (r.local_id) " · born " (fmt_opt_date(r.date_of_birth)) } }
                             td { strong { (class_label(&r.governing)) } br; span class="muted" { (r.reason) } @if let Some(p) = &r.previous { br; span class="tag" { "Earlier: " (p) } } }
                             td { (fmt_date(r.due)) }
@@ -103,15 +145,16 @@ pub async fn queue(
                             td {
                                 form method="post" action=(format!("/retention/{}", r.person_id)) class="decision" {
                                     input type="hidden" name="csrf" value=(user.csrf_token);
+                                    @if let Some(f) = failed { @for e in &f.errors { p class="error-message" id=(e.0) { (e.1) } } }
                                     label for=(format!("d{}", r.person_id)) class="visually-hidden" { "Decision for " (r.local_id) }
                                     select id=(format!("d{}", r.person_id)) name="decision" {
-                                        option value="keep" { "Keep until" }
-                                        option value="dispose" { "Dispose" }
+                                        option value="keep" selected[value("decision") == "keep"] { "Keep until" }
+                                        option value="dispose" selected[value("decision") == "dispose"] { "Dispose" }
                                     }
                                     label for=(format!("k{}", r.person_id)) class="visually-hidden" { "Keep until (for keep)" }
-                                    input type="text" id=(format!("k{}", r.person_id)) name="review_on" class="input-date" placeholder="dd/mm/yyyy";
+                                    input type="text" id=(format!("k{}", r.person_id)) name="review_on" class="input-date" placeholder="dd/mm/yyyy" value=(value("review_on"));
                                     label for=(format!("r{}", r.person_id)) class="visually-hidden" { "Reason" }
-                                    input type="text" id=(format!("r{}", r.person_id)) name="reason" placeholder="Reason";
+                                    input type="text" id=(format!("r{}", r.person_id)) name="reason" placeholder="Reason" value=(value("reason"));
                                     button type="submit" class="button button-secondary" { "Record" }
                                 }
                             }
@@ -122,15 +165,20 @@ pub async fn queue(
         }
         p class="muted" { "The schedule: " @for (i, c) in RetentionClass::ALL.iter().enumerate() { @if i > 0 { "; " } (c.label()) ": " (state.config.retention.rule(*c).years) " years" } ". Authorities change it with --retention-schedule (docs/security.md)." }
     };
+    let bad = !all_errors.is_empty();
     let mut res = Page::new(
-        "Records due for disposal review",
-        Some(&user),
+        if bad {
+            "Error: Records due for disposal review"
+        } else {
+            "Records due for disposal review"
+        },
+        Some(user),
         &state.authority_name,
     )
     .active("retention")
     .body(body)
     .into_response();
-    if !errors.is_empty() {
+    if bad {
         *res.status_mut() = axum::http::StatusCode::BAD_REQUEST;
     }
     Ok(res)
@@ -155,29 +203,70 @@ pub async fn decide(
     Form(f): Form<DecisionForm>,
 ) -> Result<Response, WebError> {
     let id = person_id(&raw)?;
+    // Every problem at once, beside the record's own form, with what was typed kept.
+    let mut errors = Vec::new();
     let decision = match f.decision.as_str() {
-        "dispose" => RetentionDecision::Dispose,
+        "dispose" => Some(RetentionDecision::Dispose),
         "keep" => match parse_date("keep until", f.review_on.trim()) {
-            Ok(d) => RetentionDecision::Keep { review_on: d },
+            Ok(d) => Some(RetentionDecision::Keep { review_on: d }),
             Err(_) => {
-                return Err(WebError::BadRequest(
-                    "to keep a record, give the date to review it again, for example 01/04/2031"
-                        .into(),
+                errors.push((
+                    "review_on".to_string(),
+                    "To keep a record, give the date to review it again, for example 01/04/2031"
+                        .to_string(),
                 ));
+                None
             }
         },
-        _ => return Err(WebError::BadRequest("choose keep or dispose".into())),
+        _ => {
+            errors.push(("decision".to_string(), "Choose keep or dispose".to_string()));
+            None
+        }
     };
-    let n = state
-        .store
-        .decide_retention(
-            &user.actor(),
-            &current_request_id(),
-            id,
-            decision,
-            &f.reason,
-            state.today(),
-        )
-        .await?;
+    if f.reason.trim().is_empty() {
+        errors.push((
+            "reason".to_string(),
+            "Give the reason for the decision".to_string(),
+        ));
+    }
+    let n = match decision.filter(|_| errors.is_empty()) {
+        None => None,
+        Some(decision) => match state
+            .store
+            .decide_retention(
+                &user.actor(),
+                &current_request_id(),
+                id,
+                decision,
+                &f.reason,
+                state.today(),
+            )
+            .await
+        {
+            Ok(n) => Some(n),
+            Err(stepwise_store::StoreError::Invalid(m))
+            | Err(stepwise_store::StoreError::Rule(stepwise_domain::DomainError::Field {
+                message: m,
+                ..
+            })) => {
+                let mut c = m.chars();
+                let m = c
+                    .next()
+                    .map(|f| f.to_uppercase().chain(c).collect())
+                    .unwrap_or_default();
+                errors.push(("decision".to_string(), m));
+                None
+            }
+            Err(e) => return Err(e.into()),
+        },
+    };
+    let Some(n) = n else {
+        let refused = Refused {
+            person_id: id.0,
+            form: &f,
+            errors,
+        };
+        return render(&state, &user, None, Some(refused)).await;
+    };
     Ok(see_other(&format!("/retention?decided={n}")))
 }

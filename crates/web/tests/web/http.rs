@@ -1270,6 +1270,12 @@ async fn information_governance_reviews_the_records_due_for_disposal() {
     )
     .await;
     assert_eq!(keep_without_date.status(), StatusCode::BAD_REQUEST);
+    // The queue again, with the problem beside the record's form and the reason kept, not a
+    // bare error page (issue 8, item 5).
+    let html = keep_without_date.text().await.unwrap();
+    assert!(html.contains("give the date to review it again"), "{html}");
+    assert!(html.contains("value=\"Still needed for a complaint\""));
+    assert!(html.contains("Records due for disposal review"));
     assert_eq!(app.audit_count("retention.decision").await, 1);
 }
 

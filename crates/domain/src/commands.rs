@@ -5,7 +5,7 @@
 //! lengths, codes for the collection year) and becomes a [`NewEvent`]; the store then stamps
 //! the event with its position, the time from its clock and the acting user's worker, checks
 //! it against the child's history and appends it with its audit row in one transaction
-//! (`Store::record`). A [`NewEvent`] has no recording time, author or position, so a caller
+//! (`Journeys::record`). A [`NewEvent`] has no recording time, author or position, so a caller
 //! can never supply them; the stored `JourneyEvent` has all three.
 //!
 //! A new capability (the front door, Family Help, a statutory journey) adds its own command

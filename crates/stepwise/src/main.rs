@@ -274,7 +274,10 @@ async fn run(cli: Cli) -> Result<std::process::ExitCode> {
                 false,
             )
             .await?;
-            let v = store.verify_audit_expecting(expected.as_ref()).await?;
+            let v = store
+                .audit_log()
+                .verify_expecting(expected.as_ref())
+                .await?;
             match v.problem {
                 None => {
                     println!("audit chain intact: {} entries verified", v.entries);
@@ -312,10 +315,12 @@ async fn run(cli: Cli) -> Result<std::process::ExitCode> {
         } => {
             let store = open(&cli.database, cli.audit_key_file.as_deref(), false).await?;
             let user = store
+                .accounts()
                 .user_by_username(&username)
                 .await?
                 .ok_or_else(|| anyhow!("there is no user {username:?}"))?;
             store
+                .accounts()
                 .reset_second_factor(&Actor::System("cli"), "-", user.id)
                 .await?;
             println!("the second factor of {username} has been removed");
@@ -331,10 +336,12 @@ async fn run(cli: Cli) -> Result<std::process::ExitCode> {
         } => {
             let store = open(&cli.database, cli.audit_key_file.as_deref(), false).await?;
             let user = store
+                .accounts()
                 .user_by_username(&username)
                 .await?
                 .ok_or_else(|| anyhow!("there is no user {username:?}"))?;
             store
+                .accounts()
                 .link_oidc_subject(&Actor::System("cli"), "-", user.id, &issuer, &subject)
                 .await?;
             println!("{username} signs in through {issuer} as subject {subject}");
@@ -391,6 +398,7 @@ async fn run(cli: Cli) -> Result<std::process::ExitCode> {
             let team = match worker {
                 Some(w) => Some(
                     store
+                        .organisation()
                         .workers()
                         .await?
                         .get(&w)
@@ -401,6 +409,7 @@ async fn run(cli: Cli) -> Result<std::process::ExitCode> {
             };
             let hash = stepwise_web::auth::hash_password(password).await?;
             let id = store
+                .accounts()
                 .upsert_user(&NewUser {
                     username: username.clone(),
                     display_name: name.unwrap_or_else(|| username.clone()),
@@ -410,9 +419,13 @@ async fn run(cli: Cli) -> Result<std::process::ExitCode> {
                     password_hash: hash,
                 })
                 .await?;
-            store.set_user_agency(id, agency.as_deref()).await?;
+            store
+                .governance()
+                .set_user_agency(id, agency.as_deref())
+                .await?;
             if let Some((issuer, subject)) = &oidc {
                 store
+                    .accounts()
                     .link_oidc_subject(&Actor::System("cli"), "-", id, issuer, subject)
                     .await?;
                 println!("{username} signs in through {issuer} as subject {subject}");
@@ -458,7 +471,7 @@ async fn run(cli: Cli) -> Result<std::process::ExitCode> {
                 true,
             )
             .await?;
-            if store.authority().await?.is_none() {
+            if store.organisation().authority().await?.is_none() {
                 eprintln!(
                     "note: this database holds no authority yet; `stepwise demo --no-serve --database {}` loads a synthetic one",
                     cli.database
@@ -499,7 +512,7 @@ async fn run(cli: Cli) -> Result<std::process::ExitCode> {
             )
             .await?;
             let today = today.unwrap_or_else(|| Clock::System.today());
-            if store.is_empty().await? {
+            if store.journeys().is_empty().await? {
                 load_demo(&store, seed, scale, today).await?;
             } else {
                 eprintln!(
@@ -685,6 +698,7 @@ async fn load_demo(
     let t = Instant::now();
     let mut last = 0;
     store
+        .journeys()
         .bulk_load(&load, &Actor::System("demo"), |done, total, what| {
             let pct = done * 100 / total.max(1);
             if pct / 5 != last / 5 || done == total {
@@ -700,6 +714,7 @@ async fn load_demo(
     let protected: Vec<_> = protect.iter().map(|p| p.0).collect();
     for (person, kind, category, note) in protect {
         store
+            .governance()
             .set_restriction(&Actor::System("demo"), "-", person, kind, category, note)
             .await?;
     }
@@ -715,6 +730,7 @@ async fn load_demo(
             && shared.insert(e.child)
         {
             store
+                .governance()
                 .record_consent(
                     &Actor::System("demo"),
                     "-",
@@ -840,9 +856,9 @@ fn demo_roles() -> Vec<DemoAccount> {
 }
 
 async fn demo_accounts(store: &Store) -> Result<()> {
-    let workers = store.workers().await?;
-    let teams = store.teams().await?;
-    let caseloads = store.team_counts().await?;
+    let workers = store.organisation().workers().await?;
+    let teams = store.organisation().teams().await?;
+    let caseloads = store.organisation().team_counts().await?;
     let hash = stepwise_web::auth::hash_password(DEMO_PASSWORD.to_string()).await?;
     let mut rows = Vec::new();
     for (role, username, link) in demo_roles() {
@@ -875,6 +891,7 @@ async fn demo_accounts(store: &Store) -> Result<()> {
             .to_string()
         });
         let id = store
+            .accounts()
             .upsert_user(&NewUser {
                 username: username.to_string(),
                 display_name: display.clone(),
@@ -885,7 +902,10 @@ async fn demo_accounts(store: &Store) -> Result<()> {
             })
             .await?;
         if role == Role::PartnerProfessional {
-            store.set_user_agency(id, Some("school")).await?;
+            store
+                .governance()
+                .set_user_agency(id, Some("school"))
+                .await?;
         }
         rows.push((username, role.label(), display));
     }
@@ -913,7 +933,7 @@ async fn serve(store: Store, addr: SocketAddr, config: WebConfig) -> Result<()> 
     let warm = store.clone();
     let schedule = config.retention.clone();
     tokio::spawn(async move {
-        if let Err(e) = warm.warm_retention(&schedule).await {
+        if let Err(e) = warm.governance().warm_retention(&schedule).await {
             tracing::warn!(error = %e, "could not assess records for the retention schedule");
         }
     });
@@ -940,7 +960,7 @@ async fn serve(store: Store, addr: SocketAddr, config: WebConfig) -> Result<()> 
 /// Moves the audit checkpoint up to the head; a problem is logged for the operator (and the
 /// checkpoint left where it was), never fatal to serving.
 async fn checkpoint(store: &Store) {
-    if let Err(e) = store.checkpoint_audit().await {
+    if let Err(e) = store.audit_log().checkpoint().await {
         tracing::error!(error = %e, "could not move the audit checkpoint forward");
     }
 }

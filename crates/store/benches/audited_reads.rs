@@ -4,11 +4,11 @@
 //!
 //! On each database it runs, for a fixed time each:
 //!
-//! * audit appends alone: each client records `record.view` rows (`Store::audit`) one after
+//! * audit appends alone: each client records `record.view` rows (`AuditLog::record`) one after
 //!   another, so the figure is the chain's own throughput;
 //! * record reads as the API makes them: each client builds its viewer from a service
-//!   manager's account (`Store::viewer`, as every signed-in request does) and opens a child's
-//!   record (`Store::open_child_record`: the access decision, the audit row, the record), one
+//!   manager's account (`Governance::viewer`, as every signed-in request does) and opens a child's
+//!   record (`People::open_child_record`: the access decision, the audit row, the record), one
 //!   child after another.
 //!
 //! It reports reads a second and the median and 99th percentile of one read, then checks that
@@ -107,6 +107,7 @@ async fn bench(name: &str, url: &str, today: NaiveDate) {
     let secs: f64 = env("AUDIT_SECONDS", 5.0);
     let store = open(url).await;
     let snap = store
+        .journeys()
         .log_snapshot()
         .await
         .unwrap_or_else(|e| fail(&e.to_string()));
@@ -125,7 +126,8 @@ async fn bench(name: &str, url: &str, today: NaiveDate) {
             async move {
                 let child = children[(c * 997 + k) % children.len()];
                 store
-                    .audit(
+                    .audit_log()
+                    .record(
                         &actor,
                         stepwise_domain::audit::AuditAction::RecordView,
                         &stepwise_domain::audit::AuditSubject::Person(child),
@@ -137,12 +139,13 @@ async fn bench(name: &str, url: &str, today: NaiveDate) {
             }
         })
         .await;
-        report("audit appends (Store::audit)", clients, t, lat);
+        report("audit appends (AuditLog::record)", clients, t, lat);
     }
 
     // A service manager's account: each read first builds the viewer from it, as every
     // signed-in request does (its grants, and the reasons it stated today, from the audit log).
     let user_id = store
+        .accounts()
         .upsert_user(&NewUser {
             username: "bench-manager".into(),
             display_name: "Bench Manager".into(),
@@ -155,6 +158,7 @@ async fn bench(name: &str, url: &str, today: NaiveDate) {
         .unwrap_or_else(|e| fail(&e.to_string()));
     let user = Arc::new(
         store
+            .accounts()
             .user_by_id(user_id)
             .await
             .unwrap_or_else(|e| fail(&e.to_string()))
@@ -178,6 +182,7 @@ async fn bench(name: &str, url: &str, today: NaiveDate) {
             async move {
                 let child = children[(c * 997 + k) % children.len()];
                 let viewer = store
+                    .governance()
                     .viewer(&user, store.now())
                     .await
                     .unwrap_or_else(|e| fail(&e.to_string()));
@@ -187,6 +192,7 @@ async fn bench(name: &str, url: &str, today: NaiveDate) {
                     policy: &policy,
                 };
                 store
+                    .people()
                     .open_child_record(&reader, "bench", child, &filter, today, &cal, "bench")
                     .await
                     .unwrap_or_else(|e| fail(&format!("reading {child:?}: {e}")));
@@ -198,7 +204,8 @@ async fn bench(name: &str, url: &str, today: NaiveDate) {
 
     let t = Instant::now();
     let v = store
-        .verify_audit()
+        .audit_log()
+        .verify()
         .await
         .unwrap_or_else(|e| fail(&e.to_string()));
     if let Some(p) = v.problem {
@@ -263,6 +270,7 @@ fn main() {
         for (name, url, _) in &targets {
             let store = open(url).await;
             store
+                .journeys()
                 .bulk_load(&load, &Actor::System("bench"), |_, _, _| {})
                 .await
                 .unwrap_or_else(|e| fail(&e.to_string()));

@@ -7,8 +7,8 @@
 //! * the old path: every event fetched in one query ordered by child, each row decoded by
 //!   column name, grouped into a map of child to events (what retention did before the log
 //!   snapshot);
-//! * `Store::log_snapshot` cold (a newly opened store, so nothing is cached);
-//! * the disposal queue's first assessment of every record (`Store::warm_retention`) cold;
+//! * `Journeys::log_snapshot` cold (a newly opened store, so nothing is cached);
+//! * the disposal queue's first assessment of every record (`Governance::warm_retention`) cold;
 //! * catching up after one new event (`append_event`, then `log_snapshot` timed on its own),
 //!   and `log_snapshot` when nothing is new.
 //!
@@ -166,6 +166,7 @@ async fn bench(name: &str, url: &str, today: NaiveDate) {
         let store = open(url).await;
         let (t, c) = (Instant::now(), cpu_time());
         let snap = store
+            .journeys()
             .log_snapshot()
             .await
             .unwrap_or_else(|e| fail(&e.to_string()));
@@ -207,6 +208,7 @@ async fn bench(name: &str, url: &str, today: NaiveDate) {
         let store = open(url).await;
         let t = Instant::now();
         store
+            .governance()
             .warm_retention(&RetentionSchedule::default())
             .await
             .unwrap_or_else(|e| fail(&e.to_string()));
@@ -220,6 +222,7 @@ async fn bench(name: &str, url: &str, today: NaiveDate) {
 
     let store = open(url).await;
     let snap = store
+        .journeys()
         .log_snapshot()
         .await
         .unwrap_or_else(|e| fail(&e.to_string()));
@@ -244,6 +247,7 @@ async fn bench(name: &str, url: &str, today: NaiveDate) {
     let mut chosen = None;
     for (child, recorder) in candidates {
         if store
+            .journeys()
             .record(&actor, "bench", note(child, recorder, 0))
             .await
             .is_ok()
@@ -262,18 +266,21 @@ async fn bench(name: &str, url: &str, today: NaiveDate) {
     for k in 0..runs("CATCH_UP_RUNS", 100) {
         let t = Instant::now();
         store
+            .journeys()
             .log_snapshot()
             .await
             .unwrap_or_else(|e| fail(&e.to_string()));
         unchanged.push(t.elapsed());
         let t = Instant::now();
         store
+            .journeys()
             .record(&actor, "bench", note(child, recorder, k + 1))
             .await
             .unwrap_or_else(|e| fail(&e.to_string()));
         append.push(t.elapsed());
         let t = Instant::now();
         let snap = store
+            .journeys()
             .log_snapshot()
             .await
             .unwrap_or_else(|e| fail(&e.to_string()));
@@ -371,7 +378,7 @@ fn main() {
             let store = open(url).await;
             let t = Instant::now();
             store
-                .bulk_load(&load, &Actor::System("bench"), |_, _, _| {})
+                .journeys().bulk_load(&load, &Actor::System("bench"), |_, _, _| {})
                 .await
                 .unwrap_or_else(|e| fail(&e.to_string()));
             store.close().await;

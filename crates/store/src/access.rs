@@ -15,10 +15,10 @@ use stepwise_domain::events::EventKind;
 use stepwise_domain::ids::{LocalityId, PersonId, TeamId, UserId, WorkerId, local_person_id};
 use stepwise_domain::projection::Involvement;
 
+use crate::StoreError;
 use crate::audit::{Actor, AuditEntry, audit_entry_from_row};
 use crate::sessions::UserAccount;
 use crate::sql::{Col, parse_time, time};
-use crate::{Store, StoreError};
 
 /// An access log with the notes of restrictions cut out (`restriction.set` keeps its kind and
 /// category), for a reader who may not read the record's contents now.
@@ -105,7 +105,7 @@ fn service_of_involvement(i: Involvement) -> Service {
     }
 }
 
-impl Store {
+impl crate::Governance<'_> {
     /// The user as the access policy sees them at `now`: team, locality, service and the
     /// grants in force.
     pub async fn viewer(
@@ -120,7 +120,12 @@ impl Store {
             ..Viewer::default()
         };
         if let Some(t) = user.team_id
-            && let Some(team) = self.teams().await?.into_iter().find(|x| x.id.0 == t)
+            && let Some(team) = self
+                .organisation()
+                .teams()
+                .await?
+                .into_iter()
+                .find(|x| x.id.0 == t)
         {
             viewer.locality = team.locality;
             viewer.service = Some(Service::of_team(team.kind));
@@ -161,10 +166,10 @@ impl Store {
             child,
             ..ChildFacts::default()
         };
-        let teams = self.teams().await?;
+        let teams = self.organisation().teams().await?;
         let mut localities = BTreeSet::new();
         let mut services = BTreeSet::new();
-        if let Some(state) = self.child_state(child).await? {
+        if let Some(state) = self.journeys().child_state(child).await? {
             if let Some(a) = &state.allocated {
                 facts.allocated_worker = Some(a.worker);
                 facts.teams.push(a.team);
@@ -279,7 +284,7 @@ impl Store {
                 "a grant can last at most {MAX_GRANT_DAYS} days"
             )));
         }
-        let users = self.users().await?;
+        let users = self.accounts().users().await?;
         let Some(user) = users.iter().find(|u| u.id == g.user_id) else {
             return Err(StoreError::NotFound(format!("user {}", g.user_id)));
         };
@@ -302,7 +307,7 @@ impl Store {
                 user.username
             )));
         }
-        if self.person(g.child).await?.is_none() {
+        if self.people().person(g.child).await?.is_none() {
             return Err(StoreError::NotFound(format!(
                 "person {}",
                 local_person_id(g.child)
@@ -547,7 +552,7 @@ impl Store {
         child: PersonId,
         limit: i64,
     ) -> Result<(String, Vec<AuditEntry>), StoreError> {
-        let Some(person) = self.person(child).await? else {
+        let Some(person) = self.people().person(child).await? else {
             return Err(StoreError::NotFound(format!(
                 "person {}",
                 local_person_id(child)
@@ -555,7 +560,8 @@ impl Store {
         };
         let subject = AuditSubject::Person(child);
         let mut entries = self
-            .audit_entries(Some(subject.stored().as_ref()), limit)
+            .audit_log()
+            .entries(Some(subject.stored().as_ref()), limit)
             .await?;
         // The lists the person appeared on (one `record.list` row per list view, naming
         // everyone on it): shown with the list's name only, not who else was on it.
@@ -580,14 +586,15 @@ impl Store {
             entries.sort_by_key(|e| std::cmp::Reverse(e.seq));
             entries.truncate(usize::try_from(limit).unwrap_or(usize::MAX));
         }
-        self.audit(
-            actor,
-            AuditAction::RecordAccessLog,
-            &subject,
-            request_id,
-            "",
-        )
-        .await?;
+        self.audit_log()
+            .record(
+                actor,
+                AuditAction::RecordAccessLog,
+                &subject,
+                request_id,
+                "",
+            )
+            .await?;
         Ok((person.display_name(), entries))
     }
 
@@ -603,19 +610,20 @@ impl Store {
             return Ok(true);
         }
         Ok(matches!(
-            self.record_decision(
-                reader,
-                child,
-                stepwise_domain::access::Permission::ViewChildRecord
-            )
-            .await?,
+            self.people()
+                .record_decision(
+                    reader,
+                    child,
+                    stepwise_domain::access::Permission::ViewChildRecord
+                )
+                .await?,
             stepwise_domain::access::Decision::Allowed(_)
         ))
     }
 
     /// Refuses, as "not found", a key that names no person.
     pub(crate) async fn require_person(&self, id: PersonId) -> Result<(), StoreError> {
-        if self.person_exists(id).await? {
+        if self.people().person_exists(id).await? {
             Ok(())
         } else {
             Err(StoreError::NotFound(format!(
@@ -623,15 +631,6 @@ impl Store {
                 local_person_id(id)
             )))
         }
-    }
-
-    /// Whether a person with this key exists (reads nothing else about them).
-    pub async fn person_exists(&self, id: PersonId) -> Result<bool, StoreError> {
-        Ok(sqlx::query("SELECT id FROM persons WHERE id = $1")
-            .bind(id.0)
-            .fetch_optional(&self.pool)
-            .await?
-            .is_some())
     }
 
     /// Everything one user has done, newest first. Reading it is itself audited, as
@@ -662,18 +661,19 @@ impl Store {
             .iter()
             .map(audit_entry_from_row)
             .collect::<Result<Vec<_>, StoreError>>()?;
-        self.audit(
-            actor,
-            AuditAction::UserActivity,
-            &AuditSubject::User(user_id),
-            request_id,
-            &format!(
-                "{} to {}",
-                between.0.map_or("the start".to_string(), |d| d.to_string()),
-                between.1.map_or("now".to_string(), |d| d.to_string())
-            ),
-        )
-        .await?;
+        self.audit_log()
+            .record(
+                actor,
+                AuditAction::UserActivity,
+                &AuditSubject::User(user_id),
+                request_id,
+                &format!(
+                    "{} to {}",
+                    between.0.map_or("the start".to_string(), |d| d.to_string()),
+                    between.1.map_or("now".to_string(), |d| d.to_string())
+                ),
+            )
+            .await?;
         Ok(entries)
     }
 
@@ -840,14 +840,15 @@ impl Store {
             ));
         }
         self.require_person(person).await?;
-        self.audit(
-            actor,
-            AuditAction::RecordReason,
-            &AuditSubject::Person(person),
-            request_id,
-            reason,
-        )
-        .await?;
+        self.audit_log()
+            .record(
+                actor,
+                AuditAction::RecordReason,
+                &AuditSubject::Person(person),
+                request_id,
+                reason,
+            )
+            .await?;
         Ok(())
     }
 

@@ -450,7 +450,7 @@ struct Pending {
 /// The one task that appends entries recorded on their own (a record read, a sign-in, a
 /// denial) to the audit log. It takes the entries waiting when it is free and commits them
 /// in one transaction, each chained to the one before with its MAC exactly as `append_in`
-/// would (so `verify_audit` cannot tell the difference), and the keyed head set once, to the
+/// would (so `AuditLog::verify` cannot tell the difference), and the keyed head set once, to the
 /// last. Its transaction takes the same lock as every other write (the head row, first), so
 /// entries written in a change's own transaction (`begin_write`, `append_in`) and the
 /// writer's batches form one sequence. A caller is answered only after its batch commits:
@@ -755,7 +755,7 @@ impl Store {
 
     /// Keys an unkeyed audit head (a new database, or one written before heads were keyed) by
     /// appending an entry that says so; run when the store opens. A head that is already keyed,
-    /// or missing, is left as it is (`verify_audit` reports a missing one).
+    /// or missing, is left as it is (`AuditLog::verify` reports a missing one).
     pub(crate) async fn key_audit_head(&self) -> Result<(), StoreError> {
         let mut tx = self.pool.begin().await?;
         let unkeyed = sqlx::query("UPDATE audit_head SET seq = seq WHERE id = 1 AND mac IS NULL")
@@ -781,9 +781,9 @@ impl Store {
         Ok(())
     }
 
-    /// Keeps a keyed checkpoint of the audit head in `path`, outside the database: `verify_audit`
+    /// Keeps a keyed checkpoint of the audit head in `path`, outside the database: `AuditLog::verify`
     /// then refuses a log that ends before it or that holds another entry at its position, and
-    /// `checkpoint_audit` (and every clean `verify_audit`) moves it forward.
+    /// `AuditLog::checkpoint` (and every clean `AuditLog::verify`) moves it forward.
     pub fn with_audit_checkpoint(mut self, path: std::path::PathBuf) -> Self {
         self.audit_checkpoint = Some(std::sync::Arc::new(path));
         self
@@ -809,12 +809,14 @@ impl Store {
         }
         Ok(Some(AuditAnchor { seq, hash }))
     }
+}
 
+impl crate::AuditLog<'_> {
     /// Moves the checkpoint outside the database up to the current (keyed) head. Never moves it
     /// back: a head behind the checkpoint, or a checkpoint that is not Stepwise's, is an error
     /// for an operator to look at, and the file is left as it is. Returns the checkpoint
     /// written, or `None` when the store keeps no checkpoint.
-    pub async fn checkpoint_audit(&self) -> Result<Option<AuditAnchor>, StoreError> {
+    pub async fn checkpoint(&self) -> Result<Option<AuditAnchor>, StoreError> {
         let Some(path) = self.audit_checkpoint.clone() else {
             return Ok(None);
         };
@@ -859,7 +861,7 @@ impl Store {
     /// Records an action on its own (a sign-in, a denial, a search, a record read) through the
     /// audit writer, which commits the entries waiting together; returns once this one has
     /// committed, with its position in the log.
-    pub async fn audit(
+    pub async fn record(
         &self,
         actor: &Actor,
         action: AuditAction,
@@ -898,8 +900,8 @@ impl Store {
     }
 
     /// Recomputes the chain from the first entry and reports the first that does not fit.
-    pub async fn verify_audit(&self) -> Result<AuditVerification, StoreError> {
-        self.verify_audit_expecting(None).await
+    pub async fn verify(&self) -> Result<AuditVerification, StoreError> {
+        self.audit_log().verify_expecting(None).await
     }
 
     /// Recomputes the chain from the first entry and reports the first thing that does not fit:
@@ -907,7 +909,7 @@ impl Store {
     /// log that ends before the checkpoint kept outside the database (or `expected`, a head an
     /// operator noted earlier) or holds another entry at its position. A clean result moves the
     /// checkpoint forward to the head verified.
-    pub async fn verify_audit_expecting(
+    pub async fn verify_expecting(
         &self,
         expected: Option<&AuditAnchor>,
     ) -> Result<AuditVerification, StoreError> {
@@ -1057,7 +1059,7 @@ impl Store {
     }
 
     /// The newest entries, newest first.
-    pub async fn audit_entries(
+    pub async fn entries(
         &self,
         subject: Option<&str>,
         limit: i64,
@@ -1097,7 +1099,7 @@ mod tests {
         let _ = std::fs::remove_file(&path);
         let url = format!("sqlite://{}", path.display());
         let s = Store::open(&url, AuditKey::for_tests()).await.unwrap();
-        let before = s.verify_audit().await.unwrap().entries;
+        let before = s.audit_log().verify().await.unwrap().entries;
         let count = |s: &Store| {
             let s = s.clone();
             async move {
@@ -1131,7 +1133,7 @@ mod tests {
         .unwrap();
         w.commit().await.unwrap();
         assert_eq!(count(&s).await, 1);
-        let v = s.verify_audit().await.unwrap();
+        let v = s.audit_log().verify().await.unwrap();
         assert_eq!(v.entries, before + 1);
         assert!(v.problem.is_none());
         s.close().await;

@@ -17,7 +17,7 @@ use stepwise_domain::search::{phonetic_key, tokens};
 use crate::audit::Actor;
 use crate::events::StateRow;
 use crate::sql::{date, opt_date, time};
-use crate::{Backend, Store, StoreError};
+use crate::{Backend, StoreError};
 
 /// Everything a bulk load writes. Event positions (`seq`) must run 1..=N in log order.
 #[derive(Debug, Clone, Default)]
@@ -108,7 +108,7 @@ async fn insert_rows(
     Ok(n)
 }
 
-impl Store {
+impl crate::Journeys<'_> {
     /// Whether the database already holds an authority or any journey events.
     pub async fn is_empty(&self) -> Result<bool, StoreError> {
         use crate::sql::Col;

@@ -9,9 +9,9 @@ use stepwise_domain::audit::{AuditAction, AuditSubject};
 use stepwise_domain::access::{AGENCIES, SHARING_BASES};
 use stepwise_domain::ids::{PersonId, UserId, local_person_id};
 
+use crate::StoreError;
 use crate::audit::Actor;
 use crate::sql::{Col, date, parse_date, time};
-use crate::{Store, StoreError};
 
 /// A consent to share, as recorded.
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, utoipa::ToSchema)]
@@ -64,7 +64,7 @@ fn consent_from_row(r: &sqlx::any::AnyRow, today: NaiveDate) -> Result<Consent, 
     })
 }
 
-impl Store {
+impl crate::Governance<'_> {
     /// Records a person's consent to share with an agency. Refused, changing nothing: an
     /// unknown agency or basis, no one named as giving it, an end date not after today or
     /// more than two years ahead, a person who does not exist. Audited with the change.
@@ -241,14 +241,14 @@ impl Store {
             }
         }
         let ids: Vec<i64> = best.keys().copied().collect();
-        let people = self.people(&ids).await?;
-        let open = self.open_involvements(&ids).await?;
-        let workers = self.workers().await?;
-        let teams = self.teams().await?;
+        let people = self.people().people_by_id(&ids).await?;
+        let open = self.people().open_involvements(&ids).await?;
+        let workers = self.organisation().workers().await?;
+        let teams = self.organisation().teams().await?;
         let mut out = Vec::new();
         for (id, (until, basis)) in best {
             let Some(p) = people.get(&id) else { continue };
-            let state = self.child_state(PersonId(id)).await?;
+            let state = self.journeys().child_state(PersonId(id)).await?;
             let alloc = state.as_ref().and_then(|s| s.allocated.clone());
             out.push(SharedSummary {
                 person_id: PersonId(id),
@@ -289,25 +289,27 @@ impl Store {
         let subject = AuditSubject::Person(person);
         match found {
             Some(s) => {
-                self.audit(
-                    actor,
-                    AuditAction::RecordViewShared,
-                    &subject,
-                    request_id,
-                    agency,
-                )
-                .await?;
+                self.audit_log()
+                    .record(
+                        actor,
+                        AuditAction::RecordViewShared,
+                        &subject,
+                        request_id,
+                        agency,
+                    )
+                    .await?;
                 Ok(s)
             }
             None => {
-                self.audit(
-                    actor,
-                    AuditAction::RecordDenied,
-                    &subject,
-                    request_id,
-                    &format!("view_shared: no consent for {agency}"),
-                )
-                .await?;
+                self.audit_log()
+                    .record(
+                        actor,
+                        AuditAction::RecordDenied,
+                        &subject,
+                        request_id,
+                        &format!("view_shared: no consent for {agency}"),
+                    )
+                    .await?;
                 Err(StoreError::NotFound(format!(
                     "person {}",
                     local_person_id(person)

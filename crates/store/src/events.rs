@@ -13,9 +13,9 @@ use stepwise_domain::events::{EventCategory, EventKind, JourneyEvent, Supersessi
 use stepwise_domain::ids::{EventSeq, PersonId, WorkerId, local_person_id};
 use stepwise_domain::projection::{ChildState, Involvement, check_new_event, new_breaches, replay};
 
+use crate::StoreError;
 use crate::audit::Actor;
 use crate::sql::{Col, date, parse_clock, parse_date, parse_time, time};
-use crate::{Store, StoreError};
 
 /// Who a recording form is about, and where their journey stands.
 #[derive(Debug, Clone, PartialEq)]
@@ -208,7 +208,7 @@ async fn save_state(tx: &mut Transaction<'static, Any>, s: &ChildState) -> Resul
     Ok(())
 }
 
-impl Store {
+impl crate::Journeys<'_> {
     /// Records an event on a child's journey: the one write path for casework. The caller
     /// supplies what was asked for (a `NewEvent`, made by a command); the store gives it its
     /// position, the time from its clock and the author from the acting user, so that none of
@@ -350,7 +350,8 @@ impl Store {
         form: &str,
         entry: Option<EventSeq>,
     ) -> Result<RecordingHeader, StoreError> {
-        self.check_record_access(reader, request_id, child, permission)
+        self.people()
+            .check_record_access(reader, request_id, child, permission)
             .await?;
         // An entry to correct is shown only to a reader who may record its family.
         let entry = match entry {
@@ -362,32 +363,34 @@ impl Store {
                         local_person_id(child)
                     )));
                 };
-                self.check_record_access(
-                    reader,
-                    request_id,
-                    child,
-                    stepwise_domain::access::Permission::to_record(family),
-                )
-                .await?;
+                self.people()
+                    .check_record_access(
+                        reader,
+                        request_id,
+                        child,
+                        stepwise_domain::access::Permission::to_record(family),
+                    )
+                    .await?;
                 self.chronology_entry(child, seq).await?
             }
         };
-        let person = self
-            .person(child)
-            .await?
-            .ok_or_else(|| StoreError::NotFound(format!("person {}", local_person_id(child))))?;
+        let person =
+            self.people().person(child).await?.ok_or_else(|| {
+                StoreError::NotFound(format!("person {}", local_person_id(child)))
+            })?;
         let state = self
             .child_state(child)
             .await?
             .unwrap_or_else(|| ChildState::new(child));
-        self.audit(
-            reader.actor,
-            AuditAction::RecordView,
-            &AuditSubject::Person(child),
-            request_id,
-            &format!("{form} form"),
-        )
-        .await?;
+        self.audit_log()
+            .record(
+                reader.actor,
+                AuditAction::RecordView,
+                &AuditSubject::Person(child),
+                request_id,
+                &format!("{form} form"),
+            )
+            .await?;
         Ok(RecordingHeader {
             child,
             local_id: local_person_id(child),

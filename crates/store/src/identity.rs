@@ -4,10 +4,10 @@
 
 use stepwise_domain::ids::UserId;
 
+use crate::StoreError;
 use crate::audit::Actor;
 use crate::sessions::UserAccount;
 use crate::sql::Col;
-use crate::{Store, StoreError};
 use stepwise_domain::audit::{AuditAction, AuditSubject};
 
 /// The issuer as accounts are bound to it: without a trailing slash.
@@ -15,7 +15,7 @@ fn issuer_id(issuer: &str) -> &str {
     issuer.trim_end_matches('/')
 }
 
-impl Store {
+impl crate::Accounts<'_> {
     /// Links an account to the provider's subject, replacing any earlier link of that account.
     /// Refused if the subject is linked to another account. Audited.
     pub async fn link_oidc_subject(

@@ -7,6 +7,7 @@
 mod access;
 mod audit;
 mod bulk;
+mod capabilities;
 mod consent;
 mod error;
 mod events;
@@ -30,6 +31,7 @@ pub use audit::{
     Actor, AnchorSource, AuditAnchor, AuditEntry, AuditKey, AuditProblem, AuditVerification,
 };
 pub use bulk::BulkLoad;
+pub use capabilities::{Accounts, AuditLog, Governance, Journeys, Organisation, People};
 pub use consent::{Consent, SharedSummary};
 pub use error::StoreError;
 pub use events::{ChronologyEntry, ChronologyFilter, RecordingHeader};

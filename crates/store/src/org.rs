@@ -9,9 +9,9 @@ use stepwise_domain::org::{Authority, Employment, Locality, Team, TeamKind, Work
 use stepwise_domain::projection::ChildState;
 use stepwise_domain::timescales::{Timescales, due_items};
 
+use crate::StoreError;
 use crate::events::{STATE_COLUMNS, state_from_row};
 use crate::sql::Col;
-use crate::{Store, StoreError};
 
 /// A worker with their caseload.
 #[derive(Debug, Clone, PartialEq, serde::Serialize, utoipa::ToSchema)]
@@ -74,7 +74,7 @@ fn team_from_row(r: &sqlx::any::AnyRow) -> Result<Team, StoreError> {
     })
 }
 
-impl Store {
+impl crate::Organisation<'_> {
     /// The authority, once the database holds one.
     pub async fn authority(&self) -> Result<Option<Authority>, StoreError> {
         sqlx::query("SELECT name, la_code, area_word FROM authority WHERE id = 1")
@@ -194,6 +194,7 @@ impl Store {
         .map(state_from_row)
         .collect::<Result<_, _>>()?;
         let shown = self
+            .people()
             .disclosure_map(
                 reader,
                 &states.iter().map(|s| s.child.0).collect::<Vec<_>>(),

@@ -9,8 +9,8 @@ use stepwise_domain::ids::{NhsNumber, PersonId, Upn, parse_local_person_id};
 use stepwise_domain::people::{Person, PersonKind};
 use stepwise_domain::search::{name_score, phonetic_key, tokens};
 
+use crate::StoreError;
 use crate::sql::{Col, date};
-use crate::{Store, StoreError};
 
 /// What to search for. The query text may be a name (any order, misspellings tolerated), a
 /// local person id, an NHS number or a UPN; a date of birth narrows the search or stands alone.
@@ -48,7 +48,16 @@ pub(crate) fn person_from_json(s: &str) -> Result<Person, StoreError> {
     serde_json::from_str(s).map_err(|e| StoreError::corrupt(format!("person: {e}")))
 }
 
-impl Store {
+impl crate::People<'_> {
+    /// Whether a person with this key exists (reads nothing else about them).
+    pub async fn person_exists(&self, id: PersonId) -> Result<bool, StoreError> {
+        Ok(sqlx::query("SELECT id FROM persons WHERE id = $1")
+            .bind(id.0)
+            .fetch_optional(&self.pool)
+            .await?
+            .is_some())
+    }
+
     /// A person by key.
     pub(crate) async fn person(&self, id: PersonId) -> Result<Option<Person>, StoreError> {
         sqlx::query("SELECT data FROM persons WHERE id = $1")
@@ -60,7 +69,10 @@ impl Store {
     }
 
     /// People by key, in one query.
-    pub(crate) async fn people(&self, ids: &[i64]) -> Result<HashMap<i64, Person>, StoreError> {
+    pub(crate) async fn people_by_id(
+        &self,
+        ids: &[i64],
+    ) -> Result<HashMap<i64, Person>, StoreError> {
         let mut out = HashMap::new();
         for chunk in ids.chunks(500) {
             if chunk.is_empty() {
@@ -143,7 +155,7 @@ impl Store {
                 .iter()
                 .map(|r| r.i64("person_id"))
                 .collect::<Result<_, _>>()?;
-            let people = self.people(&ids).await?;
+            let people = self.people().people_by_id(&ids).await?;
             for (id, p) in &people {
                 if let Some(dob) = q.date_of_birth
                     && p.date_of_birth != Some(dob)
@@ -181,6 +193,7 @@ impl Store {
         // Restricted records are found by name only, and show nothing but the name; sealed
         // records are found only by those who may see them.
         let restrictions = self
+            .governance()
             .restrictions(&found.keys().copied().collect::<Vec<_>>())
             .await?;
         found.retain(
@@ -192,7 +205,7 @@ impl Store {
             },
         );
         let ids: Vec<i64> = found.keys().copied().collect();
-        let people = self.people(&ids).await?;
+        let people = self.people().people_by_id(&ids).await?;
         let open = self.open_involvements(&ids).await?;
         let postcodes = self.current_postcodes(&ids).await?;
         let mut out: Vec<PersonMatch> = found

@@ -14,10 +14,10 @@ use stepwise_domain::ids::PersonId;
 use stepwise_domain::need::LevelOfNeed;
 use stepwise_domain::projection::{ChildState, effective_events};
 
+use crate::StoreError;
 use crate::audit::Actor;
 use crate::events::{STATE_COLUMNS, state_from_row};
 use crate::sql::Col;
-use crate::{Store, StoreError};
 
 /// A child open today, as an analyst sees them.
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, utoipa::ToSchema)]
@@ -53,7 +53,7 @@ pub struct PseudonymisedJourney {
     pub events: Vec<PseudonymisedEvent>,
 }
 
-impl Store {
+impl crate::Journeys<'_> {
     /// The child's pseudonym: stable, and not reversible without the key. It is cut from an
     /// HMAC under the pseudonym key (derived from the master key for this purpose alone).
     /// An error when the digest cannot be made, never a pseudonym cut from zeros (which would
@@ -71,10 +71,12 @@ impl Store {
         today: NaiveDate,
     ) -> Result<Vec<PseudonymisedChild>, StoreError> {
         let people = self
-            .people(&states.iter().map(|s| s.child.0).collect::<Vec<_>>())
+            .people()
+            .people_by_id(&states.iter().map(|s| s.child.0).collect::<Vec<_>>())
             .await?;
-        let teams = self.teams().await?;
+        let teams = self.organisation().teams().await?;
         let localities: HashMap<i64, String> = self
+            .organisation()
             .localities()
             .await?
             .into_iter()
@@ -177,14 +179,15 @@ impl Store {
             .collect();
         let mut children = self.pseudonymise(&[state], today).await?;
         let child_row = children.pop().ok_or_else(not_found)?;
-        self.audit(
-            actor,
-            AuditAction::RecordViewPseudonymised,
-            &AuditSubject::Person(PersonId(id)),
-            request_id,
-            pseudonym,
-        )
-        .await?;
+        self.audit_log()
+            .record(
+                actor,
+                AuditAction::RecordViewPseudonymised,
+                &AuditSubject::Person(PersonId(id)),
+                request_id,
+                pseudonym,
+            )
+            .await?;
         Ok(PseudonymisedJourney {
             child: child_row,
             events,

@@ -18,11 +18,11 @@ use stepwise_domain::access::{
     AccessPolicy, Basis, Decision, Disclosure, Permission, RestrictionKind, Viewer,
 };
 
+use crate::StoreError;
 use crate::access::RestrictionRow;
 use crate::audit::Actor;
 use crate::events::{ChronologyEntry, ChronologyFilter, STATE_COLUMNS, state_from_row};
 use crate::sql::{Col, parse_date};
-use crate::{Store, StoreError};
 
 /// Who is reading a record: the audit actor, the user as the policy sees them, and the policy.
 #[derive(Debug, Clone, Copy)]
@@ -203,7 +203,7 @@ fn relationship_label(
     .to_string()
 }
 
-impl Store {
+impl crate::People<'_> {
     /// What the access policy decides for `reader` using a record permission on one person,
     /// without auditing it (for a handler that only needs to know whether to ask for a reason).
     pub async fn record_decision(
@@ -213,7 +213,7 @@ impl Store {
         permission: Permission,
     ) -> Result<Decision, StoreError> {
         let now = self.now();
-        let facts = self.child_facts(child, now).await?;
+        let facts = self.governance().child_facts(child, now).await?;
         Ok(reader.policy.decide(reader.viewer, permission, &facts, now))
     }
 
@@ -231,7 +231,7 @@ impl Store {
         child: PersonId,
         permission: Permission,
     ) -> Result<Basis, StoreError> {
-        if !self.person_exists(child).await? {
+        if !self.people().person_exists(child).await? {
             return Err(StoreError::NotFound(format!(
                 "person {}",
                 local_person_id(child)
@@ -264,14 +264,15 @@ impl Store {
             ),
             Decision::Denied(reason) => (StoreError::Forbidden(reason.clone()), reason),
         };
-        self.audit(
-            reader.actor,
-            AuditAction::RecordDenied,
-            &AuditSubject::Person(child),
-            request_id,
-            &format!("{}: {detail}", permission.as_str()),
-        )
-        .await?;
+        self.audit_log()
+            .record(
+                reader.actor,
+                AuditAction::RecordDenied,
+                &AuditSubject::Person(child),
+                request_id,
+                &format!("{}: {detail}", permission.as_str()),
+            )
+            .await?;
         Err(refusal)
     }
 
@@ -320,11 +321,11 @@ impl Store {
         ids: &[i64],
     ) -> Result<HashMap<i64, Disclosure>, StoreError> {
         let now = self.now();
-        let restrictions = self.restrictions(ids).await?;
+        let restrictions = self.governance().restrictions(ids).await?;
         let mut out = HashMap::new();
         for id in ids {
             let d = if restrictions.contains_key(id) {
-                let facts = self.child_facts(PersonId(*id), now).await?;
+                let facts = self.governance().child_facts(PersonId(*id), now).await?;
                 reader.policy.disclose(reader.viewer, &facts, now)
             } else {
                 Disclosure::Full { reveal: None }
@@ -346,14 +347,15 @@ impl Store {
         if ids.is_empty() {
             return Ok(());
         }
-        self.audit(
-            actor,
-            AuditAction::RecordList,
-            &AuditSubject::List(list.to_string()),
-            request_id,
-            &list_detail(list, ids),
-        )
-        .await?;
+        self.audit_log()
+            .record(
+                actor,
+                AuditAction::RecordList,
+                &AuditSubject::List(list.to_string()),
+                request_id,
+                &list_detail(list, ids),
+            )
+            .await?;
         Ok(())
     }
 
@@ -382,23 +384,28 @@ impl Store {
             .check_record_access(reader, request_id, child, Permission::ViewChildRecord)
             .await?;
         // Through the audit writer, which commits concurrent reads' entries together.
-        self.audit(
-            reader.actor,
-            AuditAction::RecordView,
-            &AuditSubject::Person(child),
-            request_id,
-            &format!("{via}; {}", basis.describe()),
-        )
-        .await?;
+        self.audit_log()
+            .record(
+                reader.actor,
+                AuditAction::RecordView,
+                &AuditSubject::Person(child),
+                request_id,
+                &format!("{via}; {}", basis.describe()),
+            )
+            .await?;
 
         let state = self
+            .journeys()
             .child_state(child)
             .await?
             .unwrap_or_else(|| ChildState::new(child));
         let due = due_items(&state, cal, &Timescales::default());
         // The allocated worker and team only (a record read does not load the organisation).
         let (allocated_worker, allocated_team) = match &state.allocated {
-            Some(a) => (self.worker(a.worker).await?, self.team(a.team).await?),
+            Some(a) => (
+                self.organisation().worker(a.worker).await?,
+                self.organisation().team(a.team).await?,
+            ),
             None => (None, None),
         };
 
@@ -449,7 +456,7 @@ impl Store {
             }
         }
         let ids: Vec<i64> = related.keys().copied().collect();
-        let people = self.people(&ids).await?;
+        let people = self.people().people_by_id(&ids).await?;
         let open = self.open_involvements(&ids).await?;
         let mut allocated: BTreeMap<i64, String> = BTreeMap::new();
         for chunk in ids.chunks(200) {
@@ -481,7 +488,7 @@ impl Store {
                 &format!("family panel of {} ({via})", local_person_id(child)),
             )
             .await?;
-        let restrictions = self.restrictions(&ids).await?;
+        let restrictions = self.governance().restrictions(&ids).await?;
         // An address shared with someone whose restricted record the reader may not see is not
         // shown either: it would say where they live.
         let address_withheld = related
@@ -546,7 +553,7 @@ impl Store {
                 })
                 .then_with(|| a.date_of_birth.cmp(&b.date_of_birth))
         });
-        let (chronology, chronology_total) = self.chronology(child, filter).await?;
+        let (chronology, chronology_total) = self.journeys().chronology(child, filter).await?;
         Ok(ChildRecord {
             local_id: local_person_id(child),
             person,
@@ -561,7 +568,7 @@ impl Store {
             address_withheld,
             chronology,
             chronology_total,
-            restriction: self.restriction(child).await?,
+            restriction: self.governance().restriction(child).await?,
         })
     }
 
@@ -615,7 +622,8 @@ impl Store {
             .map(state_from_row)
             .collect::<Result<_, _>>()?;
             let people = self
-                .people(&states.iter().map(|s| s.child.0).collect::<Vec<_>>())
+                .people()
+                .people_by_id(&states.iter().map(|s| s.child.0).collect::<Vec<_>>())
                 .await?;
             children = states
                 .iter()
@@ -653,7 +661,8 @@ impl Store {
                 .map(state_from_row)
                 .collect::<Result<_, _>>()?;
             let people = self
-                .people(&states.iter().map(|s| s.child.0).collect::<Vec<_>>())
+                .people()
+                .people_by_id(&states.iter().map(|s| s.child.0).collect::<Vec<_>>())
                 .await?;
             contacts_waiting = states
                 .iter()
@@ -693,7 +702,8 @@ impl Store {
             .await?;
         recent.retain(|(id, _)| shown.get(id).is_some_and(|d| !d.hidden()));
         let people = self
-            .people(&recent.iter().map(|r| r.0).collect::<Vec<_>>())
+            .people()
+            .people_by_id(&recent.iter().map(|r| r.0).collect::<Vec<_>>())
             .await?;
         let recent: Vec<RecentView> = recent
             .into_iter()
@@ -760,7 +770,7 @@ impl Store {
             .map(state_from_row)
             .collect::<Result<_, _>>()?;
         let ids: Vec<i64> = states.iter().map(|s| s.child.0).collect();
-        let people = self.people(&ids).await?;
+        let people = self.people().people_by_id(&ids).await?;
         let shown = self
             .disclosures(reader, request_id, &ids, &format!("team {} list", team.0))
             .await?;

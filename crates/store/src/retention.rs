@@ -11,10 +11,10 @@ use stepwise_domain::ids::{EventSeq, PersonId, local_person_id};
 use stepwise_domain::people::PersonKind;
 use stepwise_domain::retention::{RetentionClass, RetentionSchedule, assess};
 
+use crate::StoreError;
 use crate::audit::Actor;
 use crate::snapshot::ChildHistory;
 use crate::sql::{Col, date, opt_date, parse_date, time};
-use crate::{Store, StoreError};
 
 /// A record due for disposal review.
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, utoipa::ToSchema)]
@@ -63,7 +63,7 @@ pub enum RetentionDecision {
     Dispose,
 }
 
-impl Store {
+impl crate::Governance<'_> {
     /// Records due for disposal review on or before `as_at`, soonest first, leaving out those
     /// whose latest decision is to keep them until a later date, or to dispose of them.
     pub async fn disposal_queue(
@@ -125,7 +125,7 @@ impl Store {
     }
 
     /// Every child's retention assessment, from the cache brought up to date: the first call
-    /// assesses every child in the log snapshot (`Store::log_snapshot`); later calls assess
+    /// assesses every child in the log snapshot (`Journeys::log_snapshot`); later calls assess
     /// only the children with events appended since (or everyone again if the schedule
     /// changed).
     async fn assessments(
@@ -135,7 +135,7 @@ impl Store {
         let fingerprint = serde_json::to_string(schedule)
             .map_err(|e| StoreError::corrupt(format!("retention schedule: {e}")))?;
         let mut cache = self.retention_cache.lock().await;
-        let snapshot = self.log_snapshot().await?;
+        let snapshot = self.journeys().log_snapshot().await?;
         let head = snapshot.seq().0;
         if cache.fingerprint == fingerprint && cache.seq == head {
             return Ok(cache.assessed.clone());
@@ -150,7 +150,8 @@ impl Store {
                 .collect()
         };
         let people = self
-            .people(&logs.iter().map(|(id, _)| *id).collect::<Vec<_>>())
+            .people()
+            .people_by_id(&logs.iter().map(|(id, _)| *id).collect::<Vec<_>>())
             .await?;
         let mut assessed: BTreeMap<i64, Assessed> = if full {
             BTreeMap::new()

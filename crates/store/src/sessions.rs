@@ -15,8 +15,8 @@ use stepwise_domain::access::{AccessPolicy, Permission, Role};
 use stepwise_domain::credentials::next_attempt_after_allowing;
 use stepwise_domain::ids::UserId;
 
+use crate::StoreError;
 use crate::sql::{Col, parse_time, time};
-use crate::{Store, StoreError};
 
 /// How long a set-up link works.
 pub const SETUP_LINK_HOURS: i64 = 72;
@@ -242,7 +242,7 @@ fn actor_id(actor: &crate::Actor) -> Option<UserId> {
     }
 }
 
-impl Store {
+impl crate::Accounts<'_> {
     /// Creates a user, or replaces the password, role and links of one with the same username,
     /// for the operator who holds the server (the command line, the demo). The account is
     /// approved at once (audited as `user.approve` by the operator) and its password is the
@@ -1368,17 +1368,18 @@ impl Store {
             .bind(time(now))
             .execute(&self.pool)
             .await?;
-        self.audit(
-            &crate::Actor::User {
-                id: user_id,
-                username: String::new(),
-            },
-            AuditAction::FormDraftKept,
-            &AuditSubject::User(user_id),
-            request_id,
-            &format!("a form for {path} sent after the session ended"),
-        )
-        .await?;
+        self.audit_log()
+            .record(
+                &crate::Actor::User {
+                    id: user_id,
+                    username: String::new(),
+                },
+                AuditAction::FormDraftKept,
+                &AuditSubject::User(user_id),
+                request_id,
+                &format!("a form for {path} sent after the session ended"),
+            )
+            .await?;
         Ok(())
     }
 

@@ -31,7 +31,7 @@ use stepwise_domain::events::{EventKind, JourneyEvent, Supersession};
 use stepwise_domain::ids::{EventSeq, PersonId, WorkerId};
 
 use crate::sql::parse_clock;
-use crate::{Backend, Store, StoreError};
+use crate::{Backend, StoreError};
 
 /// One child's events in log order, shared between snapshots until the child has a new one.
 pub type ChildHistory = Arc<Vec<JourneyEvent>>;
@@ -623,7 +623,7 @@ async fn read_postgres_part(url: &str, range: (i64, i64)) -> Result<Part, StoreE
     part
 }
 
-impl Store {
+impl crate::Journeys<'_> {
     /// Every child's history, as one shared snapshot brought up to the end of the log: the
     /// first call reads the whole log; later calls read only the events appended since.
     pub async fn log_snapshot(&self) -> Result<Arc<LogSnapshot>, StoreError> {

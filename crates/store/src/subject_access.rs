@@ -12,11 +12,11 @@ use stepwise_domain::access::{Disclosure, Permission};
 use stepwise_domain::ids::{PersonId, local_person_id};
 use stepwise_domain::people::{Person, RelationshipKind};
 
+use crate::StoreError;
 use crate::audit::AuditEntry;
 use crate::events::{ChronologyEntry, ChronologyFilter};
 use crate::records::Reader;
 use crate::sql::{Col, parse_date};
-use crate::{Store, StoreError};
 
 /// An address the person lived at, with when.
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, utoipa::ToSchema)]
@@ -83,7 +83,7 @@ pub fn check_sar_reference(reference: &str) -> Result<&str, StoreError> {
     Ok(reference)
 }
 
-impl Store {
+impl crate::Governance<'_> {
     /// Gathers a subject access pack for `person`, if `reader` may export it. The export is
     /// audited as `record.export` with the reference. Refused: a reference shorter than three
     /// characters, a person who does not exist or that the reader may not see.
@@ -95,13 +95,14 @@ impl Store {
         reference: &str,
     ) -> Result<SubjectAccessPack, StoreError> {
         let reference = check_sar_reference(reference)?;
-        let Some(p) = self.person(person).await? else {
+        let Some(p) = self.people().person(person).await? else {
             return Err(StoreError::NotFound(format!(
                 "person {}",
                 local_person_id(person)
             )));
         };
-        self.check_record_access(reader, request_id, person, Permission::ExportSubjectAccess)
+        self.people()
+            .check_record_access(reader, request_id, person, Permission::ExportSubjectAccess)
             .await?;
 
         // Households over time: addresses while the person lived there, and who else did.
@@ -186,7 +187,7 @@ impl Store {
             .map(|r| r.0)
             .chain(others.iter().map(|o| o.0))
             .collect();
-        let people = self.people(&ids).await?;
+        let people = self.people().people_by_id(&ids).await?;
         // Third parties whose records are protected are shown as the access policy's one rule
         // says: a sealed one not at all, a restricted one by name only, and an address shared
         // with a restricted one is withheld (the reviewer is told how many), unless the reader
@@ -195,6 +196,7 @@ impl Store {
         distinct.sort_unstable();
         distinct.dedup();
         let shown = self
+            .people()
             .disclosures(
                 reader,
                 request_id,
@@ -276,6 +278,7 @@ impl Store {
         names.sort_by_key(|n| std::cmp::Reverse(n.len()));
         names.dedup();
         let (entries, _) = self
+            .journeys()
             .chronology(
                 person,
                 &ChronologyFilter {
@@ -303,17 +306,19 @@ impl Store {
             })
             .collect();
         let access_log = self
-            .audit_entries(Some(AuditSubject::Person(person).stored().as_ref()), 10_000)
+            .audit_log()
+            .entries(Some(AuditSubject::Person(person).stored().as_ref()), 10_000)
             .await?;
         let prepared_at = self.now();
-        self.audit(
-            reader.actor,
-            AuditAction::RecordExport,
-            &AuditSubject::Person(person),
-            request_id,
-            &format!("subject access request {reference}"),
-        )
-        .await?;
+        self.audit_log()
+            .record(
+                reader.actor,
+                AuditAction::RecordExport,
+                &AuditSubject::Person(person),
+                request_id,
+                &format!("subject access request {reference}"),
+            )
+            .await?;
         Ok(SubjectAccessPack {
             reference: reference.to_string(),
             prepared_at,

@@ -133,7 +133,7 @@ fn main() {
         .unwrap_or_else(|e| fail(&e.to_string()));
         let events = a.events.len();
         store
-            .bulk_load(
+            .journeys().bulk_load(
                 &BulkLoad {
                     authority: Some(a.authority),
                     localities: a.localities,
@@ -185,7 +185,7 @@ fn main() {
         for i in 0..runs + 20 {
             let t = Instant::now();
             let rec = store
-                .open_child_record(&reader, "bench", child, &everything, today, &cal, "bench")
+                .people().open_child_record(&reader, "bench", child, &everything, today, &cal, "bench")
                 .await
                 .unwrap_or_else(|e| fail(&e.to_string()));
             let r = t.elapsed();
@@ -214,7 +214,7 @@ fn main() {
             .await
             .unwrap_or_default();
         let uid = store
-            .upsert_user(&NewUser {
+            .accounts().upsert_user(&NewUser {
                 username: "bench".into(),
                 display_name: "Bench".into(),
                 role: Role::SocialWorker,
@@ -226,7 +226,7 @@ fn main() {
             .unwrap_or_else(|e| fail(&e.to_string()));
         let token = stepwise_web::auth::random_token();
         store
-            .create_session(
+            .accounts().create_session(
                 &stepwise_web::auth::token_hash(&token),
                 uid,
                 "csrf",

@@ -159,6 +159,7 @@ pub async fn my_work(
     Ok(Json(
         state
             .store
+            .people()
             .my_work(
                 &user.reader(&actor, &state.config.policy),
                 &current_request_id(),
@@ -210,7 +211,8 @@ pub async fn search(
     }
     state
         .store
-        .audit(
+        .audit_log()
+        .record(
             &user.actor(),
             AuditAction::Search,
             &AuditSubject::People,
@@ -220,6 +222,7 @@ pub async fn search(
         .await?;
     let results = state
         .store
+        .people()
         .search_people(&SearchQuery {
             text,
             date_of_birth: dob,
@@ -258,6 +261,7 @@ pub async fn record(
     Ok(Json(
         state
             .store
+            .people()
             .open_child_record(
                 &user.reader(&actor, &state.config.policy),
                 &current_request_id(),
@@ -291,13 +295,14 @@ pub async fn record_access_log(
     Path(raw): Path<String>,
 ) -> Result<Json<AccessLog>, ApiError> {
     let id = person_id(&raw)?;
-    if !state.store.person_exists(id).await? {
+    if !state.store.people().person_exists(id).await? {
         return Err(WebError::NotFound(format!("Person {raw:?}")).into());
     }
     let actor = user.actor();
     let rid = current_request_id();
     state
         .store
+        .people()
         .check_record_access(
             &user.reader(&actor, &state.config.policy),
             &rid,
@@ -307,11 +312,13 @@ pub async fn record_access_log(
         .await?;
     let (name, entries) = state
         .store
+        .governance()
         .record_access_log(&actor, &rid, id, 1000)
         .await?;
     // A restricted record's note says what it holds: only for a reader who may open it now.
     let entries = if state
         .store
+        .governance()
         .may_read_contents(&user.reader(&actor, &state.config.policy), id)
         .await?
     {
@@ -319,7 +326,11 @@ pub async fn record_access_log(
     } else {
         stepwise_store::without_restriction_notes(entries)
     };
-    let grants = state.store.grants(Some(id), state.now()).await?;
+    let grants = state
+        .store
+        .governance()
+        .grants(Some(id), state.now())
+        .await?;
     Ok(Json(AccessLog {
         person_id: id,
         name,
@@ -339,6 +350,7 @@ pub async fn grants(
     Ok(Json(
         state
             .store
+            .governance()
             .grants_within_reach(
                 &user.reader(&actor, &state.config.policy),
                 user.id,
@@ -362,12 +374,20 @@ pub async fn user_activity(
         .filter(|n| *n > 0)
         .map(UserId)
         .ok_or_else(|| WebError::NotFound(format!("User {raw:?}")))?;
-    if !state.store.users().await?.iter().any(|u| u.id == id) {
+    if !state
+        .store
+        .accounts()
+        .users()
+        .await?
+        .iter()
+        .any(|u| u.id == id)
+    {
         return Err(WebError::NotFound(format!("User {id}")).into());
     }
     Ok(Json(
         state
             .store
+            .governance()
             .user_activity(&user.actor(), &current_request_id(), id, (None, None), 1000)
             .await?,
     ))
@@ -376,9 +396,10 @@ pub async fn user_activity(
 /// Every team with its open work.
 #[utoipa::path(get, path = "/api/v1/teams", responses((status = 200, body = Vec<TeamRow>), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody)))]
 pub async fn teams(State(state): State<AppState>) -> Result<Json<Vec<TeamRow>>, ApiError> {
-    let counts = state.store.team_counts().await?;
+    let counts = state.store.organisation().team_counts().await?;
     let localities: std::collections::HashMap<i64, String> = state
         .store
+        .organisation()
         .localities()
         .await?
         .into_iter()
@@ -387,6 +408,7 @@ pub async fn teams(State(state): State<AppState>) -> Result<Json<Vec<TeamRow>>, 
     Ok(Json(
         state
             .store
+            .organisation()
             .teams()
             .await?
             .into_iter()
@@ -420,6 +442,7 @@ pub async fn team(
         .ok_or_else(|| WebError::NotFound(format!("Team {raw:?}")))?;
     let t = state
         .store
+        .organisation()
         .team_summary(
             &user.reader(&actor, &state.config.policy),
             TeamId(id),

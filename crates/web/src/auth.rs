@@ -194,19 +194,19 @@ pub async fn session_user(
         expires_at,
         second_factor_pending,
         ..
-    }) = store.session(&hash).await?
+    }) = store.accounts().session(&hash).await?
     else {
         return Ok(None);
     };
     let now = store.now();
     if now >= expires_at || now - last_seen > Duration::minutes(cfg.idle_minutes) || user.disabled {
-        store.delete_session(&hash).await?;
+        store.accounts().delete_session(&hash).await?;
         return Ok(None);
     }
     if now - last_seen > Duration::minutes(1) {
-        store.touch_session(&hash, now).await?;
+        store.accounts().touch_session(&hash, now).await?;
     }
-    let viewer = store.viewer(&user, now).await?;
+    let viewer = store.governance().viewer(&user, now).await?;
     Ok(Some(CurrentUser {
         id: user.id,
         username: user.username.clone(),
@@ -246,6 +246,7 @@ pub async fn start_session_pending(
         Duration::hours(cfg.session_hours)
     };
     store
+        .accounts()
         .create_session_pending(
             &token_hash(&token),
             user.id,

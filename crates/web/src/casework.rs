@@ -7,7 +7,7 @@
 //!    `record_*` permission for each family of events it touches (the command's, the event's,
 //!    and for a correction the corrected entry's) against the child, as any record read is
 //!    checked (scope, restrictions, sealing; refusals audited), and hands the new event to
-//!    `Store::record`, which stamps time and author, checks the history and commits the event
+//!    `Journeys::record`, which stamps time and author, checks the history and commits the event
 //!    with its audit row.
 //! 3. The page redirects to the entry on the record, or shows the form again with what to fix;
 //!    the API answers 201 with the recorded entry, 422 with the fields, or 409 with the rule.
@@ -66,6 +66,7 @@ pub async fn record_command<C: Command>(
     // The command's own permission first: nothing about the record is looked at before it.
     state
         .store
+        .people()
         .check_record_access(&reader, &rid, child, Permission::to_record(family))
         .await?;
     let new = cmd.into_event(child, state.today()).map_err(|i| {
@@ -77,7 +78,7 @@ pub async fn record_command<C: Command>(
     })?;
     let mut families: Vec<EventCategory> = vec![new.kind.category()];
     if let Some(s) = &new.supersedes {
-        match state.store.event_family(child, s.event).await? {
+        match state.store.journeys().event_family(child, s.event).await? {
             Some((f, _)) => families.push(f),
             None => {
                 return Err(Refusal::Fields(vec![(
@@ -93,10 +94,11 @@ pub async fn record_command<C: Command>(
     for f in families {
         state
             .store
+            .people()
             .check_record_access(&reader, &rid, child, Permission::to_record(f))
             .await?;
     }
-    Ok(state.store.record(&actor, &rid, new).await?)
+    Ok(state.store.journeys().record(&actor, &rid, new).await?)
 }
 
 /// Whether `user` may record events of a family for this child, without auditing (to decide
@@ -115,6 +117,7 @@ pub async fn may_record(
     Ok(matches!(
         state
             .store
+            .people()
             .record_decision(&user.reader(&actor, &state.config.policy), child, p)
             .await?,
         stepwise_domain::access::Decision::Allowed(_)

@@ -85,6 +85,7 @@ impl AppState {
         auth::check_password_hashing()?;
         api::openapi_json_text()?;
         let authority_name = store
+            .organisation()
             .authority()
             .await?
             .map(|a| a.name)

@@ -793,6 +793,7 @@ async fn guard(State(g): State<Guard>, req: Request, next: Next) -> Response {
             Some(t) => g
                 .state
                 .store
+                .accounts()
                 .lapsed_session(&crate::auth::token_hash(&t))
                 .await
                 .ok()
@@ -842,6 +843,7 @@ async fn keep_as_draft(g: &Guard, owner: (UserId, String), req: Request) -> Resp
     if let Err(e) = g
         .state
         .store
+        .accounts()
         .keep_draft(&id, owner.0, &path, &body, &current_request_id())
         .await
     {
@@ -902,7 +904,8 @@ async fn checked(
             if let Err(e) = g
                 .state
                 .store
-                .audit(
+                .audit_log()
+                .record(
                     &u.actor(),
                     AuditAction::AccessDenied,
                     &AuditSubject::Route(req.uri().path().to_string()),
@@ -953,7 +956,8 @@ async fn checked(
             if let Err(e) = g
                 .state
                 .store
-                .audit(
+                .audit_log()
+                .record(
                     &actor,
                     AuditAction::CsrfRejected,
                     &AuditSubject::Route(parts.uri.path().to_string()),

@@ -1,4 +1,4 @@
-//! Issue 7 item 4: audited reads at scale. Entries recorded on their own (`Store::audit`, and
+//! Issue 7 item 4: audited reads at scale. Entries recorded on their own (`AuditLog::record`, and
 //! the `record.view` row of every record read) go through one audit writer that commits the
 //! entries waiting together. These check that the chain it writes is the chain `append_in`
 //! writes: every acknowledged entry is there, in order, with no gaps, interleaved with the
@@ -47,17 +47,18 @@ async fn read_record(s: &Store, k: usize) -> Result<i64, StoreError> {
         policy: &policy,
     };
     let cal = WorkingDayCalendar::england().unwrap();
-    s.open_child_record(
-        &reader,
-        &format!("req-read-{k}"),
-        PersonId(1),
-        &ChronologyFilter::default(),
-        d(2024, 6, 1),
-        &cal,
-        "test",
-    )
-    .await
-    .map(|r| r.person.id.0)
+    s.people()
+        .open_child_record(
+            &reader,
+            &format!("req-read-{k}"),
+            PersonId(1),
+            &ChronologyFilter::default(),
+            d(2024, 6, 1),
+            &cal,
+            "test",
+        )
+        .await
+        .map(|r| r.person.id.0)
 }
 
 /// Many concurrent audited reads and entries: every one acknowledged is in the log exactly
@@ -75,7 +76,8 @@ async fn many_concurrent_audited_reads_land_in_one_chain_that_verifies() {
                 let mut seqs = Vec::new();
                 for k in 0..15 {
                     let seq = s
-                        .audit(
+                        .audit_log()
+                        .record(
                             &actor(),
                             AuditAction::Search,
                             &AuditSubject::parse(&format!("client:{c}")),
@@ -93,16 +95,17 @@ async fn many_concurrent_audited_reads_land_in_one_chain_that_verifies() {
             }));
         }
         // A change with its audit row in its own transaction, while the writer is busy.
-        s.set_restriction(
-            &Actor::System("test"),
-            "req-protect",
-            PersonId(2),
-            stepwise_domain::access::RestrictionKind::Restricted,
-            "perpetrator_risk",
-            "Father is seeking the family's address",
-        )
-        .await
-        .unwrap();
+        s.governance()
+            .set_restriction(
+                &Actor::System("test"),
+                "req-protect",
+                PersonId(2),
+                stepwise_domain::access::RestrictionKind::Restricted,
+                "perpetrator_risk",
+                "Father is seeking the family's address",
+            )
+            .await
+            .unwrap();
         let mut acknowledged = Vec::new();
         for t in tasks {
             let seqs = t.await.unwrap();
@@ -141,28 +144,29 @@ async fn many_concurrent_audited_reads_land_in_one_chain_that_verifies() {
             log.iter().any(|e| e.1.starts_with("restriction")),
             "{name}: the change's own audit row is in the same chain"
         );
-        let v = s.verify_audit().await.unwrap();
+        let v = s.audit_log().verify().await.unwrap();
         assert_eq!(v.problem, None, "{name}");
         assert_eq!(v.entries, log.len() as i64, "{name}");
     }
 }
 
-/// A batch that cannot be committed (here the head row is gone, as `verify_audit` would
+/// A batch that cannot be committed (here the head row is gone, as `AuditLog::verify` would
 /// report) fails every caller in it, writes nothing, and leaves the chain as it was: once the
 /// head is back, entries are chained on from where it stood and the log verifies.
 #[tokio::test]
 async fn a_failed_batch_fails_its_callers_and_leaves_the_chain_intact() {
     for (name, s, url) in stores_with_urls().await {
         for i in 0..3 {
-            s.audit(
-                &actor(),
-                AuditAction::Search,
-                &AuditSubject::parse(&format!("query:{i}")),
-                "r",
-                "",
-            )
-            .await
-            .unwrap();
+            s.audit_log()
+                .record(
+                    &actor(),
+                    AuditAction::Search,
+                    &AuditSubject::parse(&format!("query:{i}")),
+                    "r",
+                    "",
+                )
+                .await
+                .unwrap();
         }
         let pool = own_pool(&url).await;
         let head = sqlx::query("SELECT seq, hash, mac FROM audit_head WHERE id = 1")
@@ -181,14 +185,15 @@ async fn a_failed_batch_fails_its_callers_and_leaves_the_chain_intact() {
         for c in 0..20 {
             let s = s.clone();
             tasks.push(tokio::spawn(async move {
-                s.audit(
-                    &actor(),
-                    AuditAction::Search,
-                    &AuditSubject::parse(&format!("lost:{c}")),
-                    "r",
-                    "",
-                )
-                .await
+                s.audit_log()
+                    .record(
+                        &actor(),
+                        AuditAction::Search,
+                        &AuditSubject::parse(&format!("lost:{c}")),
+                        "r",
+                        "",
+                    )
+                    .await
             }));
         }
         for t in tasks {
@@ -209,7 +214,8 @@ async fn a_failed_batch_fails_its_callers_and_leaves_the_chain_intact() {
             .unwrap();
         pool.close().await;
         let next = s
-            .audit(
+            .audit_log()
+            .record(
                 &actor(),
                 AuditAction::Search,
                 &AuditSubject::parse("after"),
@@ -219,7 +225,7 @@ async fn a_failed_batch_fails_its_callers_and_leaves_the_chain_intact() {
             .await
             .unwrap();
         assert_eq!(next, seq + 1, "{name}: the chain goes on from the head");
-        let v = s.verify_audit().await.unwrap();
+        let v = s.audit_log().verify().await.unwrap();
         assert_eq!(v.problem, None, "{name}");
         assert_eq!(v.entries, seq + 1, "{name}");
     }
@@ -245,15 +251,16 @@ async fn entries_waiting_for_the_lock_are_committed_together() {
         for c in 0..40 {
             let s = s.clone();
             tasks.push(tokio::spawn(async move {
-                s.audit(
-                    &actor(),
-                    AuditAction::Search,
-                    &AuditSubject::parse(&format!("waiting:{c}")),
-                    "r",
-                    "",
-                )
-                .await
-                .unwrap()
+                s.audit_log()
+                    .record(
+                        &actor(),
+                        AuditAction::Search,
+                        &AuditSubject::parse(&format!("waiting:{c}")),
+                        "r",
+                        "",
+                    )
+                    .await
+                    .unwrap()
             }));
         }
         tokio::time::sleep(std::time::Duration::from_millis(300)).await;
@@ -273,6 +280,10 @@ async fn entries_waiting_for_the_lock_are_committed_together() {
             transactions <= 3,
             "{name}: 40 entries took {transactions} transactions"
         );
-        assert_eq!(s.verify_audit().await.unwrap().problem, None, "{name}");
+        assert_eq!(
+            s.audit_log().verify().await.unwrap().problem,
+            None,
+            "{name}"
+        );
     }
 }

@@ -13,16 +13,17 @@ async fn the_store_records_times_from_its_clock() {
         let clock = Clock::stopped_at(july);
         let s = s.with_clock(clock.clone());
         assert_eq!(s.now(), july, "{name}");
-        s.audit(
-            &actor(),
-            AuditAction::Search,
-            &AuditSubject::People,
-            "r1",
-            "",
-        )
-        .await
-        .unwrap();
-        let last = s.audit_entries(None, 1).await.unwrap().remove(0);
+        s.audit_log()
+            .record(
+                &actor(),
+                AuditAction::Search,
+                &AuditSubject::People,
+                "r1",
+                "",
+            )
+            .await
+            .unwrap();
+        let last = s.audit_log().entries(None, 1).await.unwrap().remove(0);
         assert_eq!(last.at, "2026-07-04T13:05:09.000000Z", "{name}");
         assert_eq!(last.action, AuditAction::Search, "{name}");
         assert_eq!(last.subject, AuditSubject::People, "{name}");
@@ -33,7 +34,8 @@ async fn the_store_records_times_from_its_clock() {
         };
         hand.advance(chrono::Duration::hours(1));
         other
-            .audit(
+            .audit_log()
+            .record(
                 &actor(),
                 AuditAction::Search,
                 &AuditSubject::People,
@@ -42,7 +44,7 @@ async fn the_store_records_times_from_its_clock() {
             )
             .await
             .unwrap();
-        let last = other.audit_entries(None, 1).await.unwrap().remove(0);
+        let last = other.audit_log().entries(None, 1).await.unwrap().remove(0);
         assert_eq!(last.at, "2026-07-04T14:05:09.000000Z", "{name}");
     }
 }
@@ -53,15 +55,16 @@ async fn the_store_records_times_from_its_clock() {
 #[tokio::test]
 async fn an_unknown_action_reads_back_as_itself() {
     for (name, s, url) in stores_with_urls().await {
-        s.audit(
-            &actor(),
-            AuditAction::Search,
-            &AuditSubject::People,
-            "r",
-            "",
-        )
-        .await
-        .unwrap();
+        s.audit_log()
+            .record(
+                &actor(),
+                AuditAction::Search,
+                &AuditSubject::People,
+                "r",
+                "",
+            )
+            .await
+            .unwrap();
         sqlx::any::install_default_drivers();
         let pool = sqlx::AnyPool::connect(&url).await.unwrap();
         // The row as another version would have written it, with an action label this one
@@ -71,7 +74,7 @@ async fn an_unknown_action_reads_back_as_itself() {
             .await
             .unwrap();
         pool.close().await;
-        let last = s.audit_entries(None, 1).await.unwrap().remove(0);
+        let last = s.audit_log().entries(None, 1).await.unwrap().remove(0);
         assert_eq!(
             last.action,
             RecordedAction::Unknown("referral.triaged".into()),

@@ -351,7 +351,9 @@ fn asked(e: JourneyEvent) -> stepwise_domain::commands::NewEvent {
 
 /// Records an event through the store's one write path, as Stepwise itself.
 async fn append(s: &Store, request_id: &str, e: JourneyEvent) -> Result<JourneyEvent, StoreError> {
-    s.record(&Actor::System("test"), request_id, asked(e)).await
+    s.journeys()
+        .record(&Actor::System("test"), request_id, asked(e))
+        .await
 }
 
 fn actor() -> Actor {
@@ -400,7 +402,8 @@ async fn loaded() -> Vec<(&'static str, Store)> {
 async fn loaded_with_urls() -> Vec<(&'static str, Store, String)> {
     let mut v = Vec::new();
     for (name, s, url) in stores_with_urls().await {
-        s.bulk_load(&fixture(), &Actor::System("test"), |_, _, _| {})
+        s.journeys()
+            .bulk_load(&fixture(), &Actor::System("test"), |_, _, _| {})
             .await
             .unwrap();
         v.push((name, s, url));
@@ -424,21 +427,26 @@ async fn tamper(url: &str, sql: &str, seq: i64) -> u64 {
 }
 
 async fn count(s: &Store) -> (usize, i64) {
-    let events = s.child_log(PersonId(1)).await.unwrap().len();
-    (events, s.verify_audit().await.unwrap().entries)
+    let events = s.journeys().child_log(PersonId(1)).await.unwrap().len();
+    (events, s.audit_log().verify().await.unwrap().entries)
 }
 
 #[tokio::test]
 async fn migrations_are_idempotent_and_a_second_load_is_refused() {
     for (name, s) in loaded().await {
-        assert!(!s.is_empty().await.unwrap(), "{name}");
+        assert!(!s.journeys().is_empty().await.unwrap(), "{name}");
         let again = s
+            .journeys()
             .bulk_load(&fixture(), &Actor::System("test"), |_, _, _| {})
             .await;
         assert!(matches!(again, Err(StoreError::NotEmpty(_))), "{name}");
-        assert_eq!(s.count_people().await.unwrap(), (3, 1), "{name}");
+        assert_eq!(s.people().count_people().await.unwrap(), (3, 1), "{name}");
         assert_eq!(
-            s.authority().await.unwrap().map(|a| a.la_code),
+            s.organisation()
+                .authority()
+                .await
+                .unwrap()
+                .map(|a| a.la_code),
             Some("990".into()),
             "{name}"
         );
@@ -448,11 +456,22 @@ async fn migrations_are_idempotent_and_a_second_load_is_refused() {
 #[tokio::test]
 async fn bulk_load_builds_projections_equal_to_replay() {
     for (name, s) in loaded().await {
-        let st = s.child_state(PersonId(1)).await.unwrap().unwrap();
+        let st = s
+            .journeys()
+            .child_state(PersonId(1))
+            .await
+            .unwrap()
+            .unwrap();
         assert_eq!(st.involvements(), vec![Involvement::ChildInNeed], "{name}");
         assert_eq!(st.allocated.map(|a| a.worker), Some(WorkerId(1)), "{name}");
-        assert!(s.check_projections().await.unwrap().is_empty(), "{name}");
-        assert!(s.verify_audit().await.unwrap().problem.is_none(), "{name}");
+        assert!(
+            s.journeys().check_projections().await.unwrap().is_empty(),
+            "{name}"
+        );
+        assert!(
+            s.audit_log().verify().await.unwrap().problem.is_none(),
+            "{name}"
+        );
     }
 }
 
@@ -485,13 +504,21 @@ async fn an_event_its_projection_and_its_audit_row_commit_together() {
             e.seq.0 > 8,
             "{name}: the log position is assigned by the store"
         );
-        let st = s.child_state(PersonId(1)).await.unwrap().unwrap();
+        let st = s
+            .journeys()
+            .child_state(PersonId(1))
+            .await
+            .unwrap()
+            .unwrap();
         assert_eq!(st.legal_status(), Some("C1"), "{name}");
         assert_eq!(count(&s).await, (events + 1, audits + 1), "{name}");
-        let last = s.audit_entries(Some("person:1"), 1).await.unwrap();
+        let last = s.audit_log().entries(Some("person:1"), 1).await.unwrap();
         assert_eq!(last[0].action, "event.record", "{name}");
         assert_eq!(last[0].request_id, "req-1", "{name}");
-        assert!(s.check_projections().await.unwrap().is_empty(), "{name}");
+        assert!(
+            s.journeys().check_projections().await.unwrap().is_empty(),
+            "{name}"
+        );
     }
 }
 
@@ -499,7 +526,7 @@ async fn an_event_its_projection_and_its_audit_row_commit_together() {
 async fn refused_events_change_nothing() {
     for (name, s) in loaded().await {
         let before = count(&s).await;
-        let state_before = s.child_state(PersonId(1)).await.unwrap();
+        let state_before = s.journeys().child_state(PersonId(1)).await.unwrap();
         // A code that does not exist cannot be put in an event at all; one that is not valid
         // in the collection year of the event's date is refused.
         assert!(
@@ -573,7 +600,7 @@ async fn refused_events_change_nothing() {
         );
         assert_eq!(count(&s).await, before, "{name}");
         assert_eq!(
-            s.child_state(PersonId(1)).await.unwrap(),
+            s.journeys().child_state(PersonId(1)).await.unwrap(),
             state_before,
             "{name}"
         );
@@ -590,7 +617,12 @@ async fn corrections_and_late_entries_rebuild_the_projection() {
             reason: "recorded against the wrong child".into(),
         });
         append(&s, "r", w).await.unwrap();
-        let st = s.child_state(PersonId(1)).await.unwrap().unwrap();
+        let st = s
+            .journeys()
+            .child_state(PersonId(1))
+            .await
+            .unwrap()
+            .unwrap();
         assert_eq!(st.involvements(), vec![Involvement::Referral], "{name}");
         // A visit recorded late, before the last event.
         append(
@@ -608,8 +640,12 @@ async fn corrections_and_late_entries_rebuild_the_projection() {
         )
         .await
         .unwrap();
-        assert!(s.check_projections().await.unwrap().is_empty(), "{name}");
+        assert!(
+            s.journeys().check_projections().await.unwrap().is_empty(),
+            "{name}"
+        );
         let rec = s
+            .people()
             .open_child_record(
                 &ReadAs::governance().reader(),
                 "r",
@@ -637,17 +673,18 @@ async fn corrections_and_late_entries_rebuild_the_projection() {
 async fn the_audit_chain_detects_altered_removed_and_inserted_entries() {
     for (name, s, url) in loaded_with_urls().await {
         for i in 0..5 {
-            s.audit(
-                &actor(),
-                AuditAction::Search,
-                &AuditSubject::parse(&format!("query:{i}")),
-                "r",
-                "",
-            )
-            .await
-            .unwrap();
+            s.audit_log()
+                .record(
+                    &actor(),
+                    AuditAction::Search,
+                    &AuditSubject::parse(&format!("query:{i}")),
+                    "r",
+                    "",
+                )
+                .await
+                .unwrap();
         }
-        let v = s.verify_audit().await.unwrap();
+        let v = s.audit_log().verify().await.unwrap();
         assert!(v.problem.is_none(), "{name}");
         // Altered.
         tamper(
@@ -657,48 +694,50 @@ async fn the_audit_chain_detects_altered_removed_and_inserted_entries() {
         )
         .await;
         assert_eq!(
-            s.verify_audit().await.unwrap().problem,
+            s.audit_log().verify().await.unwrap().problem,
             Some(AuditProblem::Altered { seq: 3 }),
             "{name}"
         );
     }
     for (name, s, url) in loaded_with_urls().await {
         for i in 0..5 {
-            s.audit(
-                &actor(),
-                AuditAction::Search,
-                &AuditSubject::parse(&format!("query:{i}")),
-                "r",
-                "",
-            )
-            .await
-            .unwrap();
+            s.audit_log()
+                .record(
+                    &actor(),
+                    AuditAction::Search,
+                    &AuditSubject::parse(&format!("query:{i}")),
+                    "r",
+                    "",
+                )
+                .await
+                .unwrap();
         }
         // Removed from the middle.
         tamper(&url, "DELETE FROM audit_log WHERE seq = $1", 4).await;
         assert_eq!(
-            s.verify_audit().await.unwrap().problem,
+            s.audit_log().verify().await.unwrap().problem,
             Some(AuditProblem::Removed { after: 3, next: 5 }),
             "{name}"
         );
     }
     for (name, s, url) in loaded_with_urls().await {
         for i in 0..5 {
-            s.audit(
-                &actor(),
-                AuditAction::Search,
-                &AuditSubject::parse(&format!("query:{i}")),
-                "r",
-                "",
-            )
-            .await
-            .unwrap();
+            s.audit_log()
+                .record(
+                    &actor(),
+                    AuditAction::Search,
+                    &AuditSubject::parse(&format!("query:{i}")),
+                    "r",
+                    "",
+                )
+                .await
+                .unwrap();
         }
-        let n = s.verify_audit().await.unwrap().entries;
+        let n = s.audit_log().verify().await.unwrap().entries;
         // Removed from the end.
         tamper(&url, "DELETE FROM audit_log WHERE seq = $1", n).await;
         assert_eq!(
-            s.verify_audit().await.unwrap().problem,
+            s.audit_log().verify().await.unwrap().problem,
             Some(AuditProblem::Truncated {
                 last: n - 1,
                 expected: n
@@ -708,19 +747,20 @@ async fn the_audit_chain_detects_altered_removed_and_inserted_entries() {
     }
     for (name, s, url) in loaded_with_urls().await {
         for i in 0..5 {
-            s.audit(
-                &actor(),
-                AuditAction::Search,
-                &AuditSubject::parse(&format!("query:{i}")),
-                "r",
-                "",
-            )
-            .await
-            .unwrap();
+            s.audit_log()
+                .record(
+                    &actor(),
+                    AuditAction::Search,
+                    &AuditSubject::parse(&format!("query:{i}")),
+                    "r",
+                    "",
+                )
+                .await
+                .unwrap();
         }
         // Inserted: rows after 2 are renumbered up by one and a forged row put in at 3, copying
         // the neighbouring hashes (the forger lacks the key, so cannot make a valid one).
-        let n = s.verify_audit().await.unwrap().entries;
+        let n = s.audit_log().verify().await.unwrap().entries;
         for seq in (3..=n).rev() {
             tamper(
                 &url,
@@ -735,7 +775,7 @@ async fn the_audit_chain_detects_altered_removed_and_inserted_entries() {
             3,
         )
         .await;
-        let p = s.verify_audit().await.unwrap().problem;
+        let p = s.audit_log().verify().await.unwrap().problem;
         assert_eq!(p, Some(AuditProblem::Altered { seq: 3 }), "{name}");
     }
 }
@@ -744,7 +784,7 @@ async fn the_audit_chain_detects_altered_removed_and_inserted_entries() {
 async fn a_forged_row_with_a_recomputed_unkeyed_hash_is_caught() {
     for (name, s, url) in loaded_with_urls().await {
         // Append a row at the end whose hash was computed without the key.
-        let n = s.verify_audit().await.unwrap().entries;
+        let n = s.audit_log().verify().await.unwrap().entries;
         tamper(
             &url,
             "INSERT INTO audit_log (seq, at, actor, action, subject, request_id, detail, prev_hash, hash) SELECT $1 + 1, at, actor, action, subject, request_id, detail, hash, 'deadbeef' FROM audit_log WHERE seq = $1",
@@ -752,7 +792,7 @@ async fn a_forged_row_with_a_recomputed_unkeyed_hash_is_caught() {
         )
         .await;
         assert_eq!(
-            s.verify_audit().await.unwrap().problem,
+            s.audit_log().verify().await.unwrap().problem,
             Some(AuditProblem::Altered { seq: n + 1 }),
             "{name}"
         );
@@ -767,15 +807,16 @@ async fn concurrent_writers_keep_the_chain_whole() {
             let s = s.clone();
             handles.push(tokio::spawn(async move {
                 for i in 0..10 {
-                    s.audit(
-                        &actor(),
-                        AuditAction::Search,
-                        &AuditSubject::parse(&format!("t{t}-{i}")),
-                        "r",
-                        "",
-                    )
-                    .await
-                    .unwrap();
+                    s.audit_log()
+                        .record(
+                            &actor(),
+                            AuditAction::Search,
+                            &AuditSubject::parse(&format!("t{t}-{i}")),
+                            "r",
+                            "",
+                        )
+                        .await
+                        .unwrap();
                     if i % 3 == 0 {
                         append(
                             &s,
@@ -799,9 +840,12 @@ async fn concurrent_writers_keep_the_chain_whole() {
         for h in handles {
             h.await.unwrap();
         }
-        let v = s.verify_audit().await.unwrap();
+        let v = s.audit_log().verify().await.unwrap();
         assert!(v.problem.is_none(), "{name}: {:?}", v.problem);
-        assert!(s.check_projections().await.unwrap().is_empty(), "{name}");
+        assert!(
+            s.journeys().check_projections().await.unwrap().is_empty(),
+            "{name}"
+        );
     }
 }
 
@@ -816,37 +860,46 @@ async fn search_tolerates_spelling_and_order_and_finds_identifiers() {
         };
         let ids = |v: Vec<PersonMatch>| v.into_iter().map(|m| m.id).collect::<Vec<_>>();
         assert_eq!(
-            ids(s.search_people(&q("hussain amira")).await.unwrap()).first(),
+            ids(s.people().search_people(&q("hussain amira")).await.unwrap()).first(),
             Some(&1),
             "{name}"
         );
         assert_eq!(
-            ids(s.search_people(&q("Amria Husain")).await.unwrap()).first(),
+            ids(s.people().search_people(&q("Amria Husain")).await.unwrap()).first(),
             Some(&1),
             "{name}"
         );
         assert_eq!(
-            ids(s.search_people(&q("catherine oneill")).await.unwrap()),
+            ids(s
+                .people()
+                .search_people(&q("catherine oneill"))
+                .await
+                .unwrap()),
             vec![4],
             "{name}: O'Neill typed without the apostrophe"
         );
         assert_eq!(
-            ids(s.search_people(&q("zebedee")).await.unwrap()),
+            ids(s.people().search_people(&q("zebedee")).await.unwrap()),
             Vec::<i64>::new(),
             "{name}"
         );
         assert_eq!(
-            ids(s.search_people(&q("catherine neill")).await.unwrap()),
+            ids(s
+                .people()
+                .search_people(&q("catherine neill"))
+                .await
+                .unwrap()),
             vec![4],
             "{name}"
         );
-        let former = s.search_people(&q("amira begum")).await.unwrap();
+        let former = s.people().search_people(&q("amira begum")).await.unwrap();
         assert_eq!(
             former.first().and_then(|m| m.matched_other_name.clone()),
             Some("Amira Begum".into()),
             "{name}"
         );
         let by_nhs = s
+            .people()
             .search_people(&q(fixture().people[0]
                 .nhs_number
                 .as_ref()
@@ -857,11 +910,12 @@ async fn search_tolerates_spelling_and_order_and_finds_identifiers() {
             .unwrap();
         assert_eq!(ids(by_nhs), vec![1], "{name}");
         assert_eq!(
-            ids(s.search_people(&q("P0000002")).await.unwrap()),
+            ids(s.people().search_people(&q("P0000002")).await.unwrap()),
             vec![2],
             "{name}"
         );
         let by_dob = s
+            .people()
             .search_people(&SearchQuery {
                 text: "".into(),
                 date_of_birth: Some(d(2018, 7, 2)),
@@ -872,6 +926,7 @@ async fn search_tolerates_spelling_and_order_and_finds_identifiers() {
             .unwrap();
         assert_eq!(ids(by_dob), vec![2], "{name}");
         let narrowed = s
+            .people()
             .search_people(&SearchQuery {
                 text: "hussain".into(),
                 date_of_birth: Some(d(1988, 1, 9)),
@@ -888,8 +943,9 @@ async fn search_tolerates_spelling_and_order_and_finds_identifiers() {
 async fn opening_a_record_is_audited_and_shows_the_family() {
     for (name, s) in loaded().await {
         let cal = stepwise_domain::calendar::WorkingDayCalendar::england().unwrap();
-        let before = s.verify_audit().await.unwrap().entries;
+        let before = s.audit_log().verify().await.unwrap().entries;
         let rec = s
+            .people()
             .open_child_record(
                 &ReadAs::governance().reader(),
                 "req-9",
@@ -902,11 +958,11 @@ async fn opening_a_record_is_audited_and_shows_the_family() {
             .await
             .unwrap();
         assert_eq!(
-            s.verify_audit().await.unwrap().entries,
+            s.audit_log().verify().await.unwrap().entries,
             before + 1,
             "{name}"
         );
-        let last = &s.audit_entries(Some("person:1"), 1).await.unwrap()[0];
+        let last = &s.audit_log().entries(Some("person:1"), 1).await.unwrap()[0];
         assert_eq!(
             (
                 last.action.as_str(),
@@ -929,6 +985,7 @@ async fn opening_a_record_is_audited_and_shows_the_family() {
         assert_eq!(rec.postcode.as_deref(), Some("NB1 4QT"), "{name}");
         assert_eq!(rec.chronology_total, 7, "{name}");
         let filtered = s
+            .people()
             .open_child_record(
                 &ReadAs::governance().reader(),
                 "r",
@@ -945,6 +1002,7 @@ async fn opening_a_record_is_audited_and_shows_the_family() {
             .unwrap();
         assert_eq!(filtered.chronology.len(), 3, "{name}");
         let recent = s
+            .people()
             .my_work(
                 &ReadAs::governance().reader(),
                 "r",
@@ -969,16 +1027,17 @@ async fn opening_a_record_is_audited_and_shows_the_family() {
         );
         assert!(
             matches!(
-                s.open_child_record(
-                    &ReadAs::governance().reader(),
-                    "r",
-                    PersonId(404),
-                    &ChronologyFilter::default(),
-                    d(2024, 6, 1),
-                    &cal,
-                    "t"
-                )
-                .await,
+                s.people()
+                    .open_child_record(
+                        &ReadAs::governance().reader(),
+                        "r",
+                        PersonId(404),
+                        &ChronologyFilter::default(),
+                        d(2024, 6, 1),
+                        &cal,
+                        "t"
+                    )
+                    .await,
                 Err(StoreError::NotFound(_))
             ),
             "{name}"
@@ -990,6 +1049,7 @@ async fn opening_a_record_is_audited_and_shows_the_family() {
 async fn users_and_sessions() {
     for (name, s) in loaded().await {
         let id = s
+            .accounts()
             .upsert_user(&NewUser {
                 username: "sw.demo".into(),
                 display_name: "Jo".into(),
@@ -1001,30 +1061,39 @@ async fn users_and_sessions() {
             .await
             .unwrap();
         assert!(
-            s.upsert_user(&NewUser {
-                username: "bad name!".into(),
-                display_name: "x".into(),
-                role: stepwise_domain::access::Role::SocialWorker,
-                worker_id: None,
-                team_id: None,
-                password_hash: "h".into()
-            })
-            .await
-            .is_err(),
+            s.accounts()
+                .upsert_user(&NewUser {
+                    username: "bad name!".into(),
+                    display_name: "x".into(),
+                    role: stepwise_domain::access::Role::SocialWorker,
+                    worker_id: None,
+                    team_id: None,
+                    password_hash: "h".into()
+                })
+                .await
+                .is_err(),
             "{name}"
         );
         let exp = Utc::now() + chrono::Duration::hours(1);
-        s.create_session("tokenhash", id, "csrf", exp)
+        s.accounts()
+            .create_session("tokenhash", id, "csrf", exp)
             .await
             .unwrap();
-        let sess = s.session("tokenhash").await.unwrap().unwrap();
+        let sess = s.accounts().session("tokenhash").await.unwrap().unwrap();
         assert_eq!(
             (sess.user.username.as_str(), sess.csrf_token.as_str()),
             ("sw.demo", "csrf"),
             "{name}"
         );
-        assert_eq!(s.delete_user_sessions(id).await.unwrap(), 1, "{name}");
-        assert!(s.session("tokenhash").await.unwrap().is_none(), "{name}");
+        assert_eq!(
+            s.accounts().delete_user_sessions(id).await.unwrap(),
+            1,
+            "{name}"
+        );
+        assert!(
+            s.accounts().session("tokenhash").await.unwrap().is_none(),
+            "{name}"
+        );
     }
 }
 
@@ -1033,6 +1102,7 @@ async fn team_caseloads_count_open_children() {
     for (name, s) in loaded().await {
         let cal = stepwise_domain::calendar::WorkingDayCalendar::england().unwrap();
         let t = s
+            .organisation()
             .team_summary(
                 &ReadAs::governance().reader(),
                 TeamId(2),
@@ -1050,15 +1120,16 @@ async fn team_caseloads_count_open_children() {
         assert_eq!((jo.children, jo.weighted), (1, 1.0), "{name}");
         assert_eq!(jo.overdue, 1, "{name}: the CIN visit is overdue by June");
         assert!(
-            s.team_summary(
-                &ReadAs::governance().reader(),
-                TeamId(99),
-                d(2024, 6, 1),
-                &cal
-            )
-            .await
-            .unwrap()
-            .is_none(),
+            s.organisation()
+                .team_summary(
+                    &ReadAs::governance().reader(),
+                    TeamId(99),
+                    d(2024, 6, 1),
+                    &cal
+                )
+                .await
+                .unwrap()
+                .is_none(),
             "{name}"
         );
     }
@@ -1071,17 +1142,22 @@ async fn user(
     worker: Option<i64>,
     team: Option<i64>,
 ) -> UserAccount {
-    s.upsert_user(&NewUser {
-        username: username.into(),
-        display_name: username.into(),
-        role,
-        worker_id: worker,
-        team_id: team,
-        password_hash: "h".into(),
-    })
-    .await
-    .unwrap();
-    s.user_by_username(username).await.unwrap().unwrap()
+    s.accounts()
+        .upsert_user(&NewUser {
+            username: username.into(),
+            display_name: username.into(),
+            role,
+            worker_id: worker,
+            team_id: team,
+            password_hash: "h".into(),
+        })
+        .await
+        .unwrap();
+    s.accounts()
+        .user_by_username(username)
+        .await
+        .unwrap()
+        .unwrap()
 }
 
 #[tokio::test]
@@ -1089,7 +1165,7 @@ async fn access_facts_come_from_the_record_and_the_organisation() {
     use stepwise_domain::access::{Role, Service};
     for (name, s) in loaded().await {
         let now = Utc::now();
-        let f = s.child_facts(PersonId(1), now).await.unwrap();
+        let f = s.governance().child_facts(PersonId(1), now).await.unwrap();
         assert_eq!(f.allocated_worker, Some(WorkerId(1)), "{name}");
         assert_eq!(f.teams, vec![TeamId(2)], "{name}");
         assert_eq!(
@@ -1103,7 +1179,7 @@ async fn access_facts_come_from_the_record_and_the_organisation() {
             f.services
         );
         // The adult has no involvements; she belongs to where she lives.
-        let mother = s.child_facts(PersonId(3), now).await.unwrap();
+        let mother = s.governance().child_facts(PersonId(3), now).await.unwrap();
         assert_eq!(
             (mother.allocated_worker, mother.teams.len()),
             (None, 0),
@@ -1111,7 +1187,7 @@ async fn access_facts_come_from_the_record_and_the_organisation() {
         );
         assert_eq!(mother.localities, vec![LocalityId(1)], "{name}");
         let u = user(&s, "eh.north", Role::EarlyHelpKeyworker, Some(2), Some(2)).await;
-        let v = s.viewer(&u, now).await.unwrap();
+        let v = s.governance().viewer(&u, now).await.unwrap();
         assert_eq!(
             (v.team, v.locality, v.service),
             (
@@ -1144,29 +1220,30 @@ async fn a_refused_read_is_audited_and_returns_nothing_and_a_grant_opens_one_rec
             let admin_actor = admin_actor.clone();
             let cal = cal.clone();
             async move {
-                s.open_child_record(
-                    &Reader {
-                        actor: &admin_actor,
-                        viewer: &viewer,
-                        policy: &policy,
-                    },
-                    "req-a",
-                    PersonId(1),
-                    &ChronologyFilter::default(),
-                    d(2024, 6, 1),
-                    &cal,
-                    "test",
-                )
-                .await
+                s.people()
+                    .open_child_record(
+                        &Reader {
+                            actor: &admin_actor,
+                            viewer: &viewer,
+                            policy: &policy,
+                        },
+                        "req-a",
+                        PersonId(1),
+                        &ChronologyFilter::default(),
+                        d(2024, 6, 1),
+                        &cal,
+                        "test",
+                    )
+                    .await
             }
         };
-        let before = s.verify_audit().await.unwrap().entries;
-        let refused = open(s.viewer(&admin, now).await.unwrap()).await;
+        let before = s.audit_log().verify().await.unwrap().entries;
+        let refused = open(s.governance().viewer(&admin, now).await.unwrap()).await;
         assert!(
             matches!(&refused, Err(StoreError::Forbidden(r)) if r.contains("System administrator")),
             "{name}: {refused:?}"
         );
-        let last = &s.audit_entries(Some("person:1"), 1).await.unwrap()[0];
+        let last = &s.audit_log().entries(Some("person:1"), 1).await.unwrap()[0];
         assert_eq!(
             (last.action.as_str(), last.request_id.as_str()),
             ("record.denied", "req-a"),
@@ -1178,7 +1255,7 @@ async fn a_refused_read_is_audited_and_returns_nothing_and_a_grant_opens_one_rec
             last.detail
         );
         assert_eq!(
-            s.verify_audit().await.unwrap().entries,
+            s.audit_log().verify().await.unwrap().entries,
             before + 1,
             "{name}: only the refusal is written"
         );
@@ -1190,7 +1267,7 @@ async fn a_refused_read_is_audited_and_returns_nothing_and_a_grant_opens_one_rec
             reason: reason.into(),
             until: now + chrono::Duration::days(days),
         };
-        let entries = s.verify_audit().await.unwrap().entries;
+        let entries = s.audit_log().verify().await.unwrap().entries;
         for (g, says) in [
             (grant(admin.id, 1, "short", 1), "reason"),
             (
@@ -1214,13 +1291,25 @@ async fn a_refused_read_is_audited_and_returns_nothing_and_a_grant_opens_one_rec
                 "P0000404",
             ),
         ] {
-            let e = s.create_grant(&ig, "req-g", &g, now).await.unwrap_err();
+            let e = s
+                .governance()
+                .create_grant(&ig, "req-g", &g, now)
+                .await
+                .unwrap_err();
             assert!(e.to_string().contains(says), "{name}: {e}");
         }
-        assert_eq!(s.verify_audit().await.unwrap().entries, entries, "{name}");
-        assert!(s.grants(None, now).await.unwrap().is_empty(), "{name}");
+        assert_eq!(
+            s.audit_log().verify().await.unwrap().entries,
+            entries,
+            "{name}"
+        );
+        assert!(
+            s.governance().grants(None, now).await.unwrap().is_empty(),
+            "{name}"
+        );
 
         let id = s
+            .governance()
             .create_grant(
                 &ig,
                 "req-g",
@@ -1234,20 +1323,20 @@ async fn a_refused_read_is_audited_and_returns_nothing_and_a_grant_opens_one_rec
             )
             .await
             .unwrap();
-        let last = &s.audit_entries(Some("person:1"), 1).await.unwrap()[0];
+        let last = &s.audit_log().entries(Some("person:1"), 1).await.unwrap()[0];
         assert_eq!(last.action, "grant.create", "{name}");
         assert!(
             last.detail.contains("to admin") && last.detail.contains("data quality"),
             "{name}: {}",
             last.detail
         );
-        let viewer = s.viewer(&admin, Utc::now()).await.unwrap();
+        let viewer = s.governance().viewer(&admin, Utc::now()).await.unwrap();
         assert_eq!(viewer.grants.len(), 1, "{name}");
         assert!(
             open(viewer.clone()).await.is_ok(),
             "{name}: the grant opens the record"
         );
-        let last = &s.audit_entries(Some("person:1"), 1).await.unwrap()[0];
+        let last = &s.audit_log().entries(Some("person:1"), 1).await.unwrap()[0];
         assert_eq!(last.action, "record.view", "{name}");
         assert!(
             last.detail.contains(&format!("temporary grant {id}")),
@@ -1255,7 +1344,11 @@ async fn a_refused_read_is_audited_and_returns_nothing_and_a_grant_opens_one_rec
             last.detail
         );
         // Only that record.
-        let facts = s.child_facts(PersonId(2), Utc::now()).await.unwrap();
+        let facts = s
+            .governance()
+            .child_facts(PersonId(2), Utc::now())
+            .await
+            .unwrap();
         assert!(
             !matches!(
                 policy.decide(&viewer, Permission::ViewChildRecord, &facts, Utc::now()),
@@ -1263,7 +1356,11 @@ async fn a_refused_read_is_audited_and_returns_nothing_and_a_grant_opens_one_rec
             ),
             "{name}"
         );
-        let rows = s.grants(Some(PersonId(1)), Utc::now()).await.unwrap();
+        let rows = s
+            .governance()
+            .grants(Some(PersonId(1)), Utc::now())
+            .await
+            .unwrap();
         assert_eq!(
             (
                 rows.len(),
@@ -1275,24 +1372,31 @@ async fn a_refused_read_is_audited_and_returns_nothing_and_a_grant_opens_one_rec
             "{name}"
         );
 
-        s.revoke_grant(&ig, "req-r", id, Utc::now()).await.unwrap();
+        s.governance()
+            .revoke_grant(&ig, "req-r", id, Utc::now())
+            .await
+            .unwrap();
         assert!(
-            s.revoke_grant(&ig, "req-r", id, Utc::now()).await.is_err(),
+            s.governance()
+                .revoke_grant(&ig, "req-r", id, Utc::now())
+                .await
+                .is_err(),
             "{name}: revoked once"
         );
-        let viewer = s.viewer(&admin, Utc::now()).await.unwrap();
+        let viewer = s.governance().viewer(&admin, Utc::now()).await.unwrap();
         assert!(viewer.grants.is_empty(), "{name}");
         assert!(
             matches!(open(viewer).await, Err(StoreError::Forbidden(_))),
             "{name}: revoked"
         );
-        let rows = s.grants(None, Utc::now()).await.unwrap();
+        let rows = s.governance().grants(None, Utc::now()).await.unwrap();
         assert!(!rows[0].active && rows[0].revoked_at.is_some(), "{name}");
 
         // The allocated worker reads on that basis, and it is what the audit row says.
         let sw = user(&s, "jo", Role::SocialWorker, Some(1), Some(2)).await;
-        let v = s.viewer(&sw, Utc::now()).await.unwrap();
+        let v = s.governance().viewer(&sw, Utc::now()).await.unwrap();
         let basis = s
+            .people()
             .check_record_access(
                 &Reader {
                     actor: &actor(),
@@ -1306,7 +1410,10 @@ async fn a_refused_read_is_audited_and_returns_nothing_and_a_grant_opens_one_rec
             .await
             .unwrap();
         assert_eq!(basis, Basis::Allocated, "{name}");
-        assert!(s.verify_audit().await.unwrap().problem.is_none(), "{name}");
+        assert!(
+            s.audit_log().verify().await.unwrap().problem.is_none(),
+            "{name}"
+        );
     }
 }
 
@@ -1320,18 +1427,20 @@ async fn the_access_log_and_user_activity_are_read_from_the_chain_and_audited() 
             username: ig.username.clone(),
         };
         let cal = stepwise_domain::calendar::WorkingDayCalendar::england().unwrap();
-        s.open_child_record(
-            &ReadAs::governance().reader(),
-            "r1",
-            PersonId(1),
-            &ChronologyFilter::default(),
-            d(2024, 6, 1),
-            &cal,
-            "test",
-        )
-        .await
-        .unwrap();
+        s.people()
+            .open_child_record(
+                &ReadAs::governance().reader(),
+                "r1",
+                PersonId(1),
+                &ChronologyFilter::default(),
+                d(2024, 6, 1),
+                &cal,
+                "test",
+            )
+            .await
+            .unwrap();
         let (who, log) = s
+            .governance()
             .record_access_log(&ig_actor, "r2", PersonId(1), 100)
             .await
             .unwrap();
@@ -1341,13 +1450,14 @@ async fn the_access_log_and_user_activity_are_read_from_the_chain_and_audited() 
             1,
             "{name}"
         );
-        let last = &s.audit_entries(Some("person:1"), 1).await.unwrap()[0];
+        let last = &s.audit_log().entries(Some("person:1"), 1).await.unwrap()[0];
         assert_eq!(
             (last.action.as_str(), last.actor.as_str()),
             ("record.access_log", "user:1:ig"),
             "{name}: reading the log is logged"
         );
         let mine = s
+            .governance()
             .user_activity(&ig_actor, "r3", UserId(7), (None, None), 100)
             .await
             .unwrap();
@@ -1358,7 +1468,8 @@ async fn the_access_log_and_user_activity_are_read_from_the_chain_and_audited() 
         assert!(mine.iter().any(|e| e.action == "record.view"), "{name}");
         assert!(
             matches!(
-                s.record_access_log(&ig_actor, "r4", PersonId(404), 10)
+                s.governance()
+                    .record_access_log(&ig_actor, "r4", PersonId(404), 10)
                     .await,
                 Err(StoreError::NotFound(_))
             ),
@@ -1377,12 +1488,13 @@ async fn restricted_records_are_found_by_name_only_and_sealed_ones_not_at_all() 
             username: ig.username.clone(),
         };
         // Bad restrictions are refused and change nothing.
-        let before = s.verify_audit().await.unwrap().entries;
+        let before = s.audit_log().verify().await.unwrap().entries;
         for (category, note, says) in [
             ("gossip", "A note long enough", "not a restriction category"),
             ("staff_relative", "short", "in a sentence"),
         ] {
             let e = s
+                .governance()
                 .set_restriction(
                     &ig_actor,
                     "r",
@@ -1397,38 +1509,45 @@ async fn restricted_records_are_found_by_name_only_and_sealed_ones_not_at_all() 
         }
         assert!(
             matches!(
-                s.set_restriction(
-                    &ig_actor,
-                    "r",
-                    PersonId(404),
-                    RestrictionKind::Restricted,
-                    "other",
-                    "A note long enough"
-                )
-                .await,
+                s.governance()
+                    .set_restriction(
+                        &ig_actor,
+                        "r",
+                        PersonId(404),
+                        RestrictionKind::Restricted,
+                        "other",
+                        "A note long enough"
+                    )
+                    .await,
                 Err(StoreError::NotFound(_))
             ),
             "{name}"
         );
         assert!(
-            s.lift_restriction(&ig_actor, "r", PersonId(1))
+            s.governance()
+                .lift_restriction(&ig_actor, "r", PersonId(1))
                 .await
                 .is_err(),
             "{name}: nothing to lift"
         );
-        assert_eq!(s.verify_audit().await.unwrap().entries, before, "{name}");
+        assert_eq!(
+            s.audit_log().verify().await.unwrap().entries,
+            before,
+            "{name}"
+        );
 
-        s.set_restriction(
-            &ig_actor,
-            "r",
-            PersonId(1),
-            RestrictionKind::Restricted,
-            "staff_relative",
-            "Child of a member of the front door team",
-        )
-        .await
-        .unwrap();
-        let last = &s.audit_entries(Some("person:1"), 1).await.unwrap()[0];
+        s.governance()
+            .set_restriction(
+                &ig_actor,
+                "r",
+                PersonId(1),
+                RestrictionKind::Restricted,
+                "staff_relative",
+                "Child of a member of the front door team",
+            )
+            .await
+            .unwrap();
+        let last = &s.audit_log().entries(Some("person:1"), 1).await.unwrap()[0];
         assert_eq!(last.action, "restriction.set", "{name}");
         let q = |t: &str, dob: Option<NaiveDate>, sealed: bool| SearchQuery {
             text: t.into(),
@@ -1437,6 +1556,7 @@ async fn restricted_records_are_found_by_name_only_and_sealed_ones_not_at_all() 
             include_sealed: sealed,
         };
         let by_name = s
+            .people()
             .search_people(&q("amira hussain", None, false))
             .await
             .unwrap();
@@ -1448,21 +1568,24 @@ async fn restricted_records_are_found_by_name_only_and_sealed_ones_not_at_all() 
         );
         let nhs = fixture().people[0].nhs_number.clone().unwrap();
         assert!(
-            s.search_people(&q(nhs.as_str(), None, false))
+            s.people()
+                .search_people(&q(nhs.as_str(), None, false))
                 .await
                 .unwrap()
                 .is_empty(),
             "{name}: not by identifier"
         );
         assert!(
-            s.search_people(&q("P0000001", None, false))
+            s.people()
+                .search_people(&q("P0000001", None, false))
                 .await
                 .unwrap()
                 .is_empty(),
             "{name}: not by local id"
         );
         assert!(
-            !s.search_people(&q("amira", Some(d(2015, 3, 27)), false))
+            !s.people()
+                .search_people(&q("amira", Some(d(2015, 3, 27)), false))
                 .await
                 .unwrap()
                 .iter()
@@ -1480,44 +1603,47 @@ async fn restricted_records_are_found_by_name_only_and_sealed_ones_not_at_all() 
         let open = |v: stepwise_domain::access::Viewer| {
             let (s, policy, a, cal) = (s.clone(), policy.clone(), fd_actor.clone(), cal.clone());
             async move {
-                s.open_child_record(
-                    &Reader {
-                        actor: &a,
-                        viewer: &v,
-                        policy: &policy,
-                    },
-                    "r",
-                    PersonId(1),
-                    &ChronologyFilter::default(),
-                    d(2024, 6, 1),
-                    &cal,
-                    "t",
-                )
-                .await
+                s.people()
+                    .open_child_record(
+                        &Reader {
+                            actor: &a,
+                            viewer: &v,
+                            policy: &policy,
+                        },
+                        "r",
+                        PersonId(1),
+                        &ChronologyFilter::default(),
+                        d(2024, 6, 1),
+                        &cal,
+                        "t",
+                    )
+                    .await
             }
         };
         assert!(
             matches!(
-                open(s.viewer(&fd, Utc::now()).await.unwrap()).await,
+                open(s.governance().viewer(&fd, Utc::now()).await.unwrap()).await,
                 Err(StoreError::ReasonNeeded(_))
             ),
             "{name}"
         );
         assert!(
-            s.state_reason(&fd_actor, "r", PersonId(1), "too short")
+            s.governance()
+                .state_reason(&fd_actor, "r", PersonId(1), "too short")
                 .await
                 .is_err(),
             "{name}"
         );
-        s.state_reason(
-            &fd_actor,
-            "r",
-            PersonId(1),
-            "New contact from the school about Amira today",
-        )
-        .await
-        .unwrap();
-        let rec = open(s.viewer(&fd, Utc::now()).await.unwrap())
+        s.governance()
+            .state_reason(
+                &fd_actor,
+                "r",
+                PersonId(1),
+                "New contact from the school about Amira today",
+            )
+            .await
+            .unwrap();
+        let rec = open(s.governance().viewer(&fd, Utc::now()).await.unwrap())
             .await
             .unwrap();
         assert_eq!(
@@ -1525,7 +1651,7 @@ async fn restricted_records_are_found_by_name_only_and_sealed_ones_not_at_all() 
             Some(RestrictionKind::Restricted),
             "{name}"
         );
-        let openings = s.restricted_openings(10).await.unwrap();
+        let openings = s.governance().restricted_openings(10).await.unwrap();
         assert_eq!(
             (openings.len(), openings[0].person_id),
             (1, PersonId(1)),
@@ -1534,11 +1660,14 @@ async fn restricted_records_are_found_by_name_only_and_sealed_ones_not_at_all() 
         assert!(openings[0].reason.contains("school"), "{name}");
         let sw = user(&s, "jo", Role::SocialWorker, Some(1), Some(2)).await;
         assert!(
-            open(s.viewer(&sw, Utc::now()).await.unwrap()).await.is_ok(),
+            open(s.governance().viewer(&sw, Utc::now()).await.unwrap())
+                .await
+                .is_ok(),
             "{name}: allocated worker"
         );
         // On her brother's record she shows by name only.
         let brother = s
+            .people()
             .open_child_record(
                 &ReadAs::governance().reader(),
                 "r",
@@ -1557,18 +1686,20 @@ async fn restricted_records_are_found_by_name_only_and_sealed_ones_not_at_all() 
         );
 
         // Sealed: found by nobody without the permission, not even by name; opening is "not found".
-        s.set_restriction(
-            &ig_actor,
-            "r",
-            PersonId(1),
-            RestrictionKind::Sealed,
-            "sealed_adoption",
-            "Adopted; the adoption record is sealed",
-        )
-        .await
-        .unwrap();
+        s.governance()
+            .set_restriction(
+                &ig_actor,
+                "r",
+                PersonId(1),
+                RestrictionKind::Sealed,
+                "sealed_adoption",
+                "Adopted; the adoption record is sealed",
+            )
+            .await
+            .unwrap();
         assert!(
-            s.search_people(&q("amira hussain", None, false))
+            s.people()
+                .search_people(&q("amira hussain", None, false))
                 .await
                 .unwrap()
                 .iter()
@@ -1576,7 +1707,8 @@ async fn restricted_records_are_found_by_name_only_and_sealed_ones_not_at_all() 
             "{name}"
         );
         assert!(
-            s.search_people(&q("amira hussain", None, true))
+            s.people()
+                .search_people(&q("amira hussain", None, true))
                 .await
                 .unwrap()
                 .iter()
@@ -1585,22 +1717,23 @@ async fn restricted_records_are_found_by_name_only_and_sealed_ones_not_at_all() 
         );
         assert!(
             matches!(
-                open(s.viewer(&sw, Utc::now()).await.unwrap()).await,
+                open(s.governance().viewer(&sw, Utc::now()).await.unwrap()).await,
                 Err(StoreError::NotFound(_))
             ),
             "{name}"
         );
-        let last = &s.audit_entries(Some("person:1"), 1).await.unwrap()[0];
+        let last = &s.audit_log().entries(Some("person:1"), 1).await.unwrap()[0];
         assert_eq!(
             (last.action.as_str(), last.detail.as_str()),
             ("record.denied", "view_child_record: sealed record"),
             "{name}"
         );
         let fd_brother = s
+            .people()
             .open_child_record(
                 &Reader {
                     actor: &fd_actor,
-                    viewer: &s.viewer(&fd, Utc::now()).await.unwrap(),
+                    viewer: &s.governance().viewer(&fd, Utc::now()).await.unwrap(),
                     policy: &policy,
                 },
                 "r",
@@ -1616,14 +1749,22 @@ async fn restricted_records_are_found_by_name_only_and_sealed_ones_not_at_all() 
             fd_brother.family.iter().all(|f| f.id != 1),
             "{name}: a sealed sibling is left out"
         );
-        s.lift_restriction(&ig_actor, "r", PersonId(1))
+        s.governance()
+            .lift_restriction(&ig_actor, "r", PersonId(1))
             .await
             .unwrap();
         assert!(
-            s.restriction(PersonId(1)).await.unwrap().is_none(),
+            s.governance()
+                .restriction(PersonId(1))
+                .await
+                .unwrap()
+                .is_none(),
             "{name}"
         );
-        assert!(s.verify_audit().await.unwrap().problem.is_none(), "{name}");
+        assert!(
+            s.audit_log().verify().await.unwrap().problem.is_none(),
+            "{name}"
+        );
     }
 }
 
@@ -1634,14 +1775,19 @@ async fn the_disposal_queue_follows_the_schedule_and_records_each_decision() {
         let schedule = RetentionSchedule::default();
         let today = d(2026, 12, 1);
         assert!(
-            s.disposal_queue(&schedule, today, 100)
+            s.governance()
+                .disposal_queue(&schedule, today, 100)
                 .await
                 .unwrap()
                 .is_empty(),
             "{name}: nothing is due yet"
         );
         let far = d(2100, 1, 1);
-        let due = s.disposal_queue(&schedule, far, 100).await.unwrap();
+        let due = s
+            .governance()
+            .disposal_queue(&schedule, far, 100)
+            .await
+            .unwrap();
         let amira = due
             .iter()
             .find(|c| c.person_id == PersonId(1))
@@ -1667,7 +1813,11 @@ async fn the_disposal_queue_follows_the_schedule_and_records_each_decision() {
         )
         .await
         .unwrap();
-        let due = s.disposal_queue(&schedule, far, 100).await.unwrap();
+        let due = s
+            .governance()
+            .disposal_queue(&schedule, far, 100)
+            .await
+            .unwrap();
         let amira = due.iter().find(|c| c.person_id == PersonId(1)).unwrap();
         assert_eq!(
             amira.due,
@@ -1675,7 +1825,7 @@ async fn the_disposal_queue_follows_the_schedule_and_records_each_decision() {
             "{name}: six years after the last activity"
         );
         let actor = actor();
-        let before = s.verify_audit().await.unwrap().entries;
+        let before = s.audit_log().verify().await.unwrap().entries;
         for (decision, reason, says) in [
             (RetentionDecision::Dispose, "no", "in a sentence"),
             (
@@ -1685,6 +1835,7 @@ async fn the_disposal_queue_follows_the_schedule_and_records_each_decision() {
             ),
         ] {
             let e = s
+                .governance()
                 .decide_retention(&actor, "r", PersonId(1), decision, reason, today)
                 .await
                 .unwrap_err();
@@ -1692,49 +1843,56 @@ async fn the_disposal_queue_follows_the_schedule_and_records_each_decision() {
         }
         assert!(
             matches!(
-                s.decide_retention(
-                    &actor,
-                    "r",
-                    PersonId(404),
-                    RetentionDecision::Dispose,
-                    "A long enough reason",
-                    today
-                )
-                .await,
+                s.governance()
+                    .decide_retention(
+                        &actor,
+                        "r",
+                        PersonId(404),
+                        RetentionDecision::Dispose,
+                        "A long enough reason",
+                        today
+                    )
+                    .await,
                 Err(StoreError::NotFound(_))
             ),
             "{name}"
         );
         assert_eq!(
-            s.verify_audit().await.unwrap().entries,
+            s.audit_log().verify().await.unwrap().entries,
             before,
             "{name}: refusals write nothing"
         );
-        s.decide_retention(
-            &actor,
-            "r",
-            PersonId(1),
-            RetentionDecision::Keep {
-                review_on: d(2101, 1, 1),
-            },
-            "Ongoing litigation about the placement",
-            today,
-        )
-        .await
-        .unwrap();
-        let last = &s.audit_entries(Some("person:1"), 1).await.unwrap()[0];
+        s.governance()
+            .decide_retention(
+                &actor,
+                "r",
+                PersonId(1),
+                RetentionDecision::Keep {
+                    review_on: d(2101, 1, 1),
+                },
+                "Ongoing litigation about the placement",
+                today,
+            )
+            .await
+            .unwrap();
+        let last = &s.audit_log().entries(Some("person:1"), 1).await.unwrap()[0];
         assert_eq!(last.action, "retention.decision", "{name}");
         assert!(
             last.detail.starts_with("keep until 2101-01-01"),
             "{name}: {}",
             last.detail
         );
-        let due = s.disposal_queue(&schedule, far, 100).await.unwrap();
+        let due = s
+            .governance()
+            .disposal_queue(&schedule, far, 100)
+            .await
+            .unwrap();
         assert!(
             due.iter().all(|c| c.person_id != PersonId(1)),
             "{name}: kept until after the date asked about"
         );
         let later = s
+            .governance()
             .disposal_queue(&schedule, d(2102, 1, 1), 100)
             .await
             .unwrap();
@@ -1747,25 +1905,30 @@ async fn the_disposal_queue_follows_the_schedule_and_records_each_decision() {
             Some("keep until 2101-01-01"),
             "{name}"
         );
-        s.decide_retention(
-            &actor,
-            "r",
-            PersonId(1),
-            RetentionDecision::Dispose,
-            "Retention period ended; no reason to keep",
-            today,
-        )
-        .await
-        .unwrap();
+        s.governance()
+            .decide_retention(
+                &actor,
+                "r",
+                PersonId(1),
+                RetentionDecision::Dispose,
+                "Retention period ended; no reason to keep",
+                today,
+            )
+            .await
+            .unwrap();
         assert!(
-            s.disposal_queue(&schedule, d(2102, 1, 1), 100)
+            s.governance()
+                .disposal_queue(&schedule, d(2102, 1, 1), 100)
                 .await
                 .unwrap()
                 .iter()
                 .all(|c| c.person_id != PersonId(1)),
             "{name}"
         );
-        assert!(s.verify_audit().await.unwrap().problem.is_none(), "{name}");
+        assert!(
+            s.audit_log().verify().await.unwrap().problem.is_none(),
+            "{name}"
+        );
     }
 }
 mod audit_batching;

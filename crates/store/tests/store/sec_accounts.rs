@@ -24,7 +24,8 @@ fn account(username: &str, role: Role) -> NewAccount {
 }
 
 async fn last_entry(s: &Store, id: i64) -> AuditEntry {
-    s.audit_entries(Some(&format!("user:{id}")), 1)
+    s.audit_log()
+        .entries(Some(&format!("user:{id}")), 1)
         .await
         .unwrap()
         .remove(0)
@@ -43,7 +44,8 @@ async fn accounts_from_the_users_page_have_no_password_and_await_a_second_person
         assert!(ig.usable() && ig.has_password(), "{name}");
         assert_eq!(ig.password_set_by.as_deref(), Some("operator"), "{name}");
         let operator = s
-            .audit_entries(Some(&format!("user:{}", ig.id)), 5)
+            .audit_log()
+            .entries(Some(&format!("user:{}", ig.id)), 5)
             .await
             .unwrap();
         assert!(
@@ -54,31 +56,37 @@ async fn accounts_from_the_users_page_have_no_password_and_await_a_second_person
         );
         // A signed-in user cannot make an account with a password.
         assert!(
-            s.upsert_user_by(
-                &Actor::User {
-                    id: admin.id,
-                    username: admin.username.clone()
-                },
-                "-",
-                &NewUser {
-                    username: "chosen".into(),
-                    display_name: "x".into(),
-                    role: Role::InformationGovernance,
-                    worker_id: None,
-                    team_id: None,
-                    password_hash: "h".into(),
-                },
-            )
-            .await
-            .is_err(),
+            s.accounts()
+                .upsert_user_by(
+                    &Actor::User {
+                        id: admin.id,
+                        username: admin.username.clone()
+                    },
+                    "-",
+                    &NewUser {
+                        username: "chosen".into(),
+                        display_name: "x".into(),
+                        role: Role::InformationGovernance,
+                        worker_id: None,
+                        team_id: None,
+                        password_hash: "h".into(),
+                    },
+                )
+                .await
+                .is_err(),
             "{name}"
         );
         assert!(
-            s.user_by_username("chosen").await.unwrap().is_none(),
+            s.accounts()
+                .user_by_username("chosen")
+                .await
+                .unwrap()
+                .is_none(),
             "{name}"
         );
 
         let id = s
+            .accounts()
             .add_user_by(
                 &admin,
                 "req-add",
@@ -88,7 +96,7 @@ async fn accounts_from_the_users_page_have_no_password_and_await_a_second_person
             )
             .await
             .unwrap();
-        let made = s.user_by_id(id).await.unwrap().unwrap();
+        let made = s.accounts().user_by_id(id).await.unwrap().unwrap();
         assert!(
             !made.has_password() && made.awaiting_approval && !made.usable(),
             "{name}: {made:?}"
@@ -110,37 +118,45 @@ async fn accounts_from_the_users_page_have_no_password_and_await_a_second_person
         // The same username again is refused, in any case: usernames are one account however
         // they are typed (issue 8, item 5).
         assert!(
-            s.add_user_by(
-                &admin,
-                "-",
-                &account(" IG.New ", Role::SocialWorker),
-                &link("hash-y", 72),
-                &policy
-            )
-            .await
-            .is_err(),
+            s.accounts()
+                .add_user_by(
+                    &admin,
+                    "-",
+                    &account(" IG.New ", Role::SocialWorker),
+                    &link("hash-y", 72),
+                    &policy
+                )
+                .await
+                .is_err(),
             "{name}"
         );
-        let found = s.user_by_username("IG.NEW").await.unwrap().unwrap();
+        let found = s
+            .accounts()
+            .user_by_username("IG.NEW")
+            .await
+            .unwrap()
+            .unwrap();
         assert_eq!(
             (found.id, found.username.as_str()),
             (id, "ig.new"),
             "{name}"
         );
         assert!(
-            s.add_user_by(
-                &admin,
-                "-",
-                &account("ig.new", Role::SocialWorker),
-                &link("hash-x", 72),
-                &policy
-            )
-            .await
-            .is_err(),
+            s.accounts()
+                .add_user_by(
+                    &admin,
+                    "-",
+                    &account("ig.new", Role::SocialWorker),
+                    &link("hash-x", 72),
+                    &policy
+                )
+                .await
+                .is_err(),
             "{name}"
         );
         // An analyst reaches no case record, so needs no approval.
         let analyst = s
+            .accounts()
             .add_user_by(
                 &admin,
                 "-",
@@ -151,7 +167,8 @@ async fn accounts_from_the_users_page_have_no_password_and_await_a_second_person
             .await
             .unwrap();
         assert!(
-            !s.user_by_id(analyst)
+            !s.accounts()
+                .user_by_id(analyst)
                 .await
                 .unwrap()
                 .unwrap()
@@ -165,39 +182,55 @@ async fn accounts_from_the_users_page_have_no_password_and_await_a_second_person
             (&ig, ig.id, "your own account"),
         ] {
             let e = s
+                .accounts()
                 .decide_approval(by, "-", target, true, &policy)
                 .await
                 .unwrap_err();
             assert!(e.to_string().contains(says), "{name}: {e}");
         }
         assert!(
-            s.user_by_id(id).await.unwrap().unwrap().awaiting_approval,
+            s.accounts()
+                .user_by_id(id)
+                .await
+                .unwrap()
+                .unwrap()
+                .awaiting_approval,
             "{name}"
         );
 
         // The set-up link: works once, only while it lasts.
         assert_eq!(
-            s.setup_account("hash-1").await.unwrap().map(|u| u.id),
+            s.accounts()
+                .setup_account("hash-1")
+                .await
+                .unwrap()
+                .map(|u| u.id),
             Some(id),
             "{name}"
         );
         assert!(
-            s.setup_account("hash-unknown").await.unwrap().is_none(),
+            s.accounts()
+                .setup_account("hash-unknown")
+                .await
+                .unwrap()
+                .is_none(),
             "{name}"
         );
         let done = s
+            .accounts()
             .complete_setup("hash-1", "argon-hash", "req-setup")
             .await
             .unwrap();
         assert_eq!(done.map(|u| u.id), Some(id), "{name}");
         assert!(
-            s.complete_setup("hash-1", "other-hash", "-")
+            s.accounts()
+                .complete_setup("hash-1", "other-hash", "-")
                 .await
                 .unwrap()
                 .is_none(),
             "{name}: a set-up link works once"
         );
-        let set = s.user_by_id(id).await.unwrap().unwrap();
+        let set = s.accounts().user_by_id(id).await.unwrap().unwrap();
         assert_eq!(
             (set.password_hash.as_str(), set.password_set_by.as_deref()),
             ("argon-hash", Some("holder")),
@@ -211,6 +244,7 @@ async fn accounts_from_the_users_page_have_no_password_and_await_a_second_person
         assert_eq!(e.action, "user.setup", "{name}");
         assert_eq!(e.actor, format!("user:{id}:ig.new"), "{name}");
         let expired = s
+            .accounts()
             .add_user_by(
                 &admin,
                 "-",
@@ -220,24 +254,38 @@ async fn accounts_from_the_users_page_have_no_password_and_await_a_second_person
             )
             .await
             .unwrap();
-        assert!(s.setup_account("hash-3").await.unwrap().is_none(), "{name}");
         assert!(
-            s.complete_setup("hash-3", "h", "-")
+            s.accounts()
+                .setup_account("hash-3")
                 .await
                 .unwrap()
                 .is_none(),
             "{name}"
         );
         assert!(
-            !s.user_by_id(expired).await.unwrap().unwrap().has_password(),
+            s.accounts()
+                .complete_setup("hash-3", "h", "-")
+                .await
+                .unwrap()
+                .is_none(),
+            "{name}"
+        );
+        assert!(
+            !s.accounts()
+                .user_by_id(expired)
+                .await
+                .unwrap()
+                .unwrap()
+                .has_password(),
             "{name}"
         );
 
         // A second person approves, and the log names them.
-        s.decide_approval(&ig, "req-approve", id, true, &policy)
+        s.accounts()
+            .decide_approval(&ig, "req-approve", id, true, &policy)
             .await
             .unwrap();
-        let approved = s.user_by_id(id).await.unwrap().unwrap();
+        let approved = s.accounts().user_by_id(id).await.unwrap().unwrap();
         assert!(
             approved.usable() && approved.approved_by == Some(ig.id),
             "{name}"
@@ -246,7 +294,8 @@ async fn accounts_from_the_users_page_have_no_password_and_await_a_second_person
         assert_eq!(e.action, "user.approve", "{name}");
         assert_eq!(e.actor, format!("user:{}:ig", ig.id), "{name}");
         assert!(
-            s.decide_approval(&ig, "-", id, true, &policy)
+            s.accounts()
+                .decide_approval(&ig, "-", id, true, &policy)
                 .await
                 .is_err(),
             "{name}: not awaiting any more"
@@ -254,6 +303,7 @@ async fn accounts_from_the_users_page_have_no_password_and_await_a_second_person
 
         // Whoever made an account cannot approve it, even when they could approve others.
         let mine = s
+            .accounts()
             .add_user_by(
                 &ig,
                 "-",
@@ -264,42 +314,57 @@ async fn accounts_from_the_users_page_have_no_password_and_await_a_second_person
             .await
             .unwrap();
         let e = s
+            .accounts()
             .decide_approval(&ig, "-", mine, true, &policy)
             .await
             .unwrap_err();
         assert!(e.to_string().contains("another person"), "{name}: {e}");
         // A refusal disables the account and ends its link; audited.
-        s.decide_approval(&approved, "req-refuse", mine, false, &policy)
+        s.accounts()
+            .decide_approval(&approved, "req-refuse", mine, false, &policy)
             .await
             .unwrap();
-        let refused = s.user_by_id(mine).await.unwrap().unwrap();
+        let refused = s.accounts().user_by_id(mine).await.unwrap().unwrap();
         assert!(refused.disabled && !refused.awaiting_approval, "{name}");
-        assert!(s.setup_account("hash-4").await.unwrap().is_none(), "{name}");
+        assert!(
+            s.accounts()
+                .setup_account("hash-4")
+                .await
+                .unwrap()
+                .is_none(),
+            "{name}"
+        );
         assert_eq!(last_entry(&s, mine.0).await.action, "user.refuse", "{name}");
 
         // A new set-up link ends the password and the sessions, and (the role reaching case
         // records) needs approval again; re-enabling does too.
-        s.create_session(
-            "tok-ig-new",
-            id,
-            "c",
-            Utc::now() + chrono::Duration::hours(1),
-        )
-        .await
-        .unwrap();
-        s.issue_setup_link(&admin, "req-link", id, &link("hash-5", 72), &policy)
+        s.accounts()
+            .create_session(
+                "tok-ig-new",
+                id,
+                "c",
+                Utc::now() + chrono::Duration::hours(1),
+            )
             .await
             .unwrap();
-        let relinked = s.user_by_id(id).await.unwrap().unwrap();
+        s.accounts()
+            .issue_setup_link(&admin, "req-link", id, &link("hash-5", 72), &policy)
+            .await
+            .unwrap();
+        let relinked = s.accounts().user_by_id(id).await.unwrap().unwrap();
         assert!(
             !relinked.has_password()
                 && relinked.awaiting_approval
                 && relinked.setup_issued_by == Some(admin.id),
             "{name}: {relinked:?}"
         );
-        assert!(s.session("tok-ig-new").await.unwrap().is_none(), "{name}");
         assert!(
-            s.issue_setup_link(&admin, "-", admin.id, &link("hash-6", 72), &policy)
+            s.accounts().session("tok-ig-new").await.unwrap().is_none(),
+            "{name}"
+        );
+        assert!(
+            s.accounts()
+                .issue_setup_link(&admin, "-", admin.id, &link("hash-6", 72), &policy)
                 .await
                 .is_err(),
             "{name}: not for one's own account"
@@ -309,13 +374,15 @@ async fn accounts_from_the_users_page_have_no_password_and_await_a_second_person
             id: admin.id,
             username: admin.username.clone(),
         };
-        s.set_user_disabled(&admin_actor, "-", sw.id, true, &policy)
+        s.accounts()
+            .set_user_disabled(&admin_actor, "-", sw.id, true, &policy)
             .await
             .unwrap();
-        s.set_user_disabled(&admin_actor, "-", sw.id, false, &policy)
+        s.accounts()
+            .set_user_disabled(&admin_actor, "-", sw.id, false, &policy)
             .await
             .unwrap();
-        let back = s.user_by_id(sw.id).await.unwrap().unwrap();
+        let back = s.accounts().user_by_id(sw.id).await.unwrap().unwrap();
         assert!(
             !back.disabled && back.awaiting_approval && back.approval_asked_by == Some(admin.id),
             "{name}: {back:?}"
@@ -342,6 +409,7 @@ async fn nobody_grants_access_to_an_account_they_made_or_control() {
         };
         // The administrator's own information-governance account, approved by mistake.
         let fake = s
+            .accounts()
             .add_user_by(
                 &admin,
                 "-",
@@ -351,12 +419,14 @@ async fn nobody_grants_access_to_an_account_they_made_or_control() {
             )
             .await
             .unwrap();
-        s.decide_approval(&ig, "-", fake, true, &policy)
+        s.accounts()
+            .decide_approval(&ig, "-", fake, true, &policy)
             .await
             .unwrap();
-        let fake = s.user_by_id(fake).await.unwrap().unwrap();
+        let fake = s.accounts().user_by_id(fake).await.unwrap().unwrap();
         // An account information governance made itself.
         let sw = s
+            .accounts()
             .add_user_by(
                 &ig,
                 "-",
@@ -366,34 +436,41 @@ async fn nobody_grants_access_to_an_account_they_made_or_control() {
             )
             .await
             .unwrap();
-        s.decide_approval(&ig2, "-", sw, true, &policy)
+        s.accounts()
+            .decide_approval(&ig2, "-", sw, true, &policy)
             .await
             .unwrap();
         // An account whose set-up link ig2 issued.
         let old = user(&s, "sw.old", Role::SocialWorker, None, None).await;
-        s.issue_setup_link(&ig2, "-", old.id, &link("hash-o", 72), &policy)
+        s.accounts()
+            .issue_setup_link(&ig2, "-", old.id, &link("hash-o", 72), &policy)
             .await
             .unwrap();
-        let entries = s.verify_audit().await.unwrap().entries;
+        let entries = s.audit_log().verify().await.unwrap().entries;
         for (by, to, says) in [
             (&fake, admin.id, "made your account"),
             (&ig, sw, "you made sw.new"),
             (&ig2, old.id, "you made sw.old"),
         ] {
             let e = s
+                .governance()
                 .create_grant(by, "-", &grant(to.0), now)
                 .await
                 .unwrap_err();
             assert!(e.to_string().contains(says), "{name}: {e}");
         }
         assert_eq!(
-            s.verify_audit().await.unwrap().entries,
+            s.audit_log().verify().await.unwrap().entries,
             entries,
             "{name}: refused grants write nothing"
         );
         // Someone else may.
-        s.create_grant(&ig2, "-", &grant(sw.0), now).await.unwrap();
-        s.create_grant(&ig, "-", &grant(admin.id.0), now)
+        s.governance()
+            .create_grant(&ig2, "-", &grant(sw.0), now)
+            .await
+            .unwrap();
+        s.governance()
+            .create_grant(&ig, "-", &grant(admin.id.0), now)
             .await
             .unwrap();
     }
@@ -414,37 +491,54 @@ async fn the_last_information_governance_account_cannot_be_disabled() {
         };
         let ig = user(&s, "ig", Role::InformationGovernance, None, None).await;
         // An account still awaiting approval does not count.
-        s.add_user_by(
-            &admin,
-            "-",
-            &account("ig.pending", Role::InformationGovernance),
-            &link("hash-p", 72),
-            &policy,
-        )
-        .await
-        .unwrap();
-        let entries = s.verify_audit().await.unwrap().entries;
+        s.accounts()
+            .add_user_by(
+                &admin,
+                "-",
+                &account("ig.pending", Role::InformationGovernance),
+                &link("hash-p", 72),
+                &policy,
+            )
+            .await
+            .unwrap();
+        let entries = s.audit_log().verify().await.unwrap().entries;
         let e = s
+            .accounts()
             .set_user_disabled(&by, "-", ig.id, true, &policy)
             .await
             .unwrap_err();
         assert!(e.to_string().contains("last account"), "{name}: {e}");
         assert!(
-            !s.user_by_id(ig.id).await.unwrap().unwrap().disabled,
+            !s.accounts()
+                .user_by_id(ig.id)
+                .await
+                .unwrap()
+                .unwrap()
+                .disabled,
             "{name}"
         );
-        assert_eq!(s.verify_audit().await.unwrap().entries, entries, "{name}");
+        assert_eq!(
+            s.audit_log().verify().await.unwrap().entries,
+            entries,
+            "{name}"
+        );
         // Nor silenced by a new set-up link (no password, awaiting approval).
         let e = s
+            .accounts()
             .issue_setup_link(&admin, "-", ig.id, &link("hash-l", 72), &policy)
             .await
             .unwrap_err();
         assert!(e.to_string().contains("last account"), "{name}: {e}");
-        let still = s.user_by_id(ig.id).await.unwrap().unwrap();
+        let still = s.accounts().user_by_id(ig.id).await.unwrap().unwrap();
         assert!(still.usable() && still.has_password(), "{name}");
-        assert_eq!(s.verify_audit().await.unwrap().entries, entries, "{name}");
+        assert_eq!(
+            s.audit_log().verify().await.unwrap().entries,
+            entries,
+            "{name}"
+        );
         let ig2 = user(&s, "ig2", Role::InformationGovernance, None, None).await;
-        s.set_user_disabled(&by, "req-off", ig.id, true, &policy)
+        s.accounts()
+            .set_user_disabled(&by, "req-off", ig.id, true, &policy)
             .await
             .unwrap();
         let e = last_entry(&s, ig.id.0).await;
@@ -453,18 +547,25 @@ async fn the_last_information_governance_account_cannot_be_disabled() {
             "{name}: {e:?}"
         );
         assert!(
-            s.set_user_disabled(&by, "-", ig2.id, true, &policy)
+            s.accounts()
+                .set_user_disabled(&by, "-", ig2.id, true, &policy)
                 .await
                 .is_err(),
             "{name}: now ig2 is the last"
         );
         // Other accounts are disabled as before.
         let sw = user(&s, "sw", Role::SocialWorker, None, None).await;
-        s.set_user_disabled(&by, "-", sw.id, true, &policy)
+        s.accounts()
+            .set_user_disabled(&by, "-", sw.id, true, &policy)
             .await
             .unwrap();
         assert!(
-            s.user_by_id(sw.id).await.unwrap().unwrap().disabled,
+            s.accounts()
+                .user_by_id(sw.id)
+                .await
+                .unwrap()
+                .unwrap()
+                .disabled,
             "{name}"
         );
     }
@@ -477,6 +578,7 @@ async fn the_last_information_governance_account_cannot_be_disabled() {
 async fn resetting_a_second_factor_that_does_not_exist_records_nothing() {
     for (name, s, url) in loaded_with_urls().await {
         let id = s
+            .accounts()
             .upsert_user(&NewUser {
                 username: "no.factor".into(),
                 display_name: "No Factor".into(),
@@ -490,7 +592,8 @@ async fn resetting_a_second_factor_that_does_not_exist_records_nothing() {
         let resets = |s: &Store| {
             let s = s.clone();
             async move {
-                s.audit_entries(Some(&format!("user:{}", id.0)), 100)
+                s.audit_log()
+                    .entries(Some(&format!("user:{}", id.0)), 100)
                     .await
                     .unwrap()
                     .iter()
@@ -499,7 +602,10 @@ async fn resetting_a_second_factor_that_does_not_exist_records_nothing() {
             }
         };
         assert!(
-            !s.reset_second_factor(&actor(), "r", id).await.unwrap(),
+            !s.accounts()
+                .reset_second_factor(&actor(), "r", id)
+                .await
+                .unwrap(),
             "{name}"
         );
         assert_eq!(resets(&s).await, 0, "{name}");
@@ -511,12 +617,20 @@ async fn resetting_a_second_factor_that_does_not_exist_records_nothing() {
             .unwrap();
         raw.close().await;
         assert!(
-            s.reset_second_factor(&actor(), "r", id).await.unwrap(),
+            s.accounts()
+                .reset_second_factor(&actor(), "r", id)
+                .await
+                .unwrap(),
             "{name}"
         );
         assert_eq!(resets(&s).await, 1, "{name}");
         assert!(
-            !s.user_by_id(id).await.unwrap().unwrap().second_factor,
+            !s.accounts()
+                .user_by_id(id)
+                .await
+                .unwrap()
+                .unwrap()
+                .second_factor,
             "{name}"
         );
     }

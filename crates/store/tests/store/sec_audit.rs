@@ -35,15 +35,16 @@ async fn head_row(url: &str) -> (i64, String, Option<String>) {
 
 async fn add_entries(s: &Store, n: usize) {
     for i in 0..n {
-        s.audit(
-            &actor(),
-            AuditAction::Search,
-            &AuditSubject::parse(&format!("query:{i}")),
-            "r",
-            "",
-        )
-        .await
-        .unwrap();
+        s.audit_log()
+            .record(
+                &actor(),
+                AuditAction::Search,
+                &AuditSubject::parse(&format!("query:{i}")),
+                "r",
+                "",
+            )
+            .await
+            .unwrap();
     }
 }
 
@@ -73,17 +74,17 @@ async fn truncate_to(url: &str, keep: i64, mac: Option<&str>) {
 async fn tail_truncation_with_the_head_rewritten_is_detected() {
     for (name, s, url) in loaded_with_urls().await {
         add_entries(&s, 5).await;
-        let n = s.verify_audit().await.unwrap().entries;
+        let n = s.audit_log().verify().await.unwrap().entries;
         let (_, _, mac) = head_row(&url).await;
         truncate_to(&url, n - 2, mac.as_deref()).await;
         assert_eq!(
-            s.verify_audit().await.unwrap().problem,
+            s.audit_log().verify().await.unwrap().problem,
             Some(AuditProblem::HeadForged { seq: n - 2 }),
             "{name}: the old MAC does not fit the rewritten head"
         );
         truncate_to(&url, n - 3, None).await;
         assert_eq!(
-            s.verify_audit().await.unwrap().problem,
+            s.audit_log().verify().await.unwrap().problem,
             Some(AuditProblem::HeadForged { seq: n - 3 }),
             "{name}: a head without a MAC is not accepted"
         );
@@ -103,7 +104,7 @@ async fn emptying_the_whole_log_and_resetting_the_head_is_detected() {
             1,
         )
         .await;
-        let v = s.verify_audit().await.unwrap();
+        let v = s.audit_log().verify().await.unwrap();
         assert_eq!(v.entries, 0, "{name}");
         assert_eq!(
             v.problem,
@@ -120,24 +121,25 @@ async fn emptying_the_whole_log_and_resetting_the_head_is_detected() {
 async fn deleting_the_head_row_is_detected() {
     for (name, s, url) in loaded_with_urls().await {
         add_entries(&s, 3).await;
-        let n = s.verify_audit().await.unwrap().entries;
+        let n = s.audit_log().verify().await.unwrap().entries;
         tamper(&url, "DELETE FROM audit_log WHERE seq = $1", n).await;
         tamper(&url, "DELETE FROM audit_head WHERE id = $1", 1).await;
         assert_eq!(
-            s.verify_audit().await.unwrap().problem,
+            s.audit_log().verify().await.unwrap().problem,
             Some(AuditProblem::HeadMissing),
             "{name}"
         );
         assert!(
-            s.audit(
-                &actor(),
-                AuditAction::Search,
-                &AuditSubject::parse("after"),
-                "r",
-                ""
-            )
-            .await
-            .is_err(),
+            s.audit_log()
+                .record(
+                    &actor(),
+                    AuditAction::Search,
+                    &AuditSubject::parse("after"),
+                    "r",
+                    ""
+                )
+                .await
+                .is_err(),
             "{name}: no entry is appended to a log without its head"
         );
     }
@@ -154,7 +156,7 @@ async fn the_checkpoint_outside_the_database_catches_a_rolled_back_head() {
         add_entries(&s, 3).await;
         let (old_seq, _, old_mac) = head_row(&url).await;
         add_entries(&s, 3).await;
-        let v = s.verify_audit().await.unwrap();
+        let v = s.audit_log().verify().await.unwrap();
         assert!(v.problem.is_none(), "{name}: {:?}", v.problem);
         let head = v.head.clone().unwrap();
         assert!(
@@ -165,12 +167,12 @@ async fn the_checkpoint_outside_the_database_catches_a_rolled_back_head() {
         // Roll back to the saved head: the database alone cannot tell.
         truncate_to(&url, old_seq, old_mac.as_deref()).await;
         assert_eq!(
-            plain.verify_audit().await.unwrap().problem,
+            plain.audit_log().verify().await.unwrap().problem,
             None,
             "{name}: without an anchor outside the database a rollback to a saved head is invisible"
         );
         assert_eq!(
-            s.verify_audit().await.unwrap().problem,
+            s.audit_log().verify().await.unwrap().problem,
             Some(AuditProblem::BehindAnchor {
                 last: old_seq,
                 anchor: head.seq,
@@ -179,15 +181,16 @@ async fn the_checkpoint_outside_the_database_catches_a_rolled_back_head() {
             "{name}"
         );
         // And the checkpoint is not moved back by the server's periodic checkpointing.
-        assert!(s.checkpoint_audit().await.is_err(), "{name}");
+        assert!(s.audit_log().checkpoint().await.is_err(), "{name}");
         assert!(
-            s.verify_audit().await.unwrap().problem.is_some(),
+            s.audit_log().verify().await.unwrap().problem.is_some(),
             "{name}: still caught"
         );
         // A head the operator noted earlier catches it too, without the file.
         assert_eq!(
             plain
-                .verify_audit_expecting(Some(&head))
+                .audit_log()
+                .verify_expecting(Some(&head))
                 .await
                 .unwrap()
                 .problem,
@@ -211,7 +214,7 @@ async fn an_emptied_log_rekeyed_on_reopening_is_caught_by_the_checkpoint() {
         let path = checkpoint_file();
         let s = s.with_audit_checkpoint(path.clone());
         add_entries(&s, 4).await;
-        let head = s.verify_audit().await.unwrap().head.unwrap();
+        let head = s.audit_log().verify().await.unwrap().head.unwrap();
         tamper(&url, "DELETE FROM audit_log WHERE seq >= $1", 1).await;
         tamper(
             &url,
@@ -224,7 +227,7 @@ async fn an_emptied_log_rekeyed_on_reopening_is_caught_by_the_checkpoint() {
             .await
             .unwrap()
             .with_audit_checkpoint(path.clone());
-        let v = again.verify_audit().await.unwrap();
+        let v = again.audit_log().verify().await.unwrap();
         assert_eq!(
             v.problem,
             Some(AuditProblem::BehindAnchor {
@@ -236,7 +239,7 @@ async fn an_emptied_log_rekeyed_on_reopening_is_caught_by_the_checkpoint() {
         );
         add_entries(&again, head.seq as usize).await;
         assert_eq!(
-            again.verify_audit().await.unwrap().problem,
+            again.audit_log().verify().await.unwrap().problem,
             Some(AuditProblem::AnchorMismatch {
                 seq: head.seq,
                 source: AnchorSource::Checkpoint
@@ -253,12 +256,12 @@ async fn an_emptied_log_rekeyed_on_reopening_is_caught_by_the_checkpoint() {
 async fn clearing_the_head_mac_to_have_it_rekeyed_is_detected() {
     for (name, s, url) in loaded_with_urls().await {
         add_entries(&s, 5).await;
-        let n = s.verify_audit().await.unwrap().entries;
+        let n = s.audit_log().verify().await.unwrap().entries;
         truncate_to(&url, n - 2, None).await;
         s.close().await;
         let again = Store::open(&url, AuditKey::for_tests()).await.unwrap();
         assert_eq!(
-            again.verify_audit().await.unwrap().problem,
+            again.audit_log().verify().await.unwrap().problem,
             Some(AuditProblem::HeadRekeyed { seq: n - 1 }),
             "{name}"
         );
@@ -272,17 +275,17 @@ async fn a_checkpoint_not_written_with_the_key_is_refused() {
         let path = checkpoint_file();
         let s = s.with_audit_checkpoint(path.clone());
         add_entries(&s, 2).await;
-        let head = s.verify_audit().await.unwrap().head.unwrap();
+        let head = s.audit_log().verify().await.unwrap().head.unwrap();
         let text = std::fs::read_to_string(&path).unwrap();
         assert!(text.contains(&head.hash), "{name}: {text}");
         let forged = text.replace(&format!(" {} ", head.seq), " 1 ");
         std::fs::write(&path, forged).unwrap();
         assert_eq!(
-            s.verify_audit().await.unwrap().problem,
+            s.audit_log().verify().await.unwrap().problem,
             Some(AuditProblem::CheckpointForged),
             "{name}"
         );
-        assert!(s.checkpoint_audit().await.is_err(), "{name}");
+        assert!(s.audit_log().checkpoint().await.is_err(), "{name}");
         let _ = std::fs::remove_file(&path);
     }
 }
@@ -294,11 +297,11 @@ async fn the_checkpoint_moves_forward_and_a_wrong_expected_head_is_refused() {
     for (name, s, _url) in loaded_with_urls().await {
         let path = checkpoint_file();
         let s = s.with_audit_checkpoint(path.clone());
-        let first = s.checkpoint_audit().await.unwrap().unwrap();
+        let first = s.audit_log().checkpoint().await.unwrap().unwrap();
         add_entries(&s, 2).await;
-        let second = s.checkpoint_audit().await.unwrap().unwrap();
+        let second = s.audit_log().checkpoint().await.unwrap().unwrap();
         assert_eq!(second.seq, first.seq + 2, "{name}");
-        let v = s.verify_audit().await.unwrap();
+        let v = s.audit_log().verify().await.unwrap();
         assert_eq!(v.problem, None, "{name}");
         assert_eq!(v.checkpoint, Some(second.clone()), "{name}");
         let wrong = AuditAnchor {
@@ -306,7 +309,8 @@ async fn the_checkpoint_moves_forward_and_a_wrong_expected_head_is_refused() {
             hash: "0".repeat(64),
         };
         assert_eq!(
-            s.verify_audit_expecting(Some(&wrong))
+            s.audit_log()
+                .verify_expecting(Some(&wrong))
                 .await
                 .unwrap()
                 .problem,
@@ -367,10 +371,10 @@ async fn a_log_written_before_the_keys_were_derived_still_verifies() {
         let old = Store::open(&url, AuditKey::from_hex(key).unwrap())
             .await
             .unwrap();
-        let v = old.verify_audit().await.unwrap();
+        let v = old.audit_log().verify().await.unwrap();
         assert_eq!(v.problem, None, "{name}");
         assert_eq!(v.entries, 3, "{name}: the two old entries and the keying");
-        let entries = old.audit_entries(None, 5).await.unwrap();
+        let entries = old.audit_log().entries(None, 5).await.unwrap();
         assert_eq!(entries[0].action, "audit.head.keyed", "{name}");
         let (seq, _, mac) = head_row(&url).await;
         assert_eq!(seq, 3, "{name}");
@@ -394,15 +398,16 @@ fn user(username: &str) -> NewUser {
 #[tokio::test]
 async fn a_sealed_second_factor_opens_only_unaltered_and_for_its_own_user() {
     for (name, s, url) in stores_with_urls().await {
-        let a = s.upsert_user(&user("sealed.a")).await.unwrap();
-        let b = s.upsert_user(&user("sealed.b")).await.unwrap();
+        let a = s.accounts().upsert_user(&user("sealed.a")).await.unwrap();
+        let b = s.accounts().upsert_user(&user("sealed.b")).await.unwrap();
         let secret = b"12345678901234567890";
-        s.begin_second_factor(a, secret).await.unwrap();
-        s.begin_second_factor(b, b"abcdefghijabcdefghij")
+        s.accounts().begin_second_factor(a, secret).await.unwrap();
+        s.accounts()
+            .begin_second_factor(b, b"abcdefghijabcdefghij")
             .await
             .unwrap();
         assert_eq!(
-            s.second_factor(a).await.unwrap().unwrap().0,
+            s.accounts().second_factor(a).await.unwrap().unwrap().0,
             secret.to_vec(),
             "{name}"
         );
@@ -413,7 +418,7 @@ async fn a_sealed_second_factor_opens_only_unaltered_and_for_its_own_user() {
             &[],
         )
         .await;
-        assert!(s.second_factor(b).await.is_err(), "{name}");
+        assert!(s.accounts().second_factor(b).await.is_err(), "{name}");
         // A flipped byte in a's sealed secret.
         sqlx::any::install_default_drivers();
         let pool = sqlx::AnyPool::connect(&url).await.unwrap();
@@ -441,7 +446,7 @@ async fn a_sealed_second_factor_opens_only_unaltered_and_for_its_own_user() {
             &[&flipped],
         )
         .await;
-        assert!(s.second_factor(a).await.is_err(), "{name}");
+        assert!(s.accounts().second_factor(a).await.is_err(), "{name}");
     }
 }
 
@@ -455,7 +460,7 @@ fn hex_of(b: &[u8]) -> String {
 async fn a_second_factor_sealed_the_old_way_is_sealed_again() {
     use hmac::Mac;
     for (name, s, url) in stores_with_urls().await {
-        let a = s.upsert_user(&user("legacy.a")).await.unwrap();
+        let a = s.accounts().upsert_user(&user("legacy.a")).await.unwrap();
         let secret = b"12345678901234567890";
         let nonce = "00112233445566778899aabbccddeeff";
         let mut mac =
@@ -470,7 +475,7 @@ async fn a_second_factor_sealed_the_old_way_is_sealed_again() {
             &[&hex_of(&sealed), nonce],
         )
         .await;
-        let (opened, confirmed, _) = s.second_factor(a).await.unwrap().unwrap();
+        let (opened, confirmed, _) = s.accounts().second_factor(a).await.unwrap().unwrap();
         assert_eq!(opened, secret.to_vec(), "{name}");
         assert!(confirmed, "{name}");
         sqlx::any::install_default_drivers();
@@ -485,7 +490,7 @@ async fn a_second_factor_sealed_the_old_way_is_sealed_again() {
         pool.close().await;
         assert!(now.starts_with("v2:"), "{name}: sealed again");
         assert_eq!(
-            s.second_factor(a).await.unwrap().unwrap().0,
+            s.accounts().second_factor(a).await.unwrap().unwrap().0,
             secret.to_vec(),
             "{name}"
         );

@@ -8,20 +8,21 @@ use stepwise_domain::access::{AccessPolicy, RestrictionKind, Role, Service, View
 const NOTE: &str = "Father is seeking the family's address";
 
 async fn protect(s: &Store, person: i64, kind: RestrictionKind) {
-    s.set_restriction(
-        &Actor::System("test"),
-        "req-protect",
-        PersonId(person),
-        kind,
-        if kind == RestrictionKind::Sealed {
-            "sealed_adoption"
-        } else {
-            "perpetrator_risk"
-        },
-        NOTE,
-    )
-    .await
-    .unwrap();
+    s.governance()
+        .set_restriction(
+            &Actor::System("test"),
+            "req-protect",
+            PersonId(person),
+            kind,
+            if kind == RestrictionKind::Sealed {
+                "sealed_adoption"
+            } else {
+                "perpetrator_risk"
+            },
+            NOTE,
+        )
+        .await
+        .unwrap();
 }
 
 struct As {
@@ -55,20 +56,22 @@ impl As {
 
 async fn open(s: &Store, who: &As, person: i64) -> Result<ChildRecord, StoreError> {
     let cal = stepwise_domain::calendar::WorkingDayCalendar::england().unwrap();
-    s.open_child_record(
-        &who.reader(),
-        "req-open",
-        PersonId(person),
-        &ChronologyFilter::default(),
-        d(2024, 6, 1),
-        &cal,
-        "test",
-    )
-    .await
+    s.people()
+        .open_child_record(
+            &who.reader(),
+            "req-open",
+            PersonId(person),
+            &ChronologyFilter::default(),
+            d(2024, 6, 1),
+            &cal,
+            "test",
+        )
+        .await
 }
 
 async fn actions_on(s: &Store, person: i64) -> Vec<String> {
-    s.audit_entries(Some(&format!("person:{person}")), 1000)
+    s.audit_log()
+        .entries(Some(&format!("person:{person}")), 1000)
         .await
         .unwrap()
         .into_iter()
@@ -122,14 +125,17 @@ async fn a_restricted_childs_address_and_details_stay_off_a_relatives_record() {
         );
         let sami = mother.family.iter().find(|m| m.id == 2).unwrap();
         assert!(sami.lives_with_child && !sami.name_only, "{name}");
-        let log = s.audit_entries(Some("person:2"), 10).await.unwrap();
+        let log = s.audit_log().entries(Some("person:2"), 10).await.unwrap();
         let reveal = log.iter().find(|e| e.action == "record.reveal").unwrap();
         assert!(
             reveal.detail.contains("family panel of P0000003"),
             "{name}: {}",
             reveal.detail
         );
-        assert!(s.verify_audit().await.unwrap().problem.is_none(), "{name}");
+        assert!(
+            s.audit_log().verify().await.unwrap().problem.is_none(),
+            "{name}"
+        );
     }
 }
 
@@ -165,6 +171,7 @@ async fn subject_access_packs_respect_a_restricted_relative() {
         protect(&s, 2, RestrictionKind::Restricted).await;
         let ig = As::role(Role::InformationGovernance);
         let pack = s
+            .governance()
             .subject_access_pack(&ig.reader(), "req-sar", PersonId(3), "SAR-1")
             .await
             .unwrap();
@@ -185,13 +192,14 @@ async fn subject_access_packs_respect_a_restricted_relative() {
             "{name}"
         );
         let own = s
+            .governance()
             .subject_access_pack(&ig.reader(), "req-sar", PersonId(2), "SAR-2")
             .await;
         assert!(
             matches!(own, Err(StoreError::ReasonNeeded(_))),
             "{name}: {own:?}"
         );
-        let last = &s.audit_entries(Some("person:2"), 1).await.unwrap()[0];
+        let last = &s.audit_log().entries(Some("person:2"), 1).await.unwrap()[0];
         assert_eq!(
             last.action, "record.denied",
             "{name}: the attempt is audited"
@@ -200,6 +208,7 @@ async fn subject_access_packs_respect_a_restricted_relative() {
         let mut ig_reason = As::role(Role::InformationGovernance);
         ig_reason.viewer.reasons_given.push(PersonId(2));
         let pack = s
+            .governance()
             .subject_access_pack(&ig_reason.reader(), "req-sar", PersonId(3), "SAR-3")
             .await
             .unwrap();
@@ -209,7 +218,8 @@ async fn subject_access_packs_respect_a_restricted_relative() {
             "{name}"
         );
         assert!(
-            s.subject_access_pack(&ig_reason.reader(), "req-sar", PersonId(2), "SAR-4")
+            s.governance()
+                .subject_access_pack(&ig_reason.reader(), "req-sar", PersonId(2), "SAR-4")
                 .await
                 .is_ok(),
             "{name}"
@@ -234,17 +244,18 @@ async fn work_lists_hide_sealed_children_and_name_restricted_ones_only() {
                 } else {
                     Role::FrontDoorPractitioner
                 });
-                s.my_work(
-                    &r.reader(),
-                    "req-w",
-                    UserId(70),
-                    None,
-                    true,
-                    d(2024, 6, 1),
-                    &cal,
-                )
-                .await
-                .unwrap()
+                s.people()
+                    .my_work(
+                        &r.reader(),
+                        "req-w",
+                        UserId(70),
+                        None,
+                        true,
+                        d(2024, 6, 1),
+                        &cal,
+                    )
+                    .await
+                    .unwrap()
             }
         };
         let before = work("fd").await;
@@ -259,6 +270,7 @@ async fn work_lists_hide_sealed_children_and_name_restricted_ones_only() {
             "{name}: name only"
         );
         let log = s
+            .governance()
             .record_access_log(&front_door.actor, "req-l", PersonId(4), 50)
             .await
             .unwrap()
@@ -285,6 +297,7 @@ async fn work_lists_hide_sealed_children_and_name_restricted_ones_only() {
         protect(&s, 1, RestrictionKind::Sealed).await;
         let sw = As::role(Role::SocialWorker);
         let recent = s
+            .people()
             .my_work(
                 &sw.reader(),
                 "req-w",
@@ -304,16 +317,17 @@ async fn work_lists_hide_sealed_children_and_name_restricted_ones_only() {
             let s = s.clone();
             let cal = cal.clone();
             async move {
-                s.team_children(
-                    &who.reader(),
-                    "req-t",
-                    TeamId(2),
-                    worker,
-                    d(2024, 6, 1),
-                    &cal,
-                )
-                .await
-                .unwrap()
+                s.people()
+                    .team_children(
+                        &who.reader(),
+                        "req-t",
+                        TeamId(2),
+                        worker,
+                        d(2024, 6, 1),
+                        &cal,
+                    )
+                    .await
+                    .unwrap()
             }
         };
         assert!(
@@ -354,6 +368,7 @@ async fn grants_stay_within_the_granters_scope() {
         let sm = user(&s, "sm.grants", Role::ServiceManager, None, Some(1)).await;
         let admin = user(&s, "admin.grants", Role::SystemAdministrator, None, None).await;
         let id = s
+            .governance()
             .create_grant(
                 &ig,
                 "req-g",
@@ -381,17 +396,20 @@ async fn grants_stay_within_the_granters_scope() {
         };
         let outside = as_sm(Service::EarlyHelp);
         let listed = s
+            .governance()
             .grants_within_reach(&outside.reader(), sm.id, None, now)
             .await
             .unwrap();
         assert!(listed.is_empty(), "{name}: {listed:?}");
         let refused = s
+            .governance()
             .revoke_grant_within_reach(&outside.reader(), &sm, "req-r", id, now)
             .await;
         assert!(matches!(refused, Err(StoreError::NotFound(_))), "{name}");
         let inside = as_sm(Service::Safeguarding);
         assert_eq!(
-            s.grants_within_reach(&inside.reader(), sm.id, None, now)
+            s.governance()
+                .grants_within_reach(&inside.reader(), sm.id, None, now)
                 .await
                 .unwrap()
                 .len(),
@@ -400,14 +418,16 @@ async fn grants_stay_within_the_granters_scope() {
         );
         let gov = As::role(Role::InformationGovernance);
         assert_eq!(
-            s.grants_within_reach(&gov.reader(), ig.id, None, now)
+            s.governance()
+                .grants_within_reach(&gov.reader(), ig.id, None, now)
                 .await
                 .unwrap()
                 .len(),
             1,
             "{name}"
         );
-        s.revoke_grant_within_reach(&inside.reader(), &sm, "req-r", id, now)
+        s.governance()
+            .revoke_grant_within_reach(&inside.reader(), &sm, "req-r", id, now)
             .await
             .unwrap();
     }
@@ -425,6 +445,7 @@ async fn team_figures_do_not_single_out_protected_children() {
             let cal = cal.clone();
             async move {
                 let t = s
+                    .organisation()
                     .team_summary(&who.reader(), TeamId(2), d(2024, 6, 1), &cal)
                     .await
                     .unwrap()

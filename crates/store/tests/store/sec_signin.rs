@@ -5,17 +5,18 @@
 use super::*;
 
 async fn worker(s: &Store, name: &str) -> UserAccount {
-    s.upsert_user(&NewUser {
-        username: name.into(),
-        display_name: "Jo".into(),
-        role: stepwise_domain::access::Role::SocialWorker,
-        worker_id: None,
-        team_id: None,
-        password_hash: "h".into(),
-    })
-    .await
-    .unwrap();
-    s.user_by_username(name).await.unwrap().unwrap()
+    s.accounts()
+        .upsert_user(&NewUser {
+            username: name.into(),
+            display_name: "Jo".into(),
+            role: stepwise_domain::access::Role::SocialWorker,
+            worker_id: None,
+            team_id: None,
+            password_hash: "h".into(),
+        })
+        .await
+        .unwrap();
+    s.accounts().user_by_username(name).await.unwrap().unwrap()
 }
 
 /// Finding 7: the back-off read the count, checked the password, then wrote the count, so 40
@@ -29,7 +30,8 @@ async fn parallel_attempts_reserve_at_most_the_allowance() {
         for _ in 0..40 {
             let s = s.clone();
             tasks.push(tokio::spawn(async move {
-                s.reserve_signin_attempt(&[("source:a|jo", 5), ("account:jo", 50)], now)
+                s.accounts()
+                    .reserve_signin_attempt(&[("source:a|jo", 5), ("account:jo", 50)], now)
                     .await
             }));
         }
@@ -41,24 +43,29 @@ async fn parallel_attempts_reserve_at_most_the_allowance() {
         }
         assert_eq!(allowed, 5, "{name}");
         assert_eq!(
-            s.signin_failures("source:a|jo").await.unwrap().0,
+            s.accounts().signin_failures("source:a|jo").await.unwrap().0,
             5,
             "{name}"
         );
         assert_eq!(
-            s.signin_failures("account:jo").await.unwrap().0,
+            s.accounts().signin_failures("account:jo").await.unwrap().0,
             5,
             "{name}"
         );
         // Another source is not held back; the account-wide count goes on.
         let other = s
+            .accounts()
             .reserve_signin_attempt(&[("source:b|jo", 5), ("account:jo", 50)], now)
             .await
             .unwrap();
         assert_eq!(other, Ok(vec![1, 6]), "{name}");
-        s.clear_signin_failures("source:a|jo").await.unwrap();
+        s.accounts()
+            .clear_signin_failures("source:a|jo")
+            .await
+            .unwrap();
         assert!(
-            s.reserve_signin_attempt(&[("source:a|jo", 5)], now)
+            s.accounts()
+                .reserve_signin_attempt(&[("source:a|jo", 5)], now)
                 .await
                 .unwrap()
                 .is_ok(),
@@ -74,30 +81,46 @@ async fn parallel_attempts_reserve_at_most_the_allowance() {
 async fn a_second_factor_step_is_used_once_however_many_ask_at_once() {
     for (name, s) in stores().await {
         let u = worker(&s, "jo.totp").await;
-        assert!(s.begin_second_factor(u.id, &[7u8; 20]).await.unwrap());
-        let f = s.second_factor_state(u.id).await.unwrap().unwrap();
         assert!(
-            s.confirm_second_factor(&u, "r", &f.nonce, 100)
+            s.accounts()
+                .begin_second_factor(u.id, &[7u8; 20])
+                .await
+                .unwrap()
+        );
+        let f = s
+            .accounts()
+            .second_factor_state(u.id)
+            .await
+            .unwrap()
+            .unwrap();
+        assert!(
+            s.accounts()
+                .confirm_second_factor(&u, "r", &f.nonce, 100)
                 .await
                 .unwrap(),
             "{name}"
         );
         assert!(
-            !s.confirm_second_factor(&u, "r", &f.nonce, 101)
+            !s.accounts()
+                .confirm_second_factor(&u, "r", &f.nonce, 101)
                 .await
                 .unwrap(),
             "{name}: confirmed once"
         );
         // A confirmed factor is never replaced by starting again.
         assert!(
-            !s.begin_second_factor(u.id, &[9u8; 20]).await.unwrap(),
+            !s.accounts()
+                .begin_second_factor(u.id, &[9u8; 20])
+                .await
+                .unwrap(),
             "{name}"
         );
         let mut tasks = Vec::new();
         for _ in 0..10 {
             let (s, u) = (s.clone(), u.clone());
             tasks.push(tokio::spawn(async move {
-                s.use_second_factor(&u, "r", 101, AuditAction::SignInSecondFactor)
+                s.accounts()
+                    .use_second_factor(&u, "r", 101, AuditAction::SignInSecondFactor)
                     .await
             }));
         }
@@ -109,12 +132,14 @@ async fn a_second_factor_step_is_used_once_however_many_ask_at_once() {
         }
         assert_eq!(won, 1, "{name}");
         assert!(
-            !s.use_second_factor(&u, "r", 100, AuditAction::SignInSecondFactor)
+            !s.accounts()
+                .use_second_factor(&u, "r", 100, AuditAction::SignInSecondFactor)
                 .await
                 .unwrap()
         );
         let used = s
-            .audit_entries(None, 1000)
+            .audit_log()
+            .entries(None, 1000)
             .await
             .unwrap()
             .iter()
@@ -122,7 +147,12 @@ async fn a_second_factor_step_is_used_once_however_many_ask_at_once() {
             .count();
         assert_eq!(used, 1, "{name}");
         assert_eq!(
-            s.second_factor_state(u.id).await.unwrap().unwrap().secret,
+            s.accounts()
+                .second_factor_state(u.id)
+                .await
+                .unwrap()
+                .unwrap()
+                .secret,
             vec![7u8; 20],
             "{name}"
         );

@@ -1,4 +1,4 @@
-//! The log snapshot (`Store::log_snapshot`): one shared, immutable view of every child's
+//! The log snapshot (`Journeys::log_snapshot`): one shared, immutable view of every child's
 //! history, read once and then caught up by sequence number (issue 7, item 4).
 
 // A failed step fails the test; unwrap says so with the error.
@@ -15,7 +15,7 @@ const CHILDREN: [i64; 4] = [1, 2, 3, 4];
 async fn assert_matches_the_log(name: &str, s: &Store, snap: &LogSnapshot) {
     let mut total = 0;
     for id in CHILDREN {
-        let log = s.child_log(PersonId(id)).await.unwrap();
+        let log = s.journeys().child_log(PersonId(id)).await.unwrap();
         total += log.len();
         match snap.child(PersonId(id)) {
             Some(h) => assert_eq!(**h, log, "{name}: child {id}"),
@@ -72,7 +72,7 @@ async fn append_late_entry_and_correction(s: &Store) {
 #[tokio::test]
 async fn the_snapshot_equals_a_per_child_read_of_the_log() {
     for (name, s) in loaded().await {
-        let snap = s.log_snapshot().await.unwrap();
+        let snap = s.journeys().log_snapshot().await.unwrap();
         assert_matches_the_log(name, &s, &snap).await;
         assert_eq!(snap.seq(), EventSeq(8), "{name}");
         assert_eq!(snap.children(), 2, "{name}");
@@ -80,7 +80,7 @@ async fn the_snapshot_equals_a_per_child_read_of_the_log() {
         assert_eq!(ids, vec![1, 4], "{name}: by child, in ascending order");
         // Nothing new: the same snapshot, not a second read.
         assert!(
-            Arc::ptr_eq(&snap, &s.log_snapshot().await.unwrap()),
+            Arc::ptr_eq(&snap, &s.journeys().log_snapshot().await.unwrap()),
             "{name}"
         );
     }
@@ -89,16 +89,17 @@ async fn the_snapshot_equals_a_per_child_read_of_the_log() {
 #[tokio::test]
 async fn an_empty_log_gives_an_empty_snapshot_that_catches_up() {
     for (name, s) in stores().await {
-        let empty = s.log_snapshot().await.unwrap();
+        let empty = s.journeys().log_snapshot().await.unwrap();
         assert_eq!(
             (empty.seq(), empty.events(), empty.children()),
             (EventSeq(0), 0, 0),
             "{name}"
         );
-        s.bulk_load(&fixture(), &Actor::System("test"), |_, _, _| {})
+        s.journeys()
+            .bulk_load(&fixture(), &Actor::System("test"), |_, _, _| {})
             .await
             .unwrap();
-        let snap = s.log_snapshot().await.unwrap();
+        let snap = s.journeys().log_snapshot().await.unwrap();
         assert_matches_the_log(name, &s, &snap).await;
         assert_eq!(snap.seq(), EventSeq(8), "{name}");
     }
@@ -107,9 +108,9 @@ async fn an_empty_log_gives_an_empty_snapshot_that_catches_up() {
 #[tokio::test]
 async fn catching_up_after_appends_equals_a_fresh_snapshot() {
     for (name, s, url) in loaded_with_urls().await {
-        let before = s.log_snapshot().await.unwrap();
+        let before = s.journeys().log_snapshot().await.unwrap();
         append_late_entry_and_correction(&s).await;
-        let after = s.log_snapshot().await.unwrap();
+        let after = s.journeys().log_snapshot().await.unwrap();
         assert_eq!(after.seq(), EventSeq(11), "{name}");
         assert_eq!(after.children(), 3, "{name}");
         assert_matches_the_log(name, &s, &after).await;
@@ -117,6 +118,7 @@ async fn catching_up_after_appends_equals_a_fresh_snapshot() {
         let fresh = Store::open(&url, AuditKey::for_tests())
             .await
             .unwrap()
+            .journeys()
             .log_snapshot()
             .await
             .unwrap();
@@ -140,9 +142,9 @@ async fn catching_up_after_appends_equals_a_fresh_snapshot() {
 #[tokio::test]
 async fn children_unchanged_by_a_catch_up_share_their_history() {
     for (name, s) in loaded().await {
-        let before = s.log_snapshot().await.unwrap();
+        let before = s.journeys().log_snapshot().await.unwrap();
         append_late_entry_and_correction(&s).await;
-        let after = s.log_snapshot().await.unwrap();
+        let after = s.journeys().log_snapshot().await.unwrap();
         let shared = |id: i64| match (before.child(PersonId(id)), after.child(PersonId(id))) {
             (Some(a), Some(b)) => Arc::ptr_eq(a, b),
             _ => false,
@@ -174,10 +176,11 @@ async fn a_large_log_read_in_parts_equals_a_per_child_read() {
         events: a.events,
     };
     for (name, s, url) in stores_with_urls().await {
-        s.bulk_load(&load, &Actor::System("test"), |_, _, _| {})
+        s.journeys()
+            .bulk_load(&load, &Actor::System("test"), |_, _, _| {})
             .await
             .unwrap();
-        let snap = s.log_snapshot().await.unwrap();
+        let snap = s.journeys().log_snapshot().await.unwrap();
         assert_eq!(snap.events(), load.events.len(), "{name}");
         assert!(
             snap.events() > 20_000,
@@ -194,7 +197,11 @@ async fn a_large_log_read_in_parts_equals_a_per_child_read() {
         }
         // Spot-check against the store's own per-child read.
         for (id, h) in snap.iter().step_by(97) {
-            assert_eq!(**h, s.child_log(id).await.unwrap(), "{name}: child {id}");
+            assert_eq!(
+                **h,
+                s.journeys().child_log(id).await.unwrap(),
+                "{name}: child {id}"
+            );
         }
         let (_child, last) = snap
             .iter()
@@ -212,10 +219,11 @@ async fn a_large_log_read_in_parts_equals_a_per_child_read() {
             text: "seen at home".into(),
         };
         append(&s, "r", note).await.unwrap();
-        let after = s.log_snapshot().await.unwrap();
+        let after = s.journeys().log_snapshot().await.unwrap();
         let fresh = Store::open(&url, AuditKey::for_tests())
             .await
             .unwrap()
+            .journeys()
             .log_snapshot()
             .await
             .unwrap();

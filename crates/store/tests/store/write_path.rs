@@ -1,4 +1,4 @@
-//! The one write path for casework (`Store::record`): the store stamps the recording time and
+//! The one write path for casework (`Journeys::record`): the store stamps the recording time and
 //! the author, checks the event against the history as it would stand, and reads the whole log
 //! only for a late entry or a correction. The last test drives the store's own append with
 //! random histories and checks the stored projection against a full replay after every step.
@@ -41,6 +41,7 @@ fn withdraw(child: i64, target: i64, on: NaiveDate) -> NewEvent {
 async fn the_store_stamps_the_author_and_the_time() {
     for (name, s) in loaded().await {
         let linked = s
+            .accounts()
             .upsert_user(&NewUser {
                 username: "sw.linked".into(),
                 display_name: "Linked Worker".into(),
@@ -52,6 +53,7 @@ async fn the_store_stamps_the_author_and_the_time() {
             .await
             .unwrap();
         let unlinked = s
+            .accounts()
             .upsert_user(&NewUser {
                 username: "no.worker".into(),
                 display_name: "No Worker".into(),
@@ -64,6 +66,7 @@ async fn the_store_stamps_the_author_and_the_time() {
             .unwrap();
         let before = Utc::now();
         let e = s
+            .journeys()
             .record(
                 &Actor::User {
                     id: linked,
@@ -79,18 +82,19 @@ async fn the_store_stamps_the_author_and_the_time() {
             e.recorded_at >= before && e.recorded_at <= Utc::now(),
             "{name}"
         );
-        let stored = s.child_log(PersonId(1)).await.unwrap();
+        let stored = s.journeys().child_log(PersonId(1)).await.unwrap();
         assert_eq!(
             stored.last(),
             Some(&e),
             "{name}: the event returned is the one stored"
         );
-        let last = s.audit_entries(Some("person:1"), 1).await.unwrap();
+        let last = s.audit_log().entries(Some("person:1"), 1).await.unwrap();
         assert_eq!(last[0].action, "event.record", "{name}");
         assert!(last[0].actor.contains("sw.linked"), "{name}");
 
         let (events, audits) = count(&s).await;
         let refused = s
+            .journeys()
             .record(
                 &Actor::User {
                     id: unlinked,
@@ -107,6 +111,7 @@ async fn the_store_stamps_the_author_and_the_time() {
             "{name}: {refused:?}"
         );
         let anonymous = s
+            .journeys()
             .record(&Actor::Anonymous, "r", note(1, d(2024, 3, 2), "x"))
             .await;
         assert!(matches!(anonymous, Err(StoreError::Invalid(_))), "{name}");
@@ -125,8 +130,9 @@ async fn the_store_stamps_the_author_and_the_time() {
 async fn a_correction_that_breaks_a_later_entry_is_refused_and_names_it() {
     for (name, s) in loaded().await {
         let before = count(&s).await;
-        let state = s.child_state(PersonId(1)).await.unwrap();
+        let state = s.journeys().child_state(PersonId(1)).await.unwrap();
         let refused = s
+            .journeys()
             .record(&Actor::System("test"), "r", withdraw(1, 3, d(2024, 3, 1)))
             .await;
         let message = refused
@@ -143,11 +149,19 @@ async fn a_correction_that_breaks_a_later_entry_is_refused_and_names_it() {
             "{name}: {message}"
         );
         assert_eq!(count(&s).await, before, "{name}");
-        assert_eq!(s.child_state(PersonId(1)).await.unwrap(), state, "{name}");
-        s.record(&Actor::System("test"), "r", withdraw(1, 7, d(2024, 3, 1)))
+        assert_eq!(
+            s.journeys().child_state(PersonId(1)).await.unwrap(),
+            state,
+            "{name}"
+        );
+        s.journeys()
+            .record(&Actor::System("test"), "r", withdraw(1, 7, d(2024, 3, 1)))
             .await
             .unwrap();
-        assert!(s.check_projections().await.unwrap().is_empty(), "{name}");
+        assert!(
+            s.journeys().check_projections().await.unwrap().is_empty(),
+            "{name}"
+        );
     }
 }
 
@@ -168,7 +182,7 @@ async fn a_late_entry_that_breaks_a_later_entry_is_refused() {
             },
         };
         let before = count(&s).await;
-        let refused = s.record(&Actor::System("test"), "r", late).await;
+        let refused = s.journeys().record(&Actor::System("test"), "r", late).await;
         let message = refused
             .as_ref()
             .map(|_| String::new())
@@ -192,14 +206,16 @@ async fn only_a_late_entry_or_a_correction_reads_the_whole_log() {
             .execute(&raw)
             .await
             .unwrap();
-        s.record(
-            &Actor::System("test"),
-            "r",
-            note(1, d(2024, 6, 1), "in order"),
-        )
-        .await
-        .unwrap();
+        s.journeys()
+            .record(
+                &Actor::System("test"),
+                "r",
+                note(1, d(2024, 6, 1), "in order"),
+            )
+            .await
+            .unwrap();
         let late = s
+            .journeys()
             .record(&Actor::System("test"), "r", note(1, d(2024, 1, 9), "late"))
             .await;
         assert!(
@@ -223,6 +239,7 @@ async fn a_command_becomes_the_event_the_store_records() {
         };
         assert_eq!(cmd.category(), EventCategory::Note);
         let e = s
+            .journeys()
             .record(
                 &Actor::System("test"),
                 "r",
@@ -237,15 +254,19 @@ async fn a_command_becomes_the_event_the_store_records() {
         }
         .into_event(PersonId(1), today)
         .unwrap();
-        let w = s.record(&Actor::System("test"), "r", w).await.unwrap();
+        let w = s
+            .journeys()
+            .record(&Actor::System("test"), "r", w)
+            .await
+            .unwrap();
         assert_eq!(w.supersedes.map(|x| x.event), Some(e.seq), "{name}");
         assert_eq!(
-            s.event_family(PersonId(1), e.seq).await.unwrap(),
+            s.journeys().event_family(PersonId(1), e.seq).await.unwrap(),
             Some((EventCategory::Note, "case_note".to_string())),
             "{name}"
         );
         assert_eq!(
-            s.event_family(PersonId(4), e.seq).await.unwrap(),
+            s.journeys().event_family(PersonId(4), e.seq).await.unwrap(),
             None,
             "{name}"
         );
@@ -315,7 +336,7 @@ proptest! {
             let s = Store::open(&format!("sqlite://{}", path.display()), AuditKey::for_tests())
                 .await
                 .unwrap();
-            s.bulk_load(&fixture(), &Actor::System("test"), |_, _, _| {}).await.unwrap();
+            s.journeys().bulk_load(&fixture(), &Actor::System("test"), |_, _, _| {}).await.unwrap();
             let child = PersonId(2);
             let base = d(2024, 1, 1);
             let mut recorded: Vec<EventSeq> = Vec::new();
@@ -350,19 +371,19 @@ proptest! {
                     },
                     _ => continue,
                 };
-                let before_log = s.child_log(child).await.unwrap();
-                let before_state = s.child_state(child).await.unwrap();
-                match s.record(&Actor::System("test"), "p", new).await {
+                let before_log = s.journeys().child_log(child).await.unwrap();
+                let before_state = s.journeys().child_state(child).await.unwrap();
+                match s.journeys().record(&Actor::System("test"), "p", new).await {
                     Ok(e) => recorded.push(e.seq),
                     Err(StoreError::Rule(_)) => {
-                        assert_eq!(s.child_log(child).await.unwrap(), before_log);
-                        assert_eq!(s.child_state(child).await.unwrap(), before_state);
+                        assert_eq!(s.journeys().child_log(child).await.unwrap(), before_log);
+                        assert_eq!(s.journeys().child_state(child).await.unwrap(), before_state);
                     }
                     Err(e) => panic!("unexpected failure: {e}"),
                 }
-                let log = s.child_log(child).await.unwrap();
+                let log = s.journeys().child_log(child).await.unwrap();
                 if !log.is_empty() {
-                    assert_eq!(s.child_state(child).await.unwrap(), Some(replay(child, &log)));
+                    assert_eq!(s.journeys().child_state(child).await.unwrap(), Some(replay(child, &log)));
                 }
                 // Whatever was accepted leaves no event without its precondition.
                 assert_eq!(
@@ -389,12 +410,12 @@ async fn a_payload_of_an_unknown_version_is_reported_by_every_read() {
             .await
             .unwrap();
         raw.close().await;
-        let whole = s.log_snapshot().await.map(|_| ());
+        let whole = s.journeys().log_snapshot().await.map(|_| ());
         assert!(
             matches!(&whole, Err(StoreError::Corrupt(m)) if m.contains("event 3") && m.contains("newer")),
             "{name}: {whole:?}"
         );
-        let one = s.child_log(PersonId(1)).await.map(|_| ());
+        let one = s.journeys().child_log(PersonId(1)).await.map(|_| ());
         assert!(
             matches!(&one, Err(StoreError::Corrupt(m)) if m.contains("event 3") && m.contains("newer")),
             "{name}: {one:?}"

@@ -27,6 +27,7 @@ impl Names {
         Ok(Self(
             state
                 .store
+                .accounts()
                 .users()
                 .await?
                 .into_iter()
@@ -128,11 +129,13 @@ pub async fn record_access_log(
     let rid = current_request_id();
     let (name, entries) = state
         .store
+        .governance()
         .record_access_log(&actor, &rid, id, 1000)
         .await?;
     // A restricted record's note says what it holds: shown only to a reader who may open it now.
     let note_shown = state
         .store
+        .governance()
         .may_read_contents(&user.reader(&actor, &state.config.policy), id)
         .await?;
     let entries = if note_shown {
@@ -140,8 +143,12 @@ pub async fn record_access_log(
     } else {
         stepwise_store::without_restriction_notes(entries)
     };
-    let grants = state.store.grants(Some(id), state.now()).await?;
-    let restriction = state.store.restriction(id).await?;
+    let grants = state
+        .store
+        .governance()
+        .grants(Some(id), state.now())
+        .await?;
+    let restriction = state.store.governance().restriction(id).await?;
     let views = entries
         .iter()
         .filter(|e| e.action == AuditAction::RecordView)
@@ -340,6 +347,7 @@ pub async fn grants_index(
         });
     let grants = state
         .store
+        .governance()
         .grants_within_reach(
             &user.reader(&user.actor(), &state.config.policy),
             user.id,
@@ -365,7 +373,7 @@ pub async fn grants_create(
             ));
             None
         }
-        name => match state.store.user_by_username(name).await? {
+        name => match state.store.accounts().user_by_username(name).await? {
             Some(u) => Some(u),
             None => {
                 errors.push((
@@ -381,6 +389,7 @@ pub async fn grants_create(
     let person = match parse_local_person_id(form.person.trim()) {
         Some(p) => match state
             .store
+            .people()
             .check_record_access(
                 &user.reader(&user.actor(), &state.config.policy),
                 &current_request_id(),
@@ -447,6 +456,7 @@ pub async fn grants_create(
     else {
         let grants = state
             .store
+            .governance()
             .grants_within_reach(
                 &user.reader(&user.actor(), &state.config.policy),
                 user.id,
@@ -459,6 +469,7 @@ pub async fn grants_create(
     let now = state.now();
     let id = state
         .store
+        .governance()
         .create_grant(
             &user.account,
             &current_request_id(),
@@ -487,6 +498,7 @@ pub async fn grants_revoke(
         .ok_or_else(|| WebError::NotFound(format!("Grant {raw:?}")))?;
     state
         .store
+        .governance()
         .revoke_grant_within_reach(
             &user.reader(&user.actor(), &state.config.policy),
             &user.account,
@@ -506,8 +518,8 @@ pub async fn users_index(
     Extension(user): Extension<CurrentUser>,
     RawQuery(q): RawQuery,
 ) -> Result<Response, WebError> {
-    let users = state.store.users().await?;
-    let teams = state.store.teams().await?;
+    let users = state.store.accounts().users().await?;
+    let teams = state.store.organisation().teams().await?;
     let policy = &state.config.policy;
     let link = user.holds(Permission::ViewUserActivity);
     let manage = user.holds(Permission::ManageUsers);
@@ -533,7 +545,7 @@ pub async fn users_index(
     let awaiting: Vec<&stepwise_store::UserAccount> =
         users.iter().filter(|u| u.awaiting_approval).collect();
     let changes = if approve {
-        state.store.account_changes(20).await?
+        state.store.accounts().account_changes(20).await?
     } else {
         Vec::new()
     };
@@ -715,7 +727,14 @@ pub async fn user_activity(
         .filter(|n| *n > 0)
         .map(UserId)
         .ok_or_else(|| WebError::NotFound(format!("User {raw:?}")))?;
-    let Some(account) = state.store.users().await?.into_iter().find(|u| u.id == id) else {
+    let Some(account) = state
+        .store
+        .accounts()
+        .users()
+        .await?
+        .into_iter()
+        .find(|u| u.id == id)
+    else {
         return Err(WebError::NotFound(format!("User {id}")));
     };
     let pairs = query_pairs(q.as_deref());
@@ -756,6 +775,7 @@ pub async fn user_activity(
     let entries = if errors.is_empty() {
         state
             .store
+            .governance()
             .user_activity(&user.actor(), &current_request_id(), id, (from, to), 10_000)
             .await?
     } else {
@@ -927,12 +947,14 @@ pub async fn set_restriction(
     let result = match form.action.as_str() {
         "lift" => state
             .store
+            .governance()
             .lift_restriction(&actor, &rid, id)
             .await
             .map(|_| ()),
         kind => match RestrictionKind::parse(kind) {
             Some(k) => state
                 .store
+                .governance()
                 .set_restriction(&actor, &rid, id, k, &form.category, &form.note)
                 .await
                 .map(|_| ()),
@@ -956,7 +978,7 @@ pub async fn set_restriction(
                 .next()
                 .map(|f| f.to_uppercase().collect::<String>() + c.as_str())
                 .unwrap_or(m);
-            let current = state.store.restriction(id).await?;
+            let current = state.store.governance().restriction(id).await?;
             let body = html! {
                 p class="caption" { a href=(format!("/people/{}/access-log", id.0)) { "Who has looked at this record" } }
                 (restriction_form(&user, id, current.as_ref(), &form, &[(field.to_string(), m)]))
@@ -981,10 +1003,11 @@ pub async fn restricted_openings(
     State(state): State<AppState>,
     Extension(user): Extension<CurrentUser>,
 ) -> Result<Response, WebError> {
-    let rows = state.store.restricted_openings(500).await?;
+    let rows = state.store.governance().restricted_openings(500).await?;
     state
         .store
-        .audit(
+        .audit_log()
+        .record(
             &user.actor(),
             AuditAction::RestrictedReview,
             &AuditSubject::RestrictedOpenings,
@@ -1093,7 +1116,13 @@ pub async fn users_create(
             "username".into(),
             "Enter a username of letters, digits, dots, hyphens or underscores (at most 64)".into(),
         ));
-    } else if state.store.user_by_username(&username).await?.is_some() {
+    } else if state
+        .store
+        .accounts()
+        .user_by_username(&username)
+        .await?
+        .is_some()
+    {
         errors.push((
             "username".into(),
             format!("There is already a user called {username}"),
@@ -1109,7 +1138,7 @@ pub async fn users_create(
     if role.is_none() {
         errors.push(("role".into(), "Choose a role".into()));
     }
-    let teams = state.store.teams().await?;
+    let teams = state.store.organisation().teams().await?;
     let team = match f.team.trim() {
         "" => None,
         t => match t
@@ -1161,6 +1190,7 @@ pub async fn users_create(
     let (token, link) = new_setup_link(state.now());
     let new_id = state
         .store
+        .accounts()
         .add_user_by(
             &user.account,
             &current_request_id(),
@@ -1177,6 +1207,7 @@ pub async fn users_create(
         .await?;
     let made = state
         .store
+        .accounts()
         .user_by_id(new_id)
         .await?
         .ok_or_else(|| WebError::NotFound(format!("User {new_id}")))?;
@@ -1259,7 +1290,14 @@ async fn change_user(
         .filter(|n| *n > 0)
         .map(UserId)
         .ok_or_else(|| WebError::NotFound(format!("User {raw:?}")))?;
-    let Some(target) = state.store.users().await?.into_iter().find(|u| u.id == id) else {
+    let Some(target) = state
+        .store
+        .accounts()
+        .users()
+        .await?
+        .into_iter()
+        .find(|u| u.id == id)
+    else {
         return Err(WebError::NotFound(format!("User {id}")));
     };
     let rid = current_request_id();
@@ -1272,6 +1310,7 @@ async fn change_user(
         "disable" => {
             state
                 .store
+                .accounts()
                 .set_user_disabled(&user.actor(), &rid, id, true, &state.config.policy)
                 .await?;
             format!("{} disabled", target.username)
@@ -1279,9 +1318,10 @@ async fn change_user(
         "enable" => {
             state
                 .store
+                .accounts()
                 .set_user_disabled(&user.actor(), &rid, id, false, &state.config.policy)
                 .await?;
-            let again = state.store.user_by_id(id).await?;
+            let again = state.store.accounts().user_by_id(id).await?;
             if again.is_some_and(|a| a.awaiting_approval) {
                 format!("{} enabled and awaiting approval", target.username)
             } else {
@@ -1291,6 +1331,7 @@ async fn change_user(
         "approve" | "refuse" => {
             state
                 .store
+                .accounts()
                 .decide_approval(
                     &user.account,
                     &rid,
@@ -1312,6 +1353,7 @@ async fn change_user(
         _ => {
             if state
                 .store
+                .accounts()
                 .reset_second_factor(&user.actor(), &rid, id)
                 .await?
             {
@@ -1393,6 +1435,7 @@ pub async fn users_setup_link(
     let (token, link) = new_setup_link(state.now());
     state
         .store
+        .accounts()
         .issue_setup_link(
             &user.account,
             &current_request_id(),
@@ -1403,6 +1446,7 @@ pub async fn users_setup_link(
         .await?;
     let account = state
         .store
+        .accounts()
         .user_by_id(id)
         .await?
         .ok_or_else(|| WebError::NotFound(format!("User {id}")))?;

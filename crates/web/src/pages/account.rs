@@ -23,7 +23,7 @@ pub async fn show(
     State(state): State<AppState>,
     Extension(user): Extension<CurrentUser>,
 ) -> Result<Response, WebError> {
-    let sessions = state.store.user_sessions(user.id).await?;
+    let sessions = state.store.accounts().user_sessions(user.id).await?;
     let body = html! {
         h1 { "Your account" }
         p class="lead" { (user.display_name) " · " (user.username) " · " (user.role.label()) }
@@ -74,10 +74,11 @@ pub async fn sign_out_everywhere(
     State(state): State<AppState>,
     Extension(user): Extension<CurrentUser>,
 ) -> Result<Response, WebError> {
-    let ended = state.store.delete_user_sessions(user.id).await?;
+    let ended = state.store.accounts().delete_user_sessions(user.id).await?;
     state
         .store
-        .audit(
+        .audit_log()
+        .record(
             &user.actor(),
             AuditAction::SignOutEverywhere,
             &AuditSubject::User(user.id),
@@ -190,6 +191,7 @@ pub async fn change_password(
     let now = state.now();
     if let Err(until) = state
         .store
+        .accounts()
         .reserve_signin_attempt(
             &[(key.as_str(), stepwise_domain::credentials::FREE_FAILURES)],
             now,
@@ -215,7 +217,8 @@ pub async fn change_password(
     {
         state
             .store
-            .audit(
+            .audit_log()
+            .record(
                 &user.actor(),
                 AuditAction::PasswordChangeRefused,
                 &AuditSubject::User(user.id),
@@ -229,7 +232,7 @@ pub async fn change_password(
         ));
         return Ok(password_page(&state, &user, &errors, false));
     }
-    state.store.clear_signin_failures(&key).await?;
+    state.store.accounts().clear_signin_failures(&key).await?;
     if let Err(problem) = check_new_password(&user.username, &f.new_password) {
         let mut c = problem.to_string();
         if let Some(first) = c.get(..1) {
@@ -256,6 +259,7 @@ pub async fn change_password(
         .unwrap_or_default();
     state
         .store
+        .accounts()
         .change_password(&user.account, &rid, &hash, &keep)
         .await?;
     Ok(crate::routes::see_other("/account/password?changed=1"))

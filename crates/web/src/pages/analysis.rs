@@ -18,7 +18,11 @@ pub async fn index(
     Extension(user): Extension<CurrentUser>,
 ) -> Result<Response, WebError> {
     let today = state.today();
-    let (total, rows) = state.store.pseudonymised_children(today, 500).await?;
+    let (total, rows) = state
+        .store
+        .journeys()
+        .pseudonymised_children(today, 500)
+        .await?;
     let body = html! {
         h1 { "Pseudonymised journeys" }
         p class="lead" { "Children open today, without names, dates of birth, addresses, identifiers or free text. Each has a pseudonym that stays the same, so you can follow a journey; opening one is recorded on the child's record. Restricted and sealed records are not shown." }
@@ -57,6 +61,7 @@ pub async fn journey(
 ) -> Result<Response, WebError> {
     let j = state
         .store
+        .journeys()
         .pseudonymised_journey(
             &user.actor(),
             &current_request_id(),

@@ -72,6 +72,7 @@ async fn header(
     let actor = user.actor();
     Ok(state
         .store
+        .journeys()
         .open_for_recording(
             &user.reader(&actor, &state.config.policy),
             &current_request_id(),

@@ -105,6 +105,7 @@ pub async fn record(
         )),
         Some(u) => state
             .store
+            .governance()
             .record_consent(&actor, &rid, id, &f.agency, &f.basis, &f.given_by, u, today)
             .await
             .map_err(|e| {
@@ -124,11 +125,12 @@ pub async fn record(
     match result {
         Ok(_) => Ok(see_other(&format!("/people/{}#consent", id.0))),
         Err(err) => {
-            let consents = state.store.consents(id, today).await?;
+            let consents = state.store.governance().consents(id, today).await?;
             // The form shown again lists the person's consents: a read of their record.
             state
                 .store
-                .audit(
+                .audit_log()
+                .record(
                     &actor,
                     AuditAction::RecordView,
                     &AuditSubject::Person(id),
@@ -167,7 +169,11 @@ pub async fn withdraw(
         .map_err(|_| WebError::NotFound(format!("Consent {cid:?}")))?;
     let actor = user.actor();
     let rid = current_request_id();
-    state.store.withdraw_consent(&actor, &rid, id, cid).await?;
+    state
+        .store
+        .governance()
+        .withdraw_consent(&actor, &rid, id, cid)
+        .await?;
     Ok(see_other(&format!("/people/{}#consent", id.0)))
 }
 
@@ -176,13 +182,20 @@ pub async fn shared_index(
     State(state): State<AppState>,
     Extension(user): Extension<CurrentUser>,
 ) -> Result<Response, WebError> {
-    let agency = state.store.user_agency(user.id).await?;
+    let agency = state.store.governance().user_agency(user.id).await?;
     let rows = match &agency {
-        Some(a) => state.store.shared_with(a, state.today()).await?,
+        Some(a) => {
+            state
+                .store
+                .governance()
+                .shared_with(a, state.today())
+                .await?
+        }
         None => Vec::new(),
     };
     state
         .store
+        .people()
         .audit_list(
             &user.actor(),
             &current_request_id(),
@@ -231,11 +244,12 @@ pub async fn shared_show(
     Path(raw): Path<String>,
 ) -> Result<Response, WebError> {
     let id = person_id(&raw)?;
-    let Some(agency) = state.store.user_agency(user.id).await? else {
+    let Some(agency) = state.store.governance().user_agency(user.id).await? else {
         return Err(WebError::NotFound(format!("Person {raw:?}")));
     };
     let s = state
         .store
+        .governance()
         .shared_summary(
             &user.actor(),
             &current_request_id(),

@@ -30,7 +30,7 @@ pub async fn show(
     Extension(user): Extension<CurrentUser>,
     Path(id): Path<String>,
 ) -> Result<Response, WebError> {
-    let Some((path, body)) = state.store.draft(&id, user.id).await? else {
+    let Some((path, body)) = state.store.accounts().draft(&id, user.id).await? else {
         return Ok(see_other("/"));
     };
     let fields = pairs(&body);
@@ -66,15 +66,16 @@ pub async fn send(
     Extension(user): Extension<CurrentUser>,
     Path(id): Path<String>,
 ) -> Result<Response, WebError> {
-    let Some((path, _)) = state.store.draft(&id, user.id).await? else {
+    let Some((path, _)) = state.store.accounts().draft(&id, user.id).await? else {
         return Ok(see_other("/"));
     };
     // The kept path came from the request that lapsed; it is still only followed if local.
     let path = super::safe_next(Some(&path));
-    state.store.drop_draft(&id, user.id).await?;
+    state.store.accounts().drop_draft(&id, user.id).await?;
     state
         .store
-        .audit(
+        .audit_log()
+        .record(
             &user.actor(),
             AuditAction::FormDraftSent,
             &AuditSubject::User(user.id),
@@ -91,10 +92,11 @@ pub async fn discard(
     Extension(user): Extension<CurrentUser>,
     Path(id): Path<String>,
 ) -> Result<Response, WebError> {
-    if state.store.drop_draft(&id, user.id).await? {
+    if state.store.accounts().drop_draft(&id, user.id).await? {
         state
             .store
-            .audit(
+            .audit_log()
+            .record(
                 &user.actor(),
                 AuditAction::FormDraftDiscarded,
                 &AuditSubject::User(user.id),

@@ -45,7 +45,7 @@ pub async fn stylesheet() -> Response {
 
 /// A liveness check for load balancers: answers when the database does.
 pub async fn health(State(state): State<AppState>) -> Response {
-    match state.store.authority().await {
+    match state.store.organisation().authority().await {
         Ok(_) => ([(header::CONTENT_TYPE, "text/plain")], "ok").into_response(),
         Err(_) => (
             axum::http::StatusCode::SERVICE_UNAVAILABLE,

@@ -27,6 +27,7 @@ pub async fn show(
     let actor = user.actor();
     let work = state
         .store
+        .people()
         .my_work(
             &user.reader(&actor, &state.config.policy),
             &current_request_id(),
@@ -46,6 +47,7 @@ pub async fn show(
         (true, Some(t)) => {
             state
                 .store
+                .organisation()
                 .team_summary(
                     &user.reader(&actor, &state.config.policy),
                     TeamId(t),

@@ -38,7 +38,7 @@ pub async fn person_allowed(
     permission: Permission,
 ) -> Result<PersonId, WebError> {
     let id = person_id(raw)?;
-    if !state.store.person_exists(id).await? {
+    if !state.store.people().person_exists(id).await? {
         return Err(WebError::NotFound(format!(
             "Person {}",
             stepwise_domain::ids::local_person_id(id)
@@ -47,6 +47,7 @@ pub async fn person_allowed(
     let actor = user.actor();
     state
         .store
+        .people()
         .check_record_access(
             &user.reader(&actor, &state.config.policy),
             &current_request_id(),
@@ -145,6 +146,7 @@ pub async fn show(
     let actor = user.actor();
     let opened = state
         .store
+        .people()
         .open_child_record(
             &user.reader(&actor, &state.config.policy),
             &current_request_id(),
@@ -168,7 +170,7 @@ pub async fn show(
     let visit = may(EventCategory::Visit).await?;
     let correct = may(EventCategory::Correction).await?;
     let record = render(&rec, &filter, &errors, &dates, today, correct);
-    let consents = state.store.consents(id, today).await?;
+    let consents = state.store.governance().consents(id, today).await?;
     let body = html! {
         @if user.holds(Permission::ViewRecordAccessLog) {
             p class="record-tools" { a href=(format!("/people/{}/access-log", id.0)) { "Who has looked at this record" } }
@@ -483,10 +485,11 @@ pub async fn give_reason(
     let reader = user.reader(&actor, &state.config.policy);
     // A person who does not exist and a sealed record answer alike; a record that needs no
     // reason opens; any other refusal is audited and answered by the one access check.
-    let decision = if state.store.person_exists(id).await? {
+    let decision = if state.store.people().person_exists(id).await? {
         Some(
             state
                 .store
+                .people()
                 .record_decision(&reader, id, Permission::ViewChildRecord)
                 .await?,
         )
@@ -507,6 +510,7 @@ pub async fn give_reason(
         Some(_) => {
             state
                 .store
+                .people()
                 .check_record_access(&reader, &rid, id, Permission::ViewChildRecord)
                 .await?;
             return Ok(crate::routes::see_other(&format!("/people/{}", id.0)));
@@ -514,6 +518,7 @@ pub async fn give_reason(
     }
     match state
         .store
+        .governance()
         .state_reason(&actor, &rid, id, &form.reason)
         .await
     {
@@ -553,6 +558,7 @@ pub async fn print(
     let actor = user.actor();
     let rec = state
         .store
+        .people()
         .open_child_record(
             &user.reader(&actor, &state.config.policy),
             &current_request_id(),

@@ -75,11 +75,13 @@ async fn render(
     let decided = get("decided");
     let rows = state
         .store
+        .governance()
         .disposal_queue(&state.config.retention, as_at, 500)
         .await?;
     state
         .store
-        .audit(
+        .audit_log()
+        .record(
             &user.actor(),
             AuditAction::RetentionReview,
             &AuditSubject::DisposalQueue,
@@ -233,6 +235,7 @@ pub async fn decide(
         None => None,
         Some(decision) => match state
             .store
+            .governance()
             .decide_retention(
                 &user.actor(),
                 &current_request_id(),

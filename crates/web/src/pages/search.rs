@@ -59,7 +59,8 @@ pub async fn show(
     let results = if searched {
         state
             .store
-            .audit(
+            .audit_log()
+            .record(
                 &user.actor(),
                 AuditAction::Search,
                 &AuditSubject::People,
@@ -77,6 +78,7 @@ pub async fn show(
             .await?;
         state
             .store
+            .people()
             .search_people(&SearchQuery {
                 text: text.clone(),
                 date_of_birth: dob,

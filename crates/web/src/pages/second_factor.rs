@@ -33,7 +33,11 @@ async fn complete(
     next: &str,
 ) -> Result<Response, WebError> {
     if let Some(old) = cookie(headers, SESSION_COOKIE) {
-        state.store.delete_session(&token_hash(&old)).await?;
+        state
+            .store
+            .accounts()
+            .delete_session(&token_hash(&old))
+            .await?;
     }
     let token = start_session_pending(&state.store, &user.account, &state.config, false).await?;
     let mut res = see_other(next);
@@ -138,6 +142,7 @@ pub async fn submit(
     // The attempt is counted before the code is checked, so parallel guesses share one count.
     let failures = match state
         .store
+        .accounts()
         .reserve_signin_attempt(&[(key.as_str(), FREE_FAILURES)], now)
         .await?
     {
@@ -145,7 +150,8 @@ pub async fn submit(
         Err(until) => {
             state
                 .store
-                .audit(
+                .audit_log()
+                .record(
                     &user.actor(),
                     AuditAction::SignInSecondFactorThrottled,
                     &AuditSubject::User(user.id),
@@ -174,11 +180,12 @@ pub async fn submit(
     };
     let Some(factor) = state
         .store
+        .accounts()
         .second_factor_state(user.id)
         .await?
         .filter(|f| f.confirmed)
     else {
-        state.store.clear_signin_failures(&key).await?;
+        state.store.accounts().clear_signin_failures(&key).await?;
         return Ok(see_other("/account/second-factor"));
     };
     let secret =
@@ -189,6 +196,7 @@ pub async fn submit(
         Ok(step) => {
             if state
                 .store
+                .accounts()
                 .use_second_factor(&user.account, &rid, step, AuditAction::SignInSecondFactor)
                 .await?
             {
@@ -201,13 +209,14 @@ pub async fn submit(
     };
     match outcome {
         Ok(()) => {
-            state.store.clear_signin_failures(&key).await?;
+            state.store.accounts().clear_signin_failures(&key).await?;
             complete(&state, &headers, &user, &next).await
         }
         Err(e) => {
             state
                 .store
-                .audit(
+                .audit_log()
+                .record(
                     &user.actor(),
                     AuditAction::SignInSecondFactorFailed,
                     &AuditSubject::User(user.id),
@@ -247,7 +256,7 @@ async fn enrol_page(
     user: &CurrentUser,
     errors: &[(String, String)],
 ) -> Result<Response, WebError> {
-    let current = state.store.second_factor_state(user.id).await?;
+    let current = state.store.accounts().second_factor_state(user.id).await?;
     if user.second_factor_pending && current.as_ref().is_some_and(|f| f.confirmed) {
         // Never reached through the access check; kept as a second line.
         return Ok(see_other("/sign-in/second-factor"));
@@ -269,7 +278,12 @@ async fn enrol_page(
         _ => {
             let mut s = vec![0u8; RECOMMENDED_SECRET_BYTES];
             rand::thread_rng().fill_bytes(&mut s);
-            if !state.store.begin_second_factor(user.id, &s).await? {
+            if !state
+                .store
+                .accounts()
+                .begin_second_factor(user.id, &s)
+                .await?
+            {
                 return Ok(see_other("/account/second-factor"));
             }
             s
@@ -375,14 +389,15 @@ pub async fn confirm(
 ) -> Result<Response, WebError> {
     let rid = current_request_id();
     let now = state.now();
-    let current = state.store.second_factor_state(user.id).await?;
+    let current = state.store.accounts().second_factor_state(user.id).await?;
     let confirmed = current.as_ref().is_some_and(|c| c.confirmed);
     if confirmed && user.second_factor_pending {
         // A waiting session never changes a confirmed factor (the access check keeps it on the
         // code prompt; this is the second line).
         state
             .store
-            .audit(
+            .audit_log()
+            .record(
                 &user.actor(),
                 AuditAction::AccessDenied,
                 &AuditSubject::Route("/account/second-factor".to_string()),
@@ -400,6 +415,7 @@ pub async fn confirm(
         let key = format!("second-factor:{}", user.username);
         if let Err(until) = state
             .store
+            .accounts()
             .reserve_signin_attempt(&[(key.as_str(), FREE_FAILURES)], now)
             .await?
         {
@@ -425,6 +441,7 @@ pub async fn confirm(
                 rand::thread_rng().fill_bytes(&mut s);
                 if state
                     .store
+                    .accounts()
                     .begin_second_factor_replacement(&user.account, &rid, step, &s)
                     .await?
                 {
@@ -437,13 +454,14 @@ pub async fn confirm(
         };
         return match outcome {
             Ok(()) => {
-                state.store.clear_signin_failures(&key).await?;
+                state.store.accounts().clear_signin_failures(&key).await?;
                 Ok(see_other("/account/second-factor"))
             }
             Err(e) => {
                 state
                     .store
-                    .audit(
+                    .audit_log()
+                    .record(
                         &user.actor(),
                         AuditAction::SecondFactorReplaceRefused,
                         &AuditSubject::User(user.id),
@@ -474,11 +492,13 @@ pub async fn confirm(
             let done = if replacing {
                 state
                     .store
+                    .accounts()
                     .finish_second_factor_replacement(&user.account, &rid, &nonce, step)
                     .await?
             } else {
                 state
                     .store
+                    .accounts()
                     .confirm_second_factor(&user.account, &rid, &nonce, step)
                     .await?
             };

@@ -102,7 +102,12 @@ pub async fn show(
     user: Option<Extension<CurrentUser>>,
     Path(token): Path<String>,
 ) -> Result<Response, WebError> {
-    let Some(account) = state.store.setup_account(&token_hash(&token)).await? else {
+    let Some(account) = state
+        .store
+        .accounts()
+        .setup_account(&token_hash(&token))
+        .await?
+    else {
         return Ok(link_does_not_work(&state));
     };
     Ok(form(
@@ -132,7 +137,7 @@ pub async fn submit(
     Form(f): Form<SetUp>,
 ) -> Result<Response, WebError> {
     let hash = token_hash(&f.token);
-    let Some(account) = state.store.setup_account(&hash).await? else {
+    let Some(account) = state.store.accounts().setup_account(&hash).await? else {
         return Ok(link_does_not_work(&state));
     };
     let mut errors = Vec::new();
@@ -158,6 +163,7 @@ pub async fn submit(
     let password_hash = hash_password(f.password).await?;
     let Some(done) = state
         .store
+        .accounts()
         .complete_setup(&hash, &password_hash, &current_request_id())
         .await?
     else {

@@ -138,6 +138,7 @@ pub async fn submit(
     let account_key = format!("account:{key}");
     let reserved = state
         .store
+        .accounts()
         .reserve_signin_attempt(
             &[
                 (source_key.as_str(), FREE_FAILURES),
@@ -151,7 +152,8 @@ pub async fn submit(
         Err(until) => {
             state
                 .store
-                .audit(
+                .audit_log()
+                .record(
                     &Actor::Anonymous,
                     AuditAction::SignInThrottled,
                     &AuditSubject::Username(key.to_string()),
@@ -182,7 +184,7 @@ pub async fn submit(
     let account = if username.is_empty() {
         None
     } else {
-        state.store.user_by_username(&username).await?
+        state.store.accounts().user_by_username(&username).await?
     };
     let ok = match &account {
         // An account still waiting for its set-up link has no password: checked against the
@@ -202,7 +204,8 @@ pub async fn submit(
         (true, Some(a)) if a.awaiting_approval => {
             state
                 .store
-                .audit(
+                .audit_log()
+                .record(
                     &Actor::User {
                         id: a.id,
                         username: a.username.clone(),
@@ -224,10 +227,22 @@ pub async fn submit(
         (true, Some(a)) => {
             // A fresh session on every sign-in; any session cookie the browser already had is ended.
             if let Some(old) = cookie(&headers, SESSION_COOKIE) {
-                state.store.delete_session(&token_hash(&old)).await?;
+                state
+                    .store
+                    .accounts()
+                    .delete_session(&token_hash(&old))
+                    .await?;
             }
-            state.store.clear_signin_failures(&source_key).await?;
-            state.store.clear_signin_failures(&account_key).await?;
+            state
+                .store
+                .accounts()
+                .clear_signin_failures(&source_key)
+                .await?;
+            state
+                .store
+                .accounts()
+                .clear_signin_failures(&account_key)
+                .await?;
             // A second factor when the user has one, or their role requires one.
             let second = a.second_factor || state.config.policy.requires_second_factor(a.role);
             let token = start_session_pending(&state.store, &a, &state.config, second).await?;
@@ -241,7 +256,8 @@ pub async fn submit(
             };
             state
                 .store
-                .audit(
+                .audit_log()
+                .record(
                     &Actor::User {
                         id: a.id,
                         username: a.username.clone(),
@@ -273,7 +289,8 @@ pub async fn submit(
             // Already counted when the attempt was reserved.
             state
                 .store
-                .audit(
+                .audit_log()
+                .record(
                     &Actor::Anonymous,
                     AuditAction::SignInFailed,
                     &AuditSubject::Username(key.to_string()),
@@ -297,11 +314,16 @@ pub async fn sign_out(
     Extension(user): Extension<CurrentUser>,
 ) -> Result<Response, WebError> {
     if let Some(t) = cookie(&headers, SESSION_COOKIE) {
-        state.store.delete_session(&token_hash(&t)).await?;
+        state
+            .store
+            .accounts()
+            .delete_session(&token_hash(&t))
+            .await?;
     }
     state
         .store
-        .audit(
+        .audit_log()
+        .record(
             &user.actor(),
             AuditAction::SignOut,
             &AuditSubject::User(user.id),
@@ -337,6 +359,7 @@ pub async fn oidc_start(
     let (st, nonce, verifier) = (random_token(), random_token(), random_token());
     state
         .store
+        .accounts()
         .begin_oidc_login(&st, &nonce, &verifier, &next)
         .await?;
     Ok(crate::routes::see_other(&crate::oidc::authorization_url(
@@ -348,7 +371,8 @@ pub async fn oidc_start(
 async fn oidc_refused(state: &AppState, rid: &str, why: String) -> Result<Response, WebError> {
     state
         .store
-        .audit(
+        .audit_log()
+        .record(
             &Actor::Anonymous,
             AuditAction::SignInFailed,
             &AuditSubject::Oidc,
@@ -393,7 +417,7 @@ pub async fn oidc_callback(
         )
         .await;
     };
-    let Some((nonce, verifier, next)) = state.store.take_oidc_login(&st).await? else {
+    let Some((nonce, verifier, next)) = state.store.accounts().take_oidc_login(&st).await? else {
         return oidc_refused(
             &state,
             &rid,
@@ -413,6 +437,7 @@ pub async fn oidc_callback(
     // provider reports names nothing here.
     let found = state
         .store
+        .accounts()
         .user_by_oidc_subject(cfg.issuer_id(), &claims.sub)
         .await?;
     if let Some(a) = found
@@ -441,13 +466,18 @@ pub async fn oidc_callback(
         .await;
     };
     if let Some(old) = cookie(&headers, SESSION_COOKIE) {
-        state.store.delete_session(&token_hash(&old)).await?;
+        state
+            .store
+            .accounts()
+            .delete_session(&token_hash(&old))
+            .await?;
     }
     let second = a.second_factor || state.config.policy.requires_second_factor(a.role);
     let token = start_session_pending(&state.store, &a, &state.config, second).await?;
     state
         .store
-        .audit(
+        .audit_log()
+        .record(
             &Actor::User {
                 id: a.id,
                 username: a.username.clone(),

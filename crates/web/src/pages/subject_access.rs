@@ -31,6 +31,7 @@ async fn pack(
     let actor = user.actor();
     Ok(state
         .store
+        .governance()
         .subject_access_pack(
             &user.reader(&actor, &state.config.policy),
             &current_request_id(),

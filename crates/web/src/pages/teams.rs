@@ -21,10 +21,11 @@ pub async fn index(
     State(state): State<AppState>,
     Extension(user): Extension<CurrentUser>,
 ) -> Result<Response, WebError> {
-    let teams = state.store.teams().await?;
-    let counts = state.store.team_counts().await?;
+    let teams = state.store.organisation().teams().await?;
+    let counts = state.store.organisation().team_counts().await?;
     let localities: HashMap<i64, String> = state
         .store
+        .organisation()
         .localities()
         .await?
         .into_iter()
@@ -77,6 +78,7 @@ pub async fn show(
     let actor = user.actor();
     let t = state
         .store
+        .organisation()
         .team_summary(
             &user.reader(&actor, &state.config.policy),
             TeamId(id),
@@ -120,6 +122,7 @@ pub async fn show(
     let listed = if may_see_children {
         state
             .store
+            .people()
             .team_children(
                 &user.reader(&actor, &state.config.policy),
                 &current_request_id(),

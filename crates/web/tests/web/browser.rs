@@ -292,11 +292,13 @@ async fn sign_in_through_the_councils_identity_provider() {
     // Accounts are bound to the provider's (issuer, subject): link the social worker's.
     let sw = app
         .store
+        .accounts()
         .user_by_username("social.worker")
         .await
         .unwrap()
         .unwrap();
     app.store
+        .accounts()
         .link_oidc_subject(
             &stepwise_store::Actor::System("test"),
             "-",
@@ -335,7 +337,7 @@ async fn sign_in_through_the_councils_identity_provider() {
         page.url().await.unwrap()
     );
     assert_eq!(page.text("h1").await.unwrap(), "My work");
-    let last = app.store.audit_entries(None, 5).await.unwrap();
+    let last = app.store.audit_log().entries(None, 5).await.unwrap();
     assert!(
         last.iter()
             .any(|e| e.action == "signin" && e.detail.starts_with("through the identity provider"))
@@ -372,7 +374,12 @@ async fn sign_in_through_the_councils_identity_provider() {
             "no Stepwise account is linked to your council account (subject team.manager)"
         )
     );
-    let last = &app.store.audit_entries(Some("oidc"), 1).await.unwrap()[0];
+    let last = &app
+        .store
+        .audit_log()
+        .entries(Some("oidc"), 1)
+        .await
+        .unwrap()[0];
     assert_eq!(last.action, "signin.failed");
     // A forged return (an unknown state) changes nothing.
     let forged = app

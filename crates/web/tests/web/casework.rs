@@ -1,5 +1,5 @@
 //! Recording casework over HTTP: the forms and the API calls follow one path (a command, the
-//! `record_*` permission for the child, `Store::record`), so the time and the author are
+//! `record_*` permission for the child, `Journeys::record`), so the time and the author are
 //! Stepwise's, bad input changes nothing, a correction that breaks a later entry is refused
 //! naming it, and restricted and sealed records are answered as for any read.
 
@@ -15,6 +15,7 @@ use crate::support::app::{PASSWORD, TestApp, post_form, spawn_app, username};
 
 async fn log_len(app: &TestApp) -> usize {
     app.store
+        .journeys()
         .child_log(PersonId(app.child))
         .await
         .unwrap()
@@ -99,7 +100,12 @@ async fn a_social_worker_writes_a_case_note_from_the_record() {
         to.starts_with(&format!("/people/{}?category=note#event-", app.child)),
         "{to}"
     );
-    let log = app.store.child_log(PersonId(app.child)).await.unwrap();
+    let log = app
+        .store
+        .journeys()
+        .child_log(PersonId(app.child))
+        .await
+        .unwrap();
     assert_eq!(log.len(), before + 1);
     let e = log.last().unwrap();
     assert_eq!(e.recorded_by, WorkerId(app.sw));
@@ -113,7 +119,8 @@ async fn a_social_worker_writes_a_case_note_from_the_record() {
     );
     let audit = app
         .store
-        .audit_entries(Some(&format!("person:{}", app.child)), 1)
+        .audit_log()
+        .entries(Some(&format!("person:{}", app.child)), 1)
         .await
         .unwrap();
     assert_eq!(audit[0].action, "event.record");
@@ -207,7 +214,12 @@ async fn a_visit_is_recorded_and_a_manager_withdraws_it() {
     )
     .await;
     assert_eq!(res.status(), StatusCode::SEE_OTHER);
-    let visit = app.store.child_log(PersonId(app.child)).await.unwrap();
+    let visit = app
+        .store
+        .journeys()
+        .child_log(PersonId(app.child))
+        .await
+        .unwrap();
     let visit = visit.last().unwrap().clone();
     assert!(matches!(
         visit.kind,
@@ -321,7 +333,12 @@ async fn the_api_records_with_the_same_checks() {
     assert_eq!(log_len(&app).await, before + 1);
 
     // The referral that the child's later entries depend on cannot be withdrawn.
-    let log = app.store.child_log(PersonId(app.child)).await.unwrap();
+    let log = app
+        .store
+        .journeys()
+        .child_log(PersonId(app.child))
+        .await
+        .unwrap();
     let referral = log
         .iter()
         .rev()
@@ -367,6 +384,7 @@ async fn the_api_records_with_the_same_checks() {
 async fn restricted_and_sealed_records_are_answered_as_for_a_read() {
     let app = spawn_app().await;
     app.store
+        .governance()
         .set_restriction(
             &Actor::System("test"),
             "r",
@@ -411,6 +429,7 @@ async fn restricted_and_sealed_records_are_answered_as_for_a_read() {
     assert_eq!(log_len(&app).await, before + 1);
     // Sealed: not found, for the form and the API alike.
     app.store
+        .governance()
         .set_restriction(
             &Actor::System("test"),
             "r",

@@ -45,6 +45,7 @@ async fn open_then_read_the_logs(app: &TestApp) -> (String, String) {
     assert_eq!(log.status(), StatusCode::OK);
     let sw_id = app
         .store
+        .accounts()
         .user_by_username("social.worker")
         .await
         .unwrap()

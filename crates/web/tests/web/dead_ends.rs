@@ -55,7 +55,8 @@ async fn a_username_signs_in_whatever_its_case() {
     );
     let failed = app
         .store
-        .audit_entries(None, 100)
+        .audit_log()
+        .entries(None, 100)
         .await
         .unwrap()
         .into_iter()

@@ -178,6 +178,7 @@ async fn every_role_is_allowed_or_refused_on_every_route_and_reads_are_audited()
     let now = chrono::Utc::now();
     let facts = app
         .store
+        .governance()
         .child_facts(PersonId(app.child), now)
         .await
         .unwrap();
@@ -196,11 +197,12 @@ async fn every_role_is_allowed_or_refused_on_every_route_and_reads_are_audited()
             .unwrap_or_else(|_| panic!("sign in as {role:?}"));
         let account = app
             .store
+            .accounts()
             .user_by_username(&username(role))
             .await
             .unwrap()
             .unwrap();
-        let viewer = app.store.viewer(&account, now).await.unwrap();
+        let viewer = app.store.governance().viewer(&account, now).await.unwrap();
         for (method, path, access, _) in table() {
             if method != reqwest::Method::GET {
                 continue;
@@ -284,7 +286,15 @@ async fn every_role_is_allowed_or_refused_on_every_route_and_reads_are_audited()
         record_refusals > 0,
         "some role is refused a record by its scope"
     );
-    assert!(app.store.verify_audit().await.unwrap().problem.is_none());
+    assert!(
+        app.store
+            .audit_log()
+            .verify()
+            .await
+            .unwrap()
+            .problem
+            .is_none()
+    );
 }
 
 #[tokio::test]
@@ -689,6 +699,7 @@ async fn information_governance_grants_an_administrator_one_record_for_a_time_an
     // Bad grant forms are refused with an error summary and create nothing.
     let grants_before = app
         .store
+        .governance()
         .grants(None, chrono::Utc::now())
         .await
         .unwrap()
@@ -777,6 +788,7 @@ async fn information_governance_grants_an_administrator_one_record_for_a_time_an
     }
     assert_eq!(
         app.store
+            .governance()
             .grants(None, chrono::Utc::now())
             .await
             .unwrap()
@@ -809,7 +821,8 @@ async fn information_governance_grants_an_administrator_one_record_for_a_time_an
     assert!(opened.text().await.unwrap().contains(&app.child_name));
     let last = &app
         .store
-        .audit_entries(Some(&format!("person:{}", app.child)), 1)
+        .audit_log()
+        .entries(Some(&format!("person:{}", app.child)), 1)
         .await
         .unwrap()[0];
     assert_eq!(last.action, "record.view");
@@ -842,6 +855,7 @@ async fn information_governance_grants_an_administrator_one_record_for_a_time_an
     let users = app.get("/users", Some(&ig)).await.text().await.unwrap();
     let admin_id = app
         .store
+        .accounts()
         .user_by_username("system.administrator")
         .await
         .unwrap()
@@ -917,7 +931,15 @@ async fn information_governance_grants_an_administrator_one_record_for_a_time_an
     .await;
     assert_eq!(again.status(), StatusCode::BAD_REQUEST);
     assert!(again.text().await.unwrap().contains("already ended"));
-    assert!(app.store.verify_audit().await.unwrap().problem.is_none());
+    assert!(
+        app.store
+            .audit_log()
+            .verify()
+            .await
+            .unwrap()
+            .problem
+            .is_none()
+    );
 }
 
 #[tokio::test]
@@ -1013,7 +1035,7 @@ async fn signing_out_everywhere_ends_every_session_of_the_account() {
         StatusCode::OK,
         "other accounts keep their sessions"
     );
-    let last = &app.store.audit_entries(None, 1).await.unwrap()[0];
+    let last = &app.store.audit_log().entries(None, 1).await.unwrap()[0];
     assert_eq!(
         (last.action.as_str(), last.detail.as_str()),
         ("signout.everywhere", "2 sessions ended")
@@ -1068,6 +1090,7 @@ async fn a_restricted_record_asks_for_a_reason_and_a_sealed_one_is_hidden() {
     assert_eq!(bad.status(), StatusCode::BAD_REQUEST);
     assert!(
         app.store
+            .governance()
             .restriction(PersonId(app.child))
             .await
             .unwrap()
@@ -1208,7 +1231,15 @@ async fn a_restricted_record_asks_for_a_reason_and_a_sealed_one_is_hidden() {
     .await;
     assert_eq!(lift.status(), StatusCode::SEE_OTHER);
     assert_eq!(app.get(&child, Some(&fd)).await.status(), StatusCode::OK);
-    assert!(app.store.verify_audit().await.unwrap().problem.is_none());
+    assert!(
+        app.store
+            .audit_log()
+            .verify()
+            .await
+            .unwrap()
+            .problem
+            .is_none()
+    );
 }
 
 #[tokio::test]
@@ -1339,7 +1370,8 @@ async fn a_subject_access_pack_gathers_everything_and_marks_third_parties() {
     );
     let last = &app
         .store
-        .audit_entries(Some(&format!("person:{}", app.child)), 1)
+        .audit_log()
+        .entries(Some(&format!("person:{}", app.child)), 1)
         .await
         .unwrap()[0];
     assert_eq!(last.detail, "subject access request SAR-2026-014");
@@ -1521,6 +1553,7 @@ async fn an_administrator_adds_disables_and_enables_accounts() {
     }
     assert!(
         app.store
+            .accounts()
             .user_by_username("new.worker")
             .await
             .unwrap()
@@ -1557,6 +1590,7 @@ async fn an_administrator_adds_disables_and_enables_accounts() {
     let link: String = html[i..].chars().take("/set-up/".len() + 64).collect();
     let made = app
         .store
+        .accounts()
         .user_by_username("new.worker")
         .await
         .unwrap()
@@ -1564,7 +1598,8 @@ async fn an_administrator_adds_disables_and_enables_accounts() {
     assert_eq!(made.team_id, Some(app.sw_team));
     let last = &app
         .store
-        .audit_entries(Some(&format!("user:{}", made.id)), 2)
+        .audit_log()
+        .entries(Some(&format!("user:{}", made.id)), 2)
         .await
         .unwrap();
     assert!(
@@ -1638,6 +1673,7 @@ async fn an_administrator_adds_disables_and_enables_accounts() {
     );
     let admin_id = app
         .store
+        .accounts()
         .user_by_username("system.administrator")
         .await
         .unwrap()
@@ -1727,7 +1763,12 @@ async fn analysts_follow_journeys_under_a_pseudonym_and_see_nothing_that_identif
     for secret in [app.child_name.as_str(), local.as_str()] {
         assert!(!html.contains(secret), "{secret} is not shown");
     }
-    let log = app.store.child_log(PersonId(app.child)).await.unwrap();
+    let log = app
+        .store
+        .journeys()
+        .child_log(PersonId(app.child))
+        .await
+        .unwrap();
     for e in &log {
         if let Some(t) = match &e.kind {
             stepwise_domain::events::EventKind::CaseNote { text, .. } => Some(text),
@@ -1745,7 +1786,8 @@ async fn analysts_follow_journeys_under_a_pseudonym_and_see_nothing_that_identif
     // The read shows on the child's record for information governance.
     let last = &app
         .store
-        .audit_entries(Some(&format!("person:{}", app.child)), 1)
+        .audit_log()
+        .entries(Some(&format!("person:{}", app.child)), 1)
         .await
         .unwrap()[0];
     assert_eq!(last.action, "record.view.pseudonymised");
@@ -1775,6 +1817,7 @@ async fn a_form_sent_after_the_session_lapsed_is_kept_and_can_be_sent_after_sign
     let token = ig.trim_start_matches("stepwise_session=");
     let hash = stepwise_web::auth::token_hash(token);
     app.store
+        .accounts()
         .touch_session(&hash, chrono::Utc::now() - chrono::Duration::hours(3))
         .await
         .unwrap();
@@ -1798,6 +1841,7 @@ async fn a_form_sent_after_the_session_lapsed_is_kept_and_can_be_sent_after_sign
     assert!(to.starts_with("/sign-in?next=%2Fdrafts%2F"), "{to}");
     assert!(
         app.store
+            .governance()
             .grants(None, chrono::Utc::now())
             .await
             .unwrap()
@@ -1817,6 +1861,7 @@ async fn a_form_sent_after_the_session_lapsed_is_kept_and_can_be_sent_after_sign
         let own = csrf_in(&app.get("/grants", Some(&other)).await.text().await.unwrap());
         let t = other.trim_start_matches("stepwise_session=");
         app.store
+            .accounts()
             .touch_session(
                 &stepwise_web::auth::token_hash(t),
                 chrono::Utc::now() - chrono::Duration::hours(3),
@@ -1890,6 +1935,7 @@ async fn a_form_sent_after_the_session_lapsed_is_kept_and_can_be_sent_after_sign
     assert_eq!(done.status(), StatusCode::SEE_OTHER);
     assert_eq!(
         app.store
+            .governance()
             .grants(None, chrono::Utc::now())
             .await
             .unwrap()
@@ -1952,7 +1998,8 @@ async fn partners_see_only_what_families_consented_to_share_with_their_agency() 
     );
     let last = &app
         .store
-        .audit_entries(Some(&format!("person:{other}")), 1)
+        .audit_log()
+        .entries(Some(&format!("person:{other}")), 1)
         .await
         .unwrap()[0];
     assert_eq!(last.action, "record.denied", "the attempt is audited");
@@ -2029,6 +2076,7 @@ async fn partners_see_only_what_families_consented_to_share_with_their_agency() 
     assert_eq!(ok.status(), StatusCode::SEE_OTHER);
     let consents = app
         .store
+        .governance()
         .consents(
             PersonId(app.child),
             chrono::NaiveDate::from_ymd_opt(2026, 11, 23).unwrap(),
@@ -2052,7 +2100,15 @@ async fn partners_see_only_what_families_consented_to_share_with_their_agency() 
         StatusCode::NOT_FOUND,
         "withdrawn: no longer shared"
     );
-    assert!(app.store.verify_audit().await.unwrap().problem.is_none());
+    assert!(
+        app.store
+            .audit_log()
+            .verify()
+            .await
+            .unwrap()
+            .problem
+            .is_none()
+    );
 }
 
 #[tokio::test]
@@ -2067,7 +2123,8 @@ async fn printing_a_record_is_audited_as_a_print() {
     assert!(html.contains("Printed from Stepwise by") && html.contains(&app.child_name));
     let last = &app
         .store
-        .audit_entries(Some(&format!("person:{}", app.child)), 1)
+        .audit_log()
+        .entries(Some(&format!("person:{}", app.child)), 1)
         .await
         .unwrap()[0];
     assert_eq!(last.action, "record.view");

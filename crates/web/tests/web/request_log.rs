@@ -111,7 +111,8 @@ async fn a_record_request_logs_its_id_and_route_but_not_the_child() {
     // The record view's audit row carries the same id.
     let last = app
         .store
-        .audit_entries(Some(&format!("person:{}", app.child)), 1)
+        .audit_log()
+        .entries(Some(&format!("person:{}", app.child)), 1)
         .await
         .unwrap()
         .remove(0);

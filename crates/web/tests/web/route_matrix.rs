@@ -92,6 +92,7 @@ async fn every_role_is_allowed_or_refused_on_every_state_changing_route() {
     let policy = AccessPolicy::default();
     let target_user = app
         .store
+        .accounts()
         .user_by_username(&username(Role::PartnerProfessional))
         .await
         .unwrap()
@@ -112,12 +113,14 @@ async fn every_role_is_allowed_or_refused_on_every_state_changing_route() {
     let now = chrono::Utc::now();
     let facts = app
         .store
+        .governance()
         .child_facts(PersonId(app.child), now)
         .await
         .unwrap();
     let total = || async {
         app.store
-            .audit_entries(None, 1_000_000)
+            .audit_log()
+            .entries(None, 1_000_000)
             .await
             .unwrap()
             .len()
@@ -132,11 +135,12 @@ async fn every_role_is_allowed_or_refused_on_every_state_changing_route() {
             .unwrap_or_else(|_| panic!("sign in as {role:?}"));
         let account = app
             .store
+            .accounts()
             .user_by_username(&username(role))
             .await
             .unwrap()
             .unwrap();
-        let viewer = app.store.viewer(&account, now).await.unwrap();
+        let viewer = app.store.governance().viewer(&account, now).await.unwrap();
         let mut cookie = cookie;
         let page = app.get("/account", Some(&cookie)).await;
         assert_eq!(
@@ -265,5 +269,13 @@ async fn every_role_is_allowed_or_refused_on_every_state_changing_route() {
             );
         }
     }
-    assert!(app.store.verify_audit().await.unwrap().problem.is_none());
+    assert!(
+        app.store
+            .audit_log()
+            .verify()
+            .await
+            .unwrap()
+            .problem
+            .is_none()
+    );
 }

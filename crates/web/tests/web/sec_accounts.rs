@@ -85,6 +85,7 @@ async fn an_administrator_alone_cannot_end_up_reading_case_records() {
     let admin = app.sign_in("system.administrator", PASSWORD).await.unwrap();
     let admin_id = app
         .store
+        .accounts()
         .user_by_username("system.administrator")
         .await
         .unwrap()
@@ -97,6 +98,7 @@ async fn an_administrator_alone_cannot_end_up_reading_case_records() {
     let link = setup_path(&html);
     let mine = app
         .store
+        .accounts()
         .user_by_username("ig.mine")
         .await
         .unwrap()
@@ -166,6 +168,7 @@ async fn an_administrator_alone_cannot_end_up_reading_case_records() {
     assert_eq!(approve.status(), StatusCode::FORBIDDEN);
     let ig_id = app
         .store
+        .accounts()
         .user_by_username("information.governance")
         .await
         .unwrap()
@@ -204,7 +207,8 @@ async fn an_administrator_alone_cannot_end_up_reading_case_records() {
     assert_eq!(ok.status(), StatusCode::SEE_OTHER);
     let last = &app
         .store
-        .audit_entries(Some(&format!("user:{}", mine.id)), 1)
+        .audit_log()
+        .entries(Some(&format!("user:{}", mine.id)), 1)
         .await
         .unwrap()[0];
     assert!(last.action == "user.approve" && last.actor.ends_with(":information.governance"));
@@ -249,9 +253,17 @@ async fn a_set_up_link_works_once_with_the_password_rules() {
     let link = setup_path(&res.text().await.unwrap());
     let token = link.trim_start_matches("/set-up/");
     // Only the hash is stored.
-    assert!(app.store.setup_account(token).await.unwrap().is_none());
     assert!(
         app.store
+            .accounts()
+            .setup_account(token)
+            .await
+            .unwrap()
+            .is_none()
+    );
+    assert!(
+        app.store
+            .accounts()
             .setup_account(&stepwise_web::auth::token_hash(token))
             .await
             .unwrap()
@@ -291,6 +303,7 @@ async fn a_set_up_link_works_once_with_the_password_rules() {
     assert_eq!(forged.status(), StatusCode::FORBIDDEN);
     assert!(
         !app.store
+            .accounts()
             .user_by_username("analyst.two")
             .await
             .unwrap()
@@ -308,6 +321,7 @@ async fn a_set_up_link_works_once_with_the_password_rules() {
     assert_eq!(ok.status(), StatusCode::OK);
     let made = app
         .store
+        .accounts()
         .user_by_username("analyst.two")
         .await
         .unwrap()
@@ -337,14 +351,15 @@ async fn a_set_up_link_works_once_with_the_password_rules() {
             .contains("This set-up link does not work")
     );
     // The token never reaches the audit log.
-    let log = app.store.audit_entries(None, 100_000).await.unwrap();
+    let log = app.store.audit_log().entries(None, 100_000).await.unwrap();
     assert!(
         log.iter()
             .all(|e| !e.subject.to_string().contains(token) && !e.detail.contains(token))
     );
     let entries = app
         .store
-        .audit_entries(Some(&format!("user:{}", made.id)), 5)
+        .audit_log()
+        .entries(Some(&format!("user:{}", made.id)), 5)
         .await
         .unwrap();
     assert!(
@@ -370,6 +385,7 @@ async fn information_governance_approves_accounts_and_sees_changes_to_them() {
     let sw = app.sign_in("social.worker", PASSWORD).await.unwrap();
     let sw_id = app
         .store
+        .accounts()
         .user_by_username("social.worker")
         .await
         .unwrap()
@@ -421,6 +437,7 @@ async fn information_governance_approves_accounts_and_sees_changes_to_them() {
     );
     // A second information governance officer refuses an account: it is disabled.
     app.store
+        .accounts()
         .upsert_user(&stepwise_store::NewUser {
             username: "ig.two".into(),
             display_name: "Second officer".into(),
@@ -436,6 +453,7 @@ async fn information_governance_approves_accounts_and_sees_changes_to_them() {
     let ig2 = app.sign_in("ig.two", PASSWORD).await.unwrap();
     let ig2_id = app
         .store
+        .accounts()
         .user_by_username("ig.two")
         .await
         .unwrap()
@@ -458,6 +476,7 @@ async fn information_governance_approves_accounts_and_sees_changes_to_them() {
     assert_eq!(res.status(), StatusCode::OK);
     let new_id = app
         .store
+        .accounts()
         .user_by_username("new.worker")
         .await
         .unwrap()
@@ -472,11 +491,18 @@ async fn information_governance_approves_accounts_and_sees_changes_to_them() {
     )
     .await;
     assert_eq!(refuse.status(), StatusCode::SEE_OTHER);
-    let refused = app.store.user_by_id(new_id).await.unwrap().unwrap();
+    let refused = app
+        .store
+        .accounts()
+        .user_by_id(new_id)
+        .await
+        .unwrap()
+        .unwrap();
     assert!(refused.disabled && !refused.awaiting_approval);
     let last = &app
         .store
-        .audit_entries(Some(&format!("user:{new_id}")), 1)
+        .audit_log()
+        .entries(Some(&format!("user:{new_id}")), 1)
         .await
         .unwrap()[0];
     assert!(last.action == "user.refuse" && last.actor.ends_with(":ig.two"));

@@ -178,17 +178,24 @@ async fn provider_sign_in_is_bound_to_the_subject_not_the_username() {
             .unwrap()
             .contains("no Stepwise account is linked to your council account")
     );
-    let last = &app.store.audit_entries(Some("oidc"), 1).await.unwrap()[0];
+    let last = &app
+        .store
+        .audit_log()
+        .entries(Some("oidc"), 1)
+        .await
+        .unwrap()[0];
     assert_eq!(last.action, "signin.failed");
     assert!(last.detail.contains("someone-else"), "{}", last.detail);
 
     let sw = app
         .store
+        .accounts()
         .user_by_username("social.worker")
         .await
         .unwrap()
         .unwrap();
     app.store
+        .accounts()
         .link_oidc_subject(
             &stepwise_store::Actor::System("test"),
             "-",
@@ -210,7 +217,8 @@ async fn provider_sign_in_is_bound_to_the_subject_not_the_username() {
     );
     let entries = app
         .store
-        .audit_entries(Some(&format!("user:{}", sw.id)), 1)
+        .audit_log()
+        .entries(Some(&format!("user:{}", sw.id)), 1)
         .await
         .unwrap();
     assert_eq!(entries[0].action, "signin");

@@ -17,6 +17,7 @@ const NOTE: &str = "Father is seeking the family's address";
 
 async fn protect(app: &TestApp, person: i64, kind: RestrictionKind) {
     app.store
+        .governance()
         .set_restriction(
             &Actor::System("test"),
             "req-protect",
@@ -48,7 +49,8 @@ async fn text(app: &TestApp, path: &str, cookie: &str) -> (StatusCode, String) {
 /// The actions written on one person's access log.
 async fn actions_on(app: &TestApp, person: i64) -> Vec<(String, String)> {
     app.store
-        .audit_entries(Some(&format!("person:{person}")), 10_000)
+        .audit_log()
+        .entries(Some(&format!("person:{person}")), 10_000)
         .await
         .unwrap()
         .into_iter()
@@ -167,7 +169,15 @@ async fn a_restricted_childs_address_stays_off_a_parents_record_everywhere() {
         access_log.contains("Saw the record&#39;s details beside another record")
             || access_log.contains("Saw the record's details beside another record")
     );
-    assert!(app.store.verify_audit().await.unwrap().problem.is_none());
+    assert!(
+        app.store
+            .audit_log()
+            .verify()
+            .await
+            .unwrap()
+            .problem
+            .is_none()
+    );
 }
 
 /// Issue 6, item 5: team pages, My work (page and API), recently viewed and the contacts
@@ -200,6 +210,7 @@ async fn protected_children_stay_out_of_every_list() {
     assert!(page.contains(&app.child_name));
     // A new contact about the child arrives at the front door today.
     app.store
+        .journeys()
         .record(
             &Actor::System("test"),
             "req-contact",
@@ -277,7 +288,8 @@ async fn protected_children_stay_out_of_every_list() {
     // Every list view is audited with the people it showed.
     let lists = app
         .store
-        .audit_entries(None, 100_000)
+        .audit_log()
+        .entries(None, 100_000)
         .await
         .unwrap()
         .into_iter()
@@ -370,6 +382,7 @@ async fn sealed_and_missing_records_answer_alike_on_every_form() {
     assert_eq!(answers[0], answers[1]);
     assert!(
         app.store
+            .governance()
             .grants(None, chrono::Utc::now())
             .await
             .unwrap()
@@ -458,6 +471,7 @@ async fn consent_subject_access_and_the_restriction_note_need_the_reason() {
     protect(&app, app.child, RestrictionKind::Restricted).await;
     let consents = app
         .store
+        .governance()
         .consents(
             PersonId(app.child),
             chrono::NaiveDate::from_ymd_opt(2026, 11, 23).unwrap(),
@@ -481,6 +495,7 @@ async fn consent_subject_access_and_the_restriction_note_need_the_reason() {
     assert_eq!(res.status(), StatusCode::FORBIDDEN);
     assert_eq!(
         app.store
+            .governance()
             .consents(
                 PersonId(app.child),
                 chrono::NaiveDate::from_ymd_opt(2026, 11, 23).unwrap()
@@ -565,14 +580,27 @@ async fn grants_are_listed_and_revoked_only_within_the_granters_scope() {
     )
     .await;
     assert_eq!(made.status(), StatusCode::SEE_OTHER);
-    let id = app.store.grants(None, chrono::Utc::now()).await.unwrap()[0].id;
+    let id = app
+        .store
+        .governance()
+        .grants(None, chrono::Utc::now())
+        .await
+        .unwrap()[0]
+        .id;
     let (_, page) = text(&app, "/grants", &sm).await;
     assert!(!page.contains(reason), "not listed to the service manager");
     let (_, api) = json(&app, "/api/v1/grants", &sm).await;
     assert_eq!(api, Value::Array(vec![]));
     let revoke = post(&app, &sm, "/grants", &format!("/grants/{id}/revoke"), &[]).await;
     assert_eq!(revoke.status(), StatusCode::NOT_FOUND);
-    assert!(app.store.grants(None, chrono::Utc::now()).await.unwrap()[0].active);
+    assert!(
+        app.store
+            .governance()
+            .grants(None, chrono::Utc::now())
+            .await
+            .unwrap()[0]
+            .active
+    );
     let (_, page) = text(&app, "/grants", &ig).await;
     assert!(page.contains(reason));
     let (_, api) = json(&app, "/api/v1/grants", &ig).await;
@@ -605,6 +633,7 @@ async fn the_activity_csv_neutralises_formulas() {
     assert_eq!(given.status(), StatusCode::SEE_OTHER);
     let fd_id = app
         .store
+        .accounts()
         .user_by_username("front.door.practitioner")
         .await
         .unwrap()
@@ -636,7 +665,8 @@ async fn the_shared_list_and_the_consent_error_page_are_audited() {
     assert!(page.contains(&app.child_name));
     let lists = app
         .store
-        .audit_entries(None, 100_000)
+        .audit_log()
+        .entries(None, 100_000)
         .await
         .unwrap()
         .into_iter()

@@ -86,7 +86,15 @@ async fn parallel_wrong_guesses_check_at_most_five_passwords_and_never_answer_50
         count(StatusCode::TOO_MANY_REQUESTS),
         "every refusal is audited"
     );
-    assert!(app.store.verify_audit().await.unwrap().problem.is_none());
+    assert!(
+        app.store
+            .audit_log()
+            .verify()
+            .await
+            .unwrap()
+            .problem
+            .is_none()
+    );
 }
 
 /// Finding 7: no request may answer 500 because of a lock. Parallel record reads (each appends
@@ -129,7 +137,15 @@ async fn parallel_writes_of_every_kind_never_answer_500() {
         "{signins:?}"
     );
     assert_eq!(app.audit_count("record.view").await - views_before, 30);
-    assert!(app.store.verify_audit().await.unwrap().problem.is_none());
+    assert!(
+        app.store
+            .audit_log()
+            .verify()
+            .await
+            .unwrap()
+            .problem
+            .is_none()
+    );
 }
 
 /// The key shown on the set-up page.
@@ -190,12 +206,19 @@ async fn a_waiting_session_cannot_replace_a_confirmed_second_factor() {
     let (secret, _) = enrol(&app, "social.worker").await;
     let id = app
         .store
+        .accounts()
         .user_by_username("social.worker")
         .await
         .unwrap()
         .unwrap()
         .id;
-    let before = app.store.second_factor_state(id).await.unwrap().unwrap();
+    let before = app
+        .store
+        .accounts()
+        .second_factor_state(id)
+        .await
+        .unwrap()
+        .unwrap();
     // The attacker knows the password only.
     let half = app.sign_in("social.worker", PASSWORD).await.unwrap();
     let page = app.get("/account/second-factor", Some(&half)).await;
@@ -246,7 +269,13 @@ async fn a_waiting_session_cannot_replace_a_confirmed_second_factor() {
         full = session_of(&res);
     }
     assert!(full.is_none(), "the waiting session got a full session");
-    let after = app.store.second_factor_state(id).await.unwrap().unwrap();
+    let after = app
+        .store
+        .accounts()
+        .second_factor_state(id)
+        .await
+        .unwrap()
+        .unwrap();
     assert_eq!(
         after.secret, before.secret,
         "the owner's factor was replaced"
@@ -326,12 +355,19 @@ async fn replacing_a_second_factor_needs_the_current_code() {
     assert_ne!(new.to_base32(), old.to_base32());
     let id = app
         .store
+        .accounts()
         .user_by_username("team.manager")
         .await
         .unwrap()
         .unwrap()
         .id;
-    let state = app.store.second_factor_state(id).await.unwrap().unwrap();
+    let state = app
+        .store
+        .accounts()
+        .second_factor_state(id)
+        .await
+        .unwrap()
+        .unwrap();
     assert_eq!(state.secret, old.as_bytes(), "the old one still works");
     let res = post_form(
         &app,
@@ -343,7 +379,13 @@ async fn replacing_a_second_factor_needs_the_current_code() {
     .await;
     assert_eq!(res.status(), StatusCode::SEE_OTHER);
     assert_eq!(res.headers()["location"], "/account");
-    let state = app.store.second_factor_state(id).await.unwrap().unwrap();
+    let state = app
+        .store
+        .accounts()
+        .second_factor_state(id)
+        .await
+        .unwrap()
+        .unwrap();
     assert_eq!(state.secret, new.as_bytes());
     assert!(verify(&new, &code_at(&new, now + 30), now, state.last_step).is_ok());
     assert_eq!(app.audit_count("second_factor.replaced").await, 1);
@@ -602,6 +644,7 @@ async fn the_demo_password_is_refused_as_a_new_password() {
     }
     let made = app
         .store
+        .accounts()
         .user_by_username("new.worker")
         .await
         .unwrap()
@@ -712,5 +755,13 @@ async fn users_change_their_own_password() {
         "the old password stops working"
     );
     assert!(app.sign_in("social.worker", new).await.is_ok());
-    assert!(app.store.verify_audit().await.unwrap().problem.is_none());
+    assert!(
+        app.store
+            .audit_log()
+            .verify()
+            .await
+            .unwrap()
+            .problem
+            .is_none()
+    );
 }

@@ -125,6 +125,7 @@ pub async fn spawn_app_with(
         .map(|w| w.id.0);
     let team = a.teams[0].id.0;
     store
+        .journeys()
         .bulk_load(
             &BulkLoad {
                 authority: Some(a.authority),
@@ -152,6 +153,7 @@ pub async fn spawn_app_with(
             _ => (None, None),
         };
         store
+            .accounts()
             .upsert_user(&NewUser {
                 username: username(r),
                 display_name: format!("Test {}", r.label()),
@@ -165,15 +167,18 @@ pub async fn spawn_app_with(
     }
     // The partner belongs to a school, and the child's family consented to share with it.
     let partner = store
+        .accounts()
         .user_by_username(&username(Role::PartnerProfessional))
         .await
         .unwrap()
         .unwrap();
     store
+        .governance()
         .set_user_agency(partner.id, Some("school"))
         .await
         .unwrap();
     store
+        .governance()
         .record_consent(
             &Actor::System("test"),
             "-",
@@ -208,6 +213,7 @@ pub async fn spawn_app_with(
         .build()
         .unwrap();
     let pseudonym = store
+        .journeys()
         .pseudonym(stepwise_domain::ids::PersonId(child))
         .unwrap();
     TestApp {
@@ -310,7 +316,8 @@ impl TestApp {
 
     pub async fn audit_count(&self, action: &str) -> usize {
         self.store
-            .audit_entries(None, 100_000)
+            .audit_log()
+            .entries(None, 100_000)
             .await
             .unwrap()
             .iter()

@@ -1,6 +1,6 @@
 //! Statutory and local timescales: what is due for a child and when, from their current state
-//! and the working-day calendar (shared/domain/reference.md §1.9). Local limits are
-//! configurable; the defaults are the common ones.
+//! and the working-day calendar. `docs/timescales.md` gives each limit's authority (statute,
+//! statutory guidance or local practice) and its public source.
 
 use chrono::{Days, Months, NaiveDate};
 use serde::{Deserialize, Serialize};

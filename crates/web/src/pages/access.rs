@@ -84,33 +84,35 @@ fn audit_table(
     show_subject: bool,
 ) -> Markup {
     html! {
-        table class="table" {
-            caption { (caption) }
-            thead { tr {
-                th scope="col" { "When" } th scope="col" { "Who" } th scope="col" { "What" }
-                @if show_subject { th scope="col" { "Subject" } }
-                th scope="col" { "Detail" } th scope="col" class="num" { "Entry" }
-            } }
-            tbody {
-                @for e in entries {
-                    tr {
-                        td { (when(&e.at)) }
-                        td { (actor_cell(&e.actor, link_users, names)) }
-                        td {
-                            @if e.action.is_refusal() {
-                                span class="tag tag-red" { (e.action.describe()) }
-                            } @else { (e.action.describe()) }
-                        }
-                        @if show_subject {
+        div class="table-scroll" tabindex="0" role="region" aria-label="Table: scroll sideways to see every column" {
+            table class="table" {
+                caption { (caption) }
+                thead { tr {
+                    th scope="col" { "When" } th scope="col" { "Who" } th scope="col" { "What" }
+                    @if show_subject { th scope="col" { "Subject" } }
+                    th scope="col" { "Detail" } th scope="col" class="num" { "Entry" }
+                } }
+                tbody {
+                    @for e in entries {
+                        tr {
+                            td { (when(&e.at)) }
+                            td { (actor_cell(&e.actor, link_users, names)) }
                             td {
-                                @match e.subject.person() {
-                                    Some(id) => a href=(format!("/people/{}", id.0)) { (local_person_id(id)) },
-                                    None => span class="muted" { (e.subject.describe()) },
+                                @if e.action.is_refusal() {
+                                    span class="tag tag-red" { (e.action.describe()) }
+                                } @else { (e.action.describe()) }
+                            }
+                            @if show_subject {
+                                td {
+                                    @match e.subject.person() {
+                                        Some(id) => a href=(format!("/people/{}", id.0)) { (local_person_id(id)) },
+                                        None => span class="muted" { (e.subject.describe()) },
+                                    }
                                 }
                             }
+                            td { (e.detail) }
+                            td class="num" { (e.seq) }
                         }
-                        td { (e.detail) }
-                        td class="num" { (e.seq) }
                     }
                 }
             }
@@ -215,34 +217,36 @@ pub async fn record_access_log(
 
 fn grants_table(grants: &[stepwise_store::GrantRow], user: &CurrentUser) -> Markup {
     html! {
-        table class="table" {
-            caption class="visually-hidden" { "Temporary grants, newest first" }
-            thead { tr {
-                th scope="col" { "Grant" } th scope="col" { "User" } th scope="col" { "Record" }
-                th scope="col" { "Reason" } th scope="col" { "Granted by" } th scope="col" { "Until" } th scope="col" { "Status" }
-            } }
-            tbody {
-                @for g in grants {
-                    tr {
-                        td { (g.id) }
-                        td { (g.username) }
-                        td { a href=(format!("/people/{}", g.child_id)) { (g.child_local_id) } }
-                        td { (g.reason) }
-                        td { (g.granted_by) br; span class="muted" { (stepwise_domain::localtime::show(g.granted_at)) } }
-                        td { (stepwise_domain::localtime::show(g.until)) }
-                        td {
-                            @if g.active {
-                                span class="tag tag-green" { "In force" }
-                                @if user.holds(Permission::GrantAccess) {
-                                    form method="post" action=(format!("/grants/{}/revoke", g.id)) class="inline" {
-                                        input type="hidden" name="csrf" value=(user.csrf_token);
-                                        " " button type="submit" class="button button-secondary" { "Revoke" }
+        div class="table-scroll" tabindex="0" role="region" aria-label="Table: scroll sideways to see every column" {
+            table class="table" {
+                caption class="visually-hidden" { "Temporary grants, newest first" }
+                thead { tr {
+                    th scope="col" { "Grant" } th scope="col" { "User" } th scope="col" { "Record" }
+                    th scope="col" { "Reason" } th scope="col" { "Granted by" } th scope="col" { "Until" } th scope="col" { "Status" }
+                } }
+                tbody {
+                    @for g in grants {
+                        tr {
+                            td { (g.id) }
+                            td { (g.username) }
+                            td { a href=(format!("/people/{}", g.child_id)) { (g.child_local_id) } }
+                            td { (g.reason) }
+                            td { (g.granted_by) br; span class="muted" { (stepwise_domain::localtime::show(g.granted_at)) } }
+                            td { (stepwise_domain::localtime::show(g.until)) }
+                            td {
+                                @if g.active {
+                                    span class="tag tag-green" { "In force" }
+                                    @if user.holds(Permission::GrantAccess) {
+                                        form method="post" action=(format!("/grants/{}/revoke", g.id)) class="inline" {
+                                            input type="hidden" name="csrf" value=(user.csrf_token);
+                                            " " button type="submit" class="button button-secondary" { "Revoke" }
+                                        }
                                     }
+                                } @else if let Some(r) = g.revoked_at {
+                                    span class="tag" { "Revoked" } br; span class="muted" { (stepwise_domain::localtime::show(r)) }
+                                } @else {
+                                    span class="tag" { "Ended" }
                                 }
-                            } @else if let Some(r) = g.revoked_at {
-                                span class="tag" { "Revoked" } br; span class="muted" { (stepwise_domain::localtime::show(r)) }
-                            } @else {
-                                span class="tag" { "Ended" }
                             }
                         }
                     }
@@ -557,37 +561,39 @@ pub async fn users_index(
         @if !awaiting.is_empty() {
             h2 id="awaiting-approval" { "Awaiting approval" }
             p { "These accounts reach children's records, so a second person must approve them before they can be used. Check with the person themselves, not with whoever asked, that the account is theirs and that they set its password." }
-            table class="table" {
-                caption class="visually-hidden" { "Accounts awaiting approval" }
-                thead { tr {
-                    th scope="col" { "Username" } th scope="col" { "Name" } th scope="col" { "Role" } th scope="col" { "Asked by" } th scope="col" { "When" } th scope="col" { "For" } th scope="col" { "Password" }
-                    @if approve { th scope="col" { "Decide" } }
-                } }
-                tbody {
-                    @for u in &awaiting {
-                        tr {
-                            td { (u.username) }
-                            td { (u.display_name) }
-                            td { (u.role.label()) }
-                            td { (name_of(u.approval_asked_by)) }
-                            td { (u.approval_asked_at.map(stepwise_domain::localtime::show).unwrap_or_default()) }
-                            td { (u.approval_for.as_deref().unwrap_or("")) }
-                            td { @if u.has_password() { "Set by the person" } @else { "Not set up yet" } }
-                            @if approve {
-                                td {
-                                    @if u.id == user.id {
-                                        span class="muted" { "Your own account: another person decides" }
-                                    } @else if u.controlled_by(user.id) {
-                                        span class="muted" { "You asked for it: another person decides" }
-                                    } @else {
-                                        form method="post" action=(format!("/users/{}/approve", u.id)) class="inline" {
-                                            input type="hidden" name="csrf" value=(user.csrf_token);
-                                            button type="submit" class="button" { "Approve" }
-                                        }
-                                        " "
-                                        form method="post" action=(format!("/users/{}/refuse", u.id)) class="inline" {
-                                            input type="hidden" name="csrf" value=(user.csrf_token);
-                                            button type="submit" class="button button-secondary" { "Refuse" }
+            div class="table-scroll" tabindex="0" role="region" aria-label="Table: scroll sideways to see every column" {
+                table class="table" {
+                    caption class="visually-hidden" { "Accounts awaiting approval" }
+                    thead { tr {
+                        th scope="col" { "Username" } th scope="col" { "Name" } th scope="col" { "Role" } th scope="col" { "Asked by" } th scope="col" { "When" } th scope="col" { "For" } th scope="col" { "Password" }
+                        @if approve { th scope="col" { "Decide" } }
+                    } }
+                    tbody {
+                        @for u in &awaiting {
+                            tr {
+                                td { (u.username) }
+                                td { (u.display_name) }
+                                td { (u.role.label()) }
+                                td { (name_of(u.approval_asked_by)) }
+                                td { (u.approval_asked_at.map(stepwise_domain::localtime::show).unwrap_or_default()) }
+                                td { (u.approval_for.as_deref().unwrap_or("")) }
+                                td { @if u.has_password() { "Set by the person" } @else { "Not set up yet" } }
+                                @if approve {
+                                    td {
+                                        @if u.id == user.id {
+                                            span class="muted" { "Your own account: another person decides" }
+                                        } @else if u.controlled_by(user.id) {
+                                            span class="muted" { "You asked for it: another person decides" }
+                                        } @else {
+                                            form method="post" action=(format!("/users/{}/approve", u.id)) class="inline" {
+                                                input type="hidden" name="csrf" value=(user.csrf_token);
+                                                button type="submit" class="button" { "Approve" }
+                                            }
+                                            " "
+                                            form method="post" action=(format!("/users/{}/refuse", u.id)) class="inline" {
+                                                input type="hidden" name="csrf" value=(user.csrf_token);
+                                                button type="submit" class="button button-secondary" { "Refuse" }
+                                            }
                                         }
                                     }
                                 }
@@ -598,47 +604,49 @@ pub async fn users_index(
             }
         }
         h2 { "Users" }
-        table class="table" {
-            caption class="visually-hidden" { "User accounts" }
-            thead { tr {
-                th scope="col" { "Username" } th scope="col" { "Name" } th scope="col" { "Role" } th scope="col" { "Team" } th scope="col" { "Status" }
-                @if manage { th scope="col" { "Change" } }
-            } }
-            tbody {
-                @for u in &users {
-                    tr {
-                        td { @if link { a href=(format!("/users/{}/activity", u.id)) { (u.username) } } @else { (u.username) } }
-                        td { (u.display_name) }
-                        td { (u.role.label()) }
-                        td { (u.team_id.and_then(|t| teams.iter().find(|x| x.id.0 == t)).map(|t| t.name.clone()).unwrap_or_else(|| "–".into())) }
-                        td {
-                            @if u.disabled { span class="tag tag-red" { "Disabled" } }
-                            @else if u.awaiting_approval { span class="tag tag-purple" { "Awaiting approval" } }
-                            @else { span class="tag tag-green" { "Active" } }
-                            @if !u.has_password() && !u.disabled {
-                                " " span class="tag" { "No password yet" }
-                                @if let Some(t) = u.setup_expires_at { " " span class="muted" { "set-up link until " (stepwise_domain::localtime::show_as(t, "%-d %b %H:%M")) } }
-                            }
-                            @if u.second_factor { " " span class="tag" { "Second factor" } }
-                        }
-                        @if manage {
+        div class="table-scroll" tabindex="0" role="region" aria-label="Table: scroll sideways to see every column" {
+            table class="table" {
+                caption class="visually-hidden" { "User accounts" }
+                thead { tr {
+                    th scope="col" { "Username" } th scope="col" { "Name" } th scope="col" { "Role" } th scope="col" { "Team" } th scope="col" { "Status" }
+                    @if manage { th scope="col" { "Change" } }
+                } }
+                tbody {
+                    @for u in &users {
+                        tr {
+                            td { @if link { a href=(format!("/users/{}/activity", u.id)) { (u.username) } } @else { (u.username) } }
+                            td { (u.display_name) }
+                            td { (u.role.label()) }
+                            td { (u.team_id.and_then(|t| teams.iter().find(|x| x.id.0 == t)).map(|t| t.name.clone()).unwrap_or_else(|| "–".into())) }
                             td {
-                                @if u.id != user.id {
-                                    form method="post" action=(format!("/users/{}/{}", u.id, if u.disabled { "enable" } else { "disable" })) class="inline" {
-                                        input type="hidden" name="csrf" value=(user.csrf_token);
-                                        button type="submit" class="button button-secondary" { @if u.disabled { "Enable" } @else { "Disable" } }
-                                    }
-                                    " "
-                                    form method="post" action=(format!("/users/{}/set-up-link", u.id)) class="inline" {
-                                        input type="hidden" name="csrf" value=(user.csrf_token);
-                                        button type="submit" class="button button-secondary" { "New set-up link" }
-                                    }
+                                @if u.disabled { span class="tag tag-red" { "Disabled" } }
+                                @else if u.awaiting_approval { span class="tag tag-purple" { "Awaiting approval" } }
+                                @else { span class="tag tag-green" { "Active" } }
+                                @if !u.has_password() && !u.disabled {
+                                    " " span class="tag" { "No password yet" }
+                                    @if let Some(t) = u.setup_expires_at { " " span class="muted" { "set-up link until " (stepwise_domain::localtime::show_as(t, "%-d %b %H:%M")) } }
                                 }
-                                @if u.second_factor {
-                                    " "
-                                    form method="post" action=(format!("/users/{}/reset-second-factor", u.id)) class="inline" {
-                                        input type="hidden" name="csrf" value=(user.csrf_token);
-                                        button type="submit" class="button button-secondary" { "Reset second factor" }
+                                @if u.second_factor { " " span class="tag" { "Second factor" } }
+                            }
+                            @if manage {
+                                td {
+                                    @if u.id != user.id {
+                                        form method="post" action=(format!("/users/{}/{}", u.id, if u.disabled { "enable" } else { "disable" })) class="inline" {
+                                            input type="hidden" name="csrf" value=(user.csrf_token);
+                                            button type="submit" class="button button-secondary" { @if u.disabled { "Enable" } @else { "Disable" } }
+                                        }
+                                        " "
+                                        form method="post" action=(format!("/users/{}/set-up-link", u.id)) class="inline" {
+                                            input type="hidden" name="csrf" value=(user.csrf_token);
+                                            button type="submit" class="button button-secondary" { "New set-up link" }
+                                        }
+                                    }
+                                    @if u.second_factor {
+                                        " "
+                                        form method="post" action=(format!("/users/{}/reset-second-factor", u.id)) class="inline" {
+                                            input type="hidden" name="csrf" value=(user.csrf_token);
+                                            button type="submit" class="button button-secondary" { "Reset second factor" }
+                                        }
                                     }
                                 }
                             }
@@ -651,20 +659,22 @@ pub async fn users_index(
         @if approve {
             h2 id="account-changes" { "Latest changes to accounts" }
             p { "Every account added, set-up link issued, approval, refusal, and account disabled or enabled, newest first. Disabling an information governance account is marked." }
-            table class="table" {
-                caption class="visually-hidden" { "Latest changes to accounts" }
-                thead { tr { th scope="col" { "When" } th scope="col" { "Who" } th scope="col" { "What" } th scope="col" { "Account" } th scope="col" { "Detail" } } }
-                tbody {
-                    @for e in &changes {
-                        tr {
-                            td { (when(&e.at)) }
-                            td { (actor_cell(&e.actor, link, &names)) }
-                            td {
-                                (e.action.describe())
-                                @if e.action == AuditAction::UserDisable && e.detail.contains("information governance") { " " span class="tag tag-red" { "Information governance" } }
+            div class="table-scroll" tabindex="0" role="region" aria-label="Table: scroll sideways to see every column" {
+                table class="table" {
+                    caption class="visually-hidden" { "Latest changes to accounts" }
+                    thead { tr { th scope="col" { "When" } th scope="col" { "Who" } th scope="col" { "What" } th scope="col" { "Account" } th scope="col" { "Detail" } } }
+                    tbody {
+                        @for e in &changes {
+                            tr {
+                                td { (when(&e.at)) }
+                                td { (actor_cell(&e.actor, link, &names)) }
+                                td {
+                                    (e.action.describe())
+                                    @if e.action == AuditAction::UserDisable && e.detail.contains("information governance") { " " span class="tag tag-red" { "Information governance" } }
+                                }
+                                td { (e.subject.user().map(|i| name_of(Some(i))).unwrap_or_else(|| e.subject.describe())) }
+                                td { (e.detail) }
                             }
-                            td { (e.subject.user().map(|i| name_of(Some(i))).unwrap_or_else(|| e.subject.describe())) }
-                            td { (e.detail) }
                         }
                     }
                 }
@@ -673,29 +683,31 @@ pub async fn users_index(
         h2 { "Roles" }
         // One row per role listing what it may do (a role-by-permission grid of 29 columns does
         // not fit a screen); recording permissions are listed together.
-        table class="table roles" {
-            caption { "What each role may do, and for which children. Allocated and associated workers may open their own children's records wherever the role can open records at all; a temporary grant opens one record to anyone. Accounts of roles that reach case records need a second person's approval (approve accounts) before they can be used." }
-            thead { tr { th scope="col" { "Role" } th scope="col" { "May" } th scope="col" { "Records in the journey" } } }
-            tbody {
-                @for r in Role::ALL {
-                    @let perms = policy.permissions(r);
-                    tr {
-                        th scope="row" { (r.label()) }
-                        td {
-                            @let others: Vec<_> = Permission::ALL.iter().filter(|p| p.records().is_none() && perms.contains_key(p)).collect();
-                            @if others.is_empty() { span class="muted" { "Nothing" } }
-                            ul class="plain-list" {
-                                @for p in others {
-                                    li { (p.label()) @if p.is_about_records() { @if let Some(sc) = perms.get(p) { " " span class="tag tag-small" { (sc.as_str()) } } } }
+        div class="table-scroll" tabindex="0" role="region" aria-label="Table: scroll sideways to see every column" {
+            table class="table roles" {
+                caption { "What each role may do, and for which children. Allocated and associated workers may open their own children's records wherever the role can open records at all; a temporary grant opens one record to anyone. Accounts of roles that reach case records need a second person's approval (approve accounts) before they can be used." }
+                thead { tr { th scope="col" { "Role" } th scope="col" { "May" } th scope="col" { "Records in the journey" } } }
+                tbody {
+                    @for r in Role::ALL {
+                        @let perms = policy.permissions(r);
+                        tr {
+                            th scope="row" { (r.label()) }
+                            td {
+                                @let others: Vec<_> = Permission::ALL.iter().filter(|p| p.records().is_none() && perms.contains_key(p)).collect();
+                                @if others.is_empty() { span class="muted" { "Nothing" } }
+                                ul class="plain-list" {
+                                    @for p in others {
+                                        li { (p.label()) @if p.is_about_records() { @if let Some(sc) = perms.get(p) { " " span class="tag tag-small" { (sc.as_str()) } } } }
+                                    }
                                 }
                             }
-                        }
-                        td {
-                            @let rec: Vec<_> = Permission::ALL.iter().filter(|p| p.records().is_some() && perms.contains_key(p)).collect();
-                            @if rec.is_empty() { span class="muted" { "Nothing" } }
-                            ul class="plain-list" {
-                                @for p in rec {
-                                    li { (p.label()) @if let Some(sc) = perms.get(p) { " " span class="tag tag-small" { (sc.as_str()) } } }
+                            td {
+                                @let rec: Vec<_> = Permission::ALL.iter().filter(|p| p.records().is_some() && perms.contains_key(p)).collect();
+                                @if rec.is_empty() { span class="muted" { "Nothing" } }
+                                ul class="plain-list" {
+                                    @for p in rec {
+                                        li { (p.label()) @if let Some(sc) = perms.get(p) { " " span class="tag tag-small" { (sc.as_str()) } } }
+                                    }
                                 }
                             }
                         }
@@ -1023,17 +1035,19 @@ pub async fn restricted_openings(
         @if rows.is_empty() {
             p { "No restricted record has been opened this way." }
         } @else {
-            table class="table" {
-                caption class="visually-hidden" { "Openings of restricted records, newest first" }
-                thead { tr { th scope="col" { "When" } th scope="col" { "Who" } th scope="col" { "Record" } th scope="col" { "Reason given" } th scope="col" class="num" { "Entry" } } }
-                tbody {
-                    @for r in &rows {
-                        tr {
-                            td { (when(&r.at)) }
-                            td { (actor_cell(&r.actor, link, &names)) }
-                            td { a href=(format!("/people/{}/access-log", r.person_id)) { (r.local_id) } }
-                            td { (r.reason) }
-                            td class="num" { (r.seq) }
+            div class="table-scroll" tabindex="0" role="region" aria-label="Table: scroll sideways to see every column" {
+                table class="table" {
+                    caption class="visually-hidden" { "Openings of restricted records, newest first" }
+                    thead { tr { th scope="col" { "When" } th scope="col" { "Who" } th scope="col" { "Record" } th scope="col" { "Reason given" } th scope="col" class="num" { "Entry" } } }
+                    tbody {
+                        @for r in &rows {
+                            tr {
+                                td { (when(&r.at)) }
+                                td { (actor_cell(&r.actor, link, &names)) }
+                                td { a href=(format!("/people/{}/access-log", r.person_id)) { (r.local_id) } }
+                                td { (r.reason) }
+                                td class="num" { (r.seq) }
+                            }
                         }
                     }
                 }

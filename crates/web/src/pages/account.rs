@@ -42,15 +42,17 @@ pub async fn show(
         h2 { "Password" }
         p { a href="/account/password" { "Change your password" } }
         h2 { "Where you are signed in" }
-        table class="table" {
-            caption class="visually-hidden" { "Your sessions, newest first" }
-            thead { tr { th scope="col" { "Signed in" } th scope="col" { "Last used" } th scope="col" { "Ends by" } } }
-            tbody {
-                @for (created, seen, expires) in &sessions {
-                    tr {
-                        td { (stepwise_domain::localtime::show(*created)) }
-                        td { (stepwise_domain::localtime::show(*seen)) }
-                        td { (stepwise_domain::localtime::show(*expires)) }
+        div class="table-scroll" tabindex="0" role="region" aria-label="Table: scroll sideways to see every column" {
+            table class="table" {
+                caption class="visually-hidden" { "Your sessions, newest first" }
+                thead { tr { th scope="col" { "Signed in" } th scope="col" { "Last used" } th scope="col" { "Ends by" } } }
+                tbody {
+                    @for (created, seen, expires) in &sessions {
+                        tr {
+                            td { (stepwise_domain::localtime::show(*created)) }
+                            td { (stepwise_domain::localtime::show(*seen)) }
+                            td { (stepwise_domain::localtime::show(*expires)) }
+                        }
                     }
                 }
             }

@@ -27,19 +27,21 @@ pub async fn index(
         h1 { "Pseudonymised journeys" }
         p class="lead" { "Children open today, without names, dates of birth, addresses, identifiers or free text. Each has a pseudonym that stays the same, so you can follow a journey; opening one is recorded on the child's record. Restricted and sealed records are not shown." }
         p { (total) " children open; the first " (rows.len()) " by pseudonym." }
-        table class="table" {
-            caption class="visually-hidden" { "Children open today, pseudonymised" }
-            thead { tr { th scope="col" { "Pseudonym" } th scope="col" class="num" { "Age" } th scope="col" { "Sex" } th scope="col" { "Ethnicity" } th scope="col" { "Locality" } th scope="col" { "Open" } th scope="col" { "Level" } } }
-            tbody {
-                @for r in &rows {
-                    tr {
-                        td { a href=(format!("/analysis/{}", r.pseudonym)) { code { (r.pseudonym) } } }
-                        td class="num" { (r.age.map(|a| a.to_string()).unwrap_or_else(|| "–".into())) }
-                        td { (r.sex) }
-                        td { (r.ethnicity) }
-                        td { (r.locality.clone().unwrap_or_else(|| "Authority-wide".into())) }
-                        td { (badges(&r.open)) }
-                        td { (r.level_of_need.as_ref().map_or("–", |l| l.as_str())) }
+        div class="table-scroll" tabindex="0" role="region" aria-label="Table: scroll sideways to see every column" {
+            table class="table" {
+                caption class="visually-hidden" { "Children open today, pseudonymised" }
+                thead { tr { th scope="col" { "Pseudonym" } th scope="col" class="num" { "Age" } th scope="col" { "Sex" } th scope="col" { "Ethnicity" } th scope="col" { "Locality" } th scope="col" { "Open" } th scope="col" { "Level" } } }
+                tbody {
+                    @for r in &rows {
+                        tr {
+                            td { a href=(format!("/analysis/{}", r.pseudonym)) { code { (r.pseudonym) } } }
+                            td class="num" { (r.age.map(|a| a.to_string()).unwrap_or_else(|| "–".into())) }
+                            td { (r.sex) }
+                            td { (r.ethnicity) }
+                            td { (r.locality.clone().unwrap_or_else(|| "Authority-wide".into())) }
+                            td { (badges(&r.open)) }
+                            td { (r.level_of_need.as_ref().map_or("–", |l| l.as_str())) }
+                        }
                     }
                 }
             }
@@ -79,10 +81,12 @@ pub async fn journey(
         }
         div class="badges" { (badges(&j.child.open)) }
         h2 { "Journey (" (j.events.len()) " events)" }
-        table class="table" {
-            caption class="visually-hidden" { "The child's journey, oldest first" }
-            thead { tr { th scope="col" { "Date" } th scope="col" { "What" } } }
-            tbody { @for e in &j.events { tr { td { (fmt_date(e.effective)) } td { (e.summary) } } } }
+        div class="table-scroll" tabindex="0" role="region" aria-label="Table: scroll sideways to see every column" {
+            table class="table" {
+                caption class="visually-hidden" { "The child's journey, oldest first" }
+                thead { tr { th scope="col" { "Date" } th scope="col" { "What" } } }
+                tbody { @for e in &j.events { tr { td { (fmt_date(e.effective)) } td { (e.summary) } } } }
+            }
         }
     };
     Ok(Page::new(

@@ -211,15 +211,17 @@ pub async fn shared_index(
         }
         @if agency.is_some() && rows.is_empty() { p { "Nothing is shared with your agency at the moment." } }
         @if !rows.is_empty() {
-            table class="table" {
-                thead { tr { th scope="col" { "Person" } th scope="col" { "Born" } th scope="col" { "Open" } th scope="col" { "Shared until" } } }
-                tbody {
-                    @for r in &rows {
-                        tr {
-                            td { a href=(format!("/shared/{}", r.person_id)) { (r.name) } }
-                            td { (fmt_opt_date(r.date_of_birth)) }
-                            td { @if r.open.is_empty() { span class="muted" { "Nothing open" } } @else { (badges(&r.open)) } }
-                            td { (fmt_date(r.consent_until)) }
+            div class="table-scroll" tabindex="0" role="region" aria-label="Table: scroll sideways to see every column" {
+                table class="table" {
+                    thead { tr { th scope="col" { "Person" } th scope="col" { "Born" } th scope="col" { "Open" } th scope="col" { "Shared until" } } }
+                    tbody {
+                        @for r in &rows {
+                            tr {
+                                td { a href=(format!("/shared/{}", r.person_id)) { (r.name) } }
+                                td { (fmt_opt_date(r.date_of_birth)) }
+                                td { @if r.open.is_empty() { span class="muted" { "Nothing open" } } @else { (badges(&r.open)) } }
+                                td { (fmt_date(r.consent_until)) }
+                            }
                         }
                     }
                 }

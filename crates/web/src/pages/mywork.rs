@@ -95,16 +95,18 @@ pub async fn show(
                 @if behind.is_empty() {
                     p { "Nobody in the team has overdue work." }
                 } @else {
-                    table class="table" {
-                        caption class="visually-hidden" { "Workers with overdue work, most first" }
-                        thead { tr { th scope="col" { "Worker" } th scope="col" class="num" { "Children" } th scope="col" class="num" { "Weighted" } th scope="col" class="num" { "With overdue work" } } }
-                        tbody {
-                            @for w in &behind {
-                                tr {
-                                    td { a href=(format!("{base}?worker={}#children", w.worker.id)) { (w.worker.name) } }
-                                    td class="num" { (w.children) }
-                                    td class="num" { (format!("{:.1}", w.weighted)) }
-                                    td class="num" { span class="tag tag-red" { (w.overdue) } }
+                    div class="table-scroll" tabindex="0" role="region" aria-label="Table: scroll sideways to see every column" {
+                        table class="table" {
+                            caption class="visually-hidden" { "Workers with overdue work, most first" }
+                            thead { tr { th scope="col" { "Worker" } th scope="col" class="num" { "Children" } th scope="col" class="num" { "Weighted" } th scope="col" class="num" { "With overdue work" } } }
+                            tbody {
+                                @for w in &behind {
+                                    tr {
+                                        td { a href=(format!("{base}?worker={}#children", w.worker.id)) { (w.worker.name) } }
+                                        td class="num" { (w.children) }
+                                        td class="num" { (format!("{:.1}", w.weighted)) }
+                                        td class="num" { span class="tag tag-red" { (w.overdue) } }
+                                    }
                                 }
                             }
                         }
@@ -118,19 +120,21 @@ pub async fn show(
                 @if work.contacts_waiting.is_empty() {
                     p { "No contacts are waiting." }
                 } @else {
-                    table class="table" {
-                        caption class="visually-hidden" { "Contacts awaiting a decision, oldest first" }
-                        thead { tr { th scope="col" { "Child" } th scope="col" { "Born" } th scope="col" { "Decision due" } th scope="col" { "Status" } } }
-                        tbody {
-                            @for c in &work.contacts_waiting {
-                                tr {
-                                    td { a href=(format!("/people/{}", c.id)) { (c.name) } br; span class="muted" { (c.local_id) } }
-                                    @if c.restriction.is_some() {
-                                        td colspan="3" { span class="tag tag-small tag-red" { "Restricted record" } " " span class="muted" { "Not shown: restricted" } }
-                                    } @else {
-                                        td { (fmt_opt_date(c.date_of_birth)) }
-                                        td { (fmt_opt_date(c.next_due)) }
-                                        td { @if c.overdue > 0 { span class="tag tag-red" { "Overdue" } } @else { span class="tag" { "Due" } } }
+                    div class="table-scroll" tabindex="0" role="region" aria-label="Table: scroll sideways to see every column" {
+                        table class="table" {
+                            caption class="visually-hidden" { "Contacts awaiting a decision, oldest first" }
+                            thead { tr { th scope="col" { "Child" } th scope="col" { "Born" } th scope="col" { "Decision due" } th scope="col" { "Status" } } }
+                            tbody {
+                                @for c in &work.contacts_waiting {
+                                    tr {
+                                        td { a href=(format!("/people/{}", c.id)) { (c.name) } br; span class="muted" { (c.local_id) } }
+                                        @if c.restriction.is_some() {
+                                            td colspan="3" { span class="tag tag-small tag-red" { "Restricted record" } " " span class="muted" { "Not shown: restricted" } }
+                                        } @else {
+                                            td { (fmt_opt_date(c.date_of_birth)) }
+                                            td { (fmt_opt_date(c.next_due)) }
+                                            td { @if c.overdue > 0 { span class="tag tag-red" { "Overdue" } } @else { span class="tag" { "Due" } } }
+                                        }
                                     }
                                 }
                             }
@@ -146,24 +150,26 @@ pub async fn show(
             } @else if work.children.is_empty() {
                 p { "No children are allocated to you." }
             } @else {
-                table class="table" {
-                    caption class="visually-hidden" { "Children allocated to you, most overdue first" }
-                    thead { tr { th scope="col" { "Child" } th scope="col" { "Open" } th scope="col" { "Level" } th scope="col" { "Next due" } th scope="col" { "Overdue" } } }
-                    tbody {
-                        @for c in &work.children {
-                            tr {
-                                td { a href=(format!("/people/{}", c.id)) { (c.name) } br; span class="muted" { (c.local_id) @if c.restriction.is_none() { " · born " (fmt_opt_date(c.date_of_birth)) } } }
-                                @if c.restriction.is_some() {
-                                    td colspan="4" { span class="tag tag-small tag-red" { "Restricted record" } " " span class="muted" { "Not shown: restricted" } }
-                                } @else {
-                                td { (badges(&c.open)) }
-                                td { (c.level_of_need.as_ref().map_or("–", |l| l.as_str())) }
-                                td {
-                                    @if let Some(d) = c.due.iter().find(|d| d.due >= today).or(c.due.first()) {
-                                        (d.what) br; span class="muted" { (fmt_date(d.due)) }
-                                    } @else { "–" }
-                                }
-                                td { @if c.overdue > 0 { span class="tag tag-red" { (c.overdue) " overdue" } } @else { span class="tag tag-green" { "On time" } } }
+                div class="table-scroll" tabindex="0" role="region" aria-label="Table: scroll sideways to see every column" {
+                    table class="table stack" {
+                        caption class="visually-hidden" { "Children allocated to you, most overdue first" }
+                        thead { tr { th scope="col" { "Child" } th scope="col" { "Open" } th scope="col" { "Level" } th scope="col" { "Most urgent" } th scope="col" { "Overdue" } } }
+                        tbody {
+                            @for c in &work.children {
+                                tr {
+                                    td data-label="Child" { a href=(format!("/people/{}", c.id)) { (c.name) } br; span class="muted" { (c.local_id) @if c.restriction.is_none() { " · born " (fmt_opt_date(c.date_of_birth)) } } }
+                                    @if c.restriction.is_some() {
+                                        td colspan="4" { span class="tag tag-small tag-red" { "Restricted record" } " " span class="muted" { "Not shown: restricted" } }
+                                    } @else {
+                                    td data-label="Open" { (badges(&c.open)) }
+                                    td data-label="Level" { (c.level_of_need.as_ref().map_or("–", |l| l.as_str())) }
+                                    td data-label="Most urgent" {
+                                        @if let Some(d) = c.due.first() {
+                                            (d.what) br; @if d.due < today { span class="overdue-since" { "Overdue since " (fmt_date(d.due)) } } @else { span class="muted" { (fmt_date(d.due)) } }
+                                        } @else { "–" }
+                                    }
+                                    td data-label="Overdue" { @if c.overdue > 0 { span class="tag tag-red" { (c.overdue) " overdue" } } @else { span class="tag tag-green" { "On time" } } }
+                                    }
                                 }
                             }
                         }

@@ -132,32 +132,34 @@ async fn render(
         @if rows.is_empty() {
             p { "No record is due for review by then." }
         } @else {
-            table class="table" {
-                caption class="visually-hidden" { "Records due for disposal review, soonest first" }
-                thead { tr { th scope="col" { "Record" } th scope="col" { "Rule" } th scope="col" { "Due" } th scope="col" { "Last activity" } th scope="col" { "Decision" } } }
-                tbody {
-                    @for r in &rows {
-                        @let failed = refused.as_ref().filter(|f| f.person_id == r.person_id.0);
-                        @let value = |k: &str| failed.map(|f| match k { "decision" => f.form.decision.clone(), "review_on" => f.form.review_on.clone(), _ => f.form.reason.clone() }).unwrap_or_default();
-                        tr id=(format!("record-{}", r.person_id)) {
-                            td { a href=(format!("/people/{}", r.person_id)) { (r.name) } br; span class="muted" { (r.local_id) " · born " (fmt_opt_date(r.date_of_birth)) } }
-                            td { strong { (class_label(&r.governing)) } br; span class="muted" { (r.reason) } @if let Some(p) = &r.previous { br; span class="tag" { "Earlier: " (p) } } }
-                            td { (fmt_date(r.due)) }
-                            td { (fmt_opt_date(r.last_activity)) }
-                            td {
-                                form method="post" action=(format!("/retention/{}", r.person_id)) class="decision" {
-                                    input type="hidden" name="csrf" value=(user.csrf_token);
-                                    @if let Some(f) = failed { @for e in &f.errors { p class="error-message" id=(e.0) { (e.1) } } }
-                                    label for=(format!("d{}", r.person_id)) class="visually-hidden" { "Decision for " (r.local_id) }
-                                    select id=(format!("d{}", r.person_id)) name="decision" {
-                                        option value="keep" selected[value("decision") == "keep"] { "Keep until" }
-                                        option value="dispose" selected[value("decision") == "dispose"] { "Dispose" }
+            div class="table-scroll" tabindex="0" role="region" aria-label="Table: scroll sideways to see every column" {
+                table class="table" {
+                    caption class="visually-hidden" { "Records due for disposal review, soonest first" }
+                    thead { tr { th scope="col" { "Record" } th scope="col" { "Rule" } th scope="col" { "Due" } th scope="col" { "Last activity" } th scope="col" { "Decision" } } }
+                    tbody {
+                        @for r in &rows {
+                            @let failed = refused.as_ref().filter(|f| f.person_id == r.person_id.0);
+                            @let value = |k: &str| failed.map(|f| match k { "decision" => f.form.decision.clone(), "review_on" => f.form.review_on.clone(), _ => f.form.reason.clone() }).unwrap_or_default();
+                            tr id=(format!("record-{}", r.person_id)) {
+                                td { a href=(format!("/people/{}", r.person_id)) { (r.name) } br; span class="muted" { (r.local_id) " · born " (fmt_opt_date(r.date_of_birth)) } }
+                                td { strong { (class_label(&r.governing)) } br; span class="muted" { (r.reason) } @if let Some(p) = &r.previous { br; span class="tag" { "Earlier: " (p) } } }
+                                td { (fmt_date(r.due)) }
+                                td { (fmt_opt_date(r.last_activity)) }
+                                td {
+                                    form method="post" action=(format!("/retention/{}", r.person_id)) class="decision" {
+                                        input type="hidden" name="csrf" value=(user.csrf_token);
+                                        @if let Some(f) = failed { @for e in &f.errors { p class="error-message" id=(e.0) { (e.1) } } }
+                                        label for=(format!("d{}", r.person_id)) class="visually-hidden" { "Decision for " (r.local_id) }
+                                        select id=(format!("d{}", r.person_id)) name="decision" {
+                                            option value="keep" selected[value("decision") == "keep"] { "Keep until" }
+                                            option value="dispose" selected[value("decision") == "dispose"] { "Dispose" }
+                                        }
+                                        label for=(format!("k{}", r.person_id)) class="visually-hidden" { "Keep until (for keep)" }
+                                        input type="text" id=(format!("k{}", r.person_id)) name="review_on" class="input-date" placeholder="dd/mm/yyyy" value=(value("review_on"));
+                                        label for=(format!("r{}", r.person_id)) class="visually-hidden" { "Reason" }
+                                        input type="text" id=(format!("r{}", r.person_id)) name="reason" placeholder="Reason" value=(value("reason"));
+                                        button type="submit" class="button button-secondary" { "Record" }
                                     }
-                                    label for=(format!("k{}", r.person_id)) class="visually-hidden" { "Keep until (for keep)" }
-                                    input type="text" id=(format!("k{}", r.person_id)) name="review_on" class="input-date" placeholder="dd/mm/yyyy" value=(value("review_on"));
-                                    label for=(format!("r{}", r.person_id)) class="visually-hidden" { "Reason" }
-                                    input type="text" id=(format!("r{}", r.person_id)) name="reason" placeholder="Reason" value=(value("reason"));
-                                    button type="submit" class="button button-secondary" { "Record" }
                                 }
                             }
                         }

@@ -118,24 +118,26 @@ pub async fn show(
                 @if results.is_empty() {
                     p { "No one matches. Check the spelling, try fewer words, or search by date of birth or an identifier." }
                 } @else {
-                    table class="table results" {
-                        caption class="visually-hidden" { "People matching your search, best match first" }
-                        thead { tr { th scope="col" { "Name" } th scope="col" { "Born" } th scope="col" { "Postcode" } th scope="col" { "Open" } } }
-                        tbody {
-                            @for m in &results {
-                                tr {
-                                    td {
-                                        a class="person-link" href=(format!("/people/{}", m.id)) { (m.name) }
-                                        @if m.kind == PersonKind::Adult { " " span class="tag" { "Adult" } }
-                                        @if let Some(r) = m.restriction { " " span class="tag tag-red" { (r.label()) } }
-                                        br;
-                                        span class="muted" { (m.local_id) @if let Some(o) = &m.matched_other_name { " · also known as " (o) } }
-                                    }
-                                    td { (fmt_opt_date(m.date_of_birth)) }
-                                    td { (m.postcode.clone().unwrap_or_else(|| "–".into())) }
-                                    td {
-                                        @if m.restriction.is_some() { span class="muted" { "Not shown: restricted" } }
-                                        @else if m.open.is_empty() { span class="muted" { "Nothing open" } } @else { (badges(&m.open)) }
+                    div class="table-scroll" tabindex="0" role="region" aria-label="Table: scroll sideways to see every column" {
+                        table class="table stack results" {
+                            caption class="visually-hidden" { "People matching your search, best match first" }
+                            thead { tr { th scope="col" { "Name" } th scope="col" { "Born" } th scope="col" { "Postcode" } th scope="col" { "Open" } } }
+                            tbody {
+                                @for m in &results {
+                                    tr {
+                                        td data-label="Name" {
+                                            a class="person-link" href=(format!("/people/{}", m.id)) { (m.name) }
+                                            @if m.kind == PersonKind::Adult { " " span class="tag" { "Adult" } }
+                                            @if let Some(r) = m.restriction { " " span class="tag tag-red" { (r.label()) } }
+                                            br;
+                                            span class="muted" { (m.local_id) @if let Some(o) = &m.matched_other_name { " · also known as " (o) } }
+                                        }
+                                        td data-label="Born" { (fmt_opt_date(m.date_of_birth)) }
+                                        td data-label="Postcode" { (m.postcode.clone().unwrap_or_else(|| "–".into())) }
+                                        td data-label="Open" {
+                                            @if m.restriction.is_some() { span class="muted" { "Not shown: restricted" } }
+                                            @else if m.open.is_empty() { span class="muted" { "Nothing open" } } @else { (badges(&m.open)) }
+                                        }
                                     }
                                 }
                             }

@@ -184,37 +184,45 @@ pub async fn show(
             div class="notice notice-warning" role="note" { p { (p.addresses_withheld) " address(es) not shown: shared with a restricted record. Ask information governance before release." } }
         }
         @if p.addresses.is_empty() { p { "No address is recorded." } } @else {
-            table class="table" {
-                thead { tr { th scope="col" { "Address" } th scope="col" { "From" } th scope="col" { "To" } } }
-                tbody { @for a in &p.addresses { tr { td { (a.line1) ", " (a.town) ", " (a.postcode) } td { (fmt_date(a.from)) } td { (fmt_opt_date(a.to)) } } } }
+            div class="table-scroll" tabindex="0" role="region" aria-label="Table: scroll sideways to see every column" {
+                table class="table" {
+                    thead { tr { th scope="col" { "Address" } th scope="col" { "From" } th scope="col" { "To" } } }
+                    tbody { @for a in &p.addresses { tr { td { (a.line1) ", " (a.town) ", " (a.postcode) } td { (fmt_date(a.from)) } td { (fmt_opt_date(a.to)) } } } }
+                }
             }
         }
         h2 { "Family and household (third parties)" }
         @if p.third_parties.is_empty() { p { "No one else is recorded." } } @else {
-            table class="table" {
-                thead { tr { th scope="col" { "Person" } th scope="col" { "Connection" } th scope="col" { "From" } th scope="col" { "To" } } }
-                tbody { @for t in &p.third_parties { tr { td { mark class="redact" { (t.name) } } td { (t.connection) } td { (fmt_opt_date(t.from)) } td { (fmt_opt_date(t.to)) } } } }
+            div class="table-scroll" tabindex="0" role="region" aria-label="Table: scroll sideways to see every column" {
+                table class="table" {
+                    thead { tr { th scope="col" { "Person" } th scope="col" { "Connection" } th scope="col" { "From" } th scope="col" { "To" } } }
+                    tbody { @for t in &p.third_parties { tr { td { mark class="redact" { (t.name) } } td { (t.connection) } td { (fmt_opt_date(t.from)) } td { (fmt_opt_date(t.to)) } } } }
+                }
             }
         }
         h2 { "Chronology (" (p.chronology.len()) " entries)" }
-        table class="table" {
-            thead { tr { th scope="col" { "Date" } th scope="col" { "What" } th scope="col" { "Recorded by" } th scope="col" { "Review" } } }
-            tbody {
-                @for e in &p.chronology {
-                    tr {
-                        td { (fmt_date(e.entry.effective)) }
-                        td { (e.entry.summary) @if let Some(t) = &e.entry.text { br; span class="entry-text" { (highlight(t, &names)) } } }
-                        td { (e.entry.recorded_by) br; span class="muted" { (stepwise_domain::localtime::show_as(e.entry.recorded_at, "%d/%m/%Y %H:%M")) } }
-                        td { @if !e.names_found.is_empty() { span class="tag tag-red" { "Names a third party" } } @else if e.review { span class="tag" { "Read before release" } } }
+        div class="table-scroll" tabindex="0" role="region" aria-label="Table: scroll sideways to see every column" {
+            table class="table" {
+                thead { tr { th scope="col" { "Date" } th scope="col" { "What" } th scope="col" { "Recorded by" } th scope="col" { "Review" } } }
+                tbody {
+                    @for e in &p.chronology {
+                        tr {
+                            td { (fmt_date(e.entry.effective)) }
+                            td { (e.entry.summary) @if let Some(t) = &e.entry.text { br; span class="entry-text" { (highlight(t, &names)) } } }
+                            td { (e.entry.recorded_by) br; span class="muted" { (stepwise_domain::localtime::show_as(e.entry.recorded_at, "%d/%m/%Y %H:%M")) } }
+                            td { @if !e.names_found.is_empty() { span class="tag tag-red" { "Names a third party" } } @else if e.review { span class="tag" { "Read before release" } } }
+                        }
                     }
                 }
             }
         }
         h2 { "Who has looked at the record" }
         p class="muted" { "Staff acting in their role; usually released." }
-        table class="table" {
-            thead { tr { th scope="col" { "When" } th scope="col" { "Who" } th scope="col" { "What" } } }
-            tbody { @for a in &p.access_log { tr { td { (super::access::when(&a.at)) } td { (a.actor) } td { (a.action.describe()) } } } }
+        div class="table-scroll" tabindex="0" role="region" aria-label="Table: scroll sideways to see every column" {
+            table class="table" {
+                thead { tr { th scope="col" { "When" } th scope="col" { "Who" } th scope="col" { "What" } } }
+                tbody { @for a in &p.access_log { tr { td { (super::access::when(&a.at)) } td { (a.actor) } td { (a.action.describe()) } } } }
+            }
         }
     };
     Ok(Page::new(
@@ -243,7 +251,7 @@ pub async fn json(
             .filter(|c| c.is_ascii_alphanumeric() || *c == '-')
             .collect::<String>()
     );
-    let mut res = Json(p).into_response();
+    let mut res = Json(crate::api_json::SubjectAccessPack::from(p)).into_response();
     if let Ok(v) = file.parse() {
         res.headers_mut().insert(header::CONTENT_DISPOSITION, v);
     }

@@ -38,16 +38,18 @@ pub async fn index(
             @if !of_kind.is_empty() {
                 section {
                     h2 { (kind.label()) }
-                    table class="table" {
-                        thead { tr { th scope="col" { "Team" } th scope="col" { "Area" } th scope="col" class="num" { "Workers" } th scope="col" class="num" { "Open children" } } }
-                        tbody {
-                            @for t in of_kind {
-                                @let (open, workers) = counts.get(&t.id.0).copied().unwrap_or_default();
-                                tr {
-                                    td { a href=(format!("/teams/{}", t.id)) { (t.name) } }
-                                    td { (t.locality.and_then(|l| localities.get(&l.0).cloned()).unwrap_or_else(|| "Authority-wide".into())) }
-                                    td class="num" { (workers) }
-                                    td class="num" { (open) }
+                    div class="table-scroll" tabindex="0" role="region" aria-label="Table: scroll sideways to see every column" {
+                        table class="table" {
+                            thead { tr { th scope="col" { "Team" } th scope="col" { "Area" } th scope="col" class="num" { "Workers" } th scope="col" class="num" { "Open children" } } }
+                            tbody {
+                                @for t in of_kind {
+                                    @let (open, workers) = counts.get(&t.id.0).copied().unwrap_or_default();
+                                    tr {
+                                        td { a href=(format!("/teams/{}", t.id)) { (t.name) } }
+                                        td { (t.locality.and_then(|l| localities.get(&l.0).cloned()).unwrap_or_else(|| "Authority-wide".into())) }
+                                        td class="num" { (workers) }
+                                        td class="num" { (open) }
+                                    }
                                 }
                             }
                         }
@@ -165,24 +167,26 @@ pub async fn show(
                 span class="stat-label" { "unallocated" }
             }
         }
-        table class="table" {
-            caption { "Workers and caseloads. Weighted caseload counts a child protection or looked-after child as 1.5, child in need 1, early help or care leaver 0.75." }
-            thead { tr {
-                th scope="col" { "Worker" } th scope="col" { "Role" } th scope="col" { "Employment" }
-                th scope="col" class="num" { "FTE" } th scope="col" class="num" { "Children" } th scope="col" class="num" { "Weighted" } th scope="col" class="num" { "With overdue work" }
-            } }
-            tbody {
-                @for w in &t.workers {
-                    tr {
-                        td { (w.worker.name) }
-                        td { (w.worker.role.label()) }
-                        td { @if w.worker.employment == Employment::Agency { span class="tag" { "Agency" } } @else { "Permanent" } }
-                        td class="num" { (format!("{:.1}", w.worker.fte)) }
-                        td class="num" {
-                            @if may_see_children && w.children > 0 { a href=(format!("{base}?worker={}#children", w.worker.id)) { (w.children) } } @else { (w.children) }
+        div class="table-scroll" tabindex="0" role="region" aria-label="Table: scroll sideways to see every column" {
+            table class="table" {
+                caption { "Workers and caseloads. Weighted caseload counts a child protection or looked-after child as 1.5, child in need 1, early help or care leaver 0.75." }
+                thead { tr {
+                    th scope="col" { "Worker" } th scope="col" { "Role" } th scope="col" { "Employment" }
+                    th scope="col" class="num" { "FTE" } th scope="col" class="num" { "Children" } th scope="col" class="num" { "Weighted" } th scope="col" class="num" { "With overdue work" }
+                } }
+                tbody {
+                    @for w in &t.workers {
+                        tr {
+                            td { (w.worker.name) }
+                            td { (w.worker.role.label()) }
+                            td { @if w.worker.employment == Employment::Agency { span class="tag" { "Agency" } } @else { "Permanent" } }
+                            td class="num" { (format!("{:.1}", w.worker.fte)) }
+                            td class="num" {
+                                @if may_see_children && w.children > 0 { a href=(format!("{base}?worker={}#children", w.worker.id)) { (w.children) } } @else { (w.children) }
+                            }
+                            td class="num" { (format!("{:.1}", w.weighted)) }
+                            td class="num" { @if w.overdue > 0 { span class="tag tag-red" { (w.overdue) } } @else { "0" } }
                         }
-                        td class="num" { (format!("{:.1}", w.weighted)) }
-                        td class="num" { @if w.overdue > 0 { span class="tag tag-red" { (w.overdue) } } @else { "0" } }
                     }
                 }
             }
@@ -197,29 +201,31 @@ pub async fn show(
                 @if listed.is_empty() {
                     p { "No open children." }
                 } @else {
-                    table class="table" {
-                        caption class="visually-hidden" { (list_title) ", unallocated first, then most overdue" }
-                        thead { tr { th scope="col" { "Child" } th scope="col" { "Open" } th scope="col" { "Worker" } th scope="col" { "Next due" } th scope="col" { "Overdue" } } }
-                        tbody {
-                            @for c in &listed {
-                                tr {
-                                    td { a href=(format!("/people/{}", c.child.id)) { (c.child.name) } br; span class="muted" { (c.child.local_id) } }
-                                    @if c.child.restriction.is_some() {
-                                        td colspan="4" { span class="tag tag-small tag-red" { "Restricted record" } " " span class="muted" { "Not shown: restricted" } }
-                                    } @else {
-                                    td { (badges(&c.child.open)) }
-                                    td {
-                                        @match c.worker_id.and_then(|w| names.get(&w).map(|n| (w, n))) {
-                                            Some((w, n)) => a href=(format!("{base}?worker={w}#children")) { (n) },
-                                            None => span class="tag tag-red" { "Unallocated" },
+                    div class="table-scroll" tabindex="0" role="region" aria-label="Table: scroll sideways to see every column" {
+                        table class="table stack" {
+                            caption class="visually-hidden" { (list_title) ", unallocated first, then most overdue" }
+                            thead { tr { th scope="col" { "Child" } th scope="col" { "Open" } th scope="col" { "Worker" } th scope="col" { "Most urgent" } th scope="col" { "Overdue" } } }
+                            tbody {
+                                @for c in &listed {
+                                    tr {
+                                        td data-label="Child" { a href=(format!("/people/{}", c.child.id)) { (c.child.name) } br; span class="muted" { (c.child.local_id) } }
+                                        @if c.child.restriction.is_some() {
+                                            td colspan="4" { span class="tag tag-small tag-red" { "Restricted record" } " " span class="muted" { "Not shown: restricted" } }
+                                        } @else {
+                                        td data-label="Open" { (badges(&c.child.open)) }
+                                        td data-label="Worker" {
+                                            @match c.worker_id.and_then(|w| names.get(&w).map(|n| (w, n))) {
+                                                Some((w, n)) => a href=(format!("{base}?worker={w}#children")) { (n) },
+                                                None => span class="tag tag-red" { "Unallocated" },
+                                            }
                                         }
-                                    }
-                                    td {
-                                        @if let Some(d) = c.child.due.iter().find(|d| d.due >= today).or(c.child.due.first()) {
-                                            (d.what) br; span class="muted" { (fmt_date(d.due)) }
-                                        } @else { "–" }
-                                    }
-                                    td { @if c.child.overdue > 0 { span class="tag tag-red" { (c.child.overdue) " overdue" } } @else { span class="tag tag-green" { "On time" } } }
+                                        td data-label="Most urgent" {
+                                            @if let Some(d) = c.child.due.first() {
+                                                (d.what) br; @if d.due < today { span class="overdue-since" { "Overdue since " (fmt_date(d.due)) } } @else { span class="muted" { (fmt_date(d.due)) } }
+                                            } @else { "–" }
+                                        }
+                                        td data-label="Overdue" { @if c.child.overdue > 0 { span class="tag tag-red" { (c.child.overdue) " overdue" } } @else { span class="tag tag-green" { "On time" } } }
+                                        }
                                     }
                                 }
                             }

@@ -8,6 +8,7 @@
 // now): the one-clock rule (clippy.toml) binds Stepwise's own code, not the tests that drive it.
 #![allow(clippy::disallowed_methods)]
 
+mod accessibility;
 mod browser;
 mod casework;
 mod cdp_selftest;

@@ -840,6 +840,53 @@ impl Page {
             .await
     }
 
+    /// Presses one key (`Tab`, `Enter`, `Space`…) with real key events on whatever has focus,
+    /// as a keyboard user would, without waiting for anything.
+    pub async fn press_key(&self, key: &str) -> Result<(), String> {
+        let (code, vk, text) = match key {
+            "Tab" => ("Tab", 9, ""),
+            "Enter" => ("Enter", 13, "\r"),
+            "Space" => ("Space", 32, " "),
+            other => return Err(format!("press_key does not know the key '{other}'")),
+        };
+        let key_name = if key == "Space" { " " } else { key };
+        let mut down = json!({
+            "type": if text.is_empty() { "rawKeyDown" } else { "keyDown" },
+            "key": key_name, "code": code,
+            "windowsVirtualKeyCode": vk, "nativeVirtualKeyCode": vk,
+        });
+        if !text.is_empty() {
+            if let Some(o) = down.as_object_mut() {
+                o.insert("text".to_owned(), json!(text));
+                o.insert("unmodifiedText".to_owned(), json!(text));
+            }
+        }
+        self.call("Input.dispatchKeyEvent", down).await?;
+        // The keyUp may be dropped if the key started a navigation; that does not matter.
+        let _ = self
+            .call(
+                "Input.dispatchKeyEvent",
+                json!({ "type": "keyUp", "key": key_name, "code": code,
+                        "windowsVirtualKeyCode": vk, "nativeVirtualKeyCode": vk }),
+            )
+            .await;
+        Ok(())
+    }
+
+    /// Presses Enter on whatever has focus and waits (20 s) for the page it leads to.
+    pub async fn press_enter_on_focus_and_wait(&self) -> Result<(), String> {
+        let before = self.events.borrow().loads;
+        self.press_key("Enter").await?;
+        self.wait_for_load_after(before, "pressing Enter").await
+    }
+
+    /// Types `text` into whatever has focus, as a keyboard would insert it.
+    pub async fn type_text(&self, text: &str) -> Result<(), String> {
+        self.call("Input.insertText", json!({ "text": text }))
+            .await
+            .map(|_| ())
+    }
+
     /// Waits until an element matches `selector`.
     pub async fn wait_for(&self, selector: &str, timeout: Duration) -> Result<(), String> {
         let js = format!("document.querySelector({}) !== null", js_str(selector));
@@ -896,6 +943,17 @@ impl Page {
         tokio::fs::write(path, bytes)
             .await
             .map_err(|e| format!("could not write the screenshot to {}: {e}", path.display()))
+    }
+
+    /// Sets the viewport of a phone or tablet: `width` CSS pixels wide, touch-sized, with the
+    /// page laid out as a mobile browser lays it out (its viewport meta tag honoured).
+    pub async fn set_mobile_viewport(&self, width: u32, height: u32) -> Result<(), String> {
+        self.call(
+            "Emulation.setDeviceMetricsOverride",
+            json!({ "width": width, "height": height, "deviceScaleFactor": 2, "mobile": true }),
+        )
+        .await
+        .map(|_| ())
     }
 
     /// Sets the viewport size in CSS pixels (device scale factor 1, desktop).

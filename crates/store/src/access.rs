@@ -42,10 +42,9 @@ pub const MAX_GRANT_DAYS: i64 = 30;
 pub const REASON_HOURS: i64 = 8;
 
 /// A restriction in force on a record.
-#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, utoipa::ToSchema)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct RestrictionRow {
     pub id: i64,
-    #[schema(value_type = i64)]
     pub person_id: PersonId,
     pub kind: RestrictionKind,
     pub category: String,
@@ -55,12 +54,11 @@ pub struct RestrictionRow {
 }
 
 /// An opening of a restricted record with the reason given, for information governance.
-#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, utoipa::ToSchema)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct RestrictedOpening {
     pub seq: i64,
     pub at: String,
     pub actor: String,
-    #[schema(value_type = i64)]
     pub person_id: PersonId,
     pub local_id: String,
     pub reason: String,
@@ -78,10 +76,9 @@ pub struct NewGrant {
 }
 
 /// A temporary grant as the grants page lists it.
-#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, utoipa::ToSchema)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct GrantRow {
     pub id: i64,
-    #[schema(value_type = i64)]
     pub user_id: UserId,
     pub username: String,
     pub child_id: i64,

@@ -160,17 +160,15 @@ impl Actor {
 }
 
 /// One row of the audit log.
-#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, utoipa::ToSchema)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct AuditEntry {
     pub seq: i64,
     pub at: String,
     pub actor: String,
-    // What was done: its stored label in the JSON (a label from a later version reads back
-    // as itself).
-    #[schema(value_type = String)]
+    /// What was done, read from its stored label (a label from a later version reads back as
+    /// itself).
     pub action: RecordedAction,
-    // What it was done to: its stored form in the JSON.
-    #[schema(value_type = String)]
+    /// What it was done to, read from its stored form.
     pub subject: AuditSubject,
     pub request_id: String,
     pub detail: String,

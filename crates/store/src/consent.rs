@@ -14,10 +14,9 @@ use crate::audit::Actor;
 use crate::sql::{Col, date, parse_date, time};
 
 /// A consent to share, as recorded.
-#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, utoipa::ToSchema)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Consent {
     pub id: i64,
-    #[schema(value_type = i64)]
     pub person_id: PersonId,
     pub agency: String,
     pub basis: String,
@@ -31,9 +30,8 @@ pub struct Consent {
 }
 
 /// What a partner agency sees of a person who consented to share with it.
-#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, utoipa::ToSchema)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct SharedSummary {
-    #[schema(value_type = i64)]
     pub person_id: PersonId,
     pub local_id: String,
     pub name: String,

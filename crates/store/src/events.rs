@@ -41,18 +41,14 @@ pub struct ChronologyFilter {
 }
 
 /// One line of a chronology.
-#[derive(Debug, Clone, PartialEq, serde::Serialize, utoipa::ToSchema)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct ChronologyEntry {
-    #[schema(value_type = i64)]
     pub seq: EventSeq,
     pub effective: NaiveDate,
     /// When it was recorded (UTC; pages show it in England's time).
-    #[schema(value_type = String)]
     pub recorded_at: chrono::DateTime<chrono::Utc>,
     pub recorded_by: String,
-    #[serde(rename = "type")]
     pub kind: String,
-    #[schema(value_type = String)]
     pub category: EventCategory,
     pub summary: String,
     /// Free text the event carries (a case note, a contact's concerns, a reason).

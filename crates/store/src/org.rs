@@ -14,7 +14,7 @@ use crate::events::{STATE_COLUMNS, state_from_row};
 use crate::sql::Col;
 
 /// A worker with their caseload.
-#[derive(Debug, Clone, PartialEq, serde::Serialize, utoipa::ToSchema)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct WorkerCaseload {
     pub worker: Worker,
     /// Children allocated to the worker with something open.
@@ -27,7 +27,7 @@ pub struct WorkerCaseload {
 }
 
 /// A team with its workers and what is unallocated.
-#[derive(Debug, Clone, PartialEq, serde::Serialize, utoipa::ToSchema)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct TeamSummary {
     pub team: Team,
     pub locality: Option<String>,

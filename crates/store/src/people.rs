@@ -24,7 +24,7 @@ pub struct SearchQuery {
 }
 
 /// A person found by a search, best match first.
-#[derive(Debug, Clone, PartialEq, serde::Serialize, utoipa::ToSchema)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct PersonMatch {
     pub id: i64,
     pub local_id: String,

@@ -20,34 +20,30 @@ use crate::events::{STATE_COLUMNS, state_from_row};
 use crate::sql::Col;
 
 /// A child open today, as an analyst sees them.
-#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, utoipa::ToSchema)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct PseudonymisedChild {
     pub pseudonym: String,
     /// Age in whole years today.
     pub age: Option<i32>,
-    #[schema(value_type = String)]
     pub sex: Sex,
     /// The DfE ethnicity code.
-    #[schema(value_type = String)]
     pub ethnicity: Ethnicity,
     /// The locality of the team holding the child.
     pub locality: Option<String>,
     pub open: Vec<stepwise_domain::projection::Involvement>,
-    #[schema(value_type = Option<String>)]
     pub level_of_need: Option<LevelOfNeed>,
 }
 
 /// One event of a pseudonymised journey: when and what, with codes, and no free text.
-#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, utoipa::ToSchema)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct PseudonymisedEvent {
     pub effective: NaiveDate,
-    #[serde(rename = "type")]
     pub kind: String,
     pub summary: String,
 }
 
 /// A child's journey with nothing that identifies them.
-#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, utoipa::ToSchema)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct PseudonymisedJourney {
     pub child: PseudonymisedChild,
     pub events: Vec<PseudonymisedEvent>,

@@ -33,7 +33,7 @@ pub struct Reader<'a> {
 }
 
 /// Someone in the child's family or household.
-#[derive(Debug, Clone, PartialEq, serde::Serialize, utoipa::ToSchema)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct FamilyMember {
     pub id: i64,
     pub local_id: String,
@@ -56,9 +56,8 @@ pub struct FamilyMember {
 }
 
 /// Everything on a child's record page.
-#[derive(Debug, Clone, serde::Serialize, utoipa::ToSchema)]
+#[derive(Debug, Clone)]
 pub struct ChildRecord {
-    #[schema(value_type = Object)]
     pub person: Person,
     pub local_id: String,
     pub state: ChildState,
@@ -80,14 +79,13 @@ pub struct ChildRecord {
 }
 
 /// A child on "my work".
-#[derive(Debug, Clone, PartialEq, serde::Serialize, utoipa::ToSchema)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct MyWorkChild {
     pub id: i64,
     pub local_id: String,
     pub name: String,
     pub date_of_birth: Option<NaiveDate>,
     pub open: Vec<stepwise_domain::projection::Involvement>,
-    #[schema(value_type = Option<String>)]
     pub level_of_need: Option<LevelOfNeed>,
     pub due: Vec<DueItem>,
     pub overdue: usize,
@@ -112,7 +110,7 @@ impl MyWorkChild {
 }
 
 /// One of a team's open children, with the worker it is allocated to (if any).
-#[derive(Debug, Clone, PartialEq, serde::Serialize, utoipa::ToSchema)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct TeamChild {
     pub child: MyWorkChild,
     pub worker_id: Option<i64>,
@@ -142,19 +140,18 @@ fn work_child(
 }
 
 /// A record the user opened recently.
-#[derive(Debug, Clone, PartialEq, serde::Serialize, utoipa::ToSchema)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct RecentView {
     pub id: i64,
     pub local_id: String,
     pub name: String,
     /// When (UTC; pages show it in England's time).
-    #[schema(value_type = String)]
     pub at: chrono::DateTime<chrono::Utc>,
 }
 
 /// What the signed-in worker must do: their children with what is due, contacts waiting at
 /// the front door (for front-door staff), and records they opened recently.
-#[derive(Debug, Clone, serde::Serialize, utoipa::ToSchema)]
+#[derive(Debug, Clone)]
 pub struct MyWork {
     pub children: Vec<MyWorkChild>,
     pub contacts_waiting: Vec<MyWorkChild>,

@@ -17,9 +17,8 @@ use crate::snapshot::ChildHistory;
 use crate::sql::{Col, date, opt_date, parse_date, time};
 
 /// A record due for disposal review.
-#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, utoipa::ToSchema)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct DisposalCandidate {
-    #[schema(value_type = i64)]
     pub person_id: PersonId,
     pub local_id: String,
     pub name: String,
@@ -54,8 +53,7 @@ pub(crate) struct RetentionCache {
 }
 
 /// What is decided about a record due for review.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, utoipa::ToSchema)]
-#[serde(rename_all = "snake_case")]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum RetentionDecision {
     /// Keep it, and review it again on a date.
     Keep { review_on: NaiveDate },

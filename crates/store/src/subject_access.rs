@@ -19,7 +19,7 @@ use crate::records::Reader;
 use crate::sql::{Col, parse_date};
 
 /// An address the person lived at, with when.
-#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, utoipa::ToSchema)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct PackAddress {
     pub line1: String,
     pub town: String,
@@ -29,7 +29,7 @@ pub struct PackAddress {
 }
 
 /// Someone else who appears in the person's record: third-party information.
-#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, utoipa::ToSchema)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ThirdParty {
     pub local_id: String,
     pub name: String,
@@ -40,7 +40,7 @@ pub struct ThirdParty {
 }
 
 /// One chronology entry, with whether its free text needs a reviewer's eye.
-#[derive(Debug, Clone, PartialEq, serde::Serialize, utoipa::ToSchema)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct PackEntry {
     pub entry: ChronologyEntry,
     /// The text names a third party, or is free text that may: review before release.
@@ -50,14 +50,13 @@ pub struct PackEntry {
 }
 
 /// Everything held about one person, for a subject access request.
-#[derive(Debug, Clone, PartialEq, serde::Serialize, utoipa::ToSchema)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct SubjectAccessPack {
     /// The request's reference, as the authority logged it.
     pub reference: String,
     pub prepared_at: DateTime<Utc>,
     pub prepared_by: String,
     pub local_id: String,
-    #[schema(value_type = Object)]
     pub person: Person,
     pub addresses: Vec<PackAddress>,
     /// Addresses left out because they were shared with someone whose restricted record the

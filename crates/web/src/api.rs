@@ -13,10 +13,9 @@ use utoipa::{Modify, OpenApi, ToSchema};
 use stepwise_domain::access::{Permission, Role};
 use stepwise_domain::ids::{PersonId, TeamId, UserId, parse_date};
 use stepwise_domain::org::TeamKind;
-use stepwise_store::{
-    AuditEntry, ChildRecord, GrantRow, MyWork, PersonMatch, SearchQuery, TeamSummary,
-};
+use stepwise_store::SearchQuery;
 
+use crate::api_json::{AuditEntry, ChildRecord, GrantRow, MyWork, PersonMatch, TeamSummary};
 use crate::auth::CurrentUser;
 use crate::error::ApiError;
 use crate::pages::query_pairs;
@@ -156,21 +155,20 @@ pub async fn my_work(
         Role::FrontDoorPractitioner | Role::FrontDoorManager
     );
     let actor = user.actor();
-    Ok(Json(
-        state
-            .store
-            .people()
-            .my_work(
-                &user.reader(&actor, &state.config.policy),
-                &current_request_id(),
-                user.id,
-                user.worker_id,
-                front_door,
-                state.today(),
-                &state.calendar,
-            )
-            .await?,
-    ))
+    let work = state
+        .store
+        .people()
+        .my_work(
+            &user.reader(&actor, &state.config.policy),
+            &current_request_id(),
+            user.id,
+            user.worker_id,
+            front_door,
+            state.today(),
+            &state.calendar,
+        )
+        .await?;
+    Ok(Json(MyWork::from(work)))
 }
 
 /// Finds people by name (any order, tolerant of spelling), identifier or date of birth.
@@ -230,7 +228,9 @@ pub async fn search(
             include_sealed: user.holds(Permission::ViewSealedRecords),
         })
         .await?;
-    Ok(Json(SearchResults { results }))
+    Ok(Json(SearchResults {
+        results: results.into_iter().map(PersonMatch::from).collect(),
+    }))
 }
 
 /// A person's record: identity, family, current state, what is due and the chronology.
@@ -258,21 +258,20 @@ pub async fn record(
     if let Some((field, message)) = errors.into_iter().next() {
         return Err(WebError::BadRequest(format!("{field}: {message}")).into());
     }
-    Ok(Json(
-        state
-            .store
-            .people()
-            .open_child_record(
-                &user.reader(&actor, &state.config.policy),
-                &current_request_id(),
-                id,
-                &filter,
-                state.today(),
-                &state.calendar,
-                "api",
-            )
-            .await?,
-    ))
+    let record = state
+        .store
+        .people()
+        .open_child_record(
+            &user.reader(&actor, &state.config.policy),
+            &current_request_id(),
+            id,
+            &filter,
+            state.today(),
+            &state.calendar,
+            "api",
+        )
+        .await?;
+    Ok(Json(ChildRecord::from(record)))
 }
 
 /// Who has looked at a person's record.
@@ -334,8 +333,8 @@ pub async fn record_access_log(
     Ok(Json(AccessLog {
         person_id: id,
         name,
-        entries,
-        grants,
+        entries: entries.into_iter().map(AuditEntry::from).collect(),
+        grants: grants.into_iter().map(GrantRow::from).collect(),
     }))
 }
 
@@ -347,18 +346,17 @@ pub async fn grants(
     Extension(user): Extension<CurrentUser>,
 ) -> Result<Json<Vec<GrantRow>>, ApiError> {
     let actor = user.actor();
-    Ok(Json(
-        state
-            .store
-            .governance()
-            .grants_within_reach(
-                &user.reader(&actor, &state.config.policy),
-                user.id,
-                None,
-                state.now(),
-            )
-            .await?,
-    ))
+    let grants = state
+        .store
+        .governance()
+        .grants_within_reach(
+            &user.reader(&actor, &state.config.policy),
+            user.id,
+            None,
+            state.now(),
+        )
+        .await?;
+    Ok(Json(grants.into_iter().map(GrantRow::from).collect()))
 }
 
 /// Everything one user has done, newest first (the per-user activity report). Audited.
@@ -384,13 +382,12 @@ pub async fn user_activity(
     {
         return Err(WebError::NotFound(format!("User {id}")).into());
     }
-    Ok(Json(
-        state
-            .store
-            .governance()
-            .user_activity(&user.actor(), &current_request_id(), id, (None, None), 1000)
-            .await?,
-    ))
+    let entries = state
+        .store
+        .governance()
+        .user_activity(&user.actor(), &current_request_id(), id, (None, None), 1000)
+        .await?;
+    Ok(Json(entries.into_iter().map(AuditEntry::from).collect()))
 }
 
 /// Every team with its open work.
@@ -451,7 +448,7 @@ pub async fn team(
         )
         .await?
         .ok_or_else(|| WebError::NotFound(format!("Team {id}")))?;
-    Ok(Json(t))
+    Ok(Json(TeamSummary::from(t)))
 }
 
 #[cfg(test)]

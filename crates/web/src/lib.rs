@@ -5,6 +5,7 @@
 //! a route cannot be added without one.
 
 pub mod api;
+pub mod api_json;
 pub mod auth;
 pub mod casework;
 pub mod casework_api;

@@ -101,9 +101,9 @@ async fn a_restricted_childs_address_and_details_stay_off_a_relatives_record() {
         assert_eq!(sami.relationship, "Relationship not shown", "{name}");
         assert_eq!((sami.date_of_birth, sami.age), (None, None), "{name}");
         assert!(sami.open.is_empty() && sami.worker.is_none(), "{name}");
-        let json = serde_json::to_string(&mother).unwrap();
+        let every_field = format!("{mother:?}");
         assert!(
-            !json.contains("Mill Lane") && !json.contains("NB1"),
+            !every_field.contains("Mill Lane") && !every_field.contains("NB1"),
             "{name}"
         );
         assert!(
@@ -147,10 +147,7 @@ async fn a_sealed_relative_is_left_out_of_the_family_panel() {
         protect(&s, 2, RestrictionKind::Sealed).await;
         let mother = open(&s, &As::role(Role::SocialWorker), 3).await.unwrap();
         assert!(mother.family.iter().all(|m| m.id != 2), "{name}");
-        assert!(
-            !serde_json::to_string(&mother).unwrap().contains("Sami"),
-            "{name}"
-        );
+        assert!(!format!("{mother:?}").contains("Sami"), "{name}");
         let ig = open(&s, &As::role(Role::InformationGovernance), 3)
             .await
             .unwrap();
@@ -187,10 +184,7 @@ async fn subject_access_packs_respect_a_restricted_relative() {
             ("", None, None),
             "{name}"
         );
-        assert!(
-            !serde_json::to_string(&pack).unwrap().contains("Mill Lane"),
-            "{name}"
-        );
+        assert!(!format!("{pack:?}").contains("Mill Lane"), "{name}");
         let own = s
             .governance()
             .subject_access_pack(&ig.reader(), "req-sar", PersonId(2), "SAR-2")

@@ -3,6 +3,9 @@
 //! people, families and organisation, users and server-side sessions, and the append-only,
 //! keyed hash-chained audit log. It runs on SQLite (the embedded default) and PostgreSQL, chosen
 //! by the database URL; one conformance suite runs against both.
+//!
+//! Its results are plain Rust types with no serialisation: the web crate decides what goes over
+//! the wire (`api_json`) and builds its JSON from them.
 
 mod access;
 mod audit;

@@ -855,11 +855,11 @@ impl Page {
             "key": key_name, "code": code,
             "windowsVirtualKeyCode": vk, "nativeVirtualKeyCode": vk,
         });
-        if !text.is_empty() {
-            if let Some(o) = down.as_object_mut() {
-                o.insert("text".to_owned(), json!(text));
-                o.insert("unmodifiedText".to_owned(), json!(text));
-            }
+        if !text.is_empty()
+            && let Some(o) = down.as_object_mut()
+        {
+            o.insert("text".to_owned(), json!(text));
+            o.insert("unmodifiedText".to_owned(), json!(text));
         }
         self.call("Input.dispatchKeyEvent", down).await?;
         // The keyUp may be dropped if the key started a navigation; that does not matter.

@@ -413,9 +413,16 @@ impl Builder<'_> {
         }
         let eldest = dobs.iter().copied().min().unwrap_or(self.today);
         let youngest = dobs.iter().copied().max().unwrap_or(self.today);
-        let mother_age = (self.rng.normal() * 5.5 + 28.0 - 2.5 * f64::from(risk)).clamp(16.0, 43.0);
+        // Mothers are 16 or over at their first child's birth and rarely under 18; fathers are
+        // 18 or over, on average a few years older than the mothers.
+        let mut mother_age = self.rng.normal() * 5.5 + 28.0 - 2.5 * f64::from(risk);
+        if mother_age < 18.0 && self.rng.chance(0.85) {
+            mother_age = 18.0 + self.rng.unit() * 4.0;
+        }
+        let mother_age = mother_age.clamp(16.0, 43.0);
         let mother_dob = eldest - (mother_age * 365.25) as i32;
-        let father_dob = mother_dob - ((self.rng.normal() * 3.0 + 2.5) * 365.25) as i32;
+        let father_age = (mother_age + self.rng.normal() * 3.0 + 2.5).max(18.0 + self.rng.unit());
+        let father_dob = eldest - (father_age * 365.25) as i32;
         let formed = eldest - self.rng.int(30, 900);
         // Households spread over the localities, the first ones a little larger.
         let weights: Vec<(usize, f64)> = (0..self.localities)
@@ -591,7 +598,9 @@ impl Builder<'_> {
                 } else {
                     names::family(&mut self.rng, h2).to_string()
                 };
-                let pd = mother_dob - self.rng.int(-3, 6) * 365;
+                let first_later = dobs.get(split).copied().unwrap_or(youngest);
+                let pd = (mother_dob - self.rng.int(-3, 6) * 365)
+                    .min(first_later - (18.0 * 365.25) as i32 - self.rng.int(0, 400));
                 let partner = self.adult(h2, "M", &fam, pd);
                 for &c in later {
                     rel.push((partner, c, RelationshipKind::Parent));

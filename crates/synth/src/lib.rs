@@ -63,6 +63,14 @@ impl SynthConfig {
         }
     }
 
+    /// The moment the history is as at: the start of `today` in England (midnight in
+    /// Europe/London). Everything is recorded before it, so a demonstration loaded at any time
+    /// on `today` reads nothing recorded in its future; the last day of history is the day
+    /// before `today`.
+    pub fn now(&self) -> DateTime<Utc> {
+        start_of_day_in_england(self.today)
+    }
+
     /// The same authority with `k` times as many children (for benchmarks).
     pub fn scaled(mut self, k: f64) -> Self {
         self.children = ((self.children as f64) * k).round().max(1.0) as usize;
@@ -98,6 +106,18 @@ pub struct GenerationReport {
     pub first_errors: Vec<String>,
 }
 
+/// Midnight at the start of a day in England, as a moment (23:00 the day before in UTC while
+/// British Summer Time is in force).
+fn start_of_day_in_england(d: NaiveDate) -> DateTime<Utc> {
+    let utc_midnight = journeys::finish::at(day(d), 0);
+    let an_hour_before = utc_midnight - chrono::Duration::hours(1);
+    if stepwise_domain::localtime::london_date(an_hour_before) == d {
+        an_hour_before
+    } else {
+        utc_midnight
+    }
+}
+
 /// Generates the authority for a config. Fails only when the reference data compiled into the
 /// domain (code lists, bank holidays) cannot be read, naming the file and line.
 pub fn generate(config: &SynthConfig) -> Result<SyntheticAuthority, DomainError> {
@@ -108,9 +128,10 @@ pub fn generate(config: &SynthConfig) -> Result<SyntheticAuthority, DomainError>
 pub fn generate_with_report(
     config: &SynthConfig,
 ) -> Result<(SyntheticAuthority, GenerationReport), DomainError> {
-    let today = day(config.today);
+    // History runs to the end of the day before `today`: nothing is recorded after `now`.
+    let today = day(config.today) - 1;
     let years = config.years.max(1) as i32;
-    let window_start = add_months(today, -12 * years);
+    let window_start = add_months(day(config.today), -12 * years);
     let cal = Cal::new(today - 366 * (20 + years + 2), today + 366 * 10)?;
     let (authority, localities, plan) = TeamPlan::new(&config.localities, config.children);
     let places = Places::new(config.seed, localities.len(), config.children);
@@ -119,6 +140,7 @@ pub fn generate_with_report(
     let ctx = Ctx {
         seed: config.seed,
         today,
+        now: config.now(),
         window_start,
         floor: journeys::placement_floor()?,
         retirements: journeys::retirements()?,

@@ -365,8 +365,17 @@ impl Case<'_> {
         } else {
             self.hh.place_on(d).map(|p| p.postcode.clone())
         };
+        // Brothers and sisters often share a first placement, though not supported or
+        // independent accommodation, which is for 16 and over.
+        let adult_setting = |code: &str| matches!(code, "K3" | "H5" | "P2" | "Z11" | "Z12");
         let mut stay = match shared {
-            Some(s) if route != Route::Uasc && rng.chance(0.7) => s.stay.clone(),
+            Some(s)
+                if route != Route::Uasc
+                    && (a >= 16.0 || !adult_setting(s.stay.placement))
+                    && rng.chance(0.7) =>
+            {
+                s.stay.clone()
+            }
             _ => self.choose(&mut rng, a, route, d, &home, disabled),
         };
         stay.legal = legal0;
@@ -811,6 +820,7 @@ impl Case<'_> {
                 0,
                 0,
             );
+            self.conclude(i, t)?;
             self.push(
                 i,
                 t,
@@ -880,6 +890,7 @@ impl Case<'_> {
                 return Ok(());
             }
             self.push(i, end, None, EventKind::CinPlanEnded, Rec::Allocated, 0, 0);
+            self.conclude(i, end)?;
             self.push(
                 i,
                 end,
@@ -893,11 +904,12 @@ impl Case<'_> {
             );
             return Ok(());
         }
-        let close = t + if home_again { rng.int(0, 20) } else { 0 };
+        let close = (t + if home_again { rng.int(0, 20) } else { 0 }).min(birthday(dob, 18).max(t));
         if close > self.ctx.today {
             self.kids[i].truncated = true;
             return Ok(());
         }
+        self.conclude(i, close)?;
         self.push(
             i,
             close,

@@ -78,6 +78,10 @@ pub struct CaseKid {
     pub left_home: Option<(Day, bool)>,
     pub had_cp_or_care: bool,
     pub need: &'static str,
+    /// An assessment is under way (started, not yet authorised).
+    pub asmt: bool,
+    /// A section 47 enquiry is under way.
+    pub s47: bool,
 }
 
 /// A case being generated.
@@ -196,7 +200,13 @@ impl<'a> Case<'a> {
             EventKind::ReferralClosed { .. } => {
                 kid.referral = false;
                 kid.cin = false;
+                kid.asmt = false;
+                kid.s47 = false;
             }
+            EventKind::AssessmentStarted => kid.asmt = true,
+            EventKind::AssessmentAuthorised { .. } => kid.asmt = false,
+            EventKind::Section47Started => kid.s47 = true,
+            EventKind::Section47Completed { .. } => kid.s47 = false,
             EventKind::CinPlanStarted => kid.cin = true,
             EventKind::CinPlanEnded => kid.cin = false,
             EventKind::CpPlanStarted { .. } => {
@@ -258,12 +268,15 @@ impl<'a> Case<'a> {
         }
     }
 
-    fn past(&mut self, d: Day) -> bool {
+    /// Whether the case cannot go on to `d`: it is after `today` (the case stops there, after
+    /// closing for any child who has come of age by then) or no child is left in it.
+    fn past(&mut self, d: Day) -> Result<bool, DomainError> {
         if d > self.today() {
+            self.age_out(self.today())?;
             self.stop();
-            true
+            Ok(true)
         } else {
-            !self.any_active()
+            Ok(!self.any_active())
         }
     }
 
@@ -284,21 +297,15 @@ impl<'a> Case<'a> {
 
     /// Closes everything open for one child on a day (coming of age, or a closure).
     fn close_child(&mut self, i: usize, d: Day) -> Result<(), DomainError> {
+        // A child protection plan ends with childhood; no conference is held for it.
         if self.kids[i].cp {
-            self.emit(
-                i,
-                d,
-                EventKind::CpReview {
-                    category: "NEG".parse()?,
-                },
-                Rec::Iro,
-            );
             self.emit(i, d, EventKind::CpPlanEnded, Rec::Allocated);
         }
         if self.kids[i].cin {
             self.emit(i, d, EventKind::CinPlanEnded, Rec::Allocated);
         }
         if self.kids[i].referral {
+            self.conclude(i, d)?;
             let reason = if self.kids[i].disabled && self.rng.chance(0.5) {
                 "RC6"
             } else {
@@ -321,6 +328,34 @@ impl<'a> Case<'a> {
                     reason: EarlyHelpClosure::Other,
                 },
                 Rec::Allocated,
+            );
+        }
+        Ok(())
+    }
+
+    /// Concludes whatever assessment work is under way for one child before the referral
+    /// closes on `d`: the section 47 enquiry is completed and the assessment authorised.
+    pub fn conclude(&mut self, i: usize, d: Day) -> Result<(), DomainError> {
+        if self.kids[i].s47 {
+            self.emit(
+                i,
+                d,
+                EventKind::Section47Completed {
+                    outcome: Section47Outcome::Other,
+                },
+                Rec::Allocated,
+            );
+        }
+        if self.kids[i].asmt {
+            let factors = codes(&self.factors(false))?;
+            self.emit(
+                i,
+                d,
+                EventKind::AssessmentAuthorised {
+                    factors,
+                    outcome: AssessmentOutcome::Other,
+                },
+                Rec::Manager,
             );
         }
         Ok(())
@@ -568,13 +603,29 @@ impl<'a> Case<'a> {
     }
 
     fn front_door(&mut self, d: Day) -> Result<Option<(Day, ContactOutcome)>, DomainError> {
-        if self.past(d) {
+        if self.past(d)? {
             return Ok(None);
         }
-        let source = self.source(d);
+        self.age_out(d)?;
+        // Who made the contact fits the children's ages, and what they said fits both.
+        let (youngest, oldest) = (self.youngest_age(d), self.oldest_age(d));
+        let mut source = self.source(d);
+        for _ in 0..20 {
+            if notes::source_fits(source, youngest, oldest) {
+                break;
+            }
+            source = self.source(d);
+        }
+        if !notes::source_fits(source, youngest, oldest) {
+            source = "6";
+        }
         self.last_source = source;
-        let teen = self.kind == CaseKind::Teen;
-        let concerns = notes::concern(&mut self.rng, source, teen);
+        let flavour = match self.kind {
+            CaseKind::Teen => notes::Flavour::Teen,
+            CaseKind::Uasc => notes::Flavour::Uasc,
+            _ => notes::Flavour::Family,
+        };
+        let concerns = notes::concern(&mut self.rng, source, youngest, oldest, flavour);
         let minute = self.rng.pick(&[
             (8 * 60 + 30, 30.0),
             (10 * 60, 30.0),
@@ -659,28 +710,48 @@ impl<'a> Case<'a> {
         } else {
             Rec::FrontDoor
         };
+        // Every contact received is decided. A young person who turns 18 before the decision
+        // is due is signposted to adult services on the birthday at the latest; the others get
+        // the decision made for the family.
+        for &i in &received {
+            let b18 = birthday(self.kids[i].dob, 18);
+            if b18 <= dd && b18 <= self.today() {
+                let at = if b18 > d { b18 } else { d };
+                self.push(
+                    i,
+                    at,
+                    if at == d { dt } else { None },
+                    EventKind::ContactDecided {
+                        level: "1".parse()?,
+                        outcome: ContactOutcome::InformationAndAdvice,
+                        reason: "Now 18: signposted to adult services and universal support."
+                            .into(),
+                    },
+                    rec,
+                    self.kids[i].person as u32,
+                    0,
+                );
+                self.kids[i].active = false;
+            }
+        }
         if dd > self.today() {
             self.stop();
             return Ok(None);
         }
-        // Every contact received is decided. A young person who turns 18 before the decision
-        // is signposted to adult services; the others get the decision made for the family.
-        for &i in &received {
-            let adult = birthday(self.kids[i].dob, 18) <= dd;
-            let kind = if adult {
-                EventKind::ContactDecided {
-                    level: "1".parse()?,
-                    outcome: ContactOutcome::InformationAndAdvice,
-                    reason: "Now 18: signposted to adult services and universal support.".into(),
-                }
-            } else {
+        for i in self.active() {
+            self.push(
+                i,
+                dd,
+                dt,
                 EventKind::ContactDecided {
                     level: level.parse()?,
                     outcome,
                     reason: reason.clone(),
-                }
-            };
-            self.push(i, dd, dt, kind, rec, self.kids[i].person as u32, 0);
+                },
+                rec,
+                self.kids[i].person as u32,
+                0,
+            );
         }
         self.age_out(dd)?;
         self.eh_level = level_static(level);
@@ -689,7 +760,7 @@ impl<'a> Case<'a> {
 
     /// An early help episode opened on `d` (already opened when `stepped_down`).
     fn early_help(&mut self, d: Day, stepped_down: bool) -> Result<(), DomainError> {
-        if self.past(d) {
+        if self.past(d)? {
             return Ok(());
         }
         let level = if stepped_down || self.eh_level == "4" || self.eh_level == "1" {
@@ -723,7 +794,7 @@ impl<'a> Case<'a> {
             self.step_up(at)?;
             return Ok(());
         }
-        if self.past(end) {
+        if self.past(end)? {
             return Ok(());
         }
         let reason = if withdrawn {
@@ -742,13 +813,20 @@ impl<'a> Case<'a> {
     }
 
     fn step_up(&mut self, d: Day) -> Result<(), DomainError> {
-        if self.past(d) {
+        if self.past(d)? {
             return Ok(());
         }
-        let concerns = notes::concern(&mut self.rng, "5D", false);
+        let (youngest, oldest) = (self.youngest_age(d), self.oldest_age(d));
+        let concerns = notes::concern(
+            &mut self.rng,
+            "5D",
+            youngest,
+            oldest,
+            notes::Flavour::Family,
+        );
         let cal = self.ctx.cal;
         let dd = cal.on_or_after(d);
-        if self.past(dd) {
+        if self.past(dd)? {
             return Ok(());
         }
         let t = time(self.rng.int(9, 15) as u32, self.rng.int(0, 59) as u32);
@@ -803,7 +881,7 @@ impl<'a> Case<'a> {
         source: &'static str,
         from_early_help: bool,
     ) -> Result<(), DomainError> {
-        if self.past(d) {
+        if self.past(d)? {
             return Ok(());
         }
         let nfa = !from_early_help
@@ -894,7 +972,7 @@ impl<'a> Case<'a> {
             CaseKind::Disability => 0.03,
             CaseKind::Uasc => 0.0,
         };
-        if self.past(start) {
+        if self.past(start)? {
             return Ok(());
         }
         if self.kind == CaseKind::Uasc {
@@ -919,7 +997,7 @@ impl<'a> Case<'a> {
             let mut batch: Vec<(Day, u8)> = vec![(start, 0), (sd, 1)];
             batch.sort();
             for (d, what) in batch {
-                if self.past(d) {
+                if self.past(d)? {
                     return Ok(());
                 }
                 if what == 0 {
@@ -941,7 +1019,7 @@ impl<'a> Case<'a> {
             self.emit_all(start, EventKind::AssessmentStarted, Rec::Allocated)?;
         }
         // A single assessment with no enquiry (yet).
-        if self.past(auth) {
+        if self.past(auth)? {
             return Ok(());
         }
         let w = |a: f64, b: f64, c: f64, d: f64, e: f64, f: f64| [a, b, c, d, e, f];
@@ -964,11 +1042,30 @@ impl<'a> Case<'a> {
             (AssessmentOutcome::LookedAfter, weights[5]),
         ]);
         let factors = codes(&self.factors(outcome == AssessmentOutcome::NoFurtherAction))?;
-        self.emit_all(
-            auth,
-            EventKind::AssessmentAuthorised { factors, outcome },
-            Rec::Manager,
-        )?;
+        // When care is the outcome, it is the outcome for the children who come into care;
+        // their brothers and sisters who stay at home go on to a child in need plan.
+        self.age_out(auth)?;
+        let chosen = if outcome == AssessmentOutcome::LookedAfter {
+            self.choose_for_care(auth)
+        } else {
+            Vec::new()
+        };
+        for i in self.active() {
+            let outcome = if outcome == AssessmentOutcome::LookedAfter && !chosen.contains(&i) {
+                AssessmentOutcome::ChildInNeedPlan
+            } else {
+                outcome
+            };
+            self.emit(
+                i,
+                auth,
+                EventKind::AssessmentAuthorised {
+                    factors: factors.clone(),
+                    outcome,
+                },
+                Rec::Manager,
+            );
+        }
         match outcome {
             AssessmentOutcome::NoFurtherAction => {
                 let close = auth + self.rng.int(0, 14);
@@ -988,7 +1085,7 @@ impl<'a> Case<'a> {
             }
             AssessmentOutcome::StrategyDiscussion => {
                 let sd = cal.add(auth, self.rng.int(0, 2));
-                if self.past(sd) {
+                if self.past(sd)? {
                     return Ok(());
                 }
                 self.emit_all(
@@ -1008,7 +1105,10 @@ impl<'a> Case<'a> {
                     Route::Voluntary
                 };
                 let d = auth + self.rng.int(0, 10);
-                self.bring_into_care(d, route)?;
+                self.bring_chosen_into_care(d, route, chosen)?;
+                if self.any_active() {
+                    self.cin_plan(d)?;
+                }
             }
         }
         Ok(())
@@ -1076,9 +1176,14 @@ impl<'a> Case<'a> {
             Section47Outcome::LegalAction => AssessmentOutcome::LookedAfter,
             Section47Outcome::Other => AssessmentOutcome::Other,
         };
+        let chosen = if outcome == Section47Outcome::LegalAction {
+            self.choose_for_care(sd)
+        } else {
+            Vec::new()
+        };
         let mut plan = false;
         for (d, what) in batch {
-            if self.past(d) {
+            if self.past(d)? {
                 return Ok(());
             }
             match what {
@@ -1086,14 +1191,25 @@ impl<'a> Case<'a> {
                 1 => {
                     let factors =
                         codes(&self.factors(a_outcome == AssessmentOutcome::NoFurtherAction))?;
-                    self.emit_all(
-                        d,
-                        EventKind::AssessmentAuthorised {
-                            factors,
-                            outcome: a_outcome,
-                        },
-                        Rec::Manager,
-                    )?;
+                    self.age_out(d)?;
+                    for i in self.active() {
+                        let outcome = if a_outcome == AssessmentOutcome::LookedAfter
+                            && !chosen.contains(&i)
+                        {
+                            AssessmentOutcome::ChildInNeedPlan
+                        } else {
+                            a_outcome
+                        };
+                        self.emit(
+                            i,
+                            d,
+                            EventKind::AssessmentAuthorised {
+                                factors: factors.clone(),
+                                outcome,
+                            },
+                            Rec::Manager,
+                        );
+                    }
                 }
                 _ => {
                     plan = self.rng.chance(self.ctx.p.icpc_plan);
@@ -1135,10 +1251,11 @@ impl<'a> Case<'a> {
                 } else {
                     Route::Protection
                 };
-                {
-                    let at = last + self.rng.int(0, 5);
-                    self.bring_into_care(at, route)?
-                };
+                let at = last + self.rng.int(0, 5);
+                self.bring_chosen_into_care(at, route, chosen)?;
+                if self.any_active() {
+                    self.cin_plan(at)?;
+                }
             }
             Section47Outcome::Other => {
                 let close = last + self.rng.int(10, 60);
@@ -1186,7 +1303,7 @@ impl<'a> Case<'a> {
 
     /// A child protection plan that starts on `d` and ends at a review conference.
     fn cp_plan(&mut self, d: Day) -> Result<(), DomainError> {
-        if self.past(d) {
+        if self.past(d)? {
             return Ok(());
         }
         if self.kids.iter().any(|k| k.active && k.cin) {
@@ -1200,12 +1317,13 @@ impl<'a> Case<'a> {
             },
             Rec::Iro,
         )?;
-        // Reviews: first within 3 months, then at most every 6 months.
+        // Reviews: first within 3 months, then at most every 6 months, on working days.
+        let cal = self.ctx.cal;
         let mut reviews = Vec::new();
-        let mut r = add_months(d, 3) - self.late_or_early();
+        let mut r = cal.on_or_after(add_months(d, 3) - self.late_or_early());
         for _ in 0..8 {
             reviews.push(r);
-            r = add_months(r, 6) - self.late_or_early();
+            r = cal.on_or_after(add_months(r, 6) - self.late_or_early());
         }
         // How long the plan lasts (DfE D7 shape), snapped to a review conference.
         let band = self
@@ -1241,14 +1359,16 @@ impl<'a> Case<'a> {
         } else {
             self.ctx.p.cp_to_care
         });
+        // A plan ends at a review conference (on a working day), or when the child comes into
+        // care, which can be any day.
         let end = if into_care {
             d + ((end - d) as f64 * self.rng.quantile(&[(0.0, 0.1), (1.0, 1.0)])) as i32
         } else {
-            end
+            cal.on_or_after(end)
         };
         self.transfer_to_locality(d)?;
         for &rv in reviews.iter().filter(|&&rv| rv < end) {
-            if self.past(rv) {
+            if self.past(rv)? {
                 return Ok(());
             }
             let cat = if self.rng.chance(0.85) {
@@ -1264,7 +1384,7 @@ impl<'a> Case<'a> {
                 Rec::Iro,
             )?;
         }
-        if self.past(end) {
+        if self.past(end)? {
             return Ok(());
         }
         if into_care {
@@ -1283,7 +1403,7 @@ impl<'a> Case<'a> {
                 .copied()
                 .find(|&rv| rv > end)
                 .unwrap_or(end + 90);
-            if self.past(next) {
+            if self.past(next)? {
                 return Ok(());
             }
             self.emit_all(
@@ -1342,7 +1462,7 @@ impl<'a> Case<'a> {
 
     /// A child in need plan that starts on `d`.
     fn cin_plan(&mut self, d: Day) -> Result<(), DomainError> {
-        if self.past(d) {
+        if self.past(d)? {
             return Ok(());
         }
         self.emit_all(d, EventKind::CinPlanStarted, Rec::Allocated)?;
@@ -1378,7 +1498,7 @@ impl<'a> Case<'a> {
         }
         if u < self.ctx.p.cin_to_cp {
             let at = d + (f64::from(length) * self.rng.quantile(&[(0.0, 0.1), (1.0, 0.9)])) as i32;
-            if self.past(at) {
+            if self.past(at)? {
                 return Ok(());
             }
             let cal = self.ctx.cal;
@@ -1391,7 +1511,7 @@ impl<'a> Case<'a> {
             self.emit_all(sd, EventKind::Section47Started, Rec::Allocated)?;
             let icpc = cal.add(sd, self.icpc_days());
             let done = cal.add(sd, (cal.between(sd, icpc) - 2).max(1));
-            if self.past(done) {
+            if self.past(done)? {
                 return Ok(());
             }
             self.emit_all(
@@ -1401,7 +1521,7 @@ impl<'a> Case<'a> {
                 },
                 Rec::Allocated,
             )?;
-            if self.past(icpc) {
+            if self.past(icpc)? {
                 return Ok(());
             }
             self.emit_all(icpc, EventKind::InitialConference { plan: true }, Rec::Iro)?;
@@ -1410,7 +1530,7 @@ impl<'a> Case<'a> {
         }
         if u < self.ctx.p.cin_to_cp + care_p {
             let at = d + (f64::from(length) * self.rng.quantile(&[(0.0, 0.1), (1.0, 0.9)])) as i32;
-            if self.past(at) {
+            if self.past(at)? {
                 return Ok(());
             }
             self.emit_all(at, EventKind::CinPlanEnded, Rec::Allocated)?;
@@ -1420,7 +1540,7 @@ impl<'a> Case<'a> {
             }
             return Ok(());
         }
-        if self.past(end) {
+        if self.past(end)? {
             return Ok(());
         }
         if self.rng.chance(0.17) {
@@ -1434,10 +1554,12 @@ impl<'a> Case<'a> {
 
     /// Closes the referral for every child still in the case.
     fn close_all(&mut self, d: Day, reason: &'static str) -> Result<(), DomainError> {
-        if self.past(d) {
+        if self.past(d)? {
             return Ok(());
         }
+        self.age_out(d)?;
         for i in self.active() {
+            self.conclude(i, d)?;
             if self.kids[i].cin {
                 self.emit(i, d, EventKind::CinPlanEnded, Rec::Allocated);
             }
@@ -1463,7 +1585,7 @@ impl<'a> Case<'a> {
 
     /// Steps down from social care to early help on `d`.
     fn step_down(&mut self, d: Day, reason: &'static str) -> Result<(), DomainError> {
-        if self.past(d) {
+        if self.past(d)? {
             return Ok(());
         }
         let level = if self.rng.chance(0.5) { "2" } else { "3" };
@@ -1476,6 +1598,7 @@ impl<'a> Case<'a> {
             Rec::Allocated,
         )?;
         for i in self.active() {
+            self.conclude(i, d)?;
             if self.kids[i].cin {
                 self.emit(i, d, EventKind::CinPlanEnded, Rec::Allocated);
             }
@@ -1507,10 +1630,20 @@ impl<'a> Case<'a> {
     /// Some or all of the children come into care on `d`; the rest stay in the case.
     fn bring_into_care(&mut self, d: Day, route: Route) -> Result<(), DomainError> {
         self.age_out(d)?;
-        if self.past(d) {
+        if self.past(d)? {
             return Ok(());
         }
-        let active = self.active();
+        let chosen = self.choose_for_care(d);
+        self.bring_chosen_into_care(d, route, chosen)
+    }
+
+    /// Which of the children still in the case come into care on `d` (at least one).
+    fn choose_for_care(&mut self, d: Day) -> Vec<usize> {
+        let active: Vec<usize> = self
+            .active()
+            .into_iter()
+            .filter(|&i| birthday(self.kids[i].dob, 18) > d)
+            .collect();
         let mut chosen: Vec<usize> = active
             .iter()
             .copied()
@@ -1529,24 +1662,46 @@ impl<'a> Case<'a> {
         {
             chosen.push(first);
         }
+        chosen
+    }
+
+    /// The chosen children come into care on `d` (a baby on the day of birth at the earliest).
+    fn bring_chosen_into_care(
+        &mut self,
+        d: Day,
+        route: Route,
+        chosen: Vec<usize>,
+    ) -> Result<(), DomainError> {
+        self.age_out(d)?;
+        if self.past(d)? {
+            return Ok(());
+        }
         let shared_draw: u32 = self.rng.r#gen();
         let mut shared: Option<super::care::Shared> = None;
         for i in chosen {
+            if !self.kids[i].active {
+                continue;
+            }
+            // Nobody is looked after before they are born: a baby comes into care on the day
+            // of birth or soon after, and until then the pre-birth plan stays open.
+            let dob = self.kids[i].dob;
+            let d = if dob >= d {
+                dob + self.rng.int(0, 3)
+            } else {
+                d
+            };
+            self.kids[i].active = false;
+            if d > self.today() {
+                self.kids[i].truncated = true;
+                continue;
+            }
+            // The plan ends when the child becomes looked after.
             if self.kids[i].cp {
-                self.emit(
-                    i,
-                    d,
-                    EventKind::CpReview {
-                        category: "NEG".parse()?,
-                    },
-                    Rec::Iro,
-                );
                 self.emit(i, d, EventKind::CpPlanEnded, Rec::Iro);
             }
             if self.kids[i].cin {
                 self.emit(i, d, EventKind::CinPlanEnded, Rec::Allocated);
             }
-            self.kids[i].active = false;
             let s = self.enter_care(i, d, route, shared.as_ref(), None, shared_draw)?;
             if shared.is_none() {
                 shared = s;

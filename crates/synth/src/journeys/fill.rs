@@ -11,7 +11,7 @@ use stepwise_domain::events::{AllocationRole, EventKind, VisitPurpose};
 use stepwise_domain::ids::{TeamId, WorkerId};
 
 use super::{Ctx, Raw, Rec, TAG_FILL, TAG_KID};
-use crate::days::{Day, add_months, age, age_years, birthday};
+use crate::days::{Cal, Day, add_months, age, age_years, birthday, date};
 use crate::dist::{Draw, stream};
 use crate::notes::{self, NoteContext};
 
@@ -21,6 +21,24 @@ pub struct KidInfo<'a> {
     pub dob: Day,
     pub hh_index: usize,
     pub name: &'a str,
+}
+
+/// The day a visit due on `t` is made: a working day, or now and then the weekend it falls on;
+/// never a bank holiday, Christmas Day, Boxing Day or New Year's Day.
+fn visit_day(cal: &Cal, r: &mut ChaCha8Rng, t: Day) -> Day {
+    use chrono::Datelike;
+    let mut t = t;
+    let mut weekend_ok = r.chance(0.12);
+    loop {
+        let d = date(t);
+        let festive = matches!((d.month(), d.day()), (12, 25) | (12, 26) | (1, 1));
+        let weekend = d.weekday().num_days_from_monday() >= 5;
+        if !festive && (cal.is_working(t) || (weekend && weekend_ok)) {
+            return t;
+        }
+        weekend_ok = false;
+        t += 1;
+    }
 }
 
 struct Filler<'a> {
@@ -81,6 +99,10 @@ impl Filler<'_> {
         };
         let mut n = 0;
         while t < end && t <= self.ctx.today {
+            t = visit_day(cal, &mut r, t);
+            if t >= end || t > self.ctx.today {
+                break;
+            }
             let alone = self.seen_alone(t, alone_p);
             self.add(
                 t,
@@ -142,7 +164,12 @@ impl Filler<'_> {
                 r.int(8, 14)
             };
         let long_term = matches!(code, "U1" | "U4" | "A3" | "A4" | "A5" | "A6");
+        let cal = self.ctx.cal;
         while t < end && t <= self.ctx.today {
+            t = visit_day(cal, &mut r, t);
+            if t >= end || t > self.ctx.today {
+                break;
+            }
             let alone = self.seen_alone(t, 0.55);
             self.add(
                 t,
@@ -166,8 +193,14 @@ impl Filler<'_> {
     }
 
     fn notes(&mut self, ctx: NoteContext, o: Open, end: Day, gap: (i32, i32)) {
+        let cal = self.ctx.cal;
         let mut t = o.start + self.rng.int(1, gap.1);
         while t < end && t <= self.ctx.today {
+            // Notes are written, and meetings held, on working days.
+            t = cal.on_or_after(t);
+            if t >= end || t > self.ctx.today {
+                break;
+            }
             let (subject, text) = notes::case_note(&mut self.rng, ctx, self.info.name);
             self.add(
                 t,
@@ -189,6 +222,11 @@ impl Filler<'_> {
         };
         let mut k = 0;
         while r < end && r <= self.ctx.today {
+            // Reviews are held on working days.
+            r = cal.on_or_after(r);
+            if r >= end || r > self.ctx.today {
+                break;
+            }
             if r >= shown_from {
                 let participation = if age_years(self.info.dob, r) < 4.0 {
                     "PN0"

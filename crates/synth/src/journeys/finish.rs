@@ -1,5 +1,5 @@
 //! Recording: when each event was written into the record (mostly the same day, sometimes a
-//! few days late, never after `today`), kept in an order that the domain's checks accept, and
+//! few days late, never at or after the authority's `now`), kept in an order that the domain's checks accept, and
 //! the corrections a real record carries (a case note corrected, a visit entered against the
 //! wrong child withdrawn, a care leaver's accommodation code put right).
 
@@ -29,8 +29,12 @@ fn is_routine(k: &EventKind) -> bool {
 
 /// When each event was recorded, parallel to `events`. Significant events are never recorded
 /// after a later one, so that the record always reads in order.
-pub fn recorded_times(rng: &mut ChaCha8Rng, events: &[Raw], today: Day) -> Vec<DateTime<Utc>> {
-    let end_of_today = at(today, 24 * 60) - chrono::Duration::seconds(1);
+pub fn recorded_times(
+    rng: &mut ChaCha8Rng,
+    events: &[Raw],
+    now: DateTime<Utc>,
+) -> Vec<DateTime<Utc>> {
+    let end_of_today = now - chrono::Duration::seconds(1);
     let mut out: Vec<DateTime<Utc>> = Vec::with_capacity(events.len());
     let mut prev: Option<(Day, DateTime<Utc>, bool)> = None;
     for e in events {
@@ -110,9 +114,9 @@ pub fn corrections(
     rng: &mut ChaCha8Rng,
     events: &[Raw],
     recorded: &[DateTime<Utc>],
-    today: Day,
+    now: DateTime<Utc>,
 ) -> Result<Vec<(Raw, DateTime<Utc>, usize)>, DomainError> {
-    let end_of_today = at(today, 24 * 60) - chrono::Duration::seconds(1);
+    let end_of_today = now - chrono::Duration::seconds(1);
     let mut out = Vec::new();
     for (i, e) in events.iter().enumerate() {
         let (p, kind, reason): (f64, Option<EventKind>, String) = match &e.ev.kind {

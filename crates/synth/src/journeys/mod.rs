@@ -110,7 +110,10 @@ impl Raw {
 /// What the journeys need to know about the world.
 pub struct Ctx<'a> {
     pub seed: u64,
+    /// The last day of history (the day before the configured `today`).
     pub today: Day,
+    /// The moment history is as at: nothing is recorded at or after it.
+    pub now: DateTime<Utc>,
     pub window_start: Day,
     /// The first day placement codes are listed for (earlier starts of care are shown from here).
     pub floor: Day,
@@ -253,6 +256,8 @@ impl HouseholdRun<'_> {
                         left_home: None,
                         had_cp_or_care: false,
                         need: "N1",
+                        asmt: false,
+                        s47: false,
                     }
                 })
                 .collect(),
@@ -315,14 +320,18 @@ impl HouseholdRun<'_> {
             .find(|(d, _)| *d <= t)
             .map(|(_, l)| *l)
             .unwrap_or("4");
-        let source = self.rng.pick(&[
+        let a = if kid.dob > t { -1 } else { age(kid.dob, t) };
+        let mut source = self.rng.pick(&[
             ("6", 40.0),
             ("2A", 25.0),
             ("3D", 15.0),
             ("1A", 10.0),
             ("8", 10.0),
         ]);
-        let concerns = notes::concern(&mut self.rng, source, false);
+        if !notes::source_fits(source, a, a) {
+            source = "6";
+        }
+        let concerns = notes::concern(&mut self.rng, source, a, a, notes::Flavour::Family);
         let h = self.rng.int(8, 16) as u32;
         let m = self.rng.int(0, 59) as u32;
         let reason = notes::decision_reason(&mut self.rng, "open").to_string();
@@ -519,8 +528,8 @@ fn settle(
         report.open_unallocated += 1;
     }
     let mut rng = stream(ctx.seed, TAG_RECORD, kid.person as u64, 0);
-    let recorded = finish::recorded_times(&mut rng, &kept, ctx.today);
-    let corrections = finish::corrections(&mut rng, &kept, &recorded, ctx.today)?;
+    let recorded = finish::recorded_times(&mut rng, &kept, ctx.now);
+    let corrections = finish::corrections(&mut rng, &kept, &recorded, ctx.now)?;
     Ok(Some(ChildJourney {
         person: kid.person,
         events: kept,
@@ -585,6 +594,7 @@ fn show_from_floor(ev: &mut Vec<Raw>, floor: Day) {
     }
     let mut out: Vec<Raw> = Vec::with_capacity(ev.len() + 2);
     let mut period: Option<(Day, Option<Raw>)> = None;
+    let mut ended: Vec<(Day, Day, u32)> = Vec::new();
     for r in ev.drain(..) {
         let before = r.day < floor;
         match &r.ev.kind {
@@ -599,7 +609,9 @@ fn show_from_floor(ev: &mut Vec<Raw>, floor: Day) {
                 continue;
             }
             EventKind::LookedAfterEnded { .. } if before && period.is_some() => {
-                period = None;
+                if let Some((s, _)) = period.take() {
+                    ended.push((s, r.day, r.case));
+                }
                 continue;
             }
             EventKind::LookedAfterReview { .. } | EventKind::MissingEpisode { .. } if before => {
@@ -607,17 +619,49 @@ fn show_from_floor(ev: &mut Vec<Raw>, floor: Day) {
             }
             _ => {}
         }
-        if !before && let Some((start, Some(last))) = period.take() {
-            out.push(started_at_floor(start, last, floor));
-            out.push(floor_note(start, floor, &out));
+        if !before {
+            for (start, end, case) in ended.drain(..) {
+                out.push(ended_note(start, end, floor, case));
+            }
+            if let Some((start, Some(last))) = period.take() {
+                out.push(started_at_floor(start, last, floor));
+                out.push(floor_note(start, floor, &out));
+            }
         }
         out.push(r);
+    }
+    for (start, end, case) in ended.drain(..) {
+        out.push(ended_note(start, end, floor, case));
     }
     if let Some((start, Some(last))) = period.take() {
         out.push(started_at_floor(start, last, floor));
         out.push(floor_note(start, floor, &out));
     }
     *ev = out;
+}
+
+/// A note, on the first day of the code lists, of a period of care that ended before them.
+fn ended_note(start: Day, end: Day, floor: Day, case: u32) -> Raw {
+    let mut r = Raw::new(
+        floor,
+        None,
+        EventKind::CaseNote {
+            subject: "Earlier care history".into(),
+            text: format!(
+                "Looked after from {} to {}. Episodes before {} are held in the previous case management system.",
+                date(start).format("%d/%m/%Y"),
+                date(end).format("%d/%m/%Y"),
+                date(floor).format("%d/%m/%Y")
+            ),
+        },
+        Rec::Allocated,
+        0,
+        case,
+        0,
+        0,
+    );
+    r.fill = true;
+    r
 }
 
 fn started_at_floor(start: Day, last: Raw, floor: Day) -> Raw {
@@ -846,15 +890,17 @@ mod tests {
             ),
         ];
         show_from_floor(&mut ev, 100);
-        // The first period ended before the floor and is left out; the second starts at it.
-        assert_eq!(ev.len(), 3);
-        assert_eq!(ev[0].day, 100);
-        assert_eq!(ev[0].aux, 50);
-        let code = match &ev[0].ev.kind {
+        // The first period ended before the floor and is left out, with a note of it; the
+        // second starts at the floor, with a note of when it really began.
+        assert_eq!(ev.len(), 4);
+        assert!(matches!(ev[0].ev.kind, EventKind::CaseNote { .. }));
+        assert_eq!(ev[1].day, 100);
+        assert_eq!(ev[1].aux, 50);
+        let code = match &ev[1].ev.kind {
             EventKind::LookedAfterStarted { placement } => placement.placement.as_str(),
             _ => "",
         };
         assert_eq!(code, "K2");
-        assert!(matches!(ev[1].ev.kind, EventKind::CaseNote { .. }));
+        assert!(matches!(ev[2].ev.kind, EventKind::CaseNote { .. }));
     }
 }

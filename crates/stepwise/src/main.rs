@@ -718,27 +718,51 @@ async fn load_demo(
             .set_restriction(&Actor::System("demo"), "-", person, kind, category, note)
             .await?;
     }
-    // A few families of children in need agreed to share with their child's school.
+    // A few families of children in need agreed to share with the agency that works with the
+    // child at their age: health visiting for the under-5s, the school for school-age
+    // children; a young person of 16 or 17 gives consent for themselves. Each agreement runs
+    // a year from the plan's start (at least a month from today), so they end on different days.
+    let ages: std::collections::HashMap<stepwise_domain::ids::PersonId, i32> = load
+        .people
+        .iter()
+        .filter_map(|p| p.age_on(today).map(|a| (p.id, a)))
+        .collect();
     let mut shared = std::collections::BTreeSet::new();
-    for e in &load.events {
-        if shared.len() >= 8 {
+    for e in load.events.iter().rev() {
+        if shared.len() >= 12 {
             break;
         }
+        let Some(&age) = ages.get(&e.child) else {
+            continue;
+        };
         if matches!(e.kind, stepwise_domain::events::EventKind::CinPlanStarted)
             && !protected.contains(&e.child)
             && e.effective > today - chrono::Days::new(365)
             && shared.insert(e.child)
         {
+            let (agency, given_by) = match age {
+                0..=4 => ("health", "Mother, with parental responsibility"),
+                5..=15 => (
+                    "school",
+                    if shared.len() % 2 == 0 {
+                        "Father, with parental responsibility"
+                    } else {
+                        "Mother, with parental responsibility"
+                    },
+                ),
+                _ => ("school", "The young person, aged 16 or over"),
+            };
+            let ends = (e.effective + chrono::Days::new(365)).max(today + chrono::Days::new(30));
             store
                 .governance()
                 .record_consent(
                     &Actor::System("demo"),
                     "-",
                     e.child,
-                    "school",
+                    agency,
                     "consent",
-                    "Parent with parental responsibility",
-                    today + chrono::Days::new(365),
+                    given_by,
+                    ends,
                     today,
                 )
                 .await?;

@@ -1,6 +1,7 @@
 //! Calibration: the rates a generated authority actually has, computed purely by replaying its
-//! events with the domain's projection, set beside the England figures (shared/domain/reference.md
-//! §3) they are meant to match. Nothing here looks inside the generator.
+//! events with the domain's projection, set beside the England figures they are meant to match
+//! (each with its published source in docs/england-figures.md). Nothing here looks inside the
+//! generator.
 
 use chrono::{Datelike, Months, NaiveDate};
 use stepwise_domain::DomainError;

@@ -1,7 +1,7 @@
 //! The tuning knobs of the journey model in one place: rates of concern, front-door outcomes,
 //! assessment and protection routes, plan lengths and entries to care. The defaults are
 //! calibrated so that the default authority sits near the England figures in
-//! shared/domain/reference.md §3 (see docs/synthetic-data.md).
+//! docs/england-figures.md (see docs/synthetic-data.md).
 
 /// Rates and probabilities that drive the journeys.
 #[derive(Debug, Clone)]

@@ -13,7 +13,7 @@ use stepwise_domain::access::{
 };
 use stepwise_domain::events::EventKind;
 use stepwise_domain::ids::{LocalityId, PersonId, TeamId, UserId, WorkerId, local_person_id};
-use stepwise_domain::projection::Involvement;
+use stepwise_domain::projection::{ChildState, Involvement};
 
 use crate::StoreError;
 use crate::audit::{Actor, AuditEntry, audit_entry_from_row};
@@ -159,6 +159,21 @@ impl crate::Governance<'_> {
         child: PersonId,
         now: DateTime<Utc>,
     ) -> Result<ChildFacts, StoreError> {
+        let state = self.journeys().child_state(child).await?;
+        let restriction = self.restriction(child).await?;
+        self.child_facts_from(child, state.as_ref(), restriction.as_ref(), now)
+            .await
+    }
+
+    /// `child_facts` for a caller that has already read the child's state and restriction (a
+    /// record read needs both anyway), so neither is read twice.
+    pub(crate) async fn child_facts_from(
+        &self,
+        child: PersonId,
+        state: Option<&ChildState>,
+        restriction: Option<&RestrictionRow>,
+        now: DateTime<Utc>,
+    ) -> Result<ChildFacts, StoreError> {
         let mut facts = ChildFacts {
             child,
             ..ChildFacts::default()
@@ -166,7 +181,7 @@ impl crate::Governance<'_> {
         let teams = self.organisation().teams().await?;
         let mut localities = BTreeSet::new();
         let mut services = BTreeSet::new();
-        if let Some(state) = self.journeys().child_state(child).await? {
+        if let Some(state) = state {
             if let Some(a) = &state.allocated {
                 facts.allocated_worker = Some(a.worker);
                 facts.teams.push(a.team);
@@ -227,7 +242,7 @@ impl crate::Governance<'_> {
         }
         facts.localities = localities.into_iter().map(LocalityId).collect();
         facts.services = services.into_iter().collect();
-        facts.restriction = self.restriction(child).await?.map(|r| r.kind);
+        facts.restriction = restriction.map(|r| r.kind);
         Ok(facts)
     }
 

@@ -517,6 +517,7 @@ impl crate::Journeys<'_> {
         )
         .await?;
         tx.commit().await?;
+        self.forget_organisation();
         Ok(())
     }
 }

@@ -77,6 +77,8 @@ pub struct Store {
     retention_cache: std::sync::Arc<tokio::sync::Mutex<retention::RetentionCache>>,
     /// Every child's history as last read, caught up by sequence number on each use.
     log_snapshot: std::sync::Arc<tokio::sync::Mutex<Option<std::sync::Arc<LogSnapshot>>>>,
+    /// The teams and workers, read once and kept (see `org::OrgCache`).
+    org_cache: std::sync::Arc<std::sync::RwLock<Option<std::sync::Arc<org::OrgCache>>>>,
     /// The one task that commits audit entries recorded on their own, in batches.
     audit_writer: audit::AuditWriter,
     /// The database URL, for the connections of the database's own driver that read the whole
@@ -136,6 +138,7 @@ impl Store {
             audit_checkpoint: None,
             retention_cache: Default::default(),
             log_snapshot: Default::default(),
+            org_cache: Default::default(),
             url: std::sync::Arc::new(secrecy::SecretString::from(url.clone())),
             clock: stepwise_domain::clock::Clock::System,
         };

@@ -48,6 +48,22 @@ pub fn caseload_weight(s: &ChildState) -> f64 {
     }
 }
 
+/// The authority's teams and workers, read once and kept for every request after. They change
+/// only when an authority is loaded (`bulk_load`, which clears the cache); a council that
+/// changed its structure by hand in the database would restart Stepwise to see it.
+#[derive(Debug, Default)]
+pub(crate) struct OrgCache {
+    teams: Vec<Team>,
+    workers: HashMap<i64, Worker>,
+}
+
+impl crate::Store {
+    /// Forgets the kept teams and workers, so the next request reads them again.
+    pub(crate) fn forget_organisation(&self) {
+        *self.org_cache.write().unwrap_or_else(|e| e.into_inner()) = None;
+    }
+}
+
 fn worker_from_row(r: &sqlx::any::AnyRow) -> Result<Worker, StoreError> {
     Ok(Worker {
         id: WorkerId(r.i64("id")?),
@@ -105,46 +121,59 @@ impl crate::Organisation<'_> {
             .collect()
     }
 
-    /// Every team.
-    pub async fn teams(&self) -> Result<Vec<Team>, StoreError> {
-        sqlx::query("SELECT id, name, kind, locality_id FROM teams ORDER BY id")
+    /// The teams and workers as kept, read from the database the first time.
+    async fn cached(&self) -> Result<std::sync::Arc<OrgCache>, StoreError> {
+        if let Some(c) = self
+            .org_cache
+            .read()
+            .unwrap_or_else(|e| e.into_inner())
+            .clone()
+        {
+            return Ok(c);
+        }
+        let teams = sqlx::query("SELECT id, name, kind, locality_id FROM teams ORDER BY id")
             .fetch_all(&self.pool)
             .await?
             .iter()
             .map(team_from_row)
-            .collect()
+            .collect::<Result<Vec<_>, _>>()?;
+        let workers = sqlx::query(
+            "SELECT id, name, role, team_id, employment, fte, registration FROM workers",
+        )
+        .fetch_all(&self.pool)
+        .await?
+        .iter()
+        .map(|r| worker_from_row(r).map(|w| (w.id.0, w)))
+        .collect::<Result<HashMap<_, _>, _>>()?;
+        let c = std::sync::Arc::new(OrgCache { teams, workers });
+        *self.org_cache.write().unwrap_or_else(|e| e.into_inner()) = Some(c.clone());
+        Ok(c)
+    }
+
+    /// Every team.
+    pub async fn teams(&self) -> Result<Vec<Team>, StoreError> {
+        Ok(self.cached().await?.teams.clone())
     }
 
     /// One team, if it exists.
     pub async fn team(&self, id: TeamId) -> Result<Option<Team>, StoreError> {
-        sqlx::query("SELECT id, name, kind, locality_id FROM teams WHERE id = $1")
-            .bind(id.0)
-            .fetch_optional(&self.pool)
+        Ok(self
+            .cached()
             .await?
-            .map(|r| team_from_row(&r))
-            .transpose()
+            .teams
+            .iter()
+            .find(|t| t.id == id)
+            .cloned())
     }
 
     /// One worker, if they exist.
     pub async fn worker(&self, id: WorkerId) -> Result<Option<Worker>, StoreError> {
-        sqlx::query(
-            "SELECT id, name, role, team_id, employment, fte, registration FROM workers WHERE id = $1",
-        )
-        .bind(id.0)
-        .fetch_optional(&self.pool)
-        .await?
-        .map(|r| worker_from_row(&r))
-        .transpose()
+        Ok(self.cached().await?.workers.get(&id.0).cloned())
     }
 
     /// Workers by key.
     pub async fn workers(&self) -> Result<HashMap<i64, Worker>, StoreError> {
-        sqlx::query("SELECT id, name, role, team_id, employment, fte, registration FROM workers")
-            .fetch_all(&self.pool)
-            .await?
-            .iter()
-            .map(|r| worker_from_row(r).map(|w| (w.id.0, w)))
-            .collect()
+        Ok(self.cached().await?.workers.clone())
     }
 
     /// One team with its workers' caseloads, what is overdue and what is unallocated. The

@@ -234,7 +234,24 @@ impl crate::People<'_> {
                 local_person_id(child)
             )));
         }
-        let (refusal, detail) = match self.record_decision(reader, child, permission).await? {
+        let now = self.now();
+        let facts = self.governance().child_facts(child, now).await?;
+        self.check_access_with(reader, request_id, child, permission, &facts, now)
+            .await
+    }
+
+    /// `check_record_access` for a person known to exist whose facts are already read.
+    async fn check_access_with(
+        &self,
+        reader: &Reader<'_>,
+        request_id: &str,
+        child: PersonId,
+        permission: Permission,
+        facts: &stepwise_domain::access::ChildFacts,
+        now: chrono::DateTime<chrono::Utc>,
+    ) -> Result<Basis, StoreError> {
+        let decision = reader.policy.decide(reader.viewer, permission, facts, now);
+        let (refusal, detail) = match decision {
             Decision::Allowed(basis) => return Ok(basis),
             Decision::NeedsReason
                 if reader
@@ -285,7 +302,21 @@ impl crate::People<'_> {
         ids: &[i64],
         via: &str,
     ) -> Result<HashMap<i64, Disclosure>, StoreError> {
-        let out = self.disclosure_map(reader, ids).await?;
+        let restrictions = self.governance().restrictions(ids).await?;
+        self.disclosures_with(reader, request_id, ids, via, &restrictions)
+            .await
+    }
+
+    /// `disclosures` for a caller that has already read the people's restrictions.
+    pub(crate) async fn disclosures_with(
+        &self,
+        reader: &Reader<'_>,
+        request_id: &str,
+        ids: &[i64],
+        via: &str,
+        restrictions: &HashMap<i64, crate::RestrictionRow>,
+    ) -> Result<HashMap<i64, Disclosure>, StoreError> {
+        let out = self.disclosure_map_with(reader, ids, restrictions).await?;
         let reveals: Vec<(i64, String)> = ids
             .iter()
             .filter_map(|id| match out.get(id) {
@@ -317,8 +348,18 @@ impl crate::People<'_> {
         reader: &Reader<'_>,
         ids: &[i64],
     ) -> Result<HashMap<i64, Disclosure>, StoreError> {
-        let now = self.now();
         let restrictions = self.governance().restrictions(ids).await?;
+        self.disclosure_map_with(reader, ids, &restrictions).await
+    }
+
+    /// `disclosure_map` with the people's restrictions already read.
+    async fn disclosure_map_with(
+        &self,
+        reader: &Reader<'_>,
+        ids: &[i64],
+        restrictions: &HashMap<i64, crate::RestrictionRow>,
+    ) -> Result<HashMap<i64, Disclosure>, StoreError> {
+        let now = self.now();
         let mut out = HashMap::new();
         for id in ids {
             let d = if restrictions.contains_key(id) {
@@ -377,8 +418,23 @@ impl crate::People<'_> {
                 local_person_id(child)
             )));
         };
+        // The state and restriction are read once, for the access decision and the record.
+        let now = self.now();
+        let state = self.journeys().child_state(child).await?;
+        let restriction = self.governance().restriction(child).await?;
+        let facts = self
+            .governance()
+            .child_facts_from(child, state.as_ref(), restriction.as_ref(), now)
+            .await?;
         let basis = self
-            .check_record_access(reader, request_id, child, Permission::ViewChildRecord)
+            .check_access_with(
+                reader,
+                request_id,
+                child,
+                Permission::ViewChildRecord,
+                &facts,
+                now,
+            )
             .await?;
         // Through the audit writer, which commits concurrent reads' entries together.
         self.audit_log()
@@ -391,11 +447,7 @@ impl crate::People<'_> {
             )
             .await?;
 
-        let state = self
-            .journeys()
-            .child_state(child)
-            .await?
-            .unwrap_or_else(|| ChildState::new(child));
+        let state = state.unwrap_or_else(|| ChildState::new(child));
         let due = due_items(&state, cal, &Timescales::default());
         // The allocated worker and team only (a record read does not load the organisation).
         let (allocated_worker, allocated_team) = match &state.allocated {
@@ -426,43 +478,47 @@ impl crate::People<'_> {
         let mut address = None;
         let mut postcode = None;
         let mut locality = None;
-        if let Some(h) = sqlx::query(
-            "SELECT household_id FROM household_members WHERE person_id = $1 AND to_date IS NULL",
+        // The child's household now: its members and its current address, in one read.
+        for m in sqlx::query(
+            "SELECT m.person_id, a.line1, a.town, a.postcode, l.name AS locality \
+             FROM household_members c \
+             JOIN household_members m ON m.household_id = c.household_id AND m.to_date IS NULL \
+             LEFT JOIN addresses a ON a.household_id = c.household_id AND a.end_date IS NULL \
+             LEFT JOIN localities l ON l.id = a.locality_id \
+             WHERE c.person_id = $1 AND c.to_date IS NULL",
         )
         .bind(child.0)
-        .fetch_optional(&self.pool)
+        .fetch_all(&self.pool)
         .await?
         {
-            let hid = h.i64("household_id")?;
-            for m in sqlx::query("SELECT person_id FROM household_members WHERE household_id = $1 AND to_date IS NULL").bind(hid).fetch_all(&self.pool).await? {
-                let p = m.i64("person_id")?;
-                if p != child.0 {
-                    related.entry(p).or_insert((Some(RelationshipKind::HouseholdMember), false, false)).1 = true;
-                }
+            let p = m.i64("person_id")?;
+            if p != child.0 {
+                related
+                    .entry(p)
+                    .or_insert((Some(RelationshipKind::HouseholdMember), false, false))
+                    .1 = true;
             }
-            if let Some(a) = sqlx::query(
-                "SELECT a.line1, a.town, a.postcode, l.name AS locality FROM addresses a LEFT JOIN localities l ON l.id = a.locality_id WHERE a.household_id = $1 AND a.end_date IS NULL",
-            )
-            .bind(hid)
-            .fetch_optional(&self.pool)
-            .await?
+            if address.is_none()
+                && let Some(line1) = m.opt_text("line1")?
             {
-                address = Some(format!("{}, {}", a.text("line1")?, a.text("town")?));
-                postcode = Some(a.text("postcode")?);
-                locality = a.opt_text("locality")?;
+                address = Some(format!("{}, {}", line1, m.opt_text("town")?.unwrap_or_default()));
+                postcode = m.opt_text("postcode")?;
+                locality = m.opt_text("locality")?;
             }
         }
         let ids: Vec<i64> = related.keys().copied().collect();
         let people = self.people().people_by_id(&ids).await?;
-        let open = self.open_involvements(&ids).await?;
+        // What is open for each family member and who holds them, from their projections in
+        // one read (worker names from the organisation as kept).
+        let mut open: HashMap<i64, Vec<stepwise_domain::projection::Involvement>> = HashMap::new();
         let mut allocated: BTreeMap<i64, String> = BTreeMap::new();
-        for chunk in ids.chunks(200) {
+        for chunk in ids.chunks(500) {
             if chunk.is_empty() {
                 continue;
             }
             let ph: Vec<String> = (1..=chunk.len()).map(|i| format!("${i}")).collect();
             let sql = format!(
-                "SELECT cs.child_id, w.name AS worker_name FROM child_state cs JOIN workers w ON w.id = cs.worker_id WHERE cs.is_open = 1 AND cs.child_id IN ({})",
+                "SELECT {STATE_COLUMNS} FROM child_state WHERE is_open = 1 AND child_id IN ({})",
                 ph.join(", ")
             );
             let mut q = sqlx::query(&sql);
@@ -470,22 +526,29 @@ impl crate::People<'_> {
                 q = q.bind(*id);
             }
             for r in q.fetch_all(&self.pool).await? {
-                allocated.insert(r.i64("child_id")?, r.text("worker_name")?);
+                let s = state_from_row(&r)?;
+                if let Some(a) = &s.allocated
+                    && let Some(w) = self.organisation().worker(a.worker).await?
+                {
+                    allocated.insert(s.child.0, w.name);
+                }
+                open.insert(s.child.0, s.involvements());
             }
         }
         // A family member's protected record shows as the access policy's one rule says: a
         // sealed one is left out unless the reader may see sealed records, a restricted one
         // shows its name only unless the reader may open it now (and then the sight is logged
         // on that member's access log).
+        let restrictions = self.governance().restrictions(&ids).await?;
         let shown = self
-            .disclosures(
+            .disclosures_with(
                 reader,
                 request_id,
                 &ids,
                 &format!("family panel of {} ({via})", local_person_id(child)),
+                &restrictions,
             )
             .await?;
-        let restrictions = self.governance().restrictions(&ids).await?;
         // An address shared with someone whose restricted record the reader may not see is not
         // shown either: it would say where they live.
         let address_withheld = related
@@ -565,7 +628,7 @@ impl crate::People<'_> {
             address_withheld,
             chronology,
             chronology_total,
-            restriction: self.governance().restriction(child).await?,
+            restriction,
         })
     }
 

@@ -18,7 +18,8 @@ use crate::sql::{Col, date};
 pub struct SearchQuery {
     pub text: String,
     pub date_of_birth: Option<NaiveDate>,
-    pub limit: usize,
+    /// Which page of the matches to return (best first).
+    pub page: crate::PageRequest,
     /// Whether sealed records may be found (only for roles that may see them).
     pub include_sealed: bool,
 }
@@ -96,9 +97,13 @@ impl crate::People<'_> {
 
     /// Finds people. Identifiers are tried exactly first; otherwise every word of the query must
     /// match a different word of one of the person's names, exactly, as a prefix, within a small
-    /// spelling distance or by sound.
-    pub async fn search_people(&self, q: &SearchQuery) -> Result<Vec<PersonMatch>, StoreError> {
-        let limit = if q.limit == 0 { 50 } else { q.limit.min(200) };
+    /// spelling distance or by sound. Returns the requested page of the matches, best first,
+    /// with the number of people matching: sealed records are not found (nor counted) unless
+    /// `include_sealed`, and restricted ones only by name, exactly as they are listed.
+    pub async fn search_people(
+        &self,
+        q: &SearchQuery,
+    ) -> Result<crate::Paged<PersonMatch>, StoreError> {
         let text = q.text.trim();
         let mut found: BTreeMap<i64, (u32, String, Option<String>)> = BTreeMap::new();
 
@@ -181,7 +186,7 @@ impl crate::People<'_> {
             && query_tokens.is_empty()
             && let Some(dob) = q.date_of_birth
         {
-            for r in sqlx::query("SELECT id FROM persons WHERE dob = $1 LIMIT 200")
+            for r in sqlx::query("SELECT id FROM persons WHERE dob = $1")
                 .bind(date(dob))
                 .fetch_all(&self.pool)
                 .await?
@@ -207,7 +212,6 @@ impl crate::People<'_> {
         let ids: Vec<i64> = found.keys().copied().collect();
         let people = self.people().people_by_id(&ids).await?;
         let open = self.open_involvements(&ids).await?;
-        let postcodes = self.current_postcodes(&ids).await?;
         let mut out: Vec<PersonMatch> = found
             .into_iter()
             .filter_map(|(id, (score, how, other))| {
@@ -235,11 +239,8 @@ impl crate::People<'_> {
                     } else {
                         open.get(&id).cloned().unwrap_or_default()
                     },
-                    postcode: if hide {
-                        None
-                    } else {
-                        postcodes.get(&id).cloned()
-                    },
+                    // Filled in below, for the page shown only.
+                    postcode: None,
                     score,
                     matched_on: how,
                     restriction,
@@ -254,8 +255,18 @@ impl crate::People<'_> {
                 .then_with(|| b.open.len().cmp(&a.open.len()))
                 .then_with(|| a.name.cmp(&b.name))
         });
-        out.truncate(limit);
-        Ok(out)
+        let mut page = crate::Paged::of(out, q.page);
+        let shown: Vec<i64> = page
+            .items
+            .iter()
+            .filter(|m| m.restriction != Some(RestrictionKind::Restricted))
+            .map(|m| m.id)
+            .collect();
+        let postcodes = self.current_postcodes(&shown).await?;
+        for m in &mut page.items {
+            m.postcode = postcodes.get(&m.id).cloned();
+        }
+        Ok(page)
     }
 
     /// What is open, for each person that has a projection.

@@ -102,13 +102,13 @@ impl crate::Journeys<'_> {
         Ok(out)
     }
 
-    /// Children open today, pseudonymised, in pseudonym order; restricted and sealed records
-    /// are left out.
+    /// A page of the children open today, pseudonymised, in pseudonym order, with how many
+    /// there are; restricted and sealed records are left out (and not counted).
     pub async fn pseudonymised_children(
         &self,
         today: NaiveDate,
-        limit: usize,
-    ) -> Result<(usize, Vec<PseudonymisedChild>), StoreError> {
+        page: crate::PageRequest,
+    ) -> Result<crate::Paged<PseudonymisedChild>, StoreError> {
         let states: Vec<ChildState> = sqlx::query(&format!(
             "SELECT {STATE_COLUMNS} FROM child_state WHERE is_open = 1 AND child_id NOT IN (SELECT person_id FROM record_restrictions WHERE lifted_at IS NULL)"
         ))
@@ -117,11 +117,21 @@ impl crate::Journeys<'_> {
         .iter()
         .map(state_from_row)
         .collect::<Result<_, _>>()?;
-        let total = states.len();
-        let mut out = self.pseudonymise(&states, today).await?;
-        out.sort_by(|a, b| a.pseudonym.cmp(&b.pseudonym));
-        out.truncate(limit);
-        Ok((total, out))
+        // Ordered by pseudonym; only the page shown is read in full.
+        let mut keyed: Vec<(String, ChildState)> = states
+            .into_iter()
+            .map(|s| Ok((self.pseudonym(s.child)?, s)))
+            .collect::<Result<_, StoreError>>()?;
+        keyed.sort_by(|a, b| a.0.cmp(&b.0));
+        let page = crate::Paged::of(keyed, page);
+        let states: Vec<ChildState> = page.items.iter().map(|(_, s)| s.clone()).collect();
+        let rows = self.pseudonymise(&states, today).await?;
+        Ok(crate::Paged {
+            items: rows,
+            total: page.total,
+            page: page.page,
+            per_page: page.per_page,
+        })
     }
 
     /// One child's journey by pseudonym, audited on their record as a pseudonymised read.

@@ -63,13 +63,14 @@ pub enum RetentionDecision {
 
 impl crate::Governance<'_> {
     /// Records due for disposal review on or before `as_at`, soonest first, leaving out those
-    /// whose latest decision is to keep them until a later date, or to dispose of them.
+    /// whose latest decision is to keep them until a later date, or to dispose of them: the
+    /// requested page, with how many records are due in all.
     pub async fn disposal_queue(
         &self,
         schedule: &RetentionSchedule,
         as_at: NaiveDate,
-        limit: usize,
-    ) -> Result<Vec<DisposalCandidate>, StoreError> {
+        page: crate::PageRequest,
+    ) -> Result<crate::Paged<DisposalCandidate>, StoreError> {
         // The latest decision for each person.
         let mut decided: HashMap<i64, (String, Option<NaiveDate>)> = HashMap::new();
         for r in sqlx::query(
@@ -112,8 +113,7 @@ impl crate::Governance<'_> {
             });
         }
         out.sort_by(|a, b| a.due.cmp(&b.due).then(a.person_id.cmp(&b.person_id)));
-        out.truncate(limit);
-        Ok(out)
+        Ok(crate::Paged::of(out, page))
     }
 
     /// Assesses every record now, so the first look at the disposal queue is quick (run in the

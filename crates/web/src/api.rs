@@ -18,6 +18,7 @@ use stepwise_store::SearchQuery;
 use crate::api_json::{AuditEntry, ChildRecord, GrantRow, MyWork, PersonMatch, TeamSummary};
 use crate::auth::CurrentUser;
 use crate::error::ApiError;
+use crate::pages::paging::{PER_PAGE, check_in_range, page_request};
 use crate::pages::query_pairs;
 use crate::pages::record::{chronology_filter, person_id};
 use crate::routes::current_request_id;
@@ -37,9 +38,17 @@ pub struct Me {
     pub csrf_token: String,
 }
 
-/// People matching a search, best first.
+/// One page of the people matching a search, best first, with how many match in all.
 #[derive(Serialize, ToSchema)]
 pub struct SearchResults {
+    /// How many people match (sealed records the caller may not see are never counted).
+    pub total: usize,
+    /// The page returned (the first is 1).
+    pub page: usize,
+    /// How many people a page holds.
+    pub per_page: usize,
+    /// How many pages the matches fill (at least 1).
+    pub pages: usize,
     pub results: Vec<PersonMatch>,
 }
 
@@ -175,7 +184,9 @@ pub async fn my_work(
 #[utoipa::path(
     get,
     path = "/api/v1/people",
-    params(("q" = Option<String>, Query, description = "Name, local id, NHS number or UPN"), ("dob" = Option<String>, Query, description = "Date of birth, 2015-03-27 or 27/03/2015")),
+    params(("q" = Option<String>, Query, description = "Name, local id, NHS number or UPN"), ("dob" = Option<String>, Query, description = "Date of birth, 2015-03-27 or 27/03/2015"),
+        ("page" = Option<usize>, Query, description = "Which page of the matches, best first (the first is 1; default 1). A page past the last is refused with 400"),
+        ("per_page" = Option<usize>, Query, description = "How many people a page holds, 1 to 200 (default 50)")),
     responses((status = 200, body = SearchResults), (status = 400, body = ErrorBody), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody))
 )]
 pub async fn search(
@@ -207,6 +218,7 @@ pub async fn search(
     if text.chars().count() > 100 {
         return Err(WebError::BadRequest("q must be 100 characters or fewer".to_string()).into());
     }
+    let wanted = page_request(&pairs, PER_PAGE)?;
     state
         .store
         .audit_log()
@@ -224,11 +236,22 @@ pub async fn search(
         .search_people(&SearchQuery {
             text,
             date_of_birth: dob,
-            limit: 50,
+            page: wanted,
             include_sealed: user.holds(Permission::ViewSealedRecords),
         })
         .await?;
+    check_in_range(&results)?;
+    let shown: Vec<i64> = results.iter().map(|m| m.id).collect();
+    state
+        .store
+        .people()
+        .audit_list(&user.actor(), &current_request_id(), "search", &shown)
+        .await?;
     Ok(Json(SearchResults {
+        total: results.total,
+        page: results.page,
+        per_page: results.per_page,
+        pages: results.pages(),
         results: results.into_iter().map(PersonMatch::from).collect(),
     }))
 }

@@ -855,10 +855,10 @@ async fn search_tolerates_spelling_and_order_and_finds_identifiers() {
         let q = |t: &str| SearchQuery {
             text: t.into(),
             date_of_birth: None,
-            limit: 10,
+            page: PageRequest::first(10),
             include_sealed: false,
         };
-        let ids = |v: Vec<PersonMatch>| v.into_iter().map(|m| m.id).collect::<Vec<_>>();
+        let ids = |v: Paged<PersonMatch>| v.into_iter().map(|m| m.id).collect::<Vec<_>>();
         assert_eq!(
             ids(s.people().search_people(&q("hussain amira")).await.unwrap()).first(),
             Some(&1),
@@ -919,7 +919,7 @@ async fn search_tolerates_spelling_and_order_and_finds_identifiers() {
             .search_people(&SearchQuery {
                 text: "".into(),
                 date_of_birth: Some(d(2018, 7, 2)),
-                limit: 10,
+                page: PageRequest::first(10),
                 include_sealed: false,
             })
             .await
@@ -930,7 +930,7 @@ async fn search_tolerates_spelling_and_order_and_finds_identifiers() {
             .search_people(&SearchQuery {
                 text: "hussain".into(),
                 date_of_birth: Some(d(1988, 1, 9)),
-                limit: 10,
+                page: PageRequest::first(10),
                 include_sealed: false,
             })
             .await
@@ -1552,7 +1552,7 @@ async fn restricted_records_are_found_by_name_only_and_sealed_ones_not_at_all() 
         let q = |t: &str, dob: Option<NaiveDate>, sealed: bool| SearchQuery {
             text: t.into(),
             date_of_birth: dob,
-            limit: 10,
+            page: PageRequest::first(10),
             include_sealed: sealed,
         };
         let by_name = s
@@ -1776,7 +1776,7 @@ async fn the_disposal_queue_follows_the_schedule_and_records_each_decision() {
         let today = d(2026, 12, 1);
         assert!(
             s.governance()
-                .disposal_queue(&schedule, today, 100)
+                .disposal_queue(&schedule, today, PageRequest::first(100))
                 .await
                 .unwrap()
                 .is_empty(),
@@ -1785,7 +1785,7 @@ async fn the_disposal_queue_follows_the_schedule_and_records_each_decision() {
         let far = d(2100, 1, 1);
         let due = s
             .governance()
-            .disposal_queue(&schedule, far, 100)
+            .disposal_queue(&schedule, far, PageRequest::first(100))
             .await
             .unwrap();
         let amira = due
@@ -1815,7 +1815,7 @@ async fn the_disposal_queue_follows_the_schedule_and_records_each_decision() {
         .unwrap();
         let due = s
             .governance()
-            .disposal_queue(&schedule, far, 100)
+            .disposal_queue(&schedule, far, PageRequest::first(100))
             .await
             .unwrap();
         let amira = due.iter().find(|c| c.person_id == PersonId(1)).unwrap();
@@ -1884,7 +1884,7 @@ async fn the_disposal_queue_follows_the_schedule_and_records_each_decision() {
         );
         let due = s
             .governance()
-            .disposal_queue(&schedule, far, 100)
+            .disposal_queue(&schedule, far, PageRequest::first(100))
             .await
             .unwrap();
         assert!(
@@ -1893,7 +1893,7 @@ async fn the_disposal_queue_follows_the_schedule_and_records_each_decision() {
         );
         let later = s
             .governance()
-            .disposal_queue(&schedule, d(2102, 1, 1), 100)
+            .disposal_queue(&schedule, d(2102, 1, 1), PageRequest::first(100))
             .await
             .unwrap();
         let again = later
@@ -1918,7 +1918,7 @@ async fn the_disposal_queue_follows_the_schedule_and_records_each_decision() {
             .unwrap();
         assert!(
             s.governance()
-                .disposal_queue(&schedule, d(2102, 1, 1), 100)
+                .disposal_queue(&schedule, d(2102, 1, 1), PageRequest::first(100))
                 .await
                 .unwrap()
                 .iter()
@@ -1932,6 +1932,7 @@ async fn the_disposal_queue_follows_the_schedule_and_records_each_decision() {
     }
 }
 mod audit_batching;
+mod lists;
 mod sec_accounts;
 mod sec_records;
 mod sec_signin;

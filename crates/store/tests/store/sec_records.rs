@@ -316,7 +316,11 @@ async fn work_lists_hide_sealed_children_and_name_restricted_ones_only() {
                         &who.reader(),
                         "req-t",
                         TeamId(2),
-                        worker,
+                        TeamListFilter {
+                            worker,
+                            ..TeamListFilter::default()
+                        },
+                        PageRequest::default(),
                         d(2024, 6, 1),
                         &cal,
                     )

@@ -3,30 +3,36 @@
 //! a named record asks information governance for a temporary grant.
 
 use axum::Extension;
-use axum::extract::{Path, State};
+use axum::extract::{Path, RawQuery, State};
 use axum::response::{IntoResponse, Response};
 use maud::html;
 
-use super::{Page, badges, fmt_date};
+use super::{Page, badges, fmt_date, paging, query_pairs};
 use crate::auth::CurrentUser;
 use crate::routes::current_request_id;
 use crate::{AppState, WebError};
 
-/// The children open today, pseudonymised.
+/// The children open today, pseudonymised, a page at a time.
 pub async fn index(
     State(state): State<AppState>,
     Extension(user): Extension<CurrentUser>,
+    RawQuery(q): RawQuery,
 ) -> Result<Response, WebError> {
+    let pairs = query_pairs(q.as_deref());
+    let wanted = paging::page_request(&pairs, paging::PER_PAGE)?;
     let today = state.today();
-    let (total, rows) = state
+    let rows = state
         .store
         .journeys()
-        .pseudonymised_children(today, 500)
+        .pseudonymised_children(today, wanted)
         .await?;
+    if let Some(last) = paging::past_the_end(&rows, "/analysis", &pairs, "") {
+        return Ok(last);
+    }
     let body = html! {
         h1 { "Pseudonymised journeys" }
         p class="lead" { "Children open today, without names, dates of birth, addresses, identifiers or free text. Each has a pseudonym that stays the same, so you can follow a journey; opening one is recorded on the child's record. Restricted and sealed records are not shown." }
-        p { (total) " children open; the first " (rows.len()) " by pseudonym." }
+        p { (paging::fmt_count(rows.total)) " children open, in pseudonym order." }
         div class="table-scroll" tabindex="0" role="region" aria-label="Table: scroll sideways to see every column" {
             table class="table" {
                 caption class="visually-hidden" { "Children open today, pseudonymised" }
@@ -46,6 +52,7 @@ pub async fn index(
                 }
             }
         }
+        (paging::pager(&rows, "children", |n| paging::page_link("/analysis", &pairs, n, "")))
     };
     Ok(
         Page::new("Pseudonymised journeys", Some(&user), &state.authority_name)

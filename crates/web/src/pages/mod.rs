@@ -9,6 +9,7 @@ pub mod casework;
 pub mod consent;
 pub mod drafts;
 pub mod mywork;
+pub mod paging;
 pub mod record;
 pub mod retention;
 pub mod search;

@@ -13,7 +13,7 @@ use stepwise_domain::retention::RetentionClass;
 use stepwise_store::{RetentionDecision, class_label};
 
 use super::record::person_id;
-use super::{Page, error_summary, fmt_date, fmt_opt_date, query_pairs, see_other};
+use super::{Page, error_summary, fmt_date, fmt_opt_date, paging, query_pairs, see_other};
 use crate::auth::CurrentUser;
 use crate::routes::current_request_id;
 use crate::{AppState, WebError};
@@ -73,11 +73,24 @@ async fn render(
         }
     };
     let decided = get("decided");
+    let wanted = paging::page_request(&pairs, paging::PER_PAGE)?;
     let rows = state
         .store
         .governance()
-        .disposal_queue(&state.config.retention, as_at, 500)
+        .disposal_queue(&state.config.retention, as_at, wanted)
         .await?;
+    // A refused decision shows the page it was on; a page past the end goes to the last one.
+    // Links to other pages keep the date asked about, not the notice of a decision.
+    let link_pairs: Vec<(String, String)> = pairs
+        .iter()
+        .filter(|(k, _)| k != "decided")
+        .cloned()
+        .collect();
+    if refused.is_none()
+        && let Some(last) = paging::past_the_end(&rows, "/retention", &link_pairs, "")
+    {
+        return Ok(last);
+    }
     state
         .store
         .audit_log()
@@ -86,7 +99,12 @@ async fn render(
             AuditAction::RetentionReview,
             &AuditSubject::DisposalQueue,
             &current_request_id(),
-            &format!("as at {as_at}: {} records", rows.len()),
+            &format!(
+                "as at {as_at}: {} records due, page {} shown ({} records)",
+                rows.total,
+                rows.page,
+                rows.len()
+            ),
         )
         .await?;
     let all_errors: Vec<(String, String)> = errors
@@ -128,7 +146,7 @@ async fn render(
                 button type="submit" class="button button-secondary" { "Record" }
             }
         }
-        h2 { (rows.len()) " records" }
+        h2 { (paging::fmt_count(rows.total)) @if rows.total == 1 { " record due" } @else { " records due" } }
         @if rows.is_empty() {
             p { "No record is due for review by then." }
         } @else {
@@ -166,6 +184,7 @@ async fn render(
                     }
                 }
             }
+            (paging::pager(&rows, "records", |n| paging::page_link("/retention", &link_pairs, n, "")))
         }
         p class="muted" { "The schedule: " @for (i, c) in RetentionClass::ALL.iter().enumerate() { @if i > 0 { "; " } (c.label()) ": " (state.config.retention.rule(*c).years) " years" } ". Authorities change it with --retention-schedule (docs/security.md)." }
     };

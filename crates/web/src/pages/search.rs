@@ -11,9 +11,9 @@ use stepwise_store::{AuditAction, AuditSubject};
 use stepwise_domain::access::Permission;
 use stepwise_domain::ids::parse_date;
 use stepwise_domain::people::PersonKind;
-use stepwise_store::SearchQuery;
+use stepwise_store::{Paged, SearchQuery};
 
-use super::{Page, badges, error_summary, fmt_opt_date, query_pairs};
+use super::{Page, badges, error_summary, fmt_opt_date, paging, query_pairs};
 use crate::auth::CurrentUser;
 use crate::routes::current_request_id;
 use crate::{AppState, WebError};
@@ -55,6 +55,7 @@ pub async fn show(
             "Name or identifier must be 100 characters or fewer".to_string(),
         ));
     }
+    let wanted = paging::page_request(&pairs, paging::PER_PAGE)?;
     let searched = errors.is_empty() && (!text.is_empty() || dob.is_some());
     let results = if searched {
         state
@@ -82,13 +83,24 @@ pub async fn show(
             .search_people(&SearchQuery {
                 text: text.clone(),
                 date_of_birth: dob,
-                limit: 50,
+                page: wanted,
                 include_sealed: user.holds(Permission::ViewSealedRecords),
             })
             .await?
     } else {
-        Vec::new()
+        Paged::of(Vec::new(), wanted)
     };
+    if let Some(last) = paging::past_the_end(&results, "/people", &pairs, "") {
+        return Ok(last);
+    }
+    // The people shown are recorded as a list view, so each one's access log shows where
+    // they appeared.
+    let shown: Vec<i64> = results.iter().map(|m| m.id).collect();
+    state
+        .store
+        .people()
+        .audit_list(&user.actor(), &current_request_id(), "search", &shown)
+        .await?;
     let title = if errors.is_empty() {
         "Find a person"
     } else {
@@ -114,7 +126,7 @@ pub async fn show(
         }
         @if searched {
             section aria-labelledby="results-h" {
-                h2 id="results-h" { (results.len()) @if results.len() == 1 { " person found" } @else { " people found" } }
+                h2 id="results-h" { (paging::fmt_count(results.total)) @if results.total == 1 { " person found" } @else { " people found" } }
                 @if results.is_empty() {
                     p { "No one matches. Check the spelling, try fewer words, or search by date of birth or an identifier." }
                 } @else {
@@ -143,6 +155,7 @@ pub async fn show(
                             }
                         }
                     }
+                    (paging::pager(&results, if results.total == 1 { "person" } else { "people" }, |n| paging::page_link("/people", &pairs, n, "")))
                 }
             }
         }

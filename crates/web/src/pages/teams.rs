@@ -11,10 +11,11 @@ use stepwise_domain::access::{Permission, Scope, Service};
 use stepwise_domain::ids::TeamId;
 use stepwise_domain::org::{Employment, TeamKind};
 
-use super::{Page, badges, fmt_date, query_pairs};
+use super::{Page, badges, fmt_date, paging, query_pairs};
 use crate::auth::CurrentUser;
 use crate::routes::current_request_id;
 use crate::{AppState, WebError};
+use stepwise_store::{Paged, TeamListFilter};
 
 /// Every team, grouped by kind.
 pub async fn index(
@@ -97,19 +98,12 @@ pub async fn show(
     let fte: f64 = holders.iter().map(|w| w.worker.fte).sum();
     let children: i64 = holders.iter().map(|w| w.children).sum();
     let overdue: i64 = t.workers.iter().map(|w| w.overdue).sum();
-    // `?worker=N` narrows the list to one worker's children; anything else is refused plainly.
-    let worker_filter = match query_pairs(q.as_deref())
-        .into_iter()
-        .find(|(k, _)| k == "worker")
-    {
-        None => None,
-        Some((_, v)) => Some(
-            v.parse::<i64>()
-                .ok()
-                .filter(|w| t.workers.iter().any(|x| x.worker.id.0 == *w))
-                .ok_or_else(|| WebError::NotFound(format!("Worker {v:?} in this team")))?,
-        ),
-    };
+    // The list is narrowed by `?worker=N` (one worker's children), `?unallocated=1` and
+    // `?overdue=1`, and paged with `?page=N`; anything else is refused plainly.
+    let pairs = query_pairs(q.as_deref());
+    let filter = team_filter(&pairs, |w| t.workers.iter().any(|x| x.worker.id.0 == w))?;
+    let worker_filter = filter.worker;
+    let wanted = paging::page_request(&pairs, paging::PER_PAGE)?;
     // The list names children, so only users who may open these children's records see it.
     let may_see_children = match user.scope(Permission::ViewChildRecord) {
         Some(Scope::All) => true,
@@ -129,24 +123,34 @@ pub async fn show(
                 &user.reader(&actor, &state.config.policy),
                 &current_request_id(),
                 TeamId(id),
-                worker_filter,
+                filter,
+                wanted,
                 today,
                 &state.calendar,
             )
             .await?
     } else {
-        Vec::new()
+        Paged::of(Vec::new(), wanted)
     };
+    if let Some(last) = paging::past_the_end(&listed, &format!("/teams/{id}"), &pairs, "#children")
+    {
+        return Ok(last);
+    }
     let names: HashMap<i64, &str> = t
         .workers
         .iter()
         .map(|w| (w.worker.id.0, w.worker.name.as_str()))
         .collect();
     let base = format!("/teams/{id}");
-    let list_title = match worker_filter.and_then(|w| names.get(&w)) {
+    let mut list_title = match worker_filter.and_then(|w| names.get(&w)) {
         Some(n) => format!("Children allocated to {n}"),
+        None if filter.unallocated => "Unallocated children".to_string(),
         None => "Children open to the team".to_string(),
     };
+    if filter.overdue {
+        list_title.push_str(" with overdue work");
+    }
+    let narrowed = filter != TeamListFilter::default();
     let agency = t
         .workers
         .iter()
@@ -194,12 +198,34 @@ pub async fn show(
         @if may_see_children {
             section aria-labelledby="children" {
                 h2 id="children" { (list_title) }
+                form method="get" action=(base) class="filters" aria-label="Narrow the list" {
+                    div class="filter-row" {
+                        div class="field" {
+                            label for="worker" { "Worker" }
+                            select id="worker" name="worker" {
+                                option value="" selected[worker_filter.is_none()] { "Every worker" }
+                                @for w in t.workers.iter().filter(|w| w.worker.role.holds_cases()) {
+                                    option value=(w.worker.id) selected[worker_filter == Some(w.worker.id.0)] { (w.worker.name) }
+                                }
+                            }
+                        }
+                        div class="field checkbox" {
+                            input type="checkbox" id="unallocated" name="unallocated" value="1" checked[filter.unallocated];
+                            label for="unallocated" { "Unallocated only" }
+                        }
+                        div class="field checkbox" {
+                            input type="checkbox" id="overdue" name="overdue" value="1" checked[filter.overdue];
+                            label for="overdue" { "Overdue only" }
+                        }
+                        button type="submit" class="button button-secondary" { "Show" }
+                    }
+                }
                 p class="muted" {
                     "Unallocated children first, then the most overdue. "
-                    @if worker_filter.is_some() { a href=(format!("{base}#children")) { "Show the whole team" } }
+                    @if narrowed { "Restricted records are left out of a narrowed list. " a href=(format!("{base}#children")) { "Show the whole team" } }
                 }
                 @if listed.is_empty() {
-                    p { "No open children." }
+                    p { @if narrowed { "No open children match." } @else { "No open children." } }
                 } @else {
                     div class="table-scroll" tabindex="0" role="region" aria-label="Table: scroll sideways to see every column" {
                         table class="table stack" {
@@ -231,6 +257,7 @@ pub async fn show(
                             }
                         }
                     }
+                    (paging::pager(&listed, "children", |n| paging::page_link(&base, &pairs, n, "#children")))
                 }
             }
         }
@@ -239,4 +266,41 @@ pub async fn show(
         .active("teams")
         .body(body)
         .into_response())
+}
+
+/// Reads how a team's list is narrowed: `worker` (one of the team's workers, checked by
+/// `in_team`), `unallocated` and `overdue` (1 or on). Bad input is refused, naming it.
+pub fn team_filter(
+    pairs: &[(String, String)],
+    in_team: impl Fn(i64) -> bool,
+) -> Result<TeamListFilter, WebError> {
+    let get = |k: &str| {
+        pairs
+            .iter()
+            .rev()
+            .find(|(key, _)| key == k)
+            .map(|(_, v)| v.trim().to_string())
+            .filter(|v| !v.is_empty())
+    };
+    let flag = |k: &str| match get(k).as_deref() {
+        None | Some("0") => Ok(false),
+        Some("1" | "on" | "true" | "yes") => Ok(true),
+        Some(v) => Err(WebError::BadRequest(format!(
+            "{k} must be 1 (yes) or 0 (no) (it was {v:?})"
+        ))),
+    };
+    let worker = match get("worker") {
+        None => None,
+        Some(v) => Some(
+            v.parse::<i64>()
+                .ok()
+                .filter(|w| in_team(*w))
+                .ok_or_else(|| WebError::NotFound(format!("Worker {v:?} in this team")))?,
+        ),
+    };
+    Ok(TeamListFilter {
+        worker,
+        unallocated: flag("unallocated")?,
+        overdue: flag("overdue")?,
+    })
 }

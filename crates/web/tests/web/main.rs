@@ -15,6 +15,7 @@ mod cdp_selftest;
 mod clock;
 mod dead_ends;
 mod http;
+mod lists;
 mod request_log;
 mod route_matrix;
 mod sec_accounts;

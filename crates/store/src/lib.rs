@@ -17,6 +17,7 @@ mod events;
 mod identity;
 mod migrate;
 mod org;
+mod paging;
 mod people;
 mod pseudonymised;
 mod records;
@@ -39,9 +40,12 @@ pub use consent::{Consent, SharedSummary};
 pub use error::StoreError;
 pub use events::{ChronologyEntry, ChronologyFilter, RecordingHeader};
 pub use org::{TeamSummary, WorkerCaseload};
+pub use paging::{MAX_PER_PAGE, PageRequest, Paged};
 pub use people::{PersonMatch, SearchQuery};
 pub use pseudonymised::{PseudonymisedChild, PseudonymisedEvent, PseudonymisedJourney};
-pub use records::{ChildRecord, FamilyMember, MyWork, MyWorkChild, Reader, RecentView, TeamChild};
+pub use records::{
+    ChildRecord, FamilyMember, MyWork, MyWorkChild, Reader, RecentView, TeamChild, TeamListFilter,
+};
 pub use retention::{DisposalCandidate, RetentionDecision, class_label};
 pub use sessions::{
     NewAccount, NewUser, SETUP_LINK_HOURS, SecondFactor, SessionInfo, SetupLink, UserAccount,

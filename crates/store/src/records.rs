@@ -109,6 +109,17 @@ impl MyWorkChild {
     }
 }
 
+/// How a team's list of children is narrowed (nothing set: every open child).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct TeamListFilter {
+    /// Only the children allocated to this worker.
+    pub worker: Option<i64>,
+    /// Only the children with no allocated worker.
+    pub unallocated: bool,
+    /// Only the children with overdue work.
+    pub overdue: bool,
+}
+
 /// One of a team's open children, with the worker it is allocated to (if any).
 #[derive(Debug, Clone, PartialEq)]
 pub struct TeamChild {
@@ -501,7 +512,11 @@ impl crate::People<'_> {
             if address.is_none()
                 && let Some(line1) = m.opt_text("line1")?
             {
-                address = Some(format!("{}, {}", line1, m.opt_text("town")?.unwrap_or_default()));
+                address = Some(format!(
+                    "{}, {}",
+                    line1,
+                    m.opt_text("town")?.unwrap_or_default()
+                ));
                 postcode = m.opt_text("postcode")?;
                 locality = m.opt_text("locality")?;
             }
@@ -795,32 +810,37 @@ impl crate::People<'_> {
         })
     }
 
-    /// A team's open children with what is due, most overdue first (unallocated children
-    /// before the rest); only those of one worker when `worker` is given. For users who may
-    /// open case records: the list names children. Protected children are shown as the access
-    /// policy's one rule says (a restricted child's worker is not shown either), and the view
-    /// is audited as one `record.list` row naming every child shown.
+    /// A page of a team's open children with what is due, unallocated children first, then
+    /// the most overdue, and how many the whole list holds; narrowed by `filter` (one worker's
+    /// children, unallocated only, overdue only). For users who may open case records: the list
+    /// names children. Protected children are shown as the access policy's one rule says (a
+    /// restricted child's worker is not shown either): sealed children the reader may not see
+    /// are neither listed nor counted, and a child shown by name only is left out of a
+    /// narrowed list, which would otherwise say who holds them or that their work is overdue.
+    /// The view is audited as one `record.list` row naming every child shown on the page, and
+    /// only the page's protected children are revealed (`record.reveal`).
     #[allow(clippy::too_many_arguments)]
     pub async fn team_children(
         &self,
         reader: &Reader<'_>,
         request_id: &str,
         team: TeamId,
-        worker: Option<i64>,
+        filter: TeamListFilter,
+        page: crate::PageRequest,
         today: NaiveDate,
         cal: &WorkingDayCalendar,
-    ) -> Result<Vec<TeamChild>, StoreError> {
+    ) -> Result<crate::Paged<TeamChild>, StoreError> {
         let t = Timescales::default();
         let sql = format!(
             "SELECT {STATE_COLUMNS} FROM child_state WHERE team_id = $1 AND is_open = 1{}",
-            if worker.is_some() {
+            if filter.worker.is_some() {
                 " AND worker_id = $2"
             } else {
                 ""
             }
         );
         let mut q = sqlx::query(&sql).bind(team.0);
-        if let Some(w) = worker {
+        if let Some(w) = filter.worker {
             q = q.bind(w);
         }
         let states: Vec<ChildState> = q
@@ -831,20 +851,20 @@ impl crate::People<'_> {
             .collect::<Result<_, _>>()?;
         let ids: Vec<i64> = states.iter().map(|s| s.child.0).collect();
         let people = self.people().people_by_id(&ids).await?;
-        let shown = self
-            .disclosures(reader, request_id, &ids, &format!("team {} list", team.0))
-            .await?;
+        // Decided for the whole list (to count and order it) without logging; the reveals are
+        // logged below for the page shown.
+        let decided = self.disclosure_map(reader, &ids).await?;
+        let narrowed = filter.worker.is_some() || filter.unallocated || filter.overdue;
         let mut out: Vec<TeamChild> = states
             .iter()
             .filter_map(|s| {
                 let child = work_child(s, people.get(&s.child.0), cal, &t, today);
-                match shown.get(&s.child.0)? {
+                match decided.get(&s.child.0)? {
                     Disclosure::Full { .. } => Some(TeamChild {
                         worker_id: s.allocated.as_ref().map(|a| a.worker.0),
                         child,
                     }),
-                    // One worker's list would say who the worker is: left out there.
-                    Disclosure::NameOnly if worker.is_some() => None,
+                    Disclosure::NameOnly if narrowed => None,
                     Disclosure::NameOnly => Some(TeamChild {
                         worker_id: None,
                         child: child.name_only(),
@@ -852,6 +872,8 @@ impl crate::People<'_> {
                     Disclosure::Hidden => None,
                 }
             })
+            .filter(|c| !filter.unallocated || c.worker_id.is_none())
+            .filter(|c| !filter.overdue || c.child.overdue > 0)
             .collect();
         out.sort_by(|a, b| {
             a.worker_id
@@ -861,11 +883,15 @@ impl crate::People<'_> {
                 .then(a.child.next_due.cmp(&b.child.next_due))
                 .then(a.child.id.cmp(&b.child.id))
         });
+        let out = crate::Paged::of(out, page);
+        let shown: Vec<i64> = out.items.iter().map(|c| c.child.id).collect();
+        self.disclosures(reader, request_id, &shown, &format!("team {} list", team.0))
+            .await?;
         self.audit_list(
             reader.actor,
             request_id,
             &format!("team {}", team.0),
-            &out.iter().map(|c| c.child.id).collect::<Vec<_>>(),
+            &shown,
         )
         .await?;
         Ok(out)

@@ -6,7 +6,7 @@ use axum::extract::State;
 use axum::response::{IntoResponse, Response};
 use maud::html;
 
-use stepwise_domain::access::Role;
+use stepwise_domain::access::{Role, Service};
 use stepwise_domain::ids::TeamId;
 
 use super::{Page, badges, fmt_date, fmt_opt_date};
@@ -58,6 +58,56 @@ pub async fn show(
         }
         _ => None,
     };
+    // Locality and service managers see every team of their locality or service, team by team.
+    let area = match (&team, user.role) {
+        (Some(t), Role::LocalityManager) => match t.team.locality {
+            Some(l) => Some((
+                format!("Your locality: {}", t.locality.clone().unwrap_or_default()),
+                state
+                    .store
+                    .organisation()
+                    .teams()
+                    .await?
+                    .into_iter()
+                    .filter(|x| x.locality == Some(l))
+                    .collect::<Vec<_>>(),
+            )),
+            None => None,
+        },
+        (Some(t), Role::ServiceManager) => {
+            let service = Service::of_team(t.team.kind);
+            Some((
+                format!("Your service: {}", service.label()),
+                state
+                    .store
+                    .organisation()
+                    .teams()
+                    .await?
+                    .into_iter()
+                    .filter(|x| Service::of_team(x.kind) == service)
+                    .collect::<Vec<_>>(),
+            ))
+        }
+        _ => None,
+    };
+    let mut area_rows = Vec::new();
+    if let Some((_, teams)) = &area {
+        for t in teams {
+            if let Some(s) = state
+                .store
+                .organisation()
+                .team_summary(
+                    &user.reader(&actor, &state.config.policy),
+                    t.id,
+                    today,
+                    &state.calendar,
+                )
+                .await?
+            {
+                area_rows.push(s);
+            }
+        }
+    }
     let mut behind: Vec<_> = team
         .iter()
         .flat_map(|t| t.workers.iter())
@@ -106,6 +156,34 @@ pub async fn show(
                                         td class="num" { (w.children) }
                                         td class="num" { (format!("{:.1}", w.weighted)) }
                                         td class="num" { span class="tag tag-red" { (w.overdue) } }
+                                    }
+                                }
+                            }
+                        }
+                    }
+                }
+            }
+        }
+        @if let Some((title, _)) = &area {
+            section aria-labelledby="area-h" {
+                h2 id="area-h" { (title) }
+                @if area_rows.is_empty() {
+                    p { "No teams." }
+                } @else {
+                    div class="table-scroll" tabindex="0" role="region" aria-label="Table: scroll sideways to see every column" {
+                        table class="table stack" {
+                            caption class="visually-hidden" { (title) ", team by team" }
+                            thead { tr { th scope="col" { "Team" } th scope="col" class="num" { "Workers" } th scope="col" class="num" { "Children open" } th scope="col" class="num" { "Unallocated" } th scope="col" class="num" { "With overdue work" } } }
+                            tbody {
+                                @for s in &area_rows {
+                                    @let open: i64 = s.workers.iter().map(|w| w.children).sum::<i64>() + s.unallocated;
+                                    @let late: i64 = s.workers.iter().map(|w| w.overdue).sum();
+                                    tr {
+                                        td data-label="Team" { a href=(format!("/teams/{}", s.team.id)) { (s.team.name) } }
+                                        td data-label="Workers" class="num" { (s.workers.len()) }
+                                        td data-label="Children open" class="num" { (open) }
+                                        td data-label="Unallocated" class="num" { @if s.unallocated > 0 { span class="tag tag-red" { (s.unallocated) } } @else { "0" } }
+                                        td data-label="With overdue work" class="num" { @if late > 0 { span class="tag tag-red" { (late) } } @else { "0" } }
                                     }
                                 }
                             }

@@ -14,6 +14,7 @@ mod casework;
 mod cdp_selftest;
 mod clock;
 mod dead_ends;
+mod home_pages;
 mod http;
 mod lists;
 mod request_log;

@@ -1,0 +1,106 @@
+//! What each kind of manager finds on My work: locality and service managers see every team of
+//! their locality or service, team by team; and every list of children shows the most urgent
+//! item first, saying "overdue" in words when it is.
+
+use stepwise_domain::access::{Role, Service};
+use stepwise_domain::org::Team;
+
+use crate::support::app::{PASSWORD, TestApp, spawn_app, username};
+
+/// Adds a manager of `role` linked to `team` and signs them in.
+async fn manager(app: &TestApp, role: Role, name: &str, team: &Team) -> String {
+    app.store
+        .accounts()
+        .upsert_user(&stepwise_store::NewUser {
+            username: name.into(),
+            display_name: format!("Test {}", role.label()),
+            role,
+            worker_id: None,
+            team_id: Some(team.id.0),
+            password_hash: stepwise_web::auth::hash_password(PASSWORD.into())
+                .await
+                .unwrap(),
+        })
+        .await
+        .unwrap();
+    app.sign_in(name, PASSWORD).await.unwrap()
+}
+
+#[tokio::test]
+async fn locality_and_service_managers_see_their_teams_one_by_one() {
+    let app = spawn_app().await;
+    let teams = app.store.organisation().teams().await.unwrap();
+
+    let home = teams
+        .iter()
+        .find(|t| t.locality.is_some())
+        .expect("a team with a locality");
+    let cookie = manager(&app, Role::LocalityManager, "area.manager", home).await;
+    let page = app
+        .get("/my-work", Some(&cookie))
+        .await
+        .text()
+        .await
+        .unwrap();
+    assert!(page.contains("Your locality: "), "{page}");
+    for t in teams.iter().filter(|t| t.locality == home.locality) {
+        assert!(
+            page.contains(&format!("href=\"/teams/{}\"", t.id.0)),
+            "the locality's team {} is listed",
+            t.name
+        );
+    }
+    for t in teams.iter().filter(|t| t.locality != home.locality) {
+        assert!(
+            !page.contains(&format!("<a href=\"/teams/{}\">", t.id.0)),
+            "a team of another locality ({}) is not listed",
+            t.name
+        );
+    }
+
+    let sw_team = teams.iter().find(|t| t.id.0 == app.sw_team).unwrap();
+    let service = Service::of_team(sw_team.kind);
+    let cookie = manager(&app, Role::ServiceManager, "head.of.service", sw_team).await;
+    let page = app
+        .get("/my-work", Some(&cookie))
+        .await
+        .text()
+        .await
+        .unwrap();
+    assert!(
+        page.contains(&format!("Your service: {}", service.label())),
+        "{page}"
+    );
+    for t in teams.iter().filter(|t| Service::of_team(t.kind) == service) {
+        assert!(page.contains(&format!("href=\"/teams/{}\"", t.id.0)));
+    }
+}
+
+#[tokio::test]
+async fn the_most_urgent_item_comes_first_and_says_overdue() {
+    let app = spawn_app().await;
+    let mut seen_overdue = 0;
+    let mut pages = vec![(Role::SocialWorker, "/my-work".to_string())];
+    for t in app.store.organisation().teams().await.unwrap() {
+        pages.push((Role::TeamManager, format!("/teams/{}", t.id.0)));
+    }
+    for (role, path) in pages {
+        let cookie = app.sign_in(&username(role), PASSWORD).await.unwrap();
+        let page = app.get(&path, Some(&cookie)).await.text().await.unwrap();
+        if !page.contains("Most urgent") {
+            continue; // a team with no open children has no list
+        }
+        // Each row that counts overdue work says, in its most urgent item, since when.
+        let rows_overdue = page.matches(" overdue</span>").count();
+        assert_eq!(
+            page.matches("Overdue since ").count(),
+            rows_overdue,
+            "{path}: every row with overdue work shows its overdue item first"
+        );
+        seen_overdue += rows_overdue;
+    }
+    assert!(
+        seen_overdue > 0,
+        "the test council has overdue work to show (if it no longer does, choose another team)"
+    );
+}

@@ -45,6 +45,7 @@ pub use people::{PersonMatch, SearchQuery};
 pub use pseudonymised::{PseudonymisedChild, PseudonymisedEvent, PseudonymisedJourney};
 pub use records::{
     ChildRecord, FamilyMember, MyWork, MyWorkChild, Reader, RecentView, TeamChild, TeamListFilter,
+    WaitingContact,
 };
 pub use retention::{DisposalCandidate, RetentionDecision, class_label};
 pub use sessions::{

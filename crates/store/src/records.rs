@@ -21,7 +21,9 @@ use stepwise_domain::access::{
 use crate::StoreError;
 use crate::access::RestrictionRow;
 use crate::audit::Actor;
-use crate::events::{ChronologyEntry, ChronologyFilter, STATE_COLUMNS, state_from_row};
+use crate::events::{
+    ChronologyEntry, ChronologyFilter, EVENT_COLUMNS, STATE_COLUMNS, event_from_row, state_from_row,
+};
 use crate::sql::{Col, parse_date};
 
 /// Who is reading a record: the audit actor, the user as the policy sees them, and the policy.
@@ -93,6 +95,19 @@ pub struct MyWorkChild {
     /// Set when the child's record is restricted and the reader may not see it now: then only
     /// the name is shown.
     pub restriction: Option<RestrictionKind>,
+    /// For a contact waiting at the front door: what a screener needs to pick the next one.
+    pub waiting: Option<WaitingContact>,
+}
+
+/// A contact waiting for the front door's decision: when it came, from whom, and about what.
+#[derive(Debug, Clone, PartialEq)]
+pub struct WaitingContact {
+    pub received: NaiveDate,
+    pub time: Option<chrono::NaiveTime>,
+    /// The referral source in words ("Police", "Schools"), with its DfE code.
+    pub source: String,
+    /// The start of the concerns as written, at most 200 characters.
+    pub concerns: String,
 }
 
 impl MyWorkChild {
@@ -105,6 +120,7 @@ impl MyWorkChild {
         self.overdue = 0;
         self.next_due = None;
         self.restriction = Some(RestrictionKind::Restricted);
+        self.waiting = None;
         self
     }
 }
@@ -147,6 +163,7 @@ fn work_child(
         next_due: due.first().map(|d| d.due),
         due,
         restriction: None,
+        waiting: None,
     }
 }
 
@@ -668,6 +685,53 @@ impl crate::People<'_> {
             .collect())
     }
 
+    /// The latest contact received for each of these children waiting at the front door.
+    async fn waiting_contacts(
+        &self,
+        states: &[ChildState],
+    ) -> Result<HashMap<i64, WaitingContact>, StoreError> {
+        let mut out = HashMap::new();
+        let ids: Vec<i64> = states
+            .iter()
+            .filter(|s| s.pending_contact.is_some())
+            .map(|s| s.child.0)
+            .collect();
+        for chunk in ids.chunks(500) {
+            if chunk.is_empty() {
+                continue;
+            }
+            let ph: Vec<String> = (1..=chunk.len()).map(|i| format!("${i}")).collect();
+            let sql = format!(
+                "SELECT {EVENT_COLUMNS} FROM events WHERE kind = 'contact_received' AND child_id IN ({}) ORDER BY seq",
+                ph.join(", ")
+            );
+            let mut q = sqlx::query(&sql);
+            for id in chunk {
+                q = q.bind(*id);
+            }
+            for r in q.fetch_all(&self.pool).await? {
+                let e = event_from_row(&r)?;
+                if let stepwise_domain::events::EventKind::ContactReceived {
+                    source,
+                    concerns,
+                    ..
+                } = &e.kind
+                {
+                    out.insert(
+                        e.child.0,
+                        WaitingContact {
+                            received: e.effective,
+                            time: e.effective_time,
+                            source: source.described(),
+                            concerns: concerns.chars().take(200).collect(),
+                        },
+                    );
+                }
+            }
+        }
+        Ok(out)
+    }
+
     /// "My work" for the reader's worker (and the reader's recent views), with front-door
     /// contacts awaiting a decision when `front_door`. Protected children are shown as the
     /// access policy's one rule says (`disclosures`), and the view is audited as one
@@ -739,9 +803,13 @@ impl crate::People<'_> {
                 .people()
                 .people_by_id(&states.iter().map(|s| s.child.0).collect::<Vec<_>>())
                 .await?;
+            let waiting = self.waiting_contacts(&states).await?;
             contacts_waiting = states
                 .iter()
-                .map(|s| to_child(s, people.get(&s.child.0)))
+                .map(|s| MyWorkChild {
+                    waiting: waiting.get(&s.child.0).cloned(),
+                    ..to_child(s, people.get(&s.child.0))
+                })
                 .collect();
             contacts_waiting = self
                 .protect_list(

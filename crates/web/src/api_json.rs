@@ -259,6 +259,32 @@ pub struct MyWorkChild {
     /// Set when the child's record is restricted and the reader may not see it now: then only
     /// the name is shown.
     pub restriction: Option<RestrictionKind>,
+    /// For a contact waiting at the front door: when it came, from whom, and about what.
+    pub waiting: Option<WaitingContact>,
+}
+
+/// A contact waiting for the front door's decision.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct WaitingContact {
+    pub received: NaiveDate,
+    /// The time it was received, where known (HH:MM:SS, the council's local time).
+    #[schema(value_type = Option<String>)]
+    pub time: Option<chrono::NaiveTime>,
+    /// The referral source in words, with its DfE code.
+    pub source: String,
+    /// The start of the concerns as written (at most 200 characters).
+    pub concerns: String,
+}
+
+impl From<stepwise_store::WaitingContact> for WaitingContact {
+    fn from(w: stepwise_store::WaitingContact) -> Self {
+        Self {
+            received: w.received,
+            time: w.time,
+            source: w.source,
+            concerns: w.concerns,
+        }
+    }
 }
 
 impl From<stepwise_store::MyWorkChild> for MyWorkChild {
@@ -274,6 +300,7 @@ impl From<stepwise_store::MyWorkChild> for MyWorkChild {
             overdue: c.overdue,
             next_due: c.next_due,
             restriction: c.restriction,
+            waiting: c.waiting.map(WaitingContact::from),
         }
     }
 }

@@ -199,19 +199,32 @@ pub async fn show(
                     p { "No contacts are waiting." }
                 } @else {
                     div class="table-scroll" tabindex="0" role="region" aria-label="Table: scroll sideways to see every column" {
-                        table class="table" {
+                        table class="table stack" {
                             caption class="visually-hidden" { "Contacts awaiting a decision, oldest first" }
-                            thead { tr { th scope="col" { "Child" } th scope="col" { "Born" } th scope="col" { "Decision due" } th scope="col" { "Status" } } }
+                            thead { tr { th scope="col" { "Child" } th scope="col" { "Received" } th scope="col" { "From" } th scope="col" { "Concerns" } th scope="col" { "Decision due" } } }
                             tbody {
                                 @for c in &work.contacts_waiting {
                                     tr {
-                                        td { a href=(format!("/people/{}", c.id)) { (c.name) } br; span class="muted" { (c.local_id) } }
+                                        td data-label="Child" { a href=(format!("/people/{}", c.id)) { (c.name) } br; span class="muted" { (c.local_id) @if c.restriction.is_none() { " · born " (fmt_opt_date(c.date_of_birth)) } } }
                                         @if c.restriction.is_some() {
-                                            td colspan="3" { span class="tag tag-small tag-red" { "Restricted record" } " " span class="muted" { "Not shown: restricted" } }
+                                            td colspan="4" { span class="tag tag-small tag-red" { "Restricted record" } " " span class="muted" { "Not shown: restricted" } }
                                         } @else {
-                                            td { (fmt_opt_date(c.date_of_birth)) }
-                                            td { (fmt_opt_date(c.next_due)) }
-                                            td { @if c.overdue > 0 { span class="tag tag-red" { "Overdue" } } @else { span class="tag" { "Due" } } }
+                                            td data-label="Received" {
+                                                @if let Some(w) = &c.waiting {
+                                                    (fmt_date(w.received))
+                                                    @if let Some(t) = w.time { br; span class="muted" { (t.format("%H:%M")) } }
+                                                } @else { "–" }
+                                            }
+                                            td data-label="From" { (c.waiting.as_ref().map_or("–", |w| w.source.as_str())) }
+                                            td data-label="Concerns" class="concerns" {
+                                                @if let Some(w) = &c.waiting {
+                                                    (w.concerns) @if w.concerns.chars().count() >= 200 { "…" }
+                                                } @else { "–" }
+                                            }
+                                            td data-label="Decision due" {
+                                                (fmt_opt_date(c.next_due)) br;
+                                                @if c.overdue > 0 { span class="tag tag-red" { "Overdue" } } @else { span class="tag" { "Due" } }
+                                            }
                                         }
                                     }
                                 }

@@ -104,3 +104,84 @@ async fn the_most_urgent_item_comes_first_and_says_overdue() {
         "the test council has overdue work to show (if it no longer does, choose another team)"
     );
 }
+
+#[tokio::test]
+async fn the_front_door_sees_when_each_waiting_contact_came_from_whom_and_about_what() {
+    use stepwise_domain::codes::ReferralSource;
+    use stepwise_domain::commands::NewEvent;
+    use stepwise_domain::events::EventKind;
+    use stepwise_domain::ids::{PersonId, UserId};
+    let app = spawn_app().await;
+    // A contact arrives about the child, recorded as the social worker (a linked worker).
+    let sw_user = app
+        .store
+        .accounts()
+        .user_by_username(&username(Role::SocialWorker))
+        .await
+        .unwrap()
+        .unwrap();
+    let today = chrono::NaiveDate::from_ymd_opt(2026, 11, 23).unwrap();
+    app.store
+        .journeys()
+        .record(
+            &stepwise_store::Actor::User {
+                id: UserId(sw_user.id.0),
+                username: sw_user.username.clone(),
+            },
+            "test",
+            NewEvent {
+                child: PersonId(app.child),
+                effective: today,
+                effective_time: chrono::NaiveTime::from_hms_opt(9, 40, 0),
+                supersedes: None,
+                kind: EventKind::ContactReceived {
+                    source: ReferralSource::parse("3B", 2026).unwrap(),
+                    concerns: "Health visitor worried about bruising seen at a home visit".into(),
+                    consent: true,
+                },
+            },
+        )
+        .await
+        .unwrap();
+    let cookie = app
+        .sign_in(&username(Role::FrontDoorPractitioner), PASSWORD)
+        .await
+        .unwrap();
+    let page = app
+        .get("/my-work", Some(&cookie))
+        .await
+        .text()
+        .await
+        .unwrap();
+    let section = &page[page
+        .find("Contacts awaiting a decision")
+        .expect("the front door's list")..];
+    for shown in [
+        "Received",
+        "From",
+        "Concerns",
+        "09:40",
+        "Health services: health visitor (3B)",
+        "Health visitor worried about bruising",
+    ] {
+        assert!(section.contains(shown), "{shown} is on the list: {section}");
+    }
+    // The API gives the same.
+    let json: serde_json::Value = app
+        .get("/api/v1/my-work", Some(&cookie))
+        .await
+        .json()
+        .await
+        .unwrap();
+    let waiting = json["contacts_waiting"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|c| c["id"] == app.child)
+        .expect("the child is waiting");
+    assert_eq!(
+        waiting["waiting"]["source"],
+        "Health services: health visitor (3B)"
+    );
+    assert_eq!(waiting["waiting"]["time"], "09:40:00");
+}

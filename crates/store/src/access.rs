@@ -36,6 +36,9 @@ pub fn without_restriction_notes(entries: Vec<AuditEntry>) -> Vec<AuditEntry> {
         .collect()
 }
 
+/// The most grants a list of grants holds (the most recent).
+pub const GRANTS_CAP: usize = 500;
+
 /// The longest a temporary grant may last.
 pub const MAX_GRANT_DAYS: i64 = 30;
 /// How long a reason stated for opening a restricted record lasts.
@@ -422,7 +425,7 @@ impl crate::Governance<'_> {
     ) -> Result<Vec<(GrantRow, Option<i64>)>, StoreError> {
         let sql = format!(
             "SELECT g.id, g.user_id, u.username, g.child_id, g.reason, g.granted_by AS granted_by_id, b.username AS granted_by, g.granted_at, g.until_at, g.revoked_at \
-             FROM access_grants g JOIN users u ON u.id = g.user_id LEFT JOIN users b ON b.id = g.granted_by{} ORDER BY g.id DESC LIMIT 500",
+             FROM access_grants g JOIN users u ON u.id = g.user_id LEFT JOIN users b ON b.id = g.granted_by{} ORDER BY g.id DESC LIMIT {GRANTS_CAP}",
             if child.is_some() {
                 " WHERE g.child_id = $1"
             } else {

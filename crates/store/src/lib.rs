@@ -28,8 +28,8 @@ mod sql;
 mod subject_access;
 
 pub use access::{
-    GrantRow, MAX_GRANT_DAYS, NewGrant, REASON_HOURS, RestrictedOpening, RestrictionRow,
-    without_restriction_notes,
+    GRANTS_CAP, GrantRow, MAX_GRANT_DAYS, NewGrant, REASON_HOURS, RestrictedOpening,
+    RestrictionRow, without_restriction_notes,
 };
 pub use audit::{
     Actor, AnchorSource, AuditAnchor, AuditEntry, AuditKey, AuditProblem, AuditVerification,

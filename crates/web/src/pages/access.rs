@@ -121,6 +121,13 @@ fn audit_table(
 }
 
 /// "Who has looked at this record": every view, refusal and grant of one person's record.
+/// The most entries a record's access log page shows (the latest).
+const RECORD_LOG_CAP: usize = 1000;
+/// The most actions a user's activity page shows (the latest in the dates chosen).
+const ACTIVITY_CAP: usize = 10_000;
+/// The most openings of restricted records the page shows (the latest).
+const OPENINGS_CAP: usize = 500;
+
 pub async fn record_access_log(
     State(state): State<AppState>,
     Extension(user): Extension<CurrentUser>,
@@ -132,7 +139,7 @@ pub async fn record_access_log(
     let (name, entries) = state
         .store
         .governance()
-        .record_access_log(&actor, &rid, id, 1000)
+        .record_access_log(&actor, &rid, id, RECORD_LOG_CAP as i64)
         .await?;
     // A restricted record's note says what it holds: shown only to a reader who may open it now.
     let note_shown = state
@@ -202,6 +209,7 @@ pub async fn record_access_log(
         @if entries.is_empty() {
             p { "Nobody has looked at this record yet." }
         } @else {
+            (super::cap_notice(entries.len(), RECORD_LOG_CAP, "entries", "Earlier ones are kept in the audit log; information governance can read them there."))
             (audit_table(&names, &entries, "Newest first", link_users, false))
         }
     };
@@ -311,7 +319,7 @@ fn grants_page(
             button type="submit" class="button" { "Grant access" }
         }
         h2 { "Grants" }
-        @if grants.is_empty() { p { "No grants have been made." } } @else { (grants_table(grants, user)) }
+        @if grants.is_empty() { p { "No grants have been made." } } @else { (super::cap_notice(grants.len(), stepwise_store::GRANTS_CAP, "grants", "Older grants have all ended; each child's access log still shows them.")) (grants_table(grants, user)) }
     };
     let mut res = Page::new("Temporary access", Some(user), &state.authority_name)
         .active("grants")
@@ -788,7 +796,13 @@ pub async fn user_activity(
         state
             .store
             .governance()
-            .user_activity(&user.actor(), &current_request_id(), id, (from, to), 10_000)
+            .user_activity(
+                &user.actor(),
+                &current_request_id(),
+                id,
+                (from, to),
+                ACTIVITY_CAP as i64,
+            )
             .await?
     } else {
         Vec::new()
@@ -869,6 +883,7 @@ pub async fn user_activity(
         @if entries.is_empty() {
             p { "This user has done nothing yet." }
         } @else {
+            (super::cap_notice(entries.len(), ACTIVITY_CAP, "actions", "Narrow the dates to see earlier ones."))
             (audit_table(&names, &entries, "Newest first", false, true))
         }
     };
@@ -1015,7 +1030,11 @@ pub async fn restricted_openings(
     State(state): State<AppState>,
     Extension(user): Extension<CurrentUser>,
 ) -> Result<Response, WebError> {
-    let rows = state.store.governance().restricted_openings(500).await?;
+    let rows = state
+        .store
+        .governance()
+        .restricted_openings(OPENINGS_CAP as i64)
+        .await?;
     state
         .store
         .audit_log()
@@ -1035,6 +1054,7 @@ pub async fn restricted_openings(
         @if rows.is_empty() {
             p { "No restricted record has been opened this way." }
         } @else {
+            (super::cap_notice(rows.len(), OPENINGS_CAP, "openings", "Earlier ones are kept in the audit log."))
             div class="table-scroll" tabindex="0" role="region" aria-label="Table: scroll sideways to see every column" {
                 table class="table" {
                     caption class="visually-hidden" { "Openings of restricted records, newest first" }

@@ -492,3 +492,31 @@ mod next_tests {
         assert_eq!(safe_next(None), "/");
     }
 }
+
+/// Says plainly that a list shows only its latest `cap` entries, when it has reached that many,
+/// and how to see the rest; nothing when the list is whole.
+pub fn cap_notice(shown: usize, cap: usize, what: &str, how: &str) -> maud::Markup {
+    maud::html! {
+        @if shown >= cap {
+            p class="notice" role="status" {
+                "Showing the latest " (paging::fmt_count(cap)) " " (what) ", not all of them. " (how)
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod cap_notice_tests {
+    use super::cap_notice;
+
+    #[test]
+    fn a_list_at_its_cap_says_so_and_a_whole_list_says_nothing() {
+        let full = cap_notice(1000, 1000, "entries", "Narrow the dates.").into_string();
+        assert!(full.contains("Showing the latest 1,000 entries, not all of them."));
+        assert!(full.contains("Narrow the dates."));
+        assert_eq!(
+            cap_notice(999, 1000, "entries", "Narrow the dates.").into_string(),
+            ""
+        );
+    }
+}

@@ -205,9 +205,9 @@ pub async fn show(
                             tbody {
                                 @for c in &work.contacts_waiting {
                                     tr {
-                                        td data-label="Child" { a href=(format!("/people/{}", c.id)) { (c.name) } br; span class="muted" { (c.local_id) @if c.restriction.is_none() { " · born " (fmt_opt_date(c.date_of_birth)) } } }
+                                        (child_cell(c))
                                         @if c.restriction.is_some() {
-                                            td colspan="4" { span class="tag tag-small tag-red" { "Restricted record" } " " span class="muted" { "Not shown: restricted" } }
+                                            (not_shown(4))
                                         } @else {
                                             td data-label="Received" {
                                                 @if let Some(w) = &c.waiting {
@@ -248,9 +248,9 @@ pub async fn show(
                         tbody {
                             @for c in &work.children {
                                 tr {
-                                    td data-label="Child" { a href=(format!("/people/{}", c.id)) { (c.name) } br; span class="muted" { (c.local_id) @if c.restriction.is_none() { " · born " (fmt_opt_date(c.date_of_birth)) } } }
+                                    (child_cell(c))
                                     @if c.restriction.is_some() {
-                                        td colspan="4" { span class="tag tag-small tag-red" { "Restricted record" } " " span class="muted" { "Not shown: restricted" } }
+                                        (not_shown(4))
                                     } @else {
                                     td data-label="Open" { (badges(&c.open)) }
                                     td data-label="Level" { (c.level_of_need.as_ref().map_or("–", |l| l.as_str())) }
@@ -285,4 +285,19 @@ pub async fn show(
         .active("my-work")
         .body(body)
         .into_response())
+}
+
+/// The first cell of a child's row on a work list: the name linking to the record, the local id
+/// and, unless the record is restricted, the date of birth.
+fn child_cell(c: &stepwise_store::MyWorkChild) -> maud::Markup {
+    html! {
+        td data-label="Child" { a href=(format!("/people/{}", c.id)) { (c.name) } br; span class="muted" { (c.local_id) @if c.restriction.is_none() { " · born " (fmt_opt_date(c.date_of_birth)) } } }
+    }
+}
+
+/// The rest of a restricted child's row, across `columns` cells: nothing but that it is not shown.
+fn not_shown(columns: usize) -> maud::Markup {
+    html! {
+        td colspan=(columns) { span class="tag tag-small tag-red" { "Restricted record" } " " span class="muted" { "Not shown: restricted" } }
+    }
 }

@@ -297,14 +297,22 @@ pub async fn record(
     Ok(Json(ChildRecord::from(record)))
 }
 
+/// The most entries the access log call returns (the latest).
+const ACCESS_LOG_LIMIT: usize = 1000;
+
 /// Who has looked at a person's record.
 #[derive(Debug, Serialize, utoipa::ToSchema)]
 pub struct AccessLog {
     #[schema(value_type = i64)]
     pub person_id: PersonId,
     pub name: String,
-    /// Views, refusals and grants, newest first.
+    /// Views, refusals and grants, newest first: at most `limit`.
     pub entries: Vec<AuditEntry>,
+    /// The most entries returned (the latest).
+    pub limit: usize,
+    /// False when `entries` holds `limit` entries and earlier ones may be left out; they are
+    /// kept in the audit log.
+    pub complete: bool,
     pub grants: Vec<GrantRow>,
 }
 
@@ -335,7 +343,7 @@ pub async fn record_access_log(
     let (name, entries) = state
         .store
         .governance()
-        .record_access_log(&actor, &rid, id, 1000)
+        .record_access_log(&actor, &rid, id, ACCESS_LOG_LIMIT as i64)
         .await?;
     // A restricted record's note says what it holds: only for a reader who may open it now.
     let entries = if state
@@ -356,6 +364,8 @@ pub async fn record_access_log(
     Ok(Json(AccessLog {
         person_id: id,
         name,
+        limit: ACCESS_LOG_LIMIT,
+        complete: entries.len() < ACCESS_LOG_LIMIT,
         entries: entries.into_iter().map(AuditEntry::from).collect(),
         grants: grants.into_iter().map(GrantRow::from).collect(),
     }))

@@ -528,6 +528,10 @@ async fn consent_subject_access_and_the_restriction_note_need_the_reason() {
             !body.contains(NOTE),
             "the note is not in the API's access log"
         );
+        // The log says whether it is whole: a short log is, and says how many it would hold.
+        let json: serde_json::Value = serde_json::from_str(&body).unwrap();
+        assert_eq!(json["complete"], true);
+        assert_eq!(json["limit"], 1000);
         let (_, page) = text(&app, &format!("/people/{}/access-log", app.child), who).await;
         assert!(!page.contains("Father is seeking"), "nor on the page");
     }

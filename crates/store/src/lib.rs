@@ -44,8 +44,8 @@ pub use paging::{MAX_PER_PAGE, PageRequest, Paged};
 pub use people::{PersonMatch, SearchQuery};
 pub use pseudonymised::{PseudonymisedChild, PseudonymisedEvent, PseudonymisedJourney};
 pub use records::{
-    ChildRecord, FamilyMember, MyWork, MyWorkChild, Reader, RecentView, TeamChild, TeamListFilter,
-    WaitingContact,
+    ChildRecord, FamilyMember, MyWork, MyWorkChild, REVIEW_HORIZON_DAYS, REVIEWS_SHOWN, Reader,
+    RecentView, TeamChild, TeamListFilter, WaitingContact,
 };
 pub use retention::{DisposalCandidate, RetentionDecision, class_label};
 pub use sessions::{

@@ -184,8 +184,17 @@ pub struct MyWork {
     pub children: Vec<MyWorkChild>,
     pub contacts_waiting: Vec<MyWorkChild>,
     pub contacts_waiting_total: i64,
+    /// For an independent reviewing officer: the conferences and reviews overdue or due soon,
+    /// soonest first (at most `REVIEWS_SHOWN`), and how many there are in all.
+    pub reviews_due: Vec<MyWorkChild>,
+    pub reviews_due_total: i64,
     pub recent: Vec<RecentView>,
 }
+
+/// How far ahead a reviewing officer's list of conferences and reviews looks, in days.
+pub const REVIEW_HORIZON_DAYS: u64 = 56;
+/// The most conferences and reviews the list shows (the soonest).
+pub const REVIEWS_SHOWN: usize = 100;
 
 /// The detail of a `record.list` row: the list's name, then each person as ` person:N ` (with a
 /// space either side, so that one person's rows can be found without matching another's).
@@ -862,9 +871,16 @@ impl crate::People<'_> {
                 })
             })
             .collect::<Result<_, StoreError>>()?;
+        let (reviews_due, reviews_due_total) =
+            if reader.viewer.role == stepwise_domain::access::Role::IndependentReviewingOfficer {
+                self.reviews_due(reader, request_id, today, cal).await?
+            } else {
+                (Vec::new(), 0)
+            };
         let listed: Vec<i64> = children
             .iter()
             .chain(contacts_waiting.iter())
+            .chain(reviews_due.iter())
             .map(|c| c.id)
             .chain(recent.iter().map(|r| r.id))
             .collect();
@@ -874,8 +890,81 @@ impl crate::People<'_> {
             children,
             contacts_waiting,
             contacts_waiting_total,
+            reviews_due,
+            reviews_due_total,
             recent,
         })
+    }
+
+    /// The conferences and reviews an independent reviewing officer chairs that are overdue or
+    /// due within `REVIEW_HORIZON_DAYS`, soonest first: initial and review child protection
+    /// conferences and looked-after reviews, one line per child (its soonest), at most
+    /// `REVIEWS_SHOWN`, with how many there are in all. Sealed records the reader may not see
+    /// are neither shown nor counted; restricted ones show by name only.
+    async fn reviews_due(
+        &self,
+        reader: &Reader<'_>,
+        request_id: &str,
+        today: NaiveDate,
+        cal: &WorkingDayCalendar,
+    ) -> Result<(Vec<MyWorkChild>, i64), StoreError> {
+        const CHAIRED: [&str; 3] = [
+            "Initial child protection conference",
+            "Review child protection conference",
+            "Looked-after review",
+        ];
+        let t = Timescales::default();
+        let horizon = today + chrono::Days::new(REVIEW_HORIZON_DAYS);
+        let mut due: Vec<(ChildState, DueItem)> = sqlx::query(&format!(
+            "SELECT {STATE_COLUMNS} FROM child_state WHERE is_open = 1"
+        ))
+        .fetch_all(&self.pool)
+        .await?
+        .iter()
+        .map(state_from_row)
+        .collect::<Result<Vec<_>, _>>()?
+        .into_iter()
+        .filter_map(|s| {
+            let d = due_items(&s, cal, &t)
+                .into_iter()
+                .filter(|d| CHAIRED.contains(&d.what.as_str()) && d.due <= horizon)
+                .min_by_key(|d| d.due)?;
+            Some((s, d))
+        })
+        .collect();
+        due.sort_by(|a, b| a.1.due.cmp(&b.1.due).then(a.0.child.cmp(&b.0.child)));
+        // Sealed records the reader may not see are not counted either.
+        let ids: Vec<i64> = due.iter().map(|(s, _)| s.child.0).collect();
+        let restrictions = self.governance().restrictions(&ids).await?;
+        let sees_sealed = reader
+            .policy
+            .holds(reader.viewer.role, Permission::ViewSealedRecords);
+        due.retain(|(s, _)| {
+            sees_sealed
+                || restrictions
+                    .get(&s.child.0)
+                    .is_none_or(|r| r.kind != RestrictionKind::Sealed)
+        });
+        let total = i64::try_from(due.len()).unwrap_or(i64::MAX);
+        due.truncate(REVIEWS_SHOWN);
+        let people = self
+            .people()
+            .people_by_id(&due.iter().map(|(s, _)| s.child.0).collect::<Vec<_>>())
+            .await?;
+        let list: Vec<MyWorkChild> = due
+            .into_iter()
+            .map(|(s, d)| {
+                let mut c = work_child(&s, people.get(&s.child.0), cal, &t, today);
+                c.overdue = usize::from(d.due < today);
+                c.next_due = Some(d.due);
+                c.due = vec![d];
+                c
+            })
+            .collect();
+        let list = self
+            .protect_list(reader, request_id, list, "conferences and reviews due")
+            .await?;
+        Ok((list, total))
     }
 
     /// A page of a team's open children with what is due, unallocated children first, then

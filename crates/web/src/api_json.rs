@@ -334,6 +334,11 @@ pub struct MyWork {
     pub children: Vec<MyWorkChild>,
     pub contacts_waiting: Vec<MyWorkChild>,
     pub contacts_waiting_total: i64,
+    /// For an independent reviewing officer: the conferences and reviews they chair that are
+    /// overdue or due within eight weeks, soonest first (at most 100), each with its one item.
+    pub reviews_due: Vec<MyWorkChild>,
+    /// How many conferences and reviews are overdue or due within eight weeks in all.
+    pub reviews_due_total: i64,
     pub recent: Vec<RecentView>,
 }
 
@@ -343,6 +348,8 @@ impl From<stepwise_store::MyWork> for MyWork {
             children: all(w.children),
             contacts_waiting: all(w.contacts_waiting),
             contacts_waiting_total: w.contacts_waiting_total,
+            reviews_due: all(w.reviews_due),
+            reviews_due_total: w.reviews_due_total,
             recent: all(w.recent),
         }
     }

@@ -192,6 +192,43 @@ pub async fn show(
                 }
             }
         }
+        @if user.role == Role::IndependentReviewingOfficer {
+            section aria-labelledby="reviews-h" {
+                h2 id="reviews-h" { "Conferences and reviews due" }
+                p class="lead" { "Initial and review child protection conferences and looked-after reviews that are overdue or due in the next " (stepwise_store::REVIEW_HORIZON_DAYS / 7) " weeks, soonest first: " (work.reviews_due_total) " in all." }
+                @if work.reviews_due_total > work.reviews_due.len() as i64 {
+                    p class="notice" role="status" { "Showing the soonest " (work.reviews_due.len()) " of " (work.reviews_due_total) "." }
+                }
+                @if work.reviews_due.is_empty() {
+                    p { "Nothing is due." }
+                } @else {
+                    div class="table-scroll" tabindex="0" role="region" aria-label="Table: scroll sideways to see every column" {
+                        table class="table stack" {
+                            caption class="visually-hidden" { "Conferences and reviews due, soonest first" }
+                            thead { tr { th scope="col" { "Child" } th scope="col" { "Open" } th scope="col" { "Conference or review" } th scope="col" { "Due" } } }
+                            tbody {
+                                @for c in &work.reviews_due {
+                                    tr {
+                                        (child_cell(c))
+                                        @if c.restriction.is_some() {
+                                            (not_shown(3))
+                                        } @else {
+                                            td data-label="Open" { (badges(&c.open)) }
+                                            td data-label="Conference or review" { (c.due.first().map_or("–", |d| d.what.as_str())) }
+                                            td data-label="Due" {
+                                                @if let Some(d) = c.due.first() {
+                                                    @if d.due < today { span class="overdue-since" { "Overdue since " (fmt_date(d.due)) } } @else { (fmt_date(d.due)) }
+                                                }
+                                            }
+                                        }
+                                    }
+                                }
+                            }
+                        }
+                    }
+                }
+            }
+        }
         @if front_door {
             section aria-labelledby="contacts-h" {
                 h2 id="contacts-h" { "Contacts awaiting a decision" }

@@ -185,3 +185,50 @@ async fn the_front_door_sees_when_each_waiting_contact_came_from_whom_and_about_
     );
     assert_eq!(waiting["waiting"]["time"], "09:40:00");
 }
+
+#[tokio::test]
+async fn a_reviewing_officer_sees_the_conferences_and_reviews_due_soonest_first() {
+    let app = spawn_app().await;
+    let cookie = app
+        .sign_in(&username(Role::IndependentReviewingOfficer), PASSWORD)
+        .await
+        .unwrap();
+    let page = app
+        .get("/my-work", Some(&cookie))
+        .await
+        .text()
+        .await
+        .unwrap();
+    assert!(page.contains("Conferences and reviews due"), "{page}");
+    let json: serde_json::Value = app
+        .get("/api/v1/my-work", Some(&cookie))
+        .await
+        .json()
+        .await
+        .unwrap();
+    let due = json["reviews_due"].as_array().unwrap();
+    assert!(
+        !due.is_empty(),
+        "the test council has conferences or reviews due within eight weeks"
+    );
+    assert!(json["reviews_due_total"].as_i64().unwrap() >= due.len() as i64);
+    let chaired = [
+        "Initial child protection conference",
+        "Review child protection conference",
+        "Looked-after review",
+    ];
+    let mut last = String::new();
+    for c in due {
+        if c["restriction"].is_null() {
+            let item = &c["due"][0];
+            assert!(chaired.contains(&item["what"].as_str().unwrap()), "{item}");
+            let date = item["due"].as_str().unwrap().to_string();
+            assert!(date >= last, "soonest first");
+            last = date;
+            // Each child listed is on the page.
+            assert!(page.contains(&format!("href=\"/people/{}\"", c["id"])));
+        }
+    }
+    // Every child shown is named in the list's audit row.
+    assert!(app.audit_count("record.list").await > 0);
+}

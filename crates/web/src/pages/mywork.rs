@@ -124,7 +124,8 @@ pub async fn show(
     let body = html! {
         h1 { "My work" }
         p class="lead" { "Good to see you, " (user.display_name) ". Today is " (fmt_date(today)) "." }
-        @let caseholder = !work.children.is_empty() || team.is_none();
+        @let caseholder = !work.children.is_empty()
+            || (team.is_none() && user.role != Role::IndependentReviewingOfficer);
         @if caseholder || front_door { div class="stats" {
             div class="stat" { span class="stat-value" { (work.children.len()) } span class="stat-label" { "children allocated to you" } }
             div class=(if overdue > 0 { "stat stat-alert" } else { "stat" }) { span class="stat-value" { (overdue) } span class="stat-label" { "overdue items" } }

@@ -200,6 +200,10 @@ async fn a_reviewing_officer_sees_the_conferences_and_reviews_due_soonest_first(
         .await
         .unwrap();
     assert!(page.contains("Conferences and reviews due"), "{page}");
+    assert!(
+        !page.contains("children allocated to you"),
+        "a reviewing officer holds no caseload, so the page does not count one"
+    );
     let json: serde_json::Value = app
         .get("/api/v1/my-work", Some(&cookie))
         .await

@@ -860,8 +860,8 @@ mod tests {
     #[test]
     fn an_sqlite_url_names_its_file() {
         assert_eq!(
-            sqlite_file("sqlite:///tmp/x.db?mode=rwc").as_deref(),
-            Some("/tmp/x.db")
+            sqlite_file("sqlite://data/stepwise.db?mode=rwc").as_deref(),
+            Some("data/stepwise.db")
         );
         assert_eq!(sqlite_file("sqlite:x.db").as_deref(), Some("x.db"));
         assert_eq!(sqlite_file("sqlite::memory:"), None);

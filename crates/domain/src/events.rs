@@ -97,6 +97,10 @@ pub enum AllocationRole {
     Keyworker,
     SocialWorker,
     PersonalAdviser,
+    /// The independent reviewing officer appointed for a child on a protection plan or looked
+    /// after, who chairs their conferences or reviews. Held beside the allocated worker, never
+    /// in place of them.
+    ReviewingOfficer,
 }
 
 /// Why a visit was made; statutory visit frequencies differ by purpose.
@@ -415,6 +419,10 @@ impl EventKind {
             Self::EarlyHelpClosed { reason } => {
                 format!("Early help closed: {}", early_help_closure_label(*reason))
             }
+            Self::WorkerAllocated {
+                role: AllocationRole::ReviewingOfficer,
+                ..
+            } => "Independent reviewing officer appointed".to_string(),
             Self::WorkerAllocated { role, .. } => {
                 format!("{} allocated", allocation_role_label(*role))
             }
@@ -652,6 +660,7 @@ pub fn allocation_role_label(r: AllocationRole) -> &'static str {
         AllocationRole::Keyworker => "Keyworker",
         AllocationRole::SocialWorker => "Social worker",
         AllocationRole::PersonalAdviser => "Personal adviser",
+        AllocationRole::ReviewingOfficer => "Independent reviewing officer",
     }
 }
 

@@ -177,6 +177,10 @@ pub struct ChildState {
     #[schema(value_type = Option<String>)]
     pub level_of_need: Option<LevelOfNeed>,
     pub allocated: Option<Allocation>,
+    /// The independent reviewing officer appointed while a child protection plan or a period
+    /// of care is open; cleared when neither is.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub reviewing_officer: Option<Allocation>,
     pub last_referral: Option<NaiveDate>,
     pub previous_cp_plans: u32,
     pub periods_looked_after: u32,
@@ -342,6 +346,12 @@ impl ChildState {
                 refuse("the young person is not a care leaver")
             }
             EventKind::Withdrawn => refuse("a withdrawal must name the event it withdraws"),
+            EventKind::WorkerAllocated {
+                role: AllocationRole::ReviewingOfficer,
+                ..
+            } if self.cp_plan.is_none() && self.looked_after.is_none() => refuse(
+                "a reviewing officer is appointed only while a child protection plan or a period of care is open",
+            ),
             _ => Ok(()),
         }
     }
@@ -381,6 +391,19 @@ impl ChildState {
             EventKind::EarlyHelpClosed { .. } => {
                 self.early_help = None;
                 self.after_close();
+            }
+            EventKind::WorkerAllocated {
+                worker,
+                team,
+                role: role @ AllocationRole::ReviewingOfficer,
+                ..
+            } => {
+                self.reviewing_officer = Some(Allocation {
+                    worker: *worker,
+                    team: *team,
+                    role: *role,
+                    since: on,
+                });
             }
             EventKind::WorkerAllocated {
                 worker, team, role, ..
@@ -587,6 +610,10 @@ impl ChildState {
                 self.after_close();
             }
             EventKind::CaseNote { .. } | EventKind::Withdrawn => {}
+        }
+        // The reviewing officer's appointment lasts while a plan or a period of care does.
+        if self.cp_plan.is_none() && self.looked_after.is_none() {
+            self.reviewing_officer = None;
         }
     }
 
@@ -906,6 +933,71 @@ mod tests {
         assert!(check_new_event(&log, &s, &ev(4, 40, EventKind::AssessmentStarted)).is_err());
     }
 
+    #[test]
+    fn a_reviewing_officer_is_held_beside_the_social_worker_while_a_plan_or_care_is_open() {
+        let allocate = |worker: i64, role: AllocationRole| EventKind::WorkerAllocated {
+            worker: WorkerId(worker),
+            team: TeamId(worker),
+            role,
+            reason: None,
+        };
+        let mut log = vec![
+            ev(
+                1,
+                0,
+                EventKind::ReferralOpened {
+                    source: "5A".parse().unwrap(),
+                    primary_need: "N1".parse().unwrap(),
+                    no_further_action: false,
+                },
+            ),
+            ev(2, 0, allocate(7, AllocationRole::SocialWorker)),
+        ];
+        let s = replay(PersonId(1), &log);
+        // No plan and no care: nobody to review, so no appointment.
+        let early = ev(3, 1, allocate(9, AllocationRole::ReviewingOfficer));
+        let refused = s.check(&early).unwrap_err().to_string();
+        assert!(refused.contains("reviewing officer"), "{refused}");
+        log.push(ev(
+            3,
+            10,
+            EventKind::CpPlanStarted {
+                category: "NEG".parse().unwrap(),
+            },
+        ));
+        log.push(ev(4, 10, allocate(9, AllocationRole::ReviewingOfficer)));
+        let s = replay(PersonId(1), &log);
+        assert!(s.check(&early).is_ok());
+        assert_eq!(s.allocated.as_ref().map(|a| a.worker), Some(WorkerId(7)));
+        let iro = s.reviewing_officer.as_ref().unwrap();
+        assert_eq!((iro.worker, iro.since), (WorkerId(9), at(10)));
+        // Into care while on the plan, then the plan ends: the same officer stays on.
+        log.push(ev(
+            5,
+            40,
+            EventKind::LookedAfterStarted {
+                placement: placement("C2", "U4"),
+            },
+        ));
+        log.push(ev(6, 41, EventKind::CpPlanEnded));
+        let s = replay(PersonId(1), &log);
+        assert_eq!(
+            s.reviewing_officer.as_ref().map(|a| a.worker),
+            Some(WorkerId(9))
+        );
+        // Care ends: nothing left to review.
+        log.push(ev(
+            7,
+            90,
+            EventKind::LookedAfterEnded {
+                reason: "E13".parse().unwrap(),
+            },
+        ));
+        let s = replay(PersonId(1), &log);
+        assert_eq!(s.reviewing_officer, None);
+        assert_eq!(s.allocated.as_ref().map(|a| a.worker), Some(WorkerId(7)));
+    }
+
     fn arb_kind() -> impl Strategy<Value = EventKind> {
         prop_oneof![
             Just(EventKind::ContactReceived {
@@ -928,6 +1020,12 @@ mod tests {
                 worker: WorkerId(7),
                 team: TeamId(2),
                 role: AllocationRole::SocialWorker,
+                reason: None
+            }),
+            Just(EventKind::WorkerAllocated {
+                worker: WorkerId(8),
+                team: TeamId(5),
+                role: AllocationRole::ReviewingOfficer,
                 reason: None
             }),
             Just(EventKind::ReferralOpened {

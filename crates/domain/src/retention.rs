@@ -454,6 +454,8 @@ fn classes_of(kind: &EventKind) -> &'static [RetentionClass] {
             AllocationRole::Keyworker => &[C::EarlyHelp],
             AllocationRole::SocialWorker => &[C::ChildInNeed],
             AllocationRole::PersonalAdviser => &[C::CareLeaver],
+            // Appointed for a plan or a period of care, whose own events carry the class.
+            AllocationRole::ReviewingOfficer => &[],
         },
         EventKind::ReferralOpened { .. }
         | EventKind::ReferralClosed { .. }

@@ -462,6 +462,7 @@ impl crate::Journeys<'_> {
                 V::OT(r.last_recorded),
                 V::OI(r.last_seq),
                 V::I(r.events),
+                V::OI(r.reviewing_officer),
             ]);
         }
         let n = insert_rows(
@@ -487,6 +488,7 @@ impl crate::Journeys<'_> {
                 "last_recorded",
                 "last_seq",
                 "events",
+                "reviewing_officer_id",
             ],
             rows,
             &mut d,

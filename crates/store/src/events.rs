@@ -110,6 +110,7 @@ pub(crate) struct StateRow {
     pub level: Option<String>,
     pub worker: Option<i64>,
     pub team: Option<i64>,
+    pub reviewing_officer: Option<i64>,
     pub legal_status: Option<String>,
     pub placement: Option<String>,
     pub last_effective: Option<String>,
@@ -137,6 +138,7 @@ impl StateRow {
             level: s.level_of_need.as_ref().map(|l| l.to_string()),
             worker: s.allocated.as_ref().map(|a| a.worker.0),
             team: s.allocated.as_ref().map(|a| a.team.0),
+            reviewing_officer: s.reviewing_officer.as_ref().map(|a| a.worker.0),
             legal_status: s
                 .looked_after
                 .as_ref()
@@ -173,13 +175,14 @@ pub(crate) fn state_from_row(r: &AnyRow) -> Result<ChildState, StoreError> {
 async fn save_state(tx: &mut Transaction<'static, Any>, s: &ChildState) -> Result<(), StoreError> {
     let r = StateRow::from_state(s)?;
     sqlx::query(
-        "INSERT INTO child_state (child_id, state, is_open, early_help, child_in_need, child_protection, looked_after, care_leaver, awaiting_decision, level, worker_id, team_id, legal_status, placement, last_effective, last_recorded, last_seq, events) \
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18) \
+        "INSERT INTO child_state (child_id, state, is_open, early_help, child_in_need, child_protection, looked_after, care_leaver, awaiting_decision, level, worker_id, team_id, legal_status, placement, last_effective, last_recorded, last_seq, events, reviewing_officer_id) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19) \
          ON CONFLICT (child_id) DO UPDATE SET state = excluded.state, is_open = excluded.is_open, early_help = excluded.early_help, \
          child_in_need = excluded.child_in_need, child_protection = excluded.child_protection, looked_after = excluded.looked_after, \
          care_leaver = excluded.care_leaver, awaiting_decision = excluded.awaiting_decision, level = excluded.level, worker_id = excluded.worker_id, team_id = excluded.team_id, \
          legal_status = excluded.legal_status, placement = excluded.placement, last_effective = excluded.last_effective, \
-         last_recorded = excluded.last_recorded, last_seq = excluded.last_seq, events = excluded.events",
+         last_recorded = excluded.last_recorded, last_seq = excluded.last_seq, events = excluded.events, \
+         reviewing_officer_id = excluded.reviewing_officer_id",
     )
     .bind(r.child)
     .bind(r.json)
@@ -199,6 +202,7 @@ async fn save_state(tx: &mut Transaction<'static, Any>, s: &ChildState) -> Resul
     .bind(r.last_recorded)
     .bind(r.last_seq)
     .bind(r.events)
+    .bind(r.reviewing_officer)
     .execute(&mut **tx)
     .await?;
     Ok(())

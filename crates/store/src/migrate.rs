@@ -97,6 +97,15 @@ const MIGRATIONS: &[Migration] = &[
         sqlite: include_str!("../migrations/sqlite/20261203000401_audit_log_action_index.sql"),
         postgres: include_str!("../migrations/postgres/20261203000401_audit_log_action_index.sql"),
     },
+    Migration {
+        name: "20261203000501_child_state_reviewing_officer",
+        sqlite: include_str!(
+            "../migrations/sqlite/20261203000501_child_state_reviewing_officer.sql"
+        ),
+        postgres: include_str!(
+            "../migrations/postgres/20261203000501_child_state_reviewing_officer.sql"
+        ),
+    },
 ];
 
 /// Applies every migration not yet applied.

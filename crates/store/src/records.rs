@@ -66,6 +66,8 @@ pub struct ChildRecord {
     pub due: Vec<DueItem>,
     pub allocated_worker: Option<Worker>,
     pub allocated_team: Option<Team>,
+    /// The independent reviewing officer appointed while a plan or a period of care is open.
+    pub reviewing_officer: Option<Worker>,
     pub family: Vec<FamilyMember>,
     pub address: Option<String>,
     pub postcode: Option<String>,
@@ -167,6 +169,22 @@ fn work_child(
     }
 }
 
+/// What an independent reviewing officer chairs.
+const CHAIRED: [&str; 3] = [
+    "Initial child protection conference",
+    "Review child protection conference",
+    "Looked-after review",
+];
+
+/// A child's line for the reviewing officer appointed to them (who is not their allocated
+/// worker): only the conferences and reviews they chair, which are theirs to keep in time.
+fn chaired_only(mut c: MyWorkChild, today: NaiveDate) -> MyWorkChild {
+    c.due.retain(|d| CHAIRED.contains(&d.what.as_str()));
+    c.overdue = c.due.iter().filter(|d| d.overdue_on(today)).count();
+    c.next_due = c.due.first().map(|d| d.due);
+    c
+}
+
 /// A record the user opened recently.
 #[derive(Debug, Clone, PartialEq)]
 pub struct RecentView {
@@ -184,8 +202,9 @@ pub struct MyWork {
     pub children: Vec<MyWorkChild>,
     pub contacts_waiting: Vec<MyWorkChild>,
     pub contacts_waiting_total: i64,
-    /// For an independent reviewing officer: the conferences and reviews overdue or due soon,
-    /// soonest first (at most `REVIEWS_SHOWN`), and how many there are in all.
+    /// For an independent reviewing officer: the conferences and reviews overdue or due soon
+    /// for children with no reviewing officer appointed (initial conferences, mostly), soonest
+    /// first (at most `REVIEWS_SHOWN`), and how many there are in all.
     pub reviews_due: Vec<MyWorkChild>,
     pub reviews_due_total: i64,
     pub recent: Vec<RecentView>,
@@ -494,6 +513,10 @@ impl crate::People<'_> {
             ),
             None => (None, None),
         };
+        let reviewing_officer = match &state.reviewing_officer {
+            Some(a) => self.organisation().worker(a.worker).await?,
+            None => None,
+        };
 
         // Household now, and relationships recorded either way.
         let mut related: BTreeMap<i64, (Option<RelationshipKind>, bool, bool)> = BTreeMap::new();
@@ -662,6 +685,7 @@ impl crate::People<'_> {
             due,
             allocated_worker,
             allocated_team,
+            reviewing_officer,
             family,
             address,
             postcode,
@@ -760,9 +784,13 @@ impl crate::People<'_> {
         let to_child = |s: &ChildState, p: Option<&Person>| work_child(s, p, cal, &t, today);
         let mut children = Vec::new();
         if let Some(w) = worker {
+            // The children allocated to the worker, and those they review as the appointed
+            // independent reviewing officer.
             let states: Vec<ChildState> = sqlx::query(&format!(
-                "SELECT {STATE_COLUMNS} FROM child_state WHERE worker_id = $1 AND is_open = 1"
+                "SELECT {STATE_COLUMNS} FROM child_state WHERE worker_id = $1 AND is_open = 1 \
+                 UNION SELECT {STATE_COLUMNS} FROM child_state WHERE reviewing_officer_id = $2 AND is_open = 1"
             ))
+            .bind(w)
             .bind(w)
             .fetch_all(&self.pool)
             .await?
@@ -775,7 +803,19 @@ impl crate::People<'_> {
                 .await?;
             children = states
                 .iter()
-                .map(|s| to_child(s, people.get(&s.child.0)))
+                .map(|s| {
+                    let c = to_child(s, people.get(&s.child.0));
+                    let reviewer_only = s
+                        .reviewing_officer
+                        .as_ref()
+                        .is_some_and(|r| r.worker.0 == w)
+                        && s.allocated.as_ref().is_none_or(|a| a.worker.0 != w);
+                    if reviewer_only {
+                        chaired_only(c, today)
+                    } else {
+                        c
+                    }
+                })
                 .collect();
             children = self
                 .protect_list(reader, request_id, children, "my work")
@@ -896,9 +936,10 @@ impl crate::People<'_> {
         })
     }
 
-    /// The conferences and reviews an independent reviewing officer chairs that are overdue or
-    /// due within `REVIEW_HORIZON_DAYS`, soonest first: initial and review child protection
-    /// conferences and looked-after reviews, one line per child (its soonest), at most
+    /// The conferences and reviews awaiting a chair: those overdue or due within
+    /// `REVIEW_HORIZON_DAYS` for children with no reviewing officer appointed, soonest first:
+    /// initial and review child protection conferences and looked-after reviews, one line per
+    /// child (its soonest), at most
     /// `REVIEWS_SHOWN`, with how many there are in all. Sealed records the reader may not see
     /// are neither shown nor counted; restricted ones show by name only.
     async fn reviews_due(
@@ -908,15 +949,10 @@ impl crate::People<'_> {
         today: NaiveDate,
         cal: &WorkingDayCalendar,
     ) -> Result<(Vec<MyWorkChild>, i64), StoreError> {
-        const CHAIRED: [&str; 3] = [
-            "Initial child protection conference",
-            "Review child protection conference",
-            "Looked-after review",
-        ];
         let t = Timescales::default();
         let horizon = today + chrono::Days::new(REVIEW_HORIZON_DAYS);
         let mut due: Vec<(ChildState, DueItem)> = sqlx::query(&format!(
-            "SELECT {STATE_COLUMNS} FROM child_state WHERE is_open = 1"
+            "SELECT {STATE_COLUMNS} FROM child_state WHERE is_open = 1 AND reviewing_officer_id IS NULL"
         ))
         .fetch_all(&self.pool)
         .await?

@@ -270,7 +270,8 @@ pub fn measure(a: &SyntheticAuthority, today: NaiveDate) -> Result<Vec<Measure>,
             match al.role {
                 stepwise_domain::events::AllocationRole::SocialWorker => t.sw_cases += 1,
                 stepwise_domain::events::AllocationRole::Keyworker => t.kw_cases += 1,
-                stepwise_domain::events::AllocationRole::PersonalAdviser => {}
+                stepwise_domain::events::AllocationRole::PersonalAdviser
+                | stepwise_domain::events::AllocationRole::ReviewingOfficer => {}
             }
         }
         // Care leavers: the contact nearest each 17th to 21st birthday in the year.

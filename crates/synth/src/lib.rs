@@ -16,11 +16,12 @@ mod names;
 mod notes;
 mod org;
 mod places;
+mod reviewing;
 
 use chrono::{DateTime, NaiveDate, Utc};
 use serde::Serialize;
 use stepwise_domain::DomainError;
-use stepwise_domain::events::{EventKind, JourneyEvent, Supersession};
+use stepwise_domain::events::{AllocationRole, EventKind, JourneyEvent, Supersession};
 use stepwise_domain::ids::{EventSeq, HouseholdId, PersonId, WorkerId};
 use stepwise_domain::org::{Authority, Locality, Team, Worker};
 use stepwise_domain::people::{
@@ -168,7 +169,7 @@ fn assemble(
     localities: Vec<Locality>,
     plan: TeamPlan,
     mut pop: families::Population,
-    journeys: Vec<journeys::ChildJourney>,
+    mut journeys: Vec<journeys::ChildJourney>,
 ) -> Result<SyntheticAuthority, DomainError> {
     let today = day(config.today);
     let mut rng = stream(config.seed, 0x4153_4d42, 0, 0);
@@ -312,6 +313,16 @@ fn assemble(
             .count() as f64;
     }
     let staff = Staff::hire(config.seed, &plan, &load);
+    // Reviewing officers for children on a plan or looked after.
+    if let Some(reviewing) = plan
+        .teams
+        .iter()
+        .find(|t| t.kind == stepwise_domain::org::TeamKind::QualityAssurance)
+    {
+        for j in &mut journeys {
+            reviewing::appoint(j, reviewing.id);
+        }
+    }
 
     // Resolve workers and recorders, then put the log in recording order.
     struct Item {
@@ -328,19 +339,47 @@ fn assemble(
         let child = PersonId(ids[j.person]);
         let mut current: Option<WorkerId> = None;
         let mut current_team = plan.front_door;
+        // The appointed reviewing officer chairs the child's conferences and reviews.
+        let mut reviewer: Option<WorkerId> = None;
+        let mut chair: Option<WorkerId> = None;
+        let mut after_plan_start = false;
         let mut by_event: Vec<WorkerId> = Vec::with_capacity(j.events.len());
         let mut evs: Vec<Option<JourneyEvent>> = Vec::with_capacity(j.events.len());
         let salt = |r: &journeys::Raw| {
             r.draw ^ (j.person as u32).wrapping_mul(2_654_435_761) ^ (r.day as u32)
         };
         for (k, mut r) in j.events.into_iter().enumerate() {
-            if let EventKind::WorkerAllocated { worker, team, .. } = &mut r.ev.kind {
-                let w = staff.holder(*team, r.draw, current);
-                *worker = w;
-                current = Some(w);
-                current_team = *team;
+            match &mut r.ev.kind {
+                EventKind::WorkerAllocated {
+                    worker,
+                    role: AllocationRole::ReviewingOfficer,
+                    ..
+                } => {
+                    // The officer who chaired the conference that made the plan, where there
+                    // was one, or any of the team.
+                    let w = match (chair, after_plan_start) {
+                        (Some(w), true) => w,
+                        _ => staff.iro(mix(j.person as u64, r.day as u64, r.draw)),
+                    };
+                    *worker = w;
+                    reviewer = Some(w);
+                }
+                EventKind::WorkerAllocated { worker, team, .. } => {
+                    let w = staff.holder(*team, r.draw, current);
+                    *worker = w;
+                    current = Some(w);
+                    current_team = *team;
+                }
+                _ => {}
             }
-            let by = recorder(&staff, &plan, r.rec, salt(&r), current, current_team);
+            let by = match (r.rec, reviewer) {
+                (Rec::Iro, Some(w)) => w,
+                _ => recorder(&staff, &plan, r.rec, salt(&r), current, current_team),
+            };
+            if matches!(r.ev.kind, EventKind::InitialConference { .. }) {
+                chair = Some(by);
+            }
+            after_plan_start = matches!(r.ev.kind, EventKind::CpPlanStarted { .. });
             by_event.push(by);
             r.ev.child = child;
             items.push(Item {
@@ -409,6 +448,18 @@ fn assemble(
         relationships,
         events,
     })
+}
+
+/// A well-spread number from a child, a day and a draw (splitmix64's finaliser), for choices
+/// that must not follow patterns in the draws, such as sharing officers out evenly.
+fn mix(a: u64, b: u64, c: u32) -> u32 {
+    let mut z = a
+        .wrapping_mul(0x9e37_79b9_7f4a_7c15)
+        .wrapping_add(b.wrapping_mul(0xbf58_476d_1ce4_e5b9))
+        .wrapping_add(u64::from(c));
+    z = (z ^ (z >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
+    z = (z ^ (z >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);
+    (z ^ (z >> 31)) as u32
 }
 
 fn recorder(

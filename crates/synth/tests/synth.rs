@@ -10,8 +10,9 @@ use std::collections::HashMap;
 use chrono::{NaiveDate, NaiveTime, TimeZone, Utc};
 use sha2::{Digest, Sha256};
 use stepwise_domain::codes;
-use stepwise_domain::events::{EventKind, JourneyEvent};
+use stepwise_domain::events::{AllocationRole, EventKind, JourneyEvent};
 use stepwise_domain::ids::{NhsNumber, PersonId, Postcode, Upn, WorkerId};
+use stepwise_domain::org::WorkerRole;
 use stepwise_domain::people::PersonKind;
 use stepwise_domain::projection::{ChildState, Involvement, check_new_event, replay};
 use stepwise_synth::{
@@ -243,9 +244,20 @@ fn every_child_open_today_has_a_worker_contacts_are_decided_and_changes_give_a_r
                 "child {child} is open with no worker"
             );
         }
+        // Every child on a plan or looked after has an independent reviewing officer, who is
+        // never their allocated worker.
+        if s.cp_plan.is_some() || s.looked_after.is_some() {
+            let iro = s.reviewing_officer.as_ref();
+            assert!(iro.is_some(), "child {child} has no reviewing officer");
+            assert_ne!(
+                iro.map(|a| a.worker),
+                s.allocated.as_ref().map(|a| a.worker)
+            );
+        }
         let mut allocated = ChildState::new(child);
         for e in stepwise_domain::projection::effective_events(&log) {
-            if let EventKind::WorkerAllocated { reason, .. } = &e.kind
+            if let EventKind::WorkerAllocated { reason, role, .. } = &e.kind
+                && *role != AllocationRole::ReviewingOfficer
                 && allocated.allocated.is_some()
             {
                 let r = reason.map(|r| r.as_str()).unwrap_or("");
@@ -257,6 +269,50 @@ fn every_child_open_today_has_a_worker_contacts_are_decided_and_changes_give_a_r
             allocated.apply(e);
         }
     }
+}
+
+#[test]
+fn reviewing_officers_hold_a_caseload_like_the_handbooks_and_chair_their_childrens_meetings() {
+    // The IRO handbook's caseload is 50 to 70 children for a full-time officer.
+    let a = generate(&small(30_000)).unwrap();
+    let iros: Vec<WorkerId> = a
+        .workers
+        .iter()
+        .filter(|w| w.role == WorkerRole::IndependentReviewingOfficer)
+        .map(|w| w.id)
+        .collect();
+    assert!(iros.len() >= 3, "{} reviewing officers", iros.len());
+    let mut held: HashMap<WorkerId, usize> = HashMap::new();
+    let (mut chaired, mut by_own) = (0usize, 0usize);
+    for (child, events) in by_child(&a) {
+        let log: Vec<JourneyEvent> = events.iter().map(|e| (*e).clone()).collect();
+        let s = replay(child, &log);
+        if let Some(r) = &s.reviewing_officer {
+            assert!(iros.contains(&r.worker), "child {child}: not an IRO");
+            *held.entry(r.worker).or_default() += 1;
+        }
+        // Reviews held while an officer was appointed are chaired by that officer.
+        let mut state = ChildState::new(child);
+        for e in stepwise_domain::projection::effective_events(&log) {
+            if matches!(
+                e.kind,
+                EventKind::CpReview { .. } | EventKind::LookedAfterReview { .. }
+            ) && let Some(r) = &state.reviewing_officer
+            {
+                chaired += 1;
+                by_own += usize::from(e.recorded_by == r.worker);
+            }
+            state.apply(e);
+        }
+    }
+    let total: usize = held.values().sum();
+    let mean = total as f64 / iros.len() as f64;
+    assert!((45.0..=75.0).contains(&mean), "mean caseload {mean:.1}");
+    for (w, n) in &held {
+        assert!((25..=110).contains(n), "officer {w:?} reviews {n} children");
+    }
+    assert!(chaired > 500, "{chaired} reviews");
+    assert_eq!(by_own, chaired, "reviews chaired by someone else");
 }
 
 #[test]

@@ -15,7 +15,9 @@ use stepwise_domain::ids::{PersonId, TeamId, UserId, parse_date};
 use stepwise_domain::org::TeamKind;
 use stepwise_store::SearchQuery;
 
-use crate::api_json::{AuditEntry, ChildRecord, GrantRow, MyWork, PersonMatch, TeamSummary};
+use crate::api_json::{
+    AuditEntry, ChildRecord, GrantRow, MyWork, PersonMatch, TeamChild, TeamSummary,
+};
 use crate::auth::CurrentUser;
 use crate::error::ApiError;
 use crate::pages::paging::{PER_PAGE, check_in_range, page_request};
@@ -33,6 +35,8 @@ pub struct Me {
     pub display_name: String,
     pub role: Role,
     pub permissions: Vec<Permission>,
+    /// The worker the account is linked to (whose caseload My work shows), if any.
+    pub worker_id: Option<i64>,
     /// The session's anti-forgery token: send it as the `X-CSRF-Token` header with every
     /// call that changes something.
     pub csrf_token: String,
@@ -107,9 +111,10 @@ impl Modify for SessionCookie {
 #[openapi(
     info(title = "Stepwise API", description = "Reads of Stepwise's children's services record, and the recording of casework on it. Every call needs a signed-in session (the stepwise_session cookie) whose role holds the permission the call needs; every read of a person's record is audited, and so is everything recorded. Calls that change something also need the session's anti-forgery token (csrf_token from /api/v1/me) as the X-CSRF-Token header."),
     paths(me, my_work, search, record, record_access_log, grants, user_activity, teams, team,
+        team_children,
         crate::casework_api::record_note, crate::casework_api::record_visit,
         crate::casework_api::withdraw, crate::casework_api::correct),
-    components(schemas(Me, SearchResults, TeamRow, AccessLog, ErrorBody, ErrorDetail, FieldProblem,
+    components(schemas(Me, SearchResults, TeamRow, AccessLog, UserActivity, TeamChildren, ErrorBody, ErrorDetail, FieldProblem,
         crate::casework_api::RecordedEntry, crate::casework_api::NoteInput,
         crate::casework_api::VisitInput, crate::casework_api::WithdrawInput,
         crate::casework_api::CorrectInput)),
@@ -149,6 +154,7 @@ pub async fn me(Extension(user): Extension<CurrentUser>) -> Json<Me> {
         display_name: user.display_name.clone(),
         role: user.role,
         permissions: user.permissions.keys().copied().collect(),
+        worker_id: user.worker_id,
         csrf_token: user.csrf_token.clone(),
     })
 }
@@ -392,13 +398,40 @@ pub async fn grants(
     Ok(Json(grants.into_iter().map(GrantRow::from).collect()))
 }
 
-/// Everything one user has done, newest first (the per-user activity report). Audited.
-#[utoipa::path(get, path = "/api/v1/users/{id}/activity", params(("id" = i64, Path, description = "User key")), responses((status = 200, body = Vec<AuditEntry>), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody)))]
+/// The most actions `GET /api/v1/users/{id}/activity` returns when no `limit` is given, and the
+/// most it ever returns.
+pub const ACTIVITY_DEFAULT_LIMIT: usize = 1_000;
+pub const ACTIVITY_MAX_LIMIT: usize = 10_000;
+
+/// One user's actions, newest first, between two dates, and whether that is all of them.
+#[derive(Serialize, ToSchema)]
+pub struct UserActivity {
+    pub user_id: i64,
+    /// The first and last days asked for (inclusive), if given.
+    pub from: Option<chrono::NaiveDate>,
+    pub to: Option<chrono::NaiveDate>,
+    /// The most entries this answer holds.
+    pub limit: usize,
+    /// False when there are more actions in the dates than `limit`: narrow the dates (or
+    /// raise `limit`, up to 10,000) to see the earlier ones.
+    pub complete: bool,
+    pub entries: Vec<AuditEntry>,
+}
+
+/// Everything one user has done, newest first (the per-user activity report), between two
+/// dates if given. Audited.
+#[utoipa::path(get, path = "/api/v1/users/{id}/activity",
+    params(("id" = i64, Path, description = "User key"),
+        ("from" = Option<String>, Query, description = "First day, 2026-11-01 or 01/11/2026"),
+        ("to" = Option<String>, Query, description = "Last day (inclusive), on or after from"),
+        ("limit" = Option<usize>, Query, description = "Most entries to return, 1 to 10,000 (default 1,000)")),
+    responses((status = 200, body = UserActivity), (status = 400, body = ErrorBody), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody)))]
 pub async fn user_activity(
     State(state): State<AppState>,
     Extension(user): Extension<CurrentUser>,
     Path(raw): Path<String>,
-) -> Result<Json<Vec<AuditEntry>>, ApiError> {
+    RawQuery(q): RawQuery,
+) -> Result<Json<UserActivity>, ApiError> {
     let id = raw
         .parse::<i64>()
         .ok()
@@ -415,12 +448,59 @@ pub async fn user_activity(
     {
         return Err(WebError::NotFound(format!("User {id}")).into());
     }
-    let entries = state
+    let pairs = query_pairs(q.as_deref());
+    let get = |k: &str| {
+        pairs
+            .iter()
+            .find(|(key, _)| key == k)
+            .map(|(_, v)| v.trim().to_string())
+            .filter(|v| !v.is_empty())
+    };
+    let date = |k: &'static str| -> Result<Option<chrono::NaiveDate>, WebError> {
+        get(k)
+            .map(|v| parse_date(k, &v).map_err(|e| WebError::BadRequest(e.to_string())))
+            .transpose()
+    };
+    let (from, to) = (date("from")?, date("to")?);
+    if let (Some(f), Some(t)) = (from, to)
+        && f > t
+    {
+        return Err(WebError::BadRequest("to must be on or after from".to_string()).into());
+    }
+    let limit = match get("limit") {
+        None => ACTIVITY_DEFAULT_LIMIT,
+        Some(v) => v
+            .parse::<usize>()
+            .ok()
+            .filter(|n| (1..=ACTIVITY_MAX_LIMIT).contains(n))
+            .ok_or_else(|| {
+                WebError::BadRequest(format!(
+                    "limit must be a whole number from 1 to {ACTIVITY_MAX_LIMIT} (it was {v:?})"
+                ))
+            })?,
+    };
+    // One more than asked for says whether the answer is whole.
+    let mut entries = state
         .store
         .governance()
-        .user_activity(&user.actor(), &current_request_id(), id, (None, None), 1000)
+        .user_activity(
+            &user.actor(),
+            &current_request_id(),
+            id,
+            (from, to),
+            i64::try_from(limit + 1).unwrap_or(i64::MAX),
+        )
         .await?;
-    Ok(Json(entries.into_iter().map(AuditEntry::from).collect()))
+    let complete = entries.len() <= limit;
+    entries.truncate(limit);
+    Ok(Json(UserActivity {
+        user_id: id.0,
+        from,
+        to,
+        limit,
+        complete,
+        entries: entries.into_iter().map(AuditEntry::from).collect(),
+    }))
 }
 
 /// Every team with its open work.
@@ -482,6 +562,111 @@ pub async fn team(
         .await?
         .ok_or_else(|| WebError::NotFound(format!("Team {id}")))?;
     Ok(Json(TeamSummary::from(t)))
+}
+
+/// One page of a team's open children, unallocated first, then the most overdue, with how
+/// many the whole list holds.
+#[derive(Serialize, ToSchema)]
+pub struct TeamChildren {
+    pub team_id: i64,
+    /// How many children the list holds (narrowed by the filters; sealed records the caller
+    /// may not see are never counted).
+    pub total: usize,
+    /// The page returned (the first is 1).
+    pub page: usize,
+    /// How many children a page holds.
+    pub per_page: usize,
+    /// How many pages the list fills (at least 1).
+    pub pages: usize,
+    pub children: Vec<TeamChild>,
+}
+
+/// A team's open children with what is due, as on the team page: unallocated children first,
+/// then the most overdue, a page at a time, narrowed to one worker's children, the
+/// unallocated or those with overdue work. Only for callers whose record scope reaches the
+/// team's children; restricted records show by name only and the list is audited.
+#[utoipa::path(
+    get,
+    path = "/api/v1/teams/{id}/children",
+    params(("id" = i64, Path, description = "Team key"),
+        ("worker" = Option<i64>, Query, description = "Only this worker's children (a worker key in the team)"),
+        ("unallocated" = Option<u8>, Query, description = "1: only children with no allocated worker"),
+        ("overdue" = Option<u8>, Query, description = "1: only children with overdue work"),
+        ("page" = Option<usize>, Query, description = "Which page (the first is 1; default 1). A page past the last is refused with 400"),
+        ("per_page" = Option<usize>, Query, description = "How many children a page holds, 1 to 200 (default 50)")),
+    responses((status = 200, body = TeamChildren), (status = 400, body = ErrorBody), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody))
+)]
+pub async fn team_children(
+    State(state): State<AppState>,
+    Extension(user): Extension<CurrentUser>,
+    Path(raw): Path<String>,
+    RawQuery(q): RawQuery,
+) -> Result<Json<TeamChildren>, ApiError> {
+    let actor = user.actor();
+    let id = raw
+        .parse::<i64>()
+        .ok()
+        .filter(|n| *n > 0)
+        .ok_or_else(|| WebError::NotFound(format!("Team {raw:?}")))?;
+    let t = state
+        .store
+        .organisation()
+        .team_summary(
+            &user.reader(&actor, &state.config.policy),
+            TeamId(id),
+            state.today(),
+            &state.calendar,
+        )
+        .await?
+        .ok_or_else(|| WebError::NotFound(format!("Team {id}")))?;
+    if !crate::pages::teams::may_list_children(&user, &t.team) {
+        // Refused as a route is refused: audited, naming the scope that did not reach.
+        state
+            .store
+            .audit_log()
+            .record(
+                &actor,
+                AuditAction::AccessDenied,
+                &AuditSubject::Route(format!("/api/v1/teams/{id}/children")),
+                &current_request_id(),
+                &format!(
+                    "GET /api/v1/teams/{id}/children needs view_child_record reaching the team ({:?} scope)",
+                    user.scope(Permission::ViewChildRecord)
+                ),
+            )
+            .await?;
+        return Err(WebError::Denied(format!(
+            "the list of {}'s children is only for those whose access reaches the team's records",
+            t.team.name
+        ))
+        .into());
+    }
+    let pairs = query_pairs(q.as_deref());
+    let filter =
+        crate::pages::teams::team_filter(&pairs, |w| t.workers.iter().any(|x| x.worker.id.0 == w))?;
+    let wanted = page_request(&pairs, PER_PAGE)?;
+    let listed = state
+        .store
+        .people()
+        .team_children(
+            &user.reader(&actor, &state.config.policy),
+            &current_request_id(),
+            TeamId(id),
+            filter,
+            wanted,
+            state.today(),
+            &state.calendar,
+        )
+        .await?;
+    check_in_range(&listed)?;
+    Ok(Json(TeamChildren {
+        team_id: id,
+        total: listed.total,
+        page: listed.page,
+        per_page: listed.per_page,
+        pages: listed.pages(),
+        children: listed.into_iter().map(TeamChild::from).collect(),
+    }))
 }
 
 #[cfg(test)]

@@ -208,6 +208,9 @@ pub struct ChildRecord {
     pub due: Vec<DueItem>,
     pub allocated_worker: Option<Worker>,
     pub allocated_team: Option<Team>,
+    /// The independent reviewing officer appointed while a child protection plan or a period
+    /// of care is open.
+    pub reviewing_officer: Option<Worker>,
     pub family: Vec<FamilyMember>,
     pub address: Option<String>,
     pub postcode: Option<String>,
@@ -231,6 +234,7 @@ impl From<stepwise_store::ChildRecord> for ChildRecord {
             due: r.due,
             allocated_worker: r.allocated_worker,
             allocated_team: r.allocated_team,
+            reviewing_officer: r.reviewing_officer,
             family: all(r.family),
             address: r.address,
             postcode: r.postcode,
@@ -331,13 +335,17 @@ impl From<stepwise_store::RecentView> for RecentView {
 /// the front door (for front-door staff), and records they opened recently.
 #[derive(Debug, Serialize, ToSchema)]
 pub struct MyWork {
+    /// The children allocated to the worker, and, for an independent reviewing officer, the
+    /// children they are appointed to review (each with only the conferences or reviews they
+    /// chair).
     pub children: Vec<MyWorkChild>,
     pub contacts_waiting: Vec<MyWorkChild>,
     pub contacts_waiting_total: i64,
-    /// For an independent reviewing officer: the conferences and reviews they chair that are
+    /// For an independent reviewing officer: the conferences and reviews awaiting a chair
+    /// (children with no reviewing officer appointed, mostly initial conferences) that are
     /// overdue or due within eight weeks, soonest first (at most 100), each with its one item.
     pub reviews_due: Vec<MyWorkChild>,
-    /// How many conferences and reviews are overdue or due within eight weeks in all.
+    /// How many such conferences and reviews there are in all.
     pub reviews_due_total: i64,
     pub recent: Vec<RecentView>,
 }
@@ -415,6 +423,24 @@ impl From<stepwise_store::WorkerCaseload> for WorkerCaseload {
             children: w.children,
             weighted: w.weighted,
             overdue: w.overdue,
+        }
+    }
+}
+
+/// A child on a team's list: their line, and the worker they are allocated to (none when
+/// unallocated, or when the record is restricted and the reader may not see it now).
+#[derive(Debug, Serialize, ToSchema)]
+pub struct TeamChild {
+    #[serde(flatten)]
+    pub child: MyWorkChild,
+    pub worker_id: Option<i64>,
+}
+
+impl From<stepwise_store::TeamChild> for TeamChild {
+    fn from(c: stepwise_store::TeamChild) -> Self {
+        Self {
+            child: c.child.into(),
+            worker_id: c.worker_id,
         }
     }
 }

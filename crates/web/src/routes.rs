@@ -603,6 +603,13 @@ pub fn registry() -> Vec<RouteDef> {
             Api,
             get(api::team),
         ),
+        route(
+            Method::GET,
+            "/api/v1/teams/{id}/children",
+            Requires(P::ViewChildRecord),
+            Api,
+            get(api::team_children),
+        ),
     ]
 }
 

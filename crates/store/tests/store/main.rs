@@ -1933,6 +1933,7 @@ async fn the_disposal_queue_follows_the_schedule_and_records_each_decision() {
 }
 mod audit_batching;
 mod lists;
+mod reviewing;
 mod sec_accounts;
 mod sec_records;
 mod sec_signin;

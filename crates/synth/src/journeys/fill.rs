@@ -431,7 +431,7 @@ impl Filler<'_> {
         let rate = match role {
             AllocationRole::SocialWorker => 0.5,
             AllocationRole::Keyworker => 0.25,
-            AllocationRole::PersonalAdviser => 0.3,
+            AllocationRole::PersonalAdviser | AllocationRole::ReviewingOfficer => 0.3,
         };
         let mut t = o.start + 20;
         loop {

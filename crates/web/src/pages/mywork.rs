@@ -124,10 +124,11 @@ pub async fn show(
     let body = html! {
         h1 { "My work" }
         p class="lead" { "Good to see you, " (user.display_name) ". Today is " (fmt_date(today)) "." }
-        @let caseholder = !work.children.is_empty()
-            || (team.is_none() && user.role != Role::IndependentReviewingOfficer);
+        @let reviewer = user.role == Role::IndependentReviewingOfficer;
+        @let caseholder = !work.children.is_empty() || team.is_none();
+        @let yours = if reviewer { "children you review" } else { "children allocated to you" };
         @if caseholder || front_door { div class="stats" {
-            div class="stat" { span class="stat-value" { (work.children.len()) } span class="stat-label" { "children allocated to you" } }
+            div class="stat" { span class="stat-value" { (work.children.len()) } span class="stat-label" { (yours) } }
             div class=(if overdue > 0 { "stat stat-alert" } else { "stat" }) { span class="stat-value" { (overdue) } span class="stat-label" { "overdue items" } }
             div class="stat" { span class="stat-value" { (due_this_week) } span class="stat-label" { "due in the next 7 days" } }
             @if front_door { div class="stat" { span class="stat-value" { (work.contacts_waiting_total) } span class="stat-label" { "contacts awaiting a decision" } } }
@@ -193,43 +194,6 @@ pub async fn show(
                 }
             }
         }
-        @if user.role == Role::IndependentReviewingOfficer {
-            section aria-labelledby="reviews-h" {
-                h2 id="reviews-h" { "Conferences and reviews due" }
-                p class="lead" { "Initial and review child protection conferences and looked-after reviews that are overdue or due in the next " (stepwise_store::REVIEW_HORIZON_DAYS / 7) " weeks, soonest first: " (work.reviews_due_total) " in all." }
-                @if work.reviews_due_total > work.reviews_due.len() as i64 {
-                    p class="notice" role="status" { "Showing the soonest " (work.reviews_due.len()) " of " (work.reviews_due_total) "." }
-                }
-                @if work.reviews_due.is_empty() {
-                    p { "Nothing is due." }
-                } @else {
-                    div class="table-scroll" tabindex="0" role="region" aria-label="Table: scroll sideways to see every column" {
-                        table class="table stack" {
-                            caption class="visually-hidden" { "Conferences and reviews due, soonest first" }
-                            thead { tr { th scope="col" { "Child" } th scope="col" { "Open" } th scope="col" { "Conference or review" } th scope="col" { "Due" } } }
-                            tbody {
-                                @for c in &work.reviews_due {
-                                    tr {
-                                        (child_cell(c))
-                                        @if c.restriction.is_some() {
-                                            (not_shown(3))
-                                        } @else {
-                                            td data-label="Open" { (badges(&c.open)) }
-                                            td data-label="Conference or review" { (c.due.first().map_or("–", |d| d.what.as_str())) }
-                                            td data-label="Due" {
-                                                @if let Some(d) = c.due.first() {
-                                                    @if d.due < today { span class="overdue-since" { "Overdue since " (fmt_date(d.due)) } } @else { (fmt_date(d.due)) }
-                                                }
-                                            }
-                                        }
-                                    }
-                                }
-                            }
-                        }
-                    }
-                }
-            }
-        }
         @if front_door {
             section aria-labelledby="contacts-h" {
                 h2 id="contacts-h" { "Contacts awaiting a decision" }
@@ -273,15 +237,16 @@ pub async fn show(
             }
         }
         @if caseholder { section aria-labelledby="children-h" {
-            h2 id="children-h" { "Children allocated to you" }
+            h2 id="children-h" { @if reviewer { "Children you review" } @else { "Children allocated to you" } }
+            @if reviewer { p class="lead" { "Children on a child protection plan or looked after for whom you are the appointed independent reviewing officer, with the conferences and reviews you chair, most overdue first." } }
             @if user.worker_id.is_none() {
                 p { "Your account is not linked to a worker, so no children are allocated to you." }
             } @else if work.children.is_empty() {
-                p { "No children are allocated to you." }
+                p { @if reviewer { "You are not the reviewing officer for any child." } @else { "No children are allocated to you." } }
             } @else {
                 div class="table-scroll" tabindex="0" role="region" aria-label="Table: scroll sideways to see every column" {
                     table class="table stack" {
-                        caption class="visually-hidden" { "Children allocated to you, most overdue first" }
+                        caption class="visually-hidden" { @if reviewer { "Children you review, most overdue first" } @else { "Children allocated to you, most overdue first" } }
                         thead { tr { th scope="col" { "Child" } th scope="col" { "Open" } th scope="col" { "Level" } th scope="col" { "Most urgent" } th scope="col" { "Overdue" } } }
                         tbody {
                             @for c in &work.children {
@@ -306,6 +271,43 @@ pub async fn show(
                 }
             }
         } }
+        @if user.role == Role::IndependentReviewingOfficer {
+            section aria-labelledby="reviews-h" {
+                h2 id="reviews-h" { "Awaiting a reviewing officer" }
+                p class="lead" { "Child protection conferences and looked-after reviews overdue or due in the next " (stepwise_store::REVIEW_HORIZON_DAYS / 7) " weeks for children with no reviewing officer appointed (initial conferences, mostly), soonest first: " (work.reviews_due_total) " in all." }
+                @if work.reviews_due_total > work.reviews_due.len() as i64 {
+                    p class="notice" role="status" { "Showing the soonest " (work.reviews_due.len()) " of " (work.reviews_due_total) "." }
+                }
+                @if work.reviews_due.is_empty() {
+                    p { "Every child due a conference or review has a reviewing officer." }
+                } @else {
+                    div class="table-scroll" tabindex="0" role="region" aria-label="Table: scroll sideways to see every column" {
+                        table class="table stack" {
+                            caption class="visually-hidden" { "Conferences and reviews awaiting a reviewing officer, soonest first" }
+                            thead { tr { th scope="col" { "Child" } th scope="col" { "Open" } th scope="col" { "Conference or review" } th scope="col" { "Due" } } }
+                            tbody {
+                                @for c in &work.reviews_due {
+                                    tr {
+                                        (child_cell(c))
+                                        @if c.restriction.is_some() {
+                                            (not_shown(3))
+                                        } @else {
+                                            td data-label="Open" { (badges(&c.open)) }
+                                            td data-label="Conference or review" { (c.due.first().map_or("–", |d| d.what.as_str())) }
+                                            td data-label="Due" {
+                                                @if let Some(d) = c.due.first() {
+                                                    @if d.due < today { span class="overdue-since" { "Overdue since " (fmt_date(d.due)) } } @else { (fmt_date(d.due)) }
+                                                }
+                                            }
+                                        }
+                                    }
+                                }
+                            }
+                        }
+                    }
+                }
+            }
+        }
         section aria-labelledby="recent-h" {
             h2 id="recent-h" { "Recently viewed" }
             @if work.recent.is_empty() {

@@ -288,6 +288,11 @@ pub fn render(
                     div { dt { "Team" } dd {
                         @if let Some(t) = &rec.allocated_team { a href=(format!("/teams/{}", t.id)) { (t.name) } } @else { "–" }
                     } }
+                    @if s.cp_plan.is_some() || s.looked_after.is_some() {
+                        div { dt { "Reviewing officer" } dd {
+                            @if let Some(w) = &rec.reviewing_officer { (w.name) } @else { span class="tag tag-red" { "None appointed" } }
+                        } }
+                    }
                     @if let Some(l) = &s.looked_after {
                         div { dt { "Legal status" } dd { (l.placement.legal_status.description()) " (" (l.placement.legal_status) ")" } }
                         div { dt { "Placement" } dd { (l.placement.placement.description()) " (" (l.placement.placement) "), since " (fmt_date(l.placement_started)) } }

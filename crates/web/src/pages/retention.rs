@@ -166,6 +166,9 @@ async fn render(
                                 td {
                                     form method="post" action=(format!("/retention/{}", r.person_id)) class="decision" {
                                         input type="hidden" name="csrf" value=(user.csrf_token);
+                                        // After the decision, back to this page of the queue as at this date.
+                                        input type="hidden" name="page" value=(rows.page);
+                                        @if as_at != today { input type="hidden" name="as_at" value=(as_at.format("%d/%m/%Y")); }
                                         @if let Some(f) = failed { @for e in &f.errors { p class="error-message" id=(e.0) { (e.1) } } }
                                         label for=(format!("d{}", r.person_id)) class="visually-hidden" { "Decision for " (r.local_id) }
                                         select id=(format!("d{}", r.person_id)) name="decision" {
@@ -216,6 +219,30 @@ pub struct DecisionForm {
     pub review_on: String,
     #[serde(default)]
     pub reason: String,
+    /// The page of the queue the form was on, and the date the queue was shown as at, so the
+    /// answer returns there.
+    #[serde(default)]
+    pub page: String,
+    #[serde(default)]
+    pub as_at: String,
+}
+
+impl DecisionForm {
+    /// Where the queue was: the page and the as-at date, each kept only if it is well formed
+    /// (the queue checks them again when it is shown).
+    fn place(&self) -> (usize, Vec<(String, String)>) {
+        let page = self
+            .page
+            .trim()
+            .parse::<usize>()
+            .ok()
+            .filter(|p| *p >= 1)
+            .unwrap_or(1);
+        let as_at = parse_date("as at", self.as_at.trim())
+            .ok()
+            .map(|d| ("as_at".to_string(), d.format("%d/%m/%Y").to_string()));
+        (page, as_at.into_iter().collect())
+    }
 }
 
 /// Records a decision on one record.
@@ -284,13 +311,18 @@ pub async fn decide(
             Err(e) => return Err(e.into()),
         },
     };
+    let (page, mut back) = f.place();
     let Some(n) = n else {
         let refused = Refused {
             person_id: id.0,
             form: &f,
             errors,
         };
-        return render(&state, &user, None, Some(refused)).await;
+        // The refused form is shown on the page it was sent from.
+        let here = paging::page_link("", &back, page, "");
+        let query = here.strip_prefix('?').unwrap_or_default().to_string();
+        return render(&state, &user, Some(&query), Some(refused)).await;
     };
-    Ok(see_other(&format!("/retention?decided={n}")))
+    back.insert(0, ("decided".to_string(), n.to_string()));
+    Ok(see_other(&paging::page_link("/retention", &back, page, "")))
 }

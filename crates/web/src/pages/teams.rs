@@ -104,17 +104,7 @@ pub async fn show(
     let filter = team_filter(&pairs, |w| t.workers.iter().any(|x| x.worker.id.0 == w))?;
     let worker_filter = filter.worker;
     let wanted = paging::page_request(&pairs, paging::PER_PAGE)?;
-    // The list names children, so only users who may open these children's records see it.
-    let may_see_children = match user.scope(Permission::ViewChildRecord) {
-        Some(Scope::All) => true,
-        Some(Scope::Service) => user.viewer.service == Some(Service::of_team(t.team.kind)),
-        Some(Scope::Locality) => {
-            user.team_id == Some(id)
-                || (t.team.locality.is_some() && user.viewer.locality == t.team.locality)
-        }
-        Some(Scope::Team) => user.team_id == Some(id),
-        Some(Scope::Own) | None => false,
-    };
+    let may_see_children = may_list_children(&user, &t.team);
     let listed = if may_see_children {
         state
             .store
@@ -270,6 +260,21 @@ pub async fn show(
 
 /// Reads how a team's list is narrowed: `worker` (one of the team's workers, checked by
 /// `in_team`), `unallocated` and `overdue` (1 or on). Bad input is refused, naming it.
+/// Whether the user may see the list of a team's children. The list names children, so only
+/// users whose record scope reaches the team's children see it (the page and the API alike).
+pub fn may_list_children(user: &CurrentUser, team: &stepwise_domain::org::Team) -> bool {
+    match user.scope(Permission::ViewChildRecord) {
+        Some(Scope::All) => true,
+        Some(Scope::Service) => user.viewer.service == Some(Service::of_team(team.kind)),
+        Some(Scope::Locality) => {
+            user.team_id == Some(team.id.0)
+                || (team.locality.is_some() && user.viewer.locality == team.locality)
+        }
+        Some(Scope::Team) => user.team_id == Some(team.id.0),
+        Some(Scope::Own) | None => false,
+    }
+}
+
 pub fn team_filter(
     pairs: &[(String, String)],
     in_team: impl Fn(i64) -> bool,

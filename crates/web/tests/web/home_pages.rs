@@ -187,10 +187,16 @@ async fn the_front_door_sees_when_each_waiting_contact_came_from_whom_and_about_
 }
 
 #[tokio::test]
-async fn a_reviewing_officer_sees_the_conferences_and_reviews_due_soonest_first() {
+async fn a_reviewing_officer_sees_the_children_they_review_and_the_meetings_awaiting_a_chair() {
     let app = spawn_app().await;
     let cookie = app
         .sign_in(&username(Role::IndependentReviewingOfficer), PASSWORD)
+        .await
+        .unwrap();
+    let me: serde_json::Value = app
+        .get("/api/v1/me", Some(&cookie))
+        .await
+        .json()
         .await
         .unwrap();
     let page = app
@@ -199,28 +205,60 @@ async fn a_reviewing_officer_sees_the_conferences_and_reviews_due_soonest_first(
         .text()
         .await
         .unwrap();
-    assert!(page.contains("Conferences and reviews due"), "{page}");
+    assert!(page.contains("Children you review"), "{page}");
     assert!(
-        !page.contains("children allocated to you"),
-        "a reviewing officer holds no caseload, so the page does not count one"
+        page.contains("children you review"),
+        "the count says what it counts"
     );
+    assert!(!page.contains("children allocated to you"), "{page}");
+    assert!(page.contains("Awaiting a reviewing officer"), "{page}");
     let json: serde_json::Value = app
         .get("/api/v1/my-work", Some(&cookie))
         .await
         .json()
         .await
         .unwrap();
-    let due = json["reviews_due"].as_array().unwrap();
-    assert!(
-        !due.is_empty(),
-        "the test council has conferences or reviews due within eight weeks"
-    );
-    assert!(json["reviews_due_total"].as_i64().unwrap() >= due.len() as i64);
     let chaired = [
         "Initial child protection conference",
         "Review child protection conference",
         "Looked-after review",
     ];
+    // The children the officer is appointed to: each on a plan or looked after, with only the
+    // meetings the officer chairs, and the officer named on the record.
+    let mine = json["children"].as_array().unwrap();
+    assert!(!mine.is_empty(), "the test officer reviews children");
+    for c in mine {
+        assert!(page.contains(&format!("href=\"/people/{}\"", c["id"])));
+        if !c["restriction"].is_null() {
+            continue;
+        }
+        let open: Vec<&str> = c["open"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|o| o.as_str().unwrap())
+            .collect();
+        assert!(
+            open.contains(&"child_protection") || open.contains(&"looked_after"),
+            "{open:?}"
+        );
+        for d in c["due"].as_array().unwrap() {
+            assert!(chaired.contains(&d["what"].as_str().unwrap()), "{d}");
+        }
+        let record: serde_json::Value = app
+            .get(&format!("/api/v1/people/{}", c["id"]), Some(&cookie))
+            .await
+            .json()
+            .await
+            .unwrap();
+        assert_eq!(
+            record["reviewing_officer"]["id"], me["worker_id"],
+            "{record}"
+        );
+    }
+    // Meetings awaiting a chair: children with no officer appointed, soonest first.
+    let due = json["reviews_due"].as_array().unwrap();
+    assert!(json["reviews_due_total"].as_i64().unwrap() >= due.len() as i64);
     let mut last = String::new();
     for c in due {
         if c["restriction"].is_null() {
@@ -229,8 +267,14 @@ async fn a_reviewing_officer_sees_the_conferences_and_reviews_due_soonest_first(
             let date = item["due"].as_str().unwrap().to_string();
             assert!(date >= last, "soonest first");
             last = date;
-            // Each child listed is on the page.
             assert!(page.contains(&format!("href=\"/people/{}\"", c["id"])));
+            let record: serde_json::Value = app
+                .get(&format!("/api/v1/people/{}", c["id"]), Some(&cookie))
+                .await
+                .json()
+                .await
+                .unwrap();
+            assert!(record["reviewing_officer"].is_null(), "{record}");
         }
     }
     // Every child shown is named in the list's audit row.

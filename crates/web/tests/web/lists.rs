@@ -251,6 +251,174 @@ async fn the_team_page_pages_and_narrows_its_children() {
 }
 
 #[tokio::test]
+async fn the_api_gives_a_teams_children_a_page_at_a_time_with_the_true_count() {
+    let app = spawn_app().await;
+    let ig = app
+        .sign_in(&username(Role::InformationGovernance), PASSWORD)
+        .await
+        .unwrap();
+    let teams: serde_json::Value = app
+        .get("/api/v1/teams", Some(&ig))
+        .await
+        .json()
+        .await
+        .unwrap();
+    let busiest = teams
+        .as_array()
+        .unwrap()
+        .iter()
+        .max_by_key(|t| t["open_children"].as_i64().unwrap_or(0))
+        .unwrap();
+    let base = format!("/api/v1/teams/{}/children", busiest["id"]);
+    let first: serde_json::Value = app
+        .get(&format!("{base}?per_page=2"), Some(&ig))
+        .await
+        .json()
+        .await
+        .unwrap();
+    let total = first["total"].as_u64().unwrap();
+    assert!(total >= 3, "{first}");
+    assert_eq!(
+        total,
+        busiest["open_children"].as_u64().unwrap(),
+        "the list holds every open child"
+    );
+    assert_eq!(first["per_page"], 2);
+    assert_eq!(first["pages"].as_u64().unwrap(), total.div_ceil(2));
+    assert_eq!(first["children"].as_array().unwrap().len(), 2);
+    // Every page together holds each child once.
+    let mut seen = std::collections::HashSet::new();
+    for page in 1..=first["pages"].as_u64().unwrap() {
+        let p: serde_json::Value = app
+            .get(&format!("{base}?per_page=2&page={page}"), Some(&ig))
+            .await
+            .json()
+            .await
+            .unwrap();
+        for c in p["children"].as_array().unwrap() {
+            assert!(seen.insert(c["id"].as_i64().unwrap()), "{c} twice");
+        }
+    }
+    assert_eq!(seen.len() as u64, total);
+    // Narrowed to one worker: only that worker's children.
+    let worker = first["children"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .chain(std::iter::empty())
+        .find_map(|c| c["worker_id"].as_i64());
+    if let Some(w) = worker {
+        let mine: serde_json::Value = app
+            .get(&format!("{base}?worker={w}&per_page=200"), Some(&ig))
+            .await
+            .json()
+            .await
+            .unwrap();
+        assert!(mine["total"].as_u64().unwrap() >= 1);
+        for c in mine["children"].as_array().unwrap() {
+            assert_eq!(c["worker_id"].as_i64(), Some(w), "{c}");
+        }
+    }
+    let overdue: serde_json::Value = app
+        .get(&format!("{base}?overdue=1&per_page=200"), Some(&ig))
+        .await
+        .json()
+        .await
+        .unwrap();
+    for c in overdue["children"].as_array().unwrap() {
+        if c["restriction"].is_null() {
+            assert!(c["overdue"].as_u64().unwrap() > 0, "{c}");
+        }
+    }
+    // Bad input is refused plainly, as JSON.
+    for bad in ["page=999", "per_page=0", "overdue=perhaps", "worker=abc"] {
+        let res = app.get(&format!("{base}?{bad}"), Some(&ig)).await;
+        assert!(res.status().is_client_error(), "{bad}: {}", res.status());
+        let body: serde_json::Value = res.json().await.unwrap();
+        assert!(
+            body["error"].is_object() || body["error"].is_string(),
+            "{bad}: {body}"
+        );
+    }
+    // An analyst may see the teams but opens no child's record: the list of names is refused.
+    let analyst = app
+        .sign_in(&username(Role::PerformanceAnalyst), PASSWORD)
+        .await
+        .unwrap();
+    let res = app.get(&base, Some(&analyst)).await;
+    assert_eq!(res.status(), StatusCode::FORBIDDEN);
+}
+
+#[tokio::test]
+async fn the_api_says_whether_a_users_activity_is_whole() {
+    let app = spawn_app().await;
+    let ig = app
+        .sign_in(&username(Role::InformationGovernance), PASSWORD)
+        .await
+        .unwrap();
+    let me: serde_json::Value = app.get("/api/v1/me", Some(&ig)).await.json().await.unwrap();
+    let id = me["id"].as_i64().unwrap();
+    // Signing in and two searches leave three entries.
+    for q in ["smith", "jones"] {
+        let res = app.get(&format!("/api/v1/people?q={q}"), Some(&ig)).await;
+        assert_eq!(res.status(), StatusCode::OK);
+    }
+    let all: serde_json::Value = app
+        .get(&format!("/api/v1/users/{id}/activity"), Some(&ig))
+        .await
+        .json()
+        .await
+        .unwrap();
+    let n = all["entries"].as_array().unwrap().len();
+    assert!(n >= 2, "{all}");
+    assert_eq!(
+        (all["limit"].as_u64(), all["complete"].as_bool()),
+        (Some(1000), Some(true))
+    );
+    let one: serde_json::Value = app
+        .get(&format!("/api/v1/users/{id}/activity?limit=1"), Some(&ig))
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(one["entries"].as_array().unwrap().len(), 1);
+    assert_eq!(one["complete"], false, "{one}");
+    // Dates narrow it; nothing was done in 2000.
+    let none: serde_json::Value = app
+        .get(
+            &format!("/api/v1/users/{id}/activity?from=2000-01-01&to=31/12/2000"),
+            Some(&ig),
+        )
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(none["entries"].as_array().unwrap().len(), 0, "{none}");
+    assert_eq!(
+        (none["from"].as_str(), none["complete"].as_bool()),
+        (Some("2000-01-01"), Some(true))
+    );
+    for bad in [
+        "from=31/02/2026",
+        "from=2026-02-01&to=2026-01-01",
+        "limit=0",
+        "limit=10001",
+        "limit=many",
+    ] {
+        let res = app
+            .get(&format!("/api/v1/users/{id}/activity?{bad}"), Some(&ig))
+            .await;
+        assert_eq!(res.status(), StatusCode::BAD_REQUEST, "{bad}");
+        let body = res.text().await.unwrap();
+        let field = bad.split('=').next().unwrap();
+        assert!(
+            body.to_lowercase().contains(field) || body.contains("to must"),
+            "{bad}: {body}"
+        );
+    }
+}
+
+#[tokio::test]
 async fn the_pseudonymised_list_and_the_disposal_queue_say_how_many() {
     let app = spawn_app().await;
     let analyst = app

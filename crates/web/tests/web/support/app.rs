@@ -123,6 +123,19 @@ pub async fn spawn_app_with(
                 && w.role == stepwise_domain::org::WorkerRole::TeamManager
         })
         .map(|w| w.id.0);
+    // The reviewing officer appointed for the most children, for the reviewing officer's account.
+    let mut reviewed: HashMap<i64, usize> = HashMap::new();
+    for (id, log) in &logs {
+        let s = stepwise_domain::projection::replay(stepwise_domain::ids::PersonId(*id), log);
+        if let Some(r) = &s.reviewing_officer {
+            *reviewed.entry(r.worker.0).or_default() += 1;
+        }
+    }
+    let iro = reviewed
+        .iter()
+        .max_by_key(|(w, n)| (**n, -**w))
+        .and_then(|(w, _)| a.workers.iter().find(|x| x.id.0 == *w))
+        .map(|w| (w.id.0, w.team.0));
     let team = a.teams[0].id.0;
     store
         .journeys()
@@ -150,6 +163,7 @@ pub async fn spawn_app_with(
         let (worker_id, team_id) = match r {
             Role::SocialWorker => (sw.map(|x| x.0), sw.map(|x| x.1)),
             Role::TeamManager => (manager, sw.map(|x| x.1)),
+            Role::IndependentReviewingOfficer => (iro.map(|x| x.0), iro.map(|x| x.1)),
             _ => (None, None),
         };
         store

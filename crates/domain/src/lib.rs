@@ -23,6 +23,7 @@ pub mod people;
 pub mod projection;
 pub mod retention;
 pub mod search;
+mod tagged;
 pub mod timescales;
 pub mod totp;
 

@@ -88,7 +88,7 @@ pub fn decode_slice(stored_version: i64, json: &[u8]) -> Result<EventKind, Domai
         return Err(newer());
     }
     // The common case: the row is in its kind's current shape.
-    let first = serde_json::from_slice::<EventKind>(json);
+    let first = crate::tagged::read(json);
     if let Ok(k) = &first {
         let current = version(k);
         if current == v {

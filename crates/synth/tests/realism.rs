@@ -140,7 +140,12 @@ fn mixes_for(seed: u64) -> &'static realism::Mixes {
     M[i].get_or_init(|| {
         let mut c = SynthConfig::new(today());
         c.seed = seed;
-        let a = generate(&c).unwrap();
+        let (a, report) = stepwise_synth::generate_with_report(&c).unwrap();
+        assert_eq!(
+            report.dropped_required, 0,
+            "seed {seed}: {:?}",
+            report.first_errors
+        );
         let l = Logs::new(&a, today());
         realism::mixes(&l, POOLED_YEARS)
     })

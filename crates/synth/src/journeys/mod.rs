@@ -623,22 +623,22 @@ fn drop_closed_before(ev: &mut Vec<Raw>, window_start: Day) -> Vec<Raw> {
 /// it and its decision are left out, and the record starts at the referral.
 fn drop_contacts_about_others(ev: &mut Vec<Raw>, window_start: Day, dob: Day) {
     let mut skip_decision = false;
-    ev.retain(|r| {
-        if r.day >= window_start {
-            return true;
+    ev.retain(|r| match &r.ev.kind {
+        EventKind::ContactReceived { .. } if r.day >= window_start => {
+            skip_decision = false;
+            true
         }
-        match &r.ev.kind {
-            EventKind::ContactReceived { source, .. } => {
-                let a = if dob > r.day { -1 } else { age(dob, r.day) };
-                skip_decision = !notes::source_fits(source.as_str(), a, a);
-                !skip_decision
-            }
-            EventKind::ContactDecided { .. } if skip_decision => {
-                skip_decision = false;
-                false
-            }
-            _ => true,
+        EventKind::ContactReceived { source, .. } => {
+            let a = if dob > r.day { -1 } else { age(dob, r.day) };
+            skip_decision = !notes::source_fits(source.as_str(), a, a);
+            !skip_decision
         }
+        // The decision goes with its contact, even when it was made after the window began.
+        EventKind::ContactDecided { .. } if skip_decision => {
+            skip_decision = false;
+            false
+        }
+        _ => true,
     });
 }
 

@@ -70,4 +70,55 @@ fn main() {
     println!(
         "9a. text against source: {s}\n9b. text against age: {ag}\n9c. supported accommodation under 16: {pl}"
     );
+    let (children, contacts, days) = realism::front_door_queue(&l);
+    println!(
+        "10. front door on {today}: {contacts} contacts about {children} children waiting, received {:?} to {:?}",
+        days.first(),
+        days.last()
+    );
+    let years = std::env::var("YEARS")
+        .ok()
+        .and_then(|s| s.parse().ok())
+        .unwrap_or(4);
+    let m = realism::mixes(&l, years);
+    println!("11. mixes over the years {:?}", m.years);
+    let ages = [
+        "unborn",
+        "under 1",
+        "1 to 4",
+        "5 to 9",
+        "10 to 15",
+        "16 and 17",
+    ];
+    for (a, x) in ages.iter().zip(m.cp_start_age) {
+        println!("    CP plans starting, aged {a}: {x}");
+    }
+    let lengths = [
+        "3 months or less",
+        "3 to 6 months",
+        "6 to 12 months",
+        "1 to 2 years",
+        "2 years or more",
+    ];
+    for (a, x) in lengths.iter().zip(m.cp_length) {
+        println!("    CP plans ending, lasting {a}: {x}");
+    }
+    println!(
+        "    CP plans starting that are repeat plans: {}",
+        m.cp_repeat
+    );
+    println!("    looked after at 31 March, UASC: {}", m.lac_uasc);
+    println!("    looked after at 31 March, under 1: {}", m.lac_under_1);
+    println!("    looked after at 31 March, 1 to 4: {}", m.lac_1_to_4);
+    println!(
+        "    looked after at 31 March, placed for adoption: {}",
+        m.lac_placed_for_adoption
+    );
+    println!(
+        "    ceasing to be looked after, adopted: {}",
+        m.ceased_adopted
+    );
+    for (g, x) in &m.referral_source {
+        println!("    referrals from {g}: {x}");
+    }
 }

@@ -720,7 +720,7 @@ impl Builder<'_> {
     }
 
     fn uasc(&mut self, window_start: Day) -> usize {
-        let per_year = self.cfg.children as f64 / 10_000.0 * 2.6;
+        let per_year = self.cfg.children as f64 / 10_000.0 * 4.0;
         let from = window_start - 4 * 365;
         let years = f64::from(self.today - from) / 365.25;
         let n = (per_year * years).round() as usize;

@@ -122,3 +122,245 @@ fn contact_text_agrees_with_its_source_and_the_childs_age() {
     none("text against age", &age);
     none("supported accommodation under 16", &placement);
 }
+
+// The mixes England publishes, computed from the events of the default-size authority (60,000
+// children) for the default seed and two others, pooled over the last four collection years
+// (see `realism::mixes`). Each England figure is named in docs/synthetic-data.md with its
+// source. Shares of 10% or more must be within 15% (relative) of England's; for smaller shares
+// a relative band is narrower than the sampling noise of a 60,000-child council (a few dozen
+// children, in sibling groups), so they are held to an absolute band of about two standard
+// errors instead, given beside each.
+
+const SEEDS: [u64; 3] = [20_241_123, 2, 3];
+const POOLED_YEARS: u32 = 4;
+
+fn mixes_for(seed: u64) -> &'static realism::Mixes {
+    static M: [OnceLock<realism::Mixes>; 3] = [OnceLock::new(), OnceLock::new(), OnceLock::new()];
+    let i = SEEDS.iter().position(|s| *s == seed).unwrap();
+    M[i].get_or_init(|| {
+        let mut c = SynthConfig::new(today());
+        c.seed = seed;
+        let (a, report) = stepwise_synth::generate_with_report(&c).unwrap();
+        assert_eq!(
+            report.dropped_required, 0,
+            "seed {seed}: {:?}",
+            report.first_errors
+        );
+        let l = Logs::new(&a, today());
+        realism::mixes(&l, POOLED_YEARS)
+    })
+}
+
+/// A mix against England's figure: within 15% relative, or within `abs` percentage points
+/// when given (for small shares). Where two standard errors of the share are wider than 15%
+/// (the sample is a few hundred plans or children, in sibling groups, so its variance is
+/// counted twice), the band is two standard errors. Collects the misses rather than stopping
+/// at the first.
+fn against(
+    misses: &mut Vec<String>,
+    seed: u64,
+    what: &str,
+    x: realism::Share,
+    england: f64,
+    abs: Option<f64>,
+) {
+    let v = x.pct();
+    let ok = match abs {
+        Some(a) => (v - england).abs() <= a,
+        None => {
+            let p = england / 100.0;
+            let se = 100.0 * (2.0 * p * (1.0 - p) / x.of.max(1) as f64).sqrt();
+            (v - england).abs() <= (0.15 * england).max(2.0 * se)
+        }
+    };
+    if !ok {
+        let band = abs.map_or("15% or two standard errors".to_string(), |a| {
+            format!("{a} points")
+        });
+        misses.push(format!(
+            "seed {seed}: {what}: {x}, England {england}% (within {band})"
+        ));
+    }
+}
+
+fn check(f: impl Fn(&mut Vec<String>, u64, &realism::Mixes)) {
+    let mut misses = Vec::new();
+    for seed in SEEDS {
+        f(&mut misses, seed, mixes_for(seed));
+    }
+    assert!(misses.is_empty(), "{}", misses.join("\n"));
+}
+
+#[test]
+fn child_protection_plans_start_at_the_ages_they_do_in_england() {
+    check(|v, seed, m| {
+        let a = &m.cp_start_age;
+        against(v, seed, "plans starting aged under 1", a[1], 10.0, None);
+        against(v, seed, "plans starting aged 1 to 4", a[2], 25.0, None);
+        against(v, seed, "plans starting aged 5 to 9", a[3], 27.0, None);
+        against(v, seed, "plans starting aged 10 to 15", a[4], 30.0, None);
+        against(
+            v,
+            seed,
+            "plans starting aged 16 or 17",
+            a[5],
+            5.5,
+            Some(1.5),
+        );
+    });
+}
+
+#[test]
+fn child_protection_plans_last_as_long_as_they_do_in_england() {
+    check(|v, seed, m| {
+        let l = &m.cp_length;
+        against(v, seed, "plans ending within 3 months", l[0], 15.9, None);
+        against(
+            v,
+            seed,
+            "plans ending after 3 to 6 months",
+            l[1],
+            11.0,
+            None,
+        );
+        against(
+            v,
+            seed,
+            "plans ending after 6 to 12 months",
+            l[2],
+            43.5,
+            None,
+        );
+        against(v, seed, "plans ending after 1 to 2 years", l[3], 25.2, None);
+        against(
+            v,
+            seed,
+            "plans ending after 2 years or more",
+            l[4],
+            4.4,
+            Some(1.5),
+        );
+    });
+}
+
+#[test]
+fn about_a_quarter_of_child_protection_plans_are_repeat_plans() {
+    check(|v, seed, m| {
+        against(
+            v,
+            seed,
+            "plans starting that are second or later",
+            m.cp_repeat,
+            23.5,
+            None,
+        );
+    });
+}
+
+#[test]
+fn children_looked_after_at_31_march_are_the_mix_england_has() {
+    check(|v, seed, m| {
+        against(
+            v,
+            seed,
+            "unaccompanied asylum-seeking",
+            m.lac_uasc,
+            8.0,
+            Some(1.5),
+        );
+        against(v, seed, "aged under 1", m.lac_under_1, 5.0, Some(1.5));
+        against(v, seed, "aged 1 to 4", m.lac_1_to_4, 13.0, None);
+        against(
+            v,
+            seed,
+            "placed for adoption",
+            m.lac_placed_for_adoption,
+            3.0,
+            Some(1.2),
+        );
+        against(
+            v,
+            seed,
+            "ceasing care by adoption",
+            m.ceased_adopted,
+            10.0,
+            Some(2.5),
+        );
+    });
+}
+
+#[test]
+fn referrals_come_from_the_sources_they_do_in_england() {
+    check(|v, seed, m| {
+        let share = |g: &str| {
+            m.referral_source
+                .iter()
+                .find(|(x, _)| *x == g)
+                .map(|(_, s)| *s)
+                .unwrap()
+        };
+        against(
+            v,
+            seed,
+            "referrals from the police",
+            share("Police"),
+            29.0,
+            None,
+        );
+        against(
+            v,
+            seed,
+            "referrals from schools",
+            share("Schools"),
+            21.0,
+            None,
+        );
+        against(
+            v,
+            seed,
+            "referrals from health services",
+            share("Health services"),
+            15.0,
+            None,
+        );
+        against(
+            v,
+            seed,
+            "referrals from LA services",
+            share("LA services"),
+            14.0,
+            None,
+        );
+        against(
+            v,
+            seed,
+            "referrals from individuals",
+            share("Individual"),
+            7.5,
+            Some(2.0),
+        );
+    });
+}
+
+#[test]
+fn the_front_door_on_today_holds_only_the_last_working_days_contacts() {
+    // A front door decides within a working day: on `today` only contacts received since the
+    // start of the previous working day are still waiting (the history ends the day before
+    // `today`, so that is the last working day of the history and any weekend after it).
+    let cal = WorkingDayCalendar::england().unwrap();
+    let mut last_working = today() - chrono::Days::new(1);
+    while !cal.is_working_day(last_working) {
+        last_working = last_working - chrono::Days::new(1);
+    }
+    let (children, contacts, days) = realism::front_door_queue(logs());
+    let older = days.iter().filter(|d| **d < last_working).count();
+    assert_eq!(
+        older, 0,
+        "contacts received before {last_working} still waiting: {days:?}"
+    );
+    // A handful for 10,000 children; none is also fine on a quiet day.
+    assert!(
+        contacts <= 15 && children <= 25,
+        "{contacts} contacts about {children} children"
+    );
+}

@@ -322,16 +322,16 @@ impl Case<'_> {
                 (Plan::Sgo, 15.0),
             ]),
             _ if a < 2.0 => rng.pick(&[
-                (Plan::Adoption, 45.0),
+                (Plan::Adoption, 50.0),
                 (Plan::ReturnHome, 18.0),
-                (Plan::Sgo, 27.0),
-                (Plan::LongTerm, 10.0),
+                (Plan::Sgo, 24.0),
+                (Plan::LongTerm, 8.0),
             ]),
             _ if a < 5.0 => rng.pick(&[
-                (Plan::Adoption, 24.0),
-                (Plan::ReturnHome, 24.0),
-                (Plan::Sgo, 30.0),
-                (Plan::LongTerm, 22.0),
+                (Plan::Adoption, 20.0),
+                (Plan::ReturnHome, 28.0),
+                (Plan::Sgo, 32.0),
+                (Plan::LongTerm, 20.0),
             ]),
             _ if a < 12.0 => rng.pick(&[
                 (Plan::ReturnHome, 30.0),
@@ -346,7 +346,7 @@ impl Case<'_> {
             ]),
         };
         let legal0: &'static str = match route {
-            Route::Protection if a >= 12.0 => rng.pick(&[("C1", 45.0), ("L1", 15.0), ("V2", 40.0)]),
+            Route::Protection if a >= 12.0 => rng.pick(&[("C1", 55.0), ("L1", 15.0), ("V2", 30.0)]),
             Route::Protection => rng.pick(&[("C1", 70.0), ("L1", 10.0), ("L2", 7.0), ("V2", 13.0)]),
             Route::Birth => rng.pick(&[("C1", 55.0), ("L2", 20.0), ("V2", 25.0)]),
             Route::Voluntary => {
@@ -412,7 +412,7 @@ impl Case<'_> {
             }
             _ => {}
         }
-        let hearing = court.map(|c| c + (rng.lognormal(235.0, 0.22) as i32).clamp(120, 430));
+        let hearing = court.map(|c| c + (rng.lognormal(215.0, 0.22) as i32).clamp(120, 430));
         let mut end: Option<(Day, &'static str)> = None;
         match plan {
             Plan::ReturnHome => match hearing {
@@ -442,9 +442,9 @@ impl Case<'_> {
             Plan::Adoption => {
                 let h = hearing.unwrap_or(d + rng.int(200, 400));
                 acts.push((h, Action::Legal("E1")));
-                let placed = h + (rng.lognormal(300.0, 0.5) as i32).clamp(90, 1200);
+                let placed = h + (rng.lognormal(210.0, 0.5) as i32).clamp(60, 1000);
                 acts.push((placed, Action::PlaceForAdoption));
-                let order = placed + rng.int(150, 365);
+                let order = placed + rng.int(120, 300);
                 end = Some((order, if rng.chance(0.75) { "E11" } else { "E12" }));
             }
             Plan::LongTerm => {

@@ -433,18 +433,19 @@ impl<'a> Case<'a> {
         let r = &mut self.rng;
         match self.kind {
             CaseKind::PreBirth => r.pick(&[
-                ("3D", 40.0),
-                ("3F", 25.0),
-                ("5A", 15.0),
-                ("6", 10.0),
+                ("3D", 35.0),
+                ("3F", 20.0),
+                ("5A", 12.0),
+                ("6", 15.0),
                 ("1A", 5.0),
                 ("8", 5.0),
+                ("10", 3.0),
             ]),
             CaseKind::Uasc => r.pick(&[("7", 35.0), ("6", 30.0), ("5C", 25.0), ("1D", 10.0)]),
             CaseKind::Disability => r.pick(&[
-                ("3A", 20.0),
-                ("3D", 25.0),
-                ("2A", 25.0),
+                ("3A", 15.0),
+                ("3D", 18.0),
+                ("2A", 32.0),
                 ("2B", 10.0),
                 ("5A", 5.0),
                 ("1A", 10.0),
@@ -452,54 +453,54 @@ impl<'a> Case<'a> {
             ]),
             CaseKind::Teen => r.pick(&[
                 ("6", 40.0),
-                ("2A", 22.0),
-                ("3E", 10.0),
-                ("3F", 6.0),
+                ("2A", 26.0),
+                ("3E", 8.0),
+                ("3F", 4.5),
                 ("1A", 8.0),
                 ("1C", 3.0),
-                ("5B", 4.0),
+                ("5B", 3.5),
                 ("8", 5.0),
                 ("7", 2.0),
             ]),
             CaseKind::Family { .. } if young => r.pick(&[
-                ("6", 30.0),
-                ("3B", 18.0),
-                ("3D", 8.0),
-                ("3A", 4.0),
-                ("3E", 4.0),
-                ("3F", 6.0),
+                ("6", 33.0),
+                ("3B", 13.0),
+                ("3D", 6.0),
+                ("3A", 3.0),
+                ("3E", 3.0),
+                ("3F", 4.5),
                 ("1A", 6.0),
                 ("1B", 3.0),
-                ("4", 3.0),
-                ("5A", 5.0),
-                ("5B", 2.0),
-                ("5C", 2.0),
-                ("8", 5.0),
-                ("9", 2.0),
-                ("10", 2.0),
+                ("4", 2.5),
+                ("5A", 4.0),
+                ("5B", 1.5),
+                ("5C", 1.5),
+                ("8", 6.0),
+                ("9", 2.5),
+                ("10", 3.0),
             ]),
             CaseKind::Family { .. } => r.pick(&[
-                ("6", 29.0),
-                ("2A", 21.0),
-                ("2B", 1.0),
-                ("3A", 2.0),
-                ("3B", 3.0),
-                ("3C", 2.0),
-                ("3D", 3.0),
-                ("3E", 2.0),
-                ("3F", 4.0),
-                ("4", 2.0),
-                ("5A", 4.0),
-                ("5B", 2.0),
-                ("5C", 2.0),
+                ("6", 32.0),
+                ("2A", 28.0),
+                ("2B", 1.2),
+                ("3A", 1.5),
+                ("3B", 2.5),
+                ("3C", 1.5),
+                ("3D", 2.2),
+                ("3E", 1.5),
+                ("3F", 3.0),
+                ("4", 1.5),
+                ("5A", 2.8),
+                ("5B", 1.7),
+                ("5C", 1.7),
                 ("1A", 5.0),
                 ("1B", 2.0),
                 ("1C", 1.0),
                 ("1D", 1.0),
                 ("7", 3.0),
-                ("8", 5.0),
-                ("9", 1.0),
-                ("10", 2.0),
+                ("8", 5.5),
+                ("9", 1.5),
+                ("10", 3.0),
             ]),
         }
     }
@@ -619,6 +620,22 @@ impl<'a> Case<'a> {
         if !notes::source_fits(source, youngest, oldest) {
             source = "6";
         }
+        // Schools, health visitors, GPs and other services that keep office hours contact the
+        // front door on a working day: a worry from the weekend comes in on the Monday.
+        let cal = self.ctx.cal;
+        let d = if office_hours(source) {
+            cal.on_or_after(d)
+        } else {
+            d
+        };
+        if self.past(d)? {
+            return Ok(None);
+        }
+        self.age_out(d)?;
+        let (youngest, oldest) = (self.youngest_age(d), self.oldest_age(d));
+        if !notes::source_fits(source, youngest, oldest) {
+            source = "6";
+        }
         self.last_source = source;
         let flavour = match self.kind {
             CaseKind::Teen => notes::Flavour::Teen,
@@ -652,7 +669,6 @@ impl<'a> Case<'a> {
                 0,
             );
         }
-        let cal = self.ctx.cal;
         let lag = self
             .rng
             .pick(&[(0, 70.0), (1, 17.0), (2, 6.0), (3, 3.0), (4, 2.0), (7, 2.0)]);
@@ -665,6 +681,20 @@ impl<'a> Case<'a> {
             d
         } else {
             cal.add(d, lag.max(1))
+        };
+        // The front door clears its queue: on `today` only contacts received since the start
+        // of the last working day are still waiting for a decision.
+        let last_working = {
+            let mut w = self.today();
+            while !cal.is_working(w) {
+                w -= 1;
+            }
+            w
+        };
+        let dd = if dd > self.today() && d < last_working {
+            last_working
+        } else {
+            dd
         };
         let p = &self.ctx.p;
         let r = self.risk as usize;
@@ -1030,7 +1060,7 @@ impl<'a> Case<'a> {
             }
             CaseKind::Teen => w(0.3, 0.15, 0.3, 0.1, 0.05, 0.1),
             CaseKind::Disability => w(0.2, 0.1, 0.6, 0.1, 0.0, 0.0),
-            CaseKind::PreBirth => w(0.25, 0.08, 0.3, 0.05, 0.15, 0.17),
+            CaseKind::PreBirth => w(0.22, 0.08, 0.28, 0.05, 0.15, 0.24),
             CaseKind::Uasc => w(0.0, 0.0, 0.0, 0.0, 0.0, 1.0),
         };
         let outcome = self.rng.pick(&[
@@ -1119,10 +1149,21 @@ impl<'a> Case<'a> {
     fn section47(&mut self, sd: Day, auth: Option<Day>) -> Result<(), DomainError> {
         let cal = self.ctx.cal;
         let risk = self.risk as usize;
+        let p = self.ctx.p;
         let p_icpc = match self.kind {
-            CaseKind::Family { .. } if self.history => (self.ctx.p.icpc[risk] * 1.7).min(0.8),
-            CaseKind::Family { .. } => self.ctx.p.icpc[risk],
-            CaseKind::Teen => 0.15,
+            CaseKind::Family { .. } => {
+                // Babies and toddlers are the most likely to be made subject of a plan.
+                let youngest = self.youngest_age(sd);
+                let by_age = p.icpc_by_youngest[match youngest {
+                    ..=0 => 0,
+                    1..=4 => 1,
+                    5..=9 => 2,
+                    _ => 3,
+                }];
+                let history = if self.history { p.icpc_history } else { 1.0 };
+                (p.icpc[risk] * by_age * history).min(0.8)
+            }
+            CaseKind::Teen => p.icpc_teen,
             CaseKind::PreBirth => 0.55,
             _ => 0.1,
         };
@@ -1213,7 +1254,23 @@ impl<'a> Case<'a> {
                 }
                 _ => {
                     plan = self.rng.chance(self.ctx.p.icpc_plan);
-                    self.emit_all(d, EventKind::InitialConference { plan }, Rec::Iro)?;
+                    self.age_out(d)?;
+                    for i in self.active() {
+                        // A young person of 16 or 17 in a family case is often not made the
+                        // subject of a plan with the younger children: they are supported
+                        // under a child in need plan instead.
+                        let own = plan
+                            && matches!(self.kind, CaseKind::Family { .. })
+                            && self.kids[i].dob <= d
+                            && age(self.kids[i].dob, d) >= 16
+                            && self.rng.chance(self.ctx.p.older_teen_not_on_plan);
+                        if own {
+                            self.emit(i, d, EventKind::InitialConference { plan: false }, Rec::Iro);
+                            self.leave_on_cin_plan(i, d)?;
+                        } else {
+                            self.emit(i, d, EventKind::InitialConference { plan }, Rec::Iro);
+                        }
+                    }
                 }
             }
         }
@@ -1265,6 +1322,30 @@ impl<'a> Case<'a> {
         Ok(())
     }
 
+    /// One child leaves the case for a child in need plan of their own from `d`, ending (with
+    /// the referral) after a few months or on the 18th birthday.
+    fn leave_on_cin_plan(&mut self, i: usize, d: Day) -> Result<(), DomainError> {
+        self.kids[i].active = false;
+        self.emit(i, d, EventKind::CinPlanStarted, Rec::Allocated);
+        let length = (self.rng.lognormal(self.ctx.p.cin_median_days, 0.5) as i32).clamp(45, 700);
+        let end = (d + length).min(birthday(self.kids[i].dob, 18));
+        if end > self.today() {
+            self.kids[i].truncated = true;
+            return Ok(());
+        }
+        self.emit(i, end, EventKind::CinPlanEnded, Rec::Allocated);
+        self.conclude(i, end)?;
+        self.emit(
+            i,
+            end,
+            EventKind::ReferralClosed {
+                reason: "RC7".parse()?,
+            },
+            Rec::Manager,
+        );
+        Ok(())
+    }
+
     fn cp_category(&mut self) -> &'static str {
         match self.kind {
             CaseKind::Teen => self.rng.pick(&[
@@ -1306,6 +1387,7 @@ impl<'a> Case<'a> {
         if self.past(d)? {
             return Ok(());
         }
+        let p = self.ctx.p;
         if self.kids.iter().any(|k| k.active && k.cin) {
             self.emit_all(d, EventKind::CinPlanEnded, Rec::Allocated)?;
         }
@@ -1326,9 +1408,7 @@ impl<'a> Case<'a> {
             r = cal.on_or_after(add_months(r, 6) - self.late_or_early());
         }
         // How long the plan lasts (DfE D7 shape), snapped to a review conference.
-        let band = self
-            .rng
-            .pick(&[(0u8, 15.9), (1, 11.0), (2, 43.5), (3, 25.2), (4, 4.4)]);
+        let band = self.rng.pick(&p.cp_length_bands);
         let end = match band {
             0 => d + self.rng.int(35, 88),
             1 => d + self.rng.int(95, 180),
@@ -1355,9 +1435,11 @@ impl<'a> Case<'a> {
             }
         };
         let into_care = self.rng.chance(if self.kind == CaseKind::PreBirth {
-            0.3
+            0.4
+        } else if self.youngest_age(d) < 1 {
+            p.cp_to_care * p.cp_to_care_baby
         } else {
-            self.ctx.p.cp_to_care
+            p.cp_to_care
         });
         // A plan ends at a review conference (on a working day), or when the child comes into
         // care, which can be any day.
@@ -1709,6 +1791,16 @@ impl<'a> Case<'a> {
         }
         Ok(())
     }
+}
+
+/// Whether contacts from a referral source come in office hours only (not at weekends or on
+/// bank holidays): schools, education, GPs, health visitors, school nurses, community health,
+/// housing, council services, probation and courts, and voluntary organisations.
+fn office_hours(source: &str) -> bool {
+    matches!(
+        source,
+        "2A" | "2B" | "3A" | "3B" | "3C" | "3D" | "4" | "5A" | "5B" | "5C" | "5D" | "7" | "8"
+    )
 }
 
 /// Reads codes the synthetic council chose from its own tables; one missing from the domain's

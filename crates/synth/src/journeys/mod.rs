@@ -474,9 +474,11 @@ fn settle(
         return Ok(None);
     }
     ev.sort_by_key(|r| (r.day, r.ord));
-    drop_closed_before(&mut ev, ctx.window_start);
+    let mut earlier = drop_closed_before(&mut ev, ctx.window_start);
+    drop_contacts_about_others(&mut earlier, ctx.window_start, kid.dob);
+    drop_contacts_about_others(&mut ev, ctx.window_start, kid.dob);
     show_from_floor(&mut ev, ctx.floor);
-    if ev.is_empty() {
+    if ev.is_empty() && earlier.is_empty() {
         return Ok(None);
     }
     let name = pop.people[kid.person]
@@ -490,7 +492,16 @@ fn settle(
         hh_index,
         name: &name,
     };
-    let ev = fill::fill(ctx, &info, ev, kid.ord)?;
+    let mut ev = if ev.is_empty() {
+        ev
+    } else {
+        fill::fill(ctx, &info, ev, kid.ord)?
+    };
+    if !earlier.is_empty() {
+        let mut all = earlier;
+        all.append(&mut ev);
+        ev = all;
+    }
     // Check every event against the domain's rules, in order.
     let mut state = ChildState::new(PersonId(0));
     let mut kept = Vec::with_capacity(ev.len());
@@ -546,12 +557,16 @@ fn settle(
     }))
 }
 
-/// Drops each run of involvement that closed before the window began.
-fn drop_closed_before(ev: &mut Vec<Raw>, window_start: Day) {
+/// Drops each run of involvement that closed before the window began, except the runs with a
+/// child protection plan (and no care), which are returned: the significant events of a
+/// child's earlier plans stay on the record (as a council's records hold them, however long
+/// ago), so that a later plan shows as a repeat plan. They are kept without routine work.
+fn drop_closed_before(ev: &mut Vec<Raw>, window_start: Day) -> Vec<Raw> {
     let n = ev.len();
     let mut keep = vec![true; n];
     let (mut pending, mut eh, mut referral, mut lac, mut cl) = (false, false, false, false, false);
     let mut chain_start = 0;
+    let mut earlier = vec![false; n];
     for i in 0..n {
         match &ev[i].ev.kind {
             EventKind::ContactReceived { .. } => pending = true,
@@ -570,18 +585,60 @@ fn drop_closed_before(ev: &mut Vec<Raw>, window_start: Day) {
         let next_day_later = i + 1 == n || ev[i + 1].day > ev[i].day;
         if closed && next_day_later {
             if ev[i].day < window_start {
-                for k in keep.iter_mut().take(i + 1).skip(chain_start) {
-                    *k = false;
+                let run = &ev[chain_start..=i];
+                let plan = run
+                    .iter()
+                    .any(|r| matches!(r.ev.kind, EventKind::CpPlanStarted { .. }));
+                let care = run.iter().any(|r| {
+                    matches!(
+                        r.ev.kind,
+                        EventKind::LookedAfterStarted { .. } | EventKind::CareLeaverStarted
+                    )
+                });
+                for k in chain_start..=i {
+                    keep[k] = false;
+                    earlier[k] = plan && !care;
                 }
             }
             chain_start = i + 1;
         }
     }
-    let mut i = 0;
-    ev.retain(|_| {
-        let k = keep[i];
-        i += 1;
-        k
+    let mut kept = Vec::new();
+    let mut rest = Vec::with_capacity(n);
+    for (i, r) in ev.drain(..).enumerate() {
+        if keep[i] {
+            rest.push(r);
+        } else if earlier[i] {
+            kept.push(r);
+        }
+    }
+    *ev = rest;
+    kept
+}
+
+/// Before the window only part of a family's history is kept (each child's runs that were
+/// still open when it began, or had a plan), so a contact made about brothers and sisters
+/// together may be kept for one child and not for the others. Such a contact is kept only when
+/// its source fits this child on their own (a school does not write about a baby); otherwise
+/// it and its decision are left out, and the record starts at the referral.
+fn drop_contacts_about_others(ev: &mut Vec<Raw>, window_start: Day, dob: Day) {
+    let mut skip_decision = false;
+    ev.retain(|r| match &r.ev.kind {
+        EventKind::ContactReceived { .. } if r.day >= window_start => {
+            skip_decision = false;
+            true
+        }
+        EventKind::ContactReceived { source, .. } => {
+            let a = if dob > r.day { -1 } else { age(dob, r.day) };
+            skip_decision = !notes::source_fits(source.as_str(), a, a);
+            !skip_decision
+        }
+        // The decision goes with its contact, even when it was made after the window began.
+        EventKind::ContactDecided { .. } if skip_decision => {
+            skip_decision = false;
+            false
+        }
+        _ => true,
     });
 }
 
@@ -848,7 +905,8 @@ mod tests {
                 },
             ),
         ];
-        drop_closed_before(&mut ev, 100);
+        let earlier = drop_closed_before(&mut ev, 100);
+        assert!(earlier.is_empty());
         assert_eq!(ev.len(), 2);
         assert_eq!(ev[0].day, 90);
     }

@@ -593,3 +593,263 @@ pub fn text_and_age(l: &Logs) -> (Found, Found, Found) {
     }
     (fs, fa, fp)
 }
+
+/// A share of a whole: how many of how many, in percent.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct Share {
+    pub n: usize,
+    pub of: usize,
+}
+
+impl Share {
+    pub fn pct(&self) -> f64 {
+        100.0 * self.n as f64 / self.of.max(1) as f64
+    }
+}
+
+impl std::fmt::Display for Share {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{:.1}% ({} of {})", self.pct(), self.n, self.of)
+    }
+}
+
+/// The mixes of a generated authority that the DfE publishes for England, each computed from
+/// the events (replayed with the domain's projection where a child's state is needed), with
+/// the DfE's definitions. Flows are pooled over the last `years` collection years (to 31
+/// March) before `today`, and the "at 31 March" snapshots over the 31 Marches ending them, so
+/// that a 60,000-child authority gives counts large enough to compare.
+#[derive(Debug, Default)]
+pub struct Mixes {
+    /// The collection years pooled, as (first day, last day).
+    pub years: Vec<(NaiveDate, NaiveDate)>,
+    /// Child protection plans starting, by the child's age at the start: unborn, under 1, 1 to
+    /// 4, 5 to 9, 10 to 15, 16 and 17.
+    pub cp_start_age: [Share; 6],
+    /// Child protection plans ending, by how long they lasted: 3 months or less, more than 3
+    /// up to 6 months, more than 6 months and under a year, 1 year and under 2, 2 years or more.
+    pub cp_length: [Share; 5],
+    /// Child protection plans starting for a child who had been on a plan before (ever).
+    pub cp_repeat: Share,
+    /// Looked after at 31 March (excluding V3/V4 short breaks) who are unaccompanied
+    /// asylum-seeking children.
+    pub lac_uasc: Share,
+    /// Looked after at 31 March aged under 1, and aged 1 to 4.
+    pub lac_under_1: Share,
+    pub lac_1_to_4: Share,
+    /// Looked after at 31 March placed for adoption (A3 to A6).
+    pub lac_placed_for_adoption: Share,
+    /// Periods of care ending (excluding V3/V4 short breaks) by adoption (E11, E12).
+    pub ceased_adopted: Share,
+    /// Referrals by source, in the DfE's groups: individual (1A-1D), schools (2A), education
+    /// services (2B), health services (3A-3F), housing (4), LA services (5A-5D), police (6),
+    /// other legal agency (7), other (8), anonymous (9), unknown (10).
+    pub referral_source: Vec<(&'static str, Share)>,
+}
+
+/// The DfE group of a CIN census referral source code.
+pub fn source_group(code: &str) -> &'static str {
+    match code {
+        "1A" | "1B" | "1C" | "1D" => "Individual",
+        "2A" => "Schools",
+        "2B" => "Education services",
+        "3A" | "3B" | "3C" | "3D" | "3E" | "3F" => "Health services",
+        "4" => "Housing",
+        "5A" | "5B" | "5C" | "5D" => "LA services",
+        "6" => "Police",
+        "7" => "Other legal agency",
+        "8" => "Other",
+        "9" => "Anonymous",
+        _ => "Unknown",
+    }
+}
+
+const SOURCE_GROUPS: [&str; 11] = [
+    "Individual",
+    "Schools",
+    "Education services",
+    "Health services",
+    "Housing",
+    "LA services",
+    "Police",
+    "Other legal agency",
+    "Other",
+    "Anonymous",
+    "Unknown",
+];
+
+/// The collection years (1 April to 31 March) that ended before `today`, latest last.
+pub fn collection_years(today: NaiveDate, years: u32) -> Vec<(NaiveDate, NaiveDate)> {
+    let last_end_year = if (today.month(), today.day()) > (3, 31) {
+        today.year()
+    } else {
+        today.year() - 1
+    };
+    (0..years as i32)
+        .rev()
+        .filter_map(|k| {
+            let y = last_end_year - k;
+            Some((
+                NaiveDate::from_ymd_opt(y - 1, 4, 1)?,
+                NaiveDate::from_ymd_opt(y, 3, 31)?,
+            ))
+        })
+        .collect()
+}
+
+fn age_band(dob: Option<NaiveDate>, on: NaiveDate) -> usize {
+    match dob {
+        Some(b) if b <= on => match age_on(b, on) {
+            0 => 1,
+            1..=4 => 2,
+            5..=9 => 3,
+            10..=15 => 4,
+            _ => 5,
+        },
+        _ => 0,
+    }
+}
+
+/// Computes the mixes over the last `years` collection years before `l.today`.
+pub fn mixes(l: &Logs, years: u32) -> Mixes {
+    let ys = collection_years(l.today, years);
+    let in_years = |d: NaiveDate| ys.iter().any(|(s, e)| d >= *s && d <= *e);
+    let mut m = Mixes {
+        years: ys.clone(),
+        ..Mixes::default()
+    };
+    let mut sources = [0usize; 11];
+    let mut referrals = 0usize;
+    let (mut starts, mut ends, mut ceased, mut lac) = (0usize, 0usize, 0usize, 0usize);
+    for (p, log) in &l.by_child {
+        let dob = p.date_of_birth;
+        let mut s = ChildState::new(p.id);
+        let mut plans_before = 0usize;
+        let mut snapshots = ys.iter().map(|(_, e)| *e).peekable();
+        let on_31_march = |s: &ChildState, d: NaiveDate, m: &mut Mixes, lac: &mut usize| {
+            let Some(la) = &s.looked_after else { return };
+            if matches!(s.legal_status(), Some("V3" | "V4")) {
+                return;
+            }
+            *lac += 1;
+            m.lac_uasc.n += usize::from(p.uasc);
+            let band = age_band(dob, d);
+            m.lac_under_1.n += usize::from(band == 1);
+            m.lac_1_to_4.n += usize::from(band == 2);
+            m.lac_placed_for_adoption.n += usize::from(matches!(
+                la.placement.placement.as_str(),
+                "A3" | "A4" | "A5" | "A6"
+            ));
+        };
+        for e in log {
+            // Snapshots at the end of each 31 March before this event's day.
+            while let Some(&d) = snapshots.peek() {
+                if d < e.effective {
+                    on_31_march(&s, d, &mut m, &mut lac);
+                    snapshots.next();
+                } else {
+                    break;
+                }
+            }
+            let d = e.effective;
+            match &e.kind {
+                EventKind::CpPlanStarted { .. } => {
+                    if in_years(d) {
+                        starts += 1;
+                        m.cp_start_age[age_band(dob, d)].n += 1;
+                        m.cp_repeat.n += usize::from(plans_before > 0);
+                    }
+                    plans_before += 1;
+                }
+                EventKind::CpPlanEnded if in_years(d) => {
+                    if let Some(c) = &s.cp_plan {
+                        ends += 1;
+                        let months = |k: u32| c.started + chrono::Months::new(k);
+                        let band = if d <= months(3) {
+                            0
+                        } else if d <= months(6) {
+                            1
+                        } else if d < months(12) {
+                            2
+                        } else if d < months(24) {
+                            3
+                        } else {
+                            4
+                        };
+                        m.cp_length[band].n += 1;
+                    }
+                }
+                EventKind::LookedAfterEnded { reason }
+                    if in_years(d) && !matches!(s.legal_status(), Some("V3" | "V4")) =>
+                {
+                    ceased += 1;
+                    m.ceased_adopted.n += usize::from(matches!(reason.as_str(), "E11" | "E12"));
+                }
+                EventKind::ReferralOpened { source, .. } if in_years(d) => {
+                    referrals += 1;
+                    let g = source_group(source.as_str());
+                    if let Some(i) = SOURCE_GROUPS.iter().position(|x| *x == g) {
+                        sources[i] += 1;
+                    }
+                }
+                _ => {}
+            }
+            s.apply(e);
+        }
+        for d in snapshots {
+            if d <= l.today {
+                on_31_march(&s, d, &mut m, &mut lac);
+            }
+        }
+    }
+    for x in &mut m.cp_start_age {
+        x.of = starts;
+    }
+    m.cp_repeat.of = starts;
+    for x in &mut m.cp_length {
+        x.of = ends;
+    }
+    for x in [
+        &mut m.lac_uasc,
+        &mut m.lac_under_1,
+        &mut m.lac_1_to_4,
+        &mut m.lac_placed_for_adoption,
+    ] {
+        x.of = lac;
+    }
+    m.ceased_adopted.of = ceased;
+    m.referral_source = SOURCE_GROUPS
+        .iter()
+        .zip(sources)
+        .map(|(g, n)| (*g, Share { n, of: referrals }))
+        .collect();
+    m
+}
+
+/// The front door's queue on `today`: for each child with a contact received and not yet
+/// decided, the day it was received. Contacts about siblings made together are one contact:
+/// returns (children waiting, contacts waiting, days received).
+pub fn front_door_queue(l: &Logs) -> (usize, usize, Vec<NaiveDate>) {
+    let mut children = 0;
+    let mut contacts: std::collections::BTreeSet<(NaiveDate, Option<chrono::NaiveTime>, String)> =
+        Default::default();
+    let mut days = Vec::new();
+    for (p, log) in &l.by_child {
+        let mut s = ChildState::new(p.id);
+        let mut last_received = None;
+        for e in log {
+            if let EventKind::ContactReceived { concerns, .. } = &e.kind {
+                last_received = Some((e.effective, e.effective_time, concerns.clone()));
+            }
+            s.apply(e);
+        }
+        if let Some(c) = &s.pending_contact {
+            children += 1;
+            days.push(c.received);
+            if let Some(k) = last_received {
+                contacts.insert(k);
+            }
+        }
+    }
+    days.sort();
+    (children, contacts.len(), days)
+}

@@ -412,6 +412,14 @@ code_lists! {
     Disability = "disability", "disability";
     /// Reason a UPN is unknown, UN1 to UN7.
     UpnUnknown = "upn_unknown", "reason UPN unknown";
+    /// SSDA903 previous permanence option (PREV_PERM): P1 to P4, Z1.
+    PreviousPermanenceOption = "previous_permanence", "previous permanence option";
+    /// SSDA903 sex of adopters (SEX_ADOPTR): M1, F1, MM, FF, MF.
+    AdopterSex = "adopter_sex", "sex of adopters";
+    /// SSDA903 legal status of adopters (LS_ADOPTR): L0, L11, L12, L2, L3, L4.
+    AdopterLegalStatus = "adopter_legal_status", "legal status of adopters";
+    /// SSDA903 reason the decision to place for adoption was reversed (REASON_PLACED_CEASED).
+    ReasonPlacedCeased = "reason_placed_ceased", "reason placed for adoption ceased";
 }
 
 /// The collection year (April to March) that a date falls in.
@@ -569,6 +577,10 @@ mod tests {
         ethnicity_codes: Ethnicity = "WBRI";
         disability_codes: Disability = "HAND";
         upn_unknown_codes: UpnUnknown = "UN1";
+        previous_permanence_codes: PreviousPermanenceOption = "Z1";
+        adopter_sex_codes: AdopterSex = "MF";
+        adopter_legal_status_codes: AdopterLegalStatus = "L11";
+        reason_placed_ceased_codes: ReasonPlacedCeased = "RD3";
     }
 
     /// Every typed list is in the table, and every list in the table has a type.

@@ -12,9 +12,10 @@ use serde::{Deserialize, Serialize};
 
 use crate::DomainError;
 use crate::codes::{
-    self, AssessmentFactor, CareLeaverAccommodation, CareLeaverActivity, CategoryOfAbuse, InTouch,
-    LegalStatus, MissingType, PlacementProvider, PlacementType, PrimaryNeed, ReasonEpisodeCeased,
-    ReasonForClosure, ReasonNewEpisode, ReasonPlaceChange, ReferralSource, ReviewParticipation,
+    self, AdopterLegalStatus, AdopterSex, AssessmentFactor, CareLeaverAccommodation,
+    CareLeaverActivity, CategoryOfAbuse, InTouch, LegalStatus, MissingType, PlacementProvider,
+    PlacementType, PreviousPermanenceOption, PrimaryNeed, ReasonEpisodeCeased, ReasonForClosure,
+    ReasonNewEpisode, ReasonPlaceChange, ReasonPlacedCeased, ReferralSource, ReviewParticipation,
     SwChangeReason,
 };
 use crate::ids::{EventSeq, PersonId, Postcode, TeamId, WorkerId};
@@ -140,6 +141,64 @@ pub struct Placement {
     pub urn: Option<String>,
 }
 
+/// A permanence order the child had before this period of care (SSDA903 PrevPerm), recorded
+/// when care starts.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
+pub struct PreviousPermanence {
+    /// PREV_PERM: P1 adoption, P2 special guardianship, P3 child arrangements (residence),
+    /// P4 unknown, Z1 none.
+    #[schema(value_type = String)]
+    pub option: PreviousPermanenceOption,
+    /// LA_PERM: the authority that made the arrangement (its three-digit code, or NIR, SCO,
+    /// WAL, NUK, or 999 where not known); only with P1 to P3.
+    pub authority: Option<String>,
+    /// DATE_PERM: when the order was made, where known; only with P1 to P3.
+    pub date: Option<NaiveDate>,
+}
+
+impl PreviousPermanence {
+    fn check(&self, year: i32, effective: NaiveDate) -> Result<(), DomainError> {
+        self.option.check_in(year)?;
+        let had = matches!(self.option.as_str(), "P1" | "P2" | "P3");
+        let field = |field: &'static str, message: &str| {
+            Err(DomainError::Field {
+                field,
+                message: message.to_string(),
+            })
+        };
+        if let Some(a) = &self.authority {
+            if !had {
+                return field(
+                    "previous_permanence.authority",
+                    "only a previous adoption, special guardianship or child arrangements order has an authority",
+                );
+            }
+            let code = a.len() == 3 && a.bytes().all(|b| b.is_ascii_digit());
+            if !code && !["NIR", "SCO", "WAL", "NUK"].contains(&a.as_str()) {
+                return field(
+                    "previous_permanence.authority",
+                    "must be a three-digit local authority code, NIR, SCO, WAL, NUK or 999",
+                );
+            }
+        }
+        if let Some(d) = self.date {
+            if !had {
+                return field(
+                    "previous_permanence.date",
+                    "only a previous adoption, special guardianship or child arrangements order has a date",
+                );
+            }
+            if d > effective {
+                return field(
+                    "previous_permanence.date",
+                    "the earlier order must be made before this period of care starts",
+                );
+            }
+        }
+        Ok(())
+    }
+}
+
 /// What happened.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(tag = "type", rename_all = "snake_case")]
@@ -190,8 +249,14 @@ pub enum EventKind {
     Section47Completed { outcome: Section47Outcome },
     /// An initial child protection conference was held.
     InitialConference { plan: bool },
-    /// A child protection plan started, with its initial category of abuse.
-    CpPlanStarted { category: CategoryOfAbuse },
+    /// A child protection plan started, with its initial category of abuse, and how many
+    /// plans the child had before it in any authority where the conference knew it (the CIN
+    /// census's NumberOfPreviousCPP; without it the plans on the record are counted).
+    CpPlanStarted {
+        category: CategoryOfAbuse,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        previous_plans: Option<u32>,
+    },
     /// A review child protection conference, with the latest category of abuse.
     CpReview { category: CategoryOfAbuse },
     /// The child protection plan ended.
@@ -200,8 +265,13 @@ pub enum EventKind {
     CinPlanStarted,
     /// The child in need plan ended.
     CinPlanEnded,
-    /// The child started to be looked after (SSDA903 reason for new episode S).
-    LookedAfterStarted { placement: Placement },
+    /// The child started to be looked after (SSDA903 reason for new episode S), with any
+    /// permanence order they had before (PrevPerm).
+    LookedAfterStarted {
+        placement: Placement,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        previous_permanence: Option<PreviousPermanence>,
+    },
     /// A new SSDA903 episode within a period of care: legal status or placement changed.
     LookedAfterChanged {
         reason_new_episode: ReasonNewEpisode,
@@ -217,6 +287,21 @@ pub enum EventKind {
         purpose: VisitPurpose,
         seen_alone: bool,
     },
+    /// The agency decision maker decided that the child should be placed for adoption
+    /// (SSDA903 AD1 DATE_INT and PlacedAdoption DATE_PLACED: the effective date).
+    AdoptionDecided,
+    /// The child was matched with prospective adopters (AD1 DATE_MATCH: the effective date),
+    /// how many adopters (NB_ADOPTR, 1 or 2), their sex (SEX_ADOPTR) and legal status
+    /// (LS_ADOPTR), and whether they are the child's foster carers (FOSTER_CARE).
+    AdoptersMatched {
+        adopters: u8,
+        sex: AdopterSex,
+        legal_status: AdopterLegalStatus,
+        foster_carers: bool,
+    },
+    /// The decision that the child should be placed for adoption was reversed
+    /// (PlacedAdoption DATE_PLACED_CEASED: the effective date; REASON_PLACED_CEASED).
+    AdoptionDecisionReversed { reason: ReasonPlacedCeased },
     /// The child went missing (M) or was away without authorisation (A).
     MissingEpisode {
         missing: MissingType,
@@ -338,6 +423,9 @@ impl EventKind {
             Self::LookedAfterChanged { .. } => "looked_after_changed",
             Self::LookedAfterEnded { .. } => "looked_after_ended",
             Self::LookedAfterReview { .. } => "looked_after_review",
+            Self::AdoptionDecided => "adoption_decided",
+            Self::AdoptersMatched { .. } => "adopters_matched",
+            Self::AdoptionDecisionReversed { .. } => "adoption_decision_reversed",
             Self::Visit { .. } => "visit",
             Self::MissingEpisode { .. } => "missing_episode",
             Self::SteppedUp { .. } => "stepped_up",
@@ -375,6 +463,9 @@ impl EventKind {
             | Self::LookedAfterChanged { .. }
             | Self::LookedAfterEnded { .. }
             | Self::LookedAfterReview { .. }
+            | Self::AdoptionDecided
+            | Self::AdoptersMatched { .. }
+            | Self::AdoptionDecisionReversed { .. }
             | Self::MissingEpisode { .. } => C::LookedAfter,
             Self::CareLeaverStarted | Self::CareLeaverContact { .. } | Self::CareLeaverEnded => {
                 C::CareLeaver
@@ -478,9 +569,18 @@ impl EventKind {
                     "no plan"
                 }
             ),
-            Self::CpPlanStarted { category } => {
-                format!("Child protection plan started: {}", category.described())
-            }
+            Self::CpPlanStarted {
+                category,
+                previous_plans,
+            } => format!(
+                "Child protection plan started: {}{}",
+                category.described(),
+                match previous_plans {
+                    Some(0) | None => String::new(),
+                    Some(1) => "; one previous plan".to_string(),
+                    Some(n) => format!("; {n} previous plans"),
+                }
+            ),
             Self::CpReview { category } => format!(
                 "Review child protection conference: {}",
                 category.described()
@@ -488,10 +588,45 @@ impl EventKind {
             Self::CpPlanEnded => "Child protection plan ended".to_string(),
             Self::CinPlanStarted => "Child in need plan started".to_string(),
             Self::CinPlanEnded => "Child in need plan ended".to_string(),
-            Self::LookedAfterStarted { placement } => format!(
-                "Started to be looked after: {}; {}",
+            Self::LookedAfterStarted {
+                placement,
+                previous_permanence,
+            } => format!(
+                "Started to be looked after: {}; {}{}",
                 placement.legal_status.described(),
-                placement.placement.described()
+                placement.placement.described(),
+                match previous_permanence {
+                    Some(p) if p.option != "Z1" => {
+                        format!("; previously {}", p.option.description())
+                    }
+                    _ => String::new(),
+                }
+            ),
+            Self::AdoptionDecided => {
+                "Decision that the child should be placed for adoption".to_string()
+            }
+            Self::AdoptersMatched {
+                adopters,
+                sex,
+                foster_carers,
+                ..
+            } => format!(
+                "Matched with {} ({}){}",
+                if *adopters == 1 {
+                    "a prospective adopter"
+                } else {
+                    "prospective adopters"
+                },
+                sex.description(),
+                if *foster_carers {
+                    ", the child's foster carers"
+                } else {
+                    ""
+                }
+            ),
+            Self::AdoptionDecisionReversed { reason } => format!(
+                "Decision to place for adoption reversed: {}",
+                reason.described()
             ),
             Self::LookedAfterChanged {
                 reason_new_episode,
@@ -574,10 +709,50 @@ impl EventKind {
             Self::AssessmentAuthorised { factors, .. } => {
                 factors.iter().try_for_each(|f| f.check_in(year))
             }
-            Self::CpPlanStarted { category } | Self::CpReview { category } => {
+            Self::CpPlanStarted { category, .. } | Self::CpReview { category } => {
                 category.check_in(year)
             }
-            Self::LookedAfterStarted { placement: p } => placement(p),
+            Self::LookedAfterStarted {
+                placement: p,
+                previous_permanence,
+            } => {
+                placement(p)?;
+                match previous_permanence {
+                    Some(pp) => pp.check(year, on),
+                    None => Ok(()),
+                }
+            }
+            Self::AdoptersMatched {
+                adopters,
+                sex,
+                legal_status,
+                ..
+            } => {
+                sex.check_in(year)?;
+                legal_status.check_in(year)?;
+                let single = matches!(sex.as_str(), "M1" | "F1");
+                let fits = match *adopters {
+                    1 => single && legal_status == "L0",
+                    2 => {
+                        !single
+                            && legal_status != "L0"
+                            && (sex == "MF") == matches!(legal_status.as_str(), "L11" | "L3")
+                            || (!single && legal_status == "L2")
+                    }
+                    _ => false,
+                };
+                if fits {
+                    Ok(())
+                } else {
+                    Err(DomainError::Field {
+                        field: "adopters",
+                        message: format!(
+                            "{adopters} adopter(s), sex {sex} and legal status {legal_status} do not agree: one adopter is M1 or F1 and L0; a couple is MM, FF or MF, with L11 or L3 for MF, L12 or L4 for MM and FF, or L2"
+                        ),
+                    })
+                }
+            }
+            Self::AdoptionDecisionReversed { reason } => reason.check_in(year),
             Self::LookedAfterChanged {
                 reason_new_episode,
                 placement: p,
@@ -713,6 +888,7 @@ mod tests {
                 placement_postcode: None,
                 urn: None,
             },
+            previous_permanence: None,
         };
         assert!(retired.check_codes(on).is_err());
         let earlier = NaiveDate::from_ymd_opt(2023, 6, 1).unwrap_or_default();

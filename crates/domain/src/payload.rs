@@ -45,6 +45,9 @@ pub fn version(kind: &EventKind) -> u32 {
         | K::LookedAfterChanged { .. }
         | K::LookedAfterEnded { .. }
         | K::LookedAfterReview { .. }
+        | K::AdoptionDecided
+        | K::AdoptersMatched { .. }
+        | K::AdoptionDecisionReversed { .. }
         | K::Visit { .. }
         | K::MissingEpisode { .. }
         | K::SteppedUp { .. }
@@ -177,9 +180,12 @@ mod tests {
             K::CareLeaverEnded => 28,
             K::CaseNote { .. } => 29,
             K::Withdrawn => 30,
+            K::AdoptionDecided => 31,
+            K::AdoptersMatched { .. } => 32,
+            K::AdoptionDecisionReversed { .. } => 33,
         }
     }
-    const KINDS: usize = 31;
+    const KINDS: usize = 34;
 
     fn from_json<T: serde::de::DeserializeOwned>(s: &str) -> T {
         serde_json::from_str(s).unwrap()
@@ -235,6 +241,7 @@ mod tests {
             EventKind::CinPlanEnded,
             EventKind::LookedAfterStarted {
                 placement: placement(),
+                previous_permanence: None,
             },
             EventKind::LookedAfterChanged {
                 reason_new_episode: from_json("\"P\""),
@@ -263,6 +270,11 @@ mod tests {
                 text: "Saw the child at home.\n\"Quiet\" but well.".into(),
             },
             EventKind::Withdrawn,
+            EventKind::AdoptionDecided,
+            k(
+                r#"{"type":"adopters_matched","adopters":2,"sex":"MF","legal_status":"L11","foster_carers":true}"#,
+            ),
+            k(r#"{"type":"adoption_decision_reversed","reason":"RD3"}"#),
         ]
     }
 

@@ -19,6 +19,7 @@ use crate::events::{
 };
 use crate::ids::{EventSeq, PersonId, TeamId, WorkerId};
 use crate::need::LevelOfNeed;
+use crate::retention::ADOPTION_CEASED_CODES;
 
 /// The order events take effect in: effective date, then recording time, then log position.
 pub type EventKey = (NaiveDate, DateTime<Utc>, i64);
@@ -99,6 +100,13 @@ pub struct CareLeaver {
     pub activity: Option<CareLeaverActivity>,
     #[schema(value_type = Option<String>)]
     pub accommodation: Option<CareLeaverAccommodation>,
+}
+
+/// A standing decision that the child should be placed for adoption, and the match.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
+pub struct AdoptionPlan {
+    pub decided: NaiveDate,
+    pub matched: Option<NaiveDate>,
 }
 
 /// The allocated worker.
@@ -183,6 +191,10 @@ pub struct ChildState {
     pub reviewing_officer: Option<Allocation>,
     pub last_referral: Option<NaiveDate>,
     pub previous_cp_plans: u32,
+    /// The decision that the child should be placed for adoption, while it stands and the
+    /// child is looked after.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub adoption: Option<AdoptionPlan>,
     pub periods_looked_after: u32,
     pub last_event: Option<NaiveDate>,
     pub events_applied: u64,
@@ -327,6 +339,25 @@ impl ChildState {
                 if self.looked_after.is_none() =>
             {
                 refuse("the child is not looked after")
+            }
+            EventKind::AdoptionDecided if self.looked_after.is_none() => {
+                refuse("a decision to place for adoption is for a looked-after child")
+            }
+            EventKind::AdoptionDecided if self.adoption.is_some() => {
+                refuse("the decision to place for adoption has already been made")
+            }
+            EventKind::AdoptersMatched { .. } | EventKind::AdoptionDecisionReversed { .. }
+                if self.adoption.is_none() =>
+            {
+                refuse("there is no decision that the child should be placed for adoption")
+            }
+            EventKind::LookedAfterEnded { reason }
+                if ADOPTION_CEASED_CODES.contains(&reason.as_str())
+                    && self.adoption.as_ref().is_none_or(|a| a.matched.is_none()) =>
+            {
+                refuse(
+                    "an adoption (E11, E12) needs the decision that the child should be placed for adoption and the match with the adopters",
+                )
             }
             EventKind::LookedAfterEnded { reason } if reason == "X1" => {
                 refuse("X1 only ends an episode within a period of care; record the change instead")
@@ -479,9 +510,16 @@ impl ChildState {
                     r.awaiting_conference = false;
                 }
             }
-            EventKind::CpPlanStarted { category } => {
+            EventKind::CpPlanStarted {
+                category,
+                previous_plans,
+            } => {
                 if let Some(r) = self.referral.as_mut() {
                     r.awaiting_conference = false;
+                }
+                // Plans elsewhere, or before the record began, as the conference knew them.
+                if let Some(n) = previous_plans {
+                    self.previous_cp_plans = self.previous_cp_plans.max(*n);
                 }
                 self.cp_plan = Some(OpenPlan {
                     started: on,
@@ -515,7 +553,21 @@ impl ChildState {
             EventKind::CinPlanEnded => {
                 self.cin_plan = None;
             }
-            EventKind::LookedAfterStarted { placement } => {
+            EventKind::AdoptionDecided => {
+                self.adoption = Some(AdoptionPlan {
+                    decided: on,
+                    matched: None,
+                });
+            }
+            EventKind::AdoptersMatched { .. } => {
+                if let Some(a) = self.adoption.as_mut() {
+                    a.matched = Some(on);
+                }
+            }
+            EventKind::AdoptionDecisionReversed { .. } => {
+                self.adoption = None;
+            }
+            EventKind::LookedAfterStarted { placement, .. } => {
                 self.periods_looked_after += 1;
                 self.care_leaver = None;
                 self.looked_after = Some(LookedAfter {
@@ -546,6 +598,7 @@ impl ChildState {
             }
             EventKind::LookedAfterEnded { .. } => {
                 self.looked_after = None;
+                self.adoption = None;
                 self.after_close();
             }
             EventKind::LookedAfterReview { .. } => {
@@ -888,6 +941,7 @@ mod tests {
             0,
             EventKind::LookedAfterStarted {
                 placement: placement("V2", "U6"),
+                previous_permanence: None,
             },
         )];
         assert!(replay(PersonId(1), &log).looked_after.is_some());
@@ -963,6 +1017,7 @@ mod tests {
             10,
             EventKind::CpPlanStarted {
                 category: "NEG".parse().unwrap(),
+                previous_plans: None,
             },
         ));
         log.push(ev(4, 10, allocate(9, AllocationRole::ReviewingOfficer)));
@@ -977,6 +1032,7 @@ mod tests {
             40,
             EventKind::LookedAfterStarted {
                 placement: placement("C2", "U4"),
+                previous_permanence: None,
             },
         ));
         log.push(ev(6, 41, EventKind::CpPlanEnded));
@@ -996,6 +1052,216 @@ mod tests {
         let s = replay(PersonId(1), &log);
         assert_eq!(s.reviewing_officer, None);
         assert_eq!(s.allocated.as_ref().map(|a| a.worker), Some(WorkerId(7)));
+    }
+
+    #[test]
+    fn an_adoption_needs_the_decision_and_the_match_and_a_reversal_undoes_the_decision() {
+        let start = ev(
+            1,
+            0,
+            EventKind::LookedAfterStarted {
+                placement: placement("C2", "U4"),
+                previous_permanence: None,
+            },
+        );
+        let decided = ev(2, 30, EventKind::AdoptionDecided);
+        let matched = |seq, day| {
+            ev(
+                seq,
+                day,
+                EventKind::AdoptersMatched {
+                    adopters: 2,
+                    sex: "MF".parse().unwrap(),
+                    legal_status: "L11".parse().unwrap(),
+                    foster_carers: false,
+                },
+            )
+        };
+        let adopted = |seq, day| {
+            ev(
+                seq,
+                day,
+                EventKind::LookedAfterEnded {
+                    reason: "E11".parse().unwrap(),
+                },
+            )
+        };
+        // Not looked after: no decision.
+        assert!(ChildState::new(PersonId(1)).check(&decided).is_err());
+        let s = replay(PersonId(1), std::slice::from_ref(&start));
+        // No decision: no match, no reversal, no adoption.
+        for e in [
+            matched(2, 30),
+            adopted(2, 30),
+            ev(
+                2,
+                30,
+                EventKind::AdoptionDecisionReversed {
+                    reason: "RD3".parse().unwrap(),
+                },
+            ),
+        ] {
+            let refused = s.check(&e).unwrap_err().to_string();
+            assert!(refused.contains("placed for adoption"), "{refused}");
+        }
+        let log = vec![start.clone(), decided.clone()];
+        let s = replay(PersonId(1), &log);
+        assert_eq!(s.adoption.as_ref().map(|a| a.decided), Some(at(30)));
+        assert!(s.check(&decided).is_err(), "one decision at a time");
+        assert!(
+            s.check(&adopted(3, 300)).is_err(),
+            "adopted without a match"
+        );
+        let log = vec![start.clone(), decided.clone(), matched(3, 200)];
+        let s = replay(PersonId(1), &log);
+        assert_eq!(s.adoption.as_ref().and_then(|a| a.matched), Some(at(200)));
+        assert!(s.check(&adopted(4, 300)).is_ok());
+        // Reversed: the decision is gone, and so is what it allowed.
+        let mut log = log;
+        log.push(ev(
+            4,
+            250,
+            EventKind::AdoptionDecisionReversed {
+                reason: "RD1".parse().unwrap(),
+            },
+        ));
+        let s = replay(PersonId(1), &log);
+        assert_eq!(s.adoption, None);
+        assert!(s.check(&adopted(5, 300)).is_err());
+        // Care ending clears a standing decision.
+        let log = vec![
+            start,
+            decided,
+            ev(
+                3,
+                90,
+                EventKind::LookedAfterEnded {
+                    reason: "E13".parse().unwrap(),
+                },
+            ),
+        ];
+        assert_eq!(replay(PersonId(1), &log).adoption, None);
+    }
+
+    #[test]
+    fn the_adopters_details_and_a_previous_permanence_order_must_agree() {
+        let s = replay(
+            PersonId(1),
+            &[
+                ev(
+                    1,
+                    0,
+                    EventKind::LookedAfterStarted {
+                        placement: placement("C2", "U4"),
+                        previous_permanence: None,
+                    },
+                ),
+                ev(2, 10, EventKind::AdoptionDecided),
+            ],
+        );
+        let matched = |n: u8, sex: &str, ls: &str| {
+            ev(
+                3,
+                20,
+                EventKind::AdoptersMatched {
+                    adopters: n,
+                    sex: sex.parse().unwrap(),
+                    legal_status: ls.parse().unwrap(),
+                    foster_carers: true,
+                },
+            )
+        };
+        for (n, sex, ls) in [
+            (1, "F1", "L0"),
+            (2, "MF", "L11"),
+            (2, "MF", "L3"),
+            (2, "FF", "L12"),
+            (2, "MM", "L4"),
+            (2, "FF", "L2"),
+        ] {
+            assert!(s.check(&matched(n, sex, ls)).is_ok(), "{n} {sex} {ls}");
+        }
+        for (n, sex, ls) in [
+            (1, "MF", "L11"),
+            (2, "F1", "L0"),
+            (2, "MF", "L12"),
+            (2, "MM", "L11"),
+            (1, "F1", "L3"),
+            (3, "MF", "L11"),
+        ] {
+            let refused = s.check(&matched(n, sex, ls)).unwrap_err().to_string();
+            assert!(
+                refused.starts_with("adopters:"),
+                "{n} {sex} {ls}: {refused}"
+            );
+        }
+        let starting = |option: &str, authority: Option<&str>, date: Option<u32>| {
+            ev(
+                1,
+                100,
+                EventKind::LookedAfterStarted {
+                    placement: placement("C2", "U4"),
+                    previous_permanence: Some(crate::events::PreviousPermanence {
+                        option: option.parse().unwrap(),
+                        authority: authority.map(str::to_string),
+                        date: date.map(at),
+                    }),
+                },
+            )
+        };
+        let empty = ChildState::new(PersonId(1));
+        assert!(empty.check(&starting("P2", Some("990"), Some(40))).is_ok());
+        assert!(empty.check(&starting("P1", Some("WAL"), None)).is_ok());
+        assert!(empty.check(&starting("Z1", None, None)).is_ok());
+        for (option, authority, date, field) in [
+            ("Z1", Some("990"), None, "previous_permanence.authority"),
+            ("P2", Some("99"), None, "previous_permanence.authority"),
+            ("P4", None, Some(40), "previous_permanence.date"),
+            ("P2", None, Some(400), "previous_permanence.date"),
+        ] {
+            let refused = empty
+                .check(&starting(option, authority, date))
+                .unwrap_err()
+                .to_string();
+            assert!(refused.starts_with(field), "{refused}");
+        }
+    }
+
+    #[test]
+    fn plans_before_the_record_count_as_previous_plans() {
+        let plan = |seq, day, previous_plans| {
+            ev(
+                seq,
+                day,
+                EventKind::CpPlanStarted {
+                    category: "NEG".parse().unwrap(),
+                    previous_plans,
+                },
+            )
+        };
+        let referral = ev(
+            1,
+            0,
+            EventKind::ReferralOpened {
+                source: "6".parse().unwrap(),
+                primary_need: "N1".parse().unwrap(),
+                no_further_action: false,
+            },
+        );
+        // Two plans in another authority, as the conference heard.
+        let s = replay(PersonId(1), &[referral.clone(), plan(2, 5, Some(2))]);
+        assert_eq!(s.previous_cp_plans, 2);
+        // A plan on the record, then a second recorded as "one before": still one.
+        let s = replay(
+            PersonId(1),
+            &[
+                referral,
+                plan(2, 5, None),
+                ev(3, 100, EventKind::CpPlanEnded),
+                plan(4, 200, Some(1)),
+            ],
+        );
+        assert_eq!(s.previous_cp_plans, 1);
     }
 
     fn arb_kind() -> impl Strategy<Value = EventKind> {
@@ -1046,7 +1312,8 @@ mod tests {
                 outcome: Section47Outcome::InitialConference
             }),
             Just(EventKind::CpPlanStarted {
-                category: "NEG".parse().unwrap()
+                category: "NEG".parse().unwrap(),
+                previous_plans: None,
             }),
             Just(EventKind::CpReview {
                 category: "EMO".parse().unwrap()
@@ -1055,12 +1322,23 @@ mod tests {
             Just(EventKind::CinPlanStarted),
             Just(EventKind::CinPlanEnded),
             Just(EventKind::LookedAfterStarted {
-                placement: placement("C2", "U6")
+                placement: placement("C2", "U6"),
+                previous_permanence: None,
             }),
             Just(EventKind::LookedAfterChanged {
                 reason_new_episode: "P".parse().unwrap(),
                 placement: placement("C2", "K2"),
                 reason_place_change: Some("CARPL".parse().unwrap())
+            }),
+            Just(EventKind::AdoptionDecided),
+            Just(EventKind::AdoptersMatched {
+                adopters: 1,
+                sex: "F1".parse().unwrap(),
+                legal_status: "L0".parse().unwrap(),
+                foster_carers: false
+            }),
+            Just(EventKind::AdoptionDecisionReversed {
+                reason: "RD4".parse().unwrap()
             }),
             Just(EventKind::LookedAfterEnded {
                 reason: "E4A".parse().unwrap()

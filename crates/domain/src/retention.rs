@@ -473,6 +473,9 @@ fn classes_of(kind: &EventKind) -> &'static [RetentionClass] {
         EventKind::LookedAfterStarted { .. }
         | EventKind::LookedAfterChanged { .. }
         | EventKind::LookedAfterReview { .. }
+        | EventKind::AdoptionDecided
+        | EventKind::AdoptersMatched { .. }
+        | EventKind::AdoptionDecisionReversed { .. }
         | EventKind::MissingEpisode { .. } => &[C::LookedAfter],
         EventKind::LookedAfterEnded { reason } => {
             if is_adoption(reason.as_str()) {
@@ -854,6 +857,7 @@ mod tests {
     fn into_care(pl: &str) -> EventKind {
         EventKind::LookedAfterStarted {
             placement: placement(pl),
+            previous_permanence: None,
         }
     }
 
@@ -957,6 +961,7 @@ mod tests {
                     referral(),
                     EventKind::CpPlanStarted {
                         category: "NEG".parse().unwrap(),
+                        previous_plans: None,
                     },
                 ],
                 vec![C::ChildProtection, C::ChildInNeed],
@@ -1183,6 +1188,7 @@ mod tests {
                 day(2026, 1, 15),
                 EventKind::CpPlanStarted {
                     category: "NEG".parse().unwrap(),
+                    previous_plans: None,
                 },
             ),
         ];

@@ -67,6 +67,8 @@ enum External {
     },
     CpPlanStarted {
         category: CategoryOfAbuse,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        previous_plans: Option<u32>,
     },
     CpReview {
         category: CategoryOfAbuse,
@@ -76,6 +78,8 @@ enum External {
     CinPlanEnded,
     LookedAfterStarted {
         placement: Placement,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        previous_permanence: Option<PreviousPermanence>,
     },
     LookedAfterChanged {
         reason_new_episode: ReasonNewEpisode,
@@ -91,6 +95,16 @@ enum External {
     Visit {
         purpose: VisitPurpose,
         seen_alone: bool,
+    },
+    AdoptionDecided,
+    AdoptersMatched {
+        adopters: u8,
+        sex: AdopterSex,
+        legal_status: AdopterLegalStatus,
+        foster_carers: bool,
+    },
+    AdoptionDecisionReversed {
+        reason: ReasonPlacedCeased,
     },
     MissingEpisode {
         missing: MissingType,

@@ -125,7 +125,10 @@ fn every_kind() -> Vec<(EventKind, &'static str)> {
             r#"{"type":"initial_conference","plan":true}"#,
         ),
         (
-            EventKind::CpPlanStarted { category: c("NEG") },
+            EventKind::CpPlanStarted {
+                category: c("NEG"),
+                previous_plans: None,
+            },
             r#"{"type":"cp_plan_started","category":"NEG"}"#,
         ),
         (
@@ -138,6 +141,7 @@ fn every_kind() -> Vec<(EventKind, &'static str)> {
         (
             EventKind::LookedAfterStarted {
                 placement: placement(),
+                previous_permanence: None,
             },
             r#"{"type":"looked_after_started","placement":{"legal_status":"C2","placement":"U6","provider":"PR1","category_of_need":"N1","home_postcode":"SW1A 1AA","placement_postcode":null,"urn":"SC123456"}}"#,
         ),
@@ -258,6 +262,7 @@ fn a_whole_event_serialises_as_before() {
         }),
         kind: EventKind::LookedAfterStarted {
             placement: placement(),
+            previous_permanence: None,
         },
     };
     let json = r#"{"seq":42,"child":9,"effective":"2025-06-01","effective_time":"09:30:00","recorded_at":"2025-06-01T10:00:00Z","recorded_by":5,"supersedes":{"event":40,"reason":"typo"},"kind":{"type":"looked_after_started","placement":{"legal_status":"C2","placement":"U6","provider":"PR1","category_of_need":"N1","home_postcode":"SW1A 1AA","placement_postcode":null,"urn":"SC123456"}}}"#;

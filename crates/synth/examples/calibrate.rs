@@ -111,7 +111,7 @@ pub fn diagnostics(a: &stepwise_synth::SyntheticAuthority, today: NaiveDate) {
             lac_age[band(today)] += 1;
         }
         for e in log {
-            if let EventKind::LookedAfterStarted { placement } = &e.kind {
+            if let EventKind::LookedAfterStarted { placement, .. } = &e.kind {
                 if e.effective > year_ago && e.supersedes.is_none() {
                     lac_entries[band(e.effective)] += 1;
                     *entry_ls

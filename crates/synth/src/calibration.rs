@@ -729,6 +729,7 @@ mod tests {
                     d,
                     EventKind::CpPlanStarted {
                         category: "NEG".parse().unwrap(),
+                        previous_plans: None,
                     },
                 ),
             ],

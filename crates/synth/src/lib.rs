@@ -16,6 +16,7 @@ mod names;
 mod notes;
 mod org;
 mod places;
+mod returns;
 mod reviewing;
 
 use chrono::{DateTime, NaiveDate, Utc};

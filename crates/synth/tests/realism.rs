@@ -364,3 +364,29 @@ fn the_front_door_on_today_holds_only_the_last_working_days_contacts() {
         "{contacts} contacts about {children} children"
     );
 }
+
+/// The statutory returns' own rules need these from the events: every adoption has its
+/// decision and match (SSDA903 AD1), every placement order or placement for adoption a standing
+/// decision (PlacedAdoption), every plan its count of earlier plans (CIN NumberOfPreviousCPP,
+/// never fewer than the record shows), and every period of care its previous permanence
+/// (PrevPerm), naming the adoption or special guardianship that ended an earlier one.
+#[test]
+fn the_events_carry_what_the_returns_need_about_adoption_plans_and_permanence() {
+    let (ad1, placed, cpp, perm) = realism::return_fields_missing(logs());
+    none("adoptions without AD1", &ad1);
+    none("placement orders without a decision", &placed);
+    none("plans without NumberOfPreviousCPP", &cpp);
+    none("care without PrevPerm", &perm);
+    // And there is something to check: adoptions, decisions and matches are there.
+    let count = |f: fn(&stepwise_domain::events::EventKind) -> bool| {
+        authority().events.iter().filter(|e| f(&e.kind)).count()
+    };
+    use stepwise_domain::events::EventKind as K;
+    assert!(count(|k| matches!(k, K::AdoptionDecided)) >= 10);
+    assert!(count(|k| matches!(k, K::AdoptersMatched { .. })) >= 5);
+    assert!(
+        count(
+            |k| matches!(k, K::LookedAfterEnded { reason } if matches!(reason.as_str(), "E11" | "E12"))
+        ) >= 3
+    );
+}

@@ -495,7 +495,10 @@ async fn an_event_its_projection_and_its_audit_row_commit_together() {
                 1,
                 0,
                 d(2024, 6, 1),
-                EventKind::LookedAfterStarted { placement },
+                EventKind::LookedAfterStarted {
+                    placement,
+                    previous_permanence: None,
+                },
             ),
         )
         .await
@@ -551,6 +554,7 @@ async fn refused_events_change_nothing() {
                         placement_postcode: None,
                         urn: None,
                     },
+                    previous_permanence: None,
                 },
             ),
         )

@@ -64,6 +64,7 @@ async fn a_reviewing_officer_is_appointed_beside_the_social_worker_and_lapses_wi
                 d(2024, 5, 10),
                 EventKind::CpPlanStarted {
                     category: "NEG".parse().unwrap(),
+                    previous_plans: None,
                 },
             ),
         )

@@ -578,6 +578,7 @@ impl Case<'_> {
             None,
             EventKind::LookedAfterStarted {
                 placement: self.placement_of(i, &stay, &home)?,
+                previous_permanence: None,
             },
             Rec::Allocated,
             0,

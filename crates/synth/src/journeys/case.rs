@@ -1396,6 +1396,7 @@ impl<'a> Case<'a> {
             d,
             EventKind::CpPlanStarted {
                 category: category.parse()?,
+                previous_plans: None,
             },
             Rec::Iro,
         )?;

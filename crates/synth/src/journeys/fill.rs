@@ -540,7 +540,7 @@ pub fn fill(
                     f.notes(NoteContext::ChildInNeed, s, d, (20, 45));
                 }
             }
-            EventKind::LookedAfterStarted { placement } => {
+            EventKind::LookedAfterStarted { placement, .. } => {
                 lac = Some((o, e.aux));
                 place = Some((o, code_static(placement.placement.as_str())));
             }

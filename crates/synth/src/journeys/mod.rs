@@ -36,6 +36,7 @@ pub(crate) const TAG_KID: u64 = 0x4b49_4421;
 const TAG_HOUSEHOLD: u64 = 0x484f_5553;
 const TAG_CASE: u64 = 0x4341_5345;
 const TAG_RECORD: u64 = 0x5245_4344;
+const TAG_RETURNS: u64 = 0x5245_5455;
 
 /// Who recorded an event, resolved to a named worker once workers are hired.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -502,6 +503,10 @@ fn settle(
         all.append(&mut ev);
         ev = all;
     }
+    // What the statutory returns need beyond the journey: adoption decisions and matches,
+    // previous plans, previous permanence.
+    let mut rng = stream(ctx.seed, TAG_RETURNS, kid.person as u64, 0);
+    crate::returns::add(&mut ev, &mut rng, ctx.cal, ctx.today + 1)?;
     // Check every event against the domain's rules, in order.
     let mut state = ChildState::new(PersonId(0));
     let mut kept = Vec::with_capacity(ev.len());
@@ -723,14 +728,17 @@ fn ended_note(start: Day, end: Day, floor: Day, case: u32) -> Raw {
 
 fn started_at_floor(start: Day, last: Raw, floor: Day) -> Raw {
     let placement = match last.ev.kind {
-        EventKind::LookedAfterStarted { placement } => placement,
+        EventKind::LookedAfterStarted { placement, .. } => placement,
         EventKind::LookedAfterChanged { placement, .. } => placement,
         _ => return last,
     };
     Raw::new(
         floor,
         None,
-        EventKind::LookedAfterStarted { placement },
+        EventKind::LookedAfterStarted {
+            placement,
+            previous_permanence: None,
+        },
         Rec::Allocated,
         0,
         last.case,
@@ -918,6 +926,7 @@ mod tests {
                 10,
                 EventKind::LookedAfterStarted {
                     placement: placement("U6"),
+                    previous_permanence: None,
                 },
             ),
             raw(
@@ -930,6 +939,7 @@ mod tests {
                 50,
                 EventKind::LookedAfterStarted {
                     placement: placement("U6"),
+                    previous_permanence: None,
                 },
             ),
             raw(
@@ -955,7 +965,7 @@ mod tests {
         assert_eq!(ev[1].day, 100);
         assert_eq!(ev[1].aux, 50);
         let code = match &ev[1].ev.kind {
-            EventKind::LookedAfterStarted { placement } => placement.placement.as_str(),
+            EventKind::LookedAfterStarted { placement, .. } => placement.placement.as_str(),
             _ => "",
         };
         assert_eq!(code, "K2");

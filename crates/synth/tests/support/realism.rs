@@ -577,7 +577,7 @@ pub fn text_and_age(l: &Logs) -> (Found, Found, Found) {
                         fa.add(|| format!("{} aged {a}: source {src}, \"{concerns}\"", name(p)));
                     }
                 }
-                EventKind::LookedAfterStarted { placement }
+                EventKind::LookedAfterStarted { placement, .. }
                 | EventKind::LookedAfterChanged { placement, .. } => {
                     let code = placement.placement.as_str();
                     let a = age_at(p, e.effective);
@@ -852,4 +852,115 @@ pub fn front_door_queue(l: &Logs) -> (usize, usize, Vec<NaiveDate>) {
     }
     days.sort();
     (children, contacts.len(), days)
+}
+
+/// What the statutory returns need from the events, found missing: (adoptions without the
+/// decision or the match in the period of care, SSDA903 AD1; placement orders or placements for
+/// adoption without a standing decision, PlacedAdoption; plans without their previous-plan
+/// count or with fewer than the record shows, CIN NumberOfPreviousCPP; periods of care without
+/// their previous permanence, or not naming the adoption or special guardianship that ended an
+/// earlier one, PrevPerm).
+pub fn return_fields_missing(l: &Logs) -> (Found, Found, Found, Found) {
+    let (mut ad1, mut placed, mut cpp, mut perm) = Default::default();
+    for (p, log) in &l.by_child {
+        let mut s = ChildState::new(p.id);
+        let mut plans = 0u32;
+        let mut ended_by: Option<String> = None;
+        let mut decided = false;
+        let mut matched = false;
+        for (i, e) in log.iter().enumerate() {
+            match &e.kind {
+                EventKind::LookedAfterEnded { reason } => {
+                    if matches!(reason.as_str(), "E11" | "E12") && !(decided && matched) {
+                        Found::add(&mut ad1, || {
+                            format!("{}: adopted on {} without AD1", name(p), e.effective)
+                        });
+                    }
+                    ended_by = Some(reason.as_str().to_string());
+                }
+                EventKind::LookedAfterStarted {
+                    placement,
+                    previous_permanence,
+                } => {
+                    decided = false;
+                    matched = false;
+                    let want = match ended_by.as_deref() {
+                        Some("E11" | "E12") => Some("P1"),
+                        Some("E45" | "E46" | "E47" | "E48") => Some("P2"),
+                        _ => None,
+                    };
+                    match previous_permanence {
+                        None => Found::add(&mut perm, || {
+                            format!("{}: care from {} without PrevPerm", name(p), e.effective)
+                        }),
+                        Some(pp) if want.is_some_and(|w| pp.option != w) => {
+                            Found::add(&mut perm, || {
+                                format!(
+                                    "{}: care from {} says {} after {:?}",
+                                    name(p),
+                                    e.effective,
+                                    pp.option,
+                                    ended_by
+                                )
+                            })
+                        }
+                        _ => {}
+                    }
+                    // Care that the record shows from the start of its window already placed
+                    // for adoption: the decision is recorded that day.
+                    let towards = placement.legal_status == "E1"
+                        || placement.placement.as_str().starts_with('A');
+                    let same_day = log[i..]
+                        .iter()
+                        .take_while(|x| x.effective == e.effective)
+                        .any(|x| matches!(x.kind, EventKind::AdoptionDecided));
+                    if towards && !same_day {
+                        Found::add(&mut placed, || {
+                            format!(
+                                "{}: placed for adoption on {} with no decision",
+                                name(p),
+                                e.effective
+                            )
+                        });
+                    }
+                }
+                EventKind::LookedAfterChanged { placement, .. } => {
+                    let towards = placement.legal_status == "E1"
+                        || placement.placement.as_str().starts_with('A');
+                    if towards && s.adoption.is_none() && !decided {
+                        Found::add(&mut placed, || {
+                            format!(
+                                "{}: placement order or placement on {} with no decision",
+                                name(p),
+                                e.effective
+                            )
+                        });
+                    }
+                }
+                EventKind::AdoptionDecided => decided = true,
+                EventKind::AdoptersMatched { .. } => matched = true,
+                EventKind::AdoptionDecisionReversed { .. } => {
+                    decided = false;
+                    matched = false;
+                }
+                EventKind::CpPlanStarted { previous_plans, .. } => {
+                    match previous_plans {
+                        Some(n) if *n >= plans => {}
+                        _ => Found::add(&mut cpp, || {
+                            format!(
+                                "{}: plan on {} says {:?} previous plans, the record shows {plans}",
+                                name(p),
+                                e.effective,
+                                previous_plans
+                            )
+                        }),
+                    }
+                    plans += 1;
+                }
+                _ => {}
+            }
+            s.apply(e);
+        }
+    }
+    (ad1, placed, cpp, perm)
 }

@@ -420,6 +420,8 @@ code_lists! {
     AdopterLegalStatus = "adopter_legal_status", "legal status of adopters";
     /// SSDA903 reason the decision to place for adoption was reversed (REASON_PLACED_CEASED).
     ReasonPlacedCeased = "reason_placed_ceased", "reason placed for adoption ceased";
+    /// SSDA903 reason there is no Strengths and Difficulties Questionnaire score (SDQ_REASON).
+    SdqReason = "sdq_reason", "reason for no SDQ score";
 }
 
 /// The collection year (April to March) that a date falls in.
@@ -581,6 +583,7 @@ mod tests {
         adopter_sex_codes: AdopterSex = "MF";
         adopter_legal_status_codes: AdopterLegalStatus = "L11";
         reason_placed_ceased_codes: ReasonPlacedCeased = "RD3";
+        sdq_reason_codes: SdqReason = "SDQ2";
     }
 
     /// Every typed list is in the table, and every list in the table has a type.

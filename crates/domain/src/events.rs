@@ -16,7 +16,7 @@ use crate::codes::{
     CareLeaverActivity, CategoryOfAbuse, InTouch, LegalStatus, MissingType, PlacementProvider,
     PlacementType, PreviousPermanenceOption, PrimaryNeed, ReasonEpisodeCeased, ReasonForClosure,
     ReasonNewEpisode, ReasonPlaceChange, ReasonPlacedCeased, ReferralSource, ReviewParticipation,
-    SwChangeReason,
+    SdqReason, SwChangeReason,
 };
 use crate::ids::{EventSeq, PersonId, Postcode, TeamId, WorkerId};
 use crate::need::LevelOfNeed;
@@ -139,6 +139,31 @@ pub struct Placement {
     pub placement_postcode: Option<Postcode>,
     /// Ofsted URN of the placement, where it has one.
     pub urn: Option<String>,
+}
+
+/// A health check of a looked-after child (SSDA903 OC2).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, utoipa::ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum HealthCheck {
+    /// The statutory health assessment (initial, then six-monthly under 5 and yearly from 5):
+    /// OC2 HEALTH_ASSESSMENT.
+    HealthAssessment,
+    /// A dental check: OC2 TEETH_CHECK.
+    DentalCheck,
+    /// A development assessment of a child under 5: OC2 HEALTH_CHECK.
+    DevelopmentCheck,
+    /// Immunisations found up to date: OC2 IMMUNISATIONS.
+    ImmunisationsUpToDate,
+}
+
+/// Plain words for a health check.
+pub fn health_check_label(c: HealthCheck) -> &'static str {
+    match c {
+        HealthCheck::HealthAssessment => "Health assessment",
+        HealthCheck::DentalCheck => "Dental check",
+        HealthCheck::DevelopmentCheck => "Development assessment",
+        HealthCheck::ImmunisationsUpToDate => "Immunisations up to date",
+    }
 }
 
 /// A permanence order the child had before this period of care (SSDA903 PrevPerm), recorded
@@ -302,6 +327,22 @@ pub enum EventKind {
     /// The decision that the child should be placed for adoption was reversed
     /// (PlacedAdoption DATE_PLACED_CEASED: the effective date; REASON_PLACED_CEASED).
     AdoptionDecisionReversed { reason: ReasonPlacedCeased },
+    /// A health check of a looked-after child (SSDA903 OC2).
+    HealthChecked { check: HealthCheck },
+    /// The Strengths and Difficulties Questionnaire: its total score (0 to 40, OC2 SDQ_SCORE),
+    /// or the reason there is none (SDQ_REASON); exactly one of them.
+    SdqAssessed {
+        score: Option<u8>,
+        reason: Option<SdqReason>,
+    },
+    /// A substance misuse problem was identified (OC2 SUBSTANCE_MISUSE), with whether an
+    /// intervention was offered and whether it was received.
+    SubstanceMisuse {
+        intervention_offered: bool,
+        intervention_received: bool,
+    },
+    /// The child was convicted, or given a final warning or reprimand (OC2 CONVICTED).
+    Convicted,
     /// The child went missing (M) or was away without authorisation (A).
     MissingEpisode {
         missing: MissingType,
@@ -426,6 +467,10 @@ impl EventKind {
             Self::AdoptionDecided => "adoption_decided",
             Self::AdoptersMatched { .. } => "adopters_matched",
             Self::AdoptionDecisionReversed { .. } => "adoption_decision_reversed",
+            Self::HealthChecked { .. } => "health_checked",
+            Self::SdqAssessed { .. } => "sdq_assessed",
+            Self::SubstanceMisuse { .. } => "substance_misuse",
+            Self::Convicted => "convicted",
             Self::Visit { .. } => "visit",
             Self::MissingEpisode { .. } => "missing_episode",
             Self::SteppedUp { .. } => "stepped_up",
@@ -466,6 +511,10 @@ impl EventKind {
             | Self::AdoptionDecided
             | Self::AdoptersMatched { .. }
             | Self::AdoptionDecisionReversed { .. }
+            | Self::HealthChecked { .. }
+            | Self::SdqAssessed { .. }
+            | Self::SubstanceMisuse { .. }
+            | Self::Convicted
             | Self::MissingEpisode { .. } => C::LookedAfter,
             Self::CareLeaverStarted | Self::CareLeaverContact { .. } | Self::CareLeaverEnded => {
                 C::CareLeaver
@@ -482,7 +531,11 @@ impl EventKind {
     pub fn is_significant(&self) -> bool {
         !matches!(
             self,
-            Self::Visit { .. } | Self::CaseNote { .. } | Self::CareLeaverContact { .. }
+            Self::Visit { .. }
+                | Self::CaseNote { .. }
+                | Self::CareLeaverContact { .. }
+                | Self::HealthChecked { .. }
+                | Self::SdqAssessed { .. }
         )
     }
 
@@ -624,6 +677,27 @@ impl EventKind {
                     ""
                 }
             ),
+            Self::HealthChecked { check } => health_check_label(*check).to_string(),
+            Self::SdqAssessed { score, reason } => match (score, reason) {
+                (Some(s), _) => format!("Strengths and Difficulties Questionnaire: score {s}"),
+                (None, Some(r)) => format!(
+                    "Strengths and Difficulties Questionnaire: no score, {}",
+                    r.described()
+                ),
+                (None, None) => "Strengths and Difficulties Questionnaire".to_string(),
+            },
+            Self::SubstanceMisuse {
+                intervention_offered,
+                intervention_received,
+            } => format!(
+                "Substance misuse identified; intervention {}",
+                match (intervention_offered, intervention_received) {
+                    (_, true) => "received",
+                    (true, false) => "offered, not received",
+                    (false, false) => "not offered",
+                }
+            ),
+            Self::Convicted => "Convicted, or given a final warning or reprimand".to_string(),
             Self::AdoptionDecisionReversed { reason } => format!(
                 "Decision to place for adoption reversed: {}",
                 reason.described()
@@ -753,6 +827,26 @@ impl EventKind {
                 }
             }
             Self::AdoptionDecisionReversed { reason } => reason.check_in(year),
+            Self::SdqAssessed { score, reason } => match (score, reason) {
+                (Some(s), None) if *s <= 40 => Ok(()),
+                (None, Some(r)) => r.check_in(year),
+                (Some(_), None) => Err(DomainError::Field {
+                    field: "score",
+                    message: "an SDQ total score is 0 to 40".to_string(),
+                }),
+                _ => Err(DomainError::Field {
+                    field: "score",
+                    message: "give the SDQ score or the reason there is none, not both or neither"
+                        .to_string(),
+                }),
+            },
+            Self::SubstanceMisuse {
+                intervention_offered: false,
+                intervention_received: true,
+            } => Err(DomainError::Field {
+                field: "intervention_received",
+                message: "an intervention received was offered".to_string(),
+            }),
             Self::LookedAfterChanged {
                 reason_new_episode,
                 placement: p,

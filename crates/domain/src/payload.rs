@@ -48,6 +48,10 @@ pub fn version(kind: &EventKind) -> u32 {
         | K::AdoptionDecided
         | K::AdoptersMatched { .. }
         | K::AdoptionDecisionReversed { .. }
+        | K::HealthChecked { .. }
+        | K::SdqAssessed { .. }
+        | K::SubstanceMisuse { .. }
+        | K::Convicted
         | K::Visit { .. }
         | K::MissingEpisode { .. }
         | K::SteppedUp { .. }
@@ -183,9 +187,13 @@ mod tests {
             K::AdoptionDecided => 31,
             K::AdoptersMatched { .. } => 32,
             K::AdoptionDecisionReversed { .. } => 33,
+            K::HealthChecked { .. } => 34,
+            K::SdqAssessed { .. } => 35,
+            K::SubstanceMisuse { .. } => 36,
+            K::Convicted => 37,
         }
     }
-    const KINDS: usize = 34;
+    const KINDS: usize = 38;
 
     fn from_json<T: serde::de::DeserializeOwned>(s: &str) -> T {
         serde_json::from_str(s).unwrap()
@@ -275,6 +283,12 @@ mod tests {
                 r#"{"type":"adopters_matched","adopters":2,"sex":"MF","legal_status":"L11","foster_carers":true}"#,
             ),
             k(r#"{"type":"adoption_decision_reversed","reason":"RD3"}"#),
+            k(r#"{"type":"health_checked","check":"dental_check"}"#),
+            k(r#"{"type":"sdq_assessed","score":14,"reason":null}"#),
+            k(
+                r#"{"type":"substance_misuse","intervention_offered":true,"intervention_received":false}"#,
+            ),
+            EventKind::Convicted,
         ]
     }
 

@@ -81,6 +81,10 @@ pub struct Person {
     pub language: Option<String>,
     /// An unaccompanied asylum-seeking child.
     pub uasc: bool,
+    /// The date the child stopped being an unaccompanied asylum-seeking child (SSDA903 UASC
+    /// DUC), usually their 18th birthday.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub uasc_ceased: Option<NaiveDate>,
 }
 
 impl Person {

@@ -340,6 +340,16 @@ impl ChildState {
             {
                 refuse("the child is not looked after")
             }
+            EventKind::HealthChecked { .. }
+            | EventKind::SdqAssessed { .. }
+            | EventKind::SubstanceMisuse { .. }
+            | EventKind::Convicted
+                if self.looked_after.is_none() =>
+            {
+                refuse(
+                    "the looked-after children's health and offending data are for a looked-after child",
+                )
+            }
             EventKind::AdoptionDecided if self.looked_after.is_none() => {
                 refuse("a decision to place for adoption is for a looked-after child")
             }
@@ -567,6 +577,11 @@ impl ChildState {
             EventKind::AdoptionDecisionReversed { .. } => {
                 self.adoption = None;
             }
+            // Health and offending data for the return: nothing in the current state.
+            EventKind::HealthChecked { .. }
+            | EventKind::SdqAssessed { .. }
+            | EventKind::SubstanceMisuse { .. }
+            | EventKind::Convicted => {}
             EventKind::LookedAfterStarted { placement, .. } => {
                 self.periods_looked_after += 1;
                 self.care_leaver = None;
@@ -1228,6 +1243,64 @@ mod tests {
     }
 
     #[test]
+    fn health_and_offending_data_are_for_a_looked_after_child_and_an_sdq_has_a_score_or_a_reason() {
+        let sdq = |score: Option<u8>, reason: Option<&str>| {
+            ev(
+                2,
+                30,
+                EventKind::SdqAssessed {
+                    score,
+                    reason: reason.map(|r| r.parse().unwrap()),
+                },
+            )
+        };
+        let dental = ev(
+            2,
+            30,
+            EventKind::HealthChecked {
+                check: crate::events::HealthCheck::DentalCheck,
+            },
+        );
+        let refused = ChildState::new(PersonId(1))
+            .check(&dental)
+            .unwrap_err()
+            .to_string();
+        assert!(refused.contains("looked-after child"), "{refused}");
+        let s = replay(
+            PersonId(1),
+            &[ev(
+                1,
+                0,
+                EventKind::LookedAfterStarted {
+                    placement: placement("C2", "U4"),
+                    previous_permanence: None,
+                },
+            )],
+        );
+        assert!(s.check(&dental).is_ok());
+        assert!(s.check(&sdq(Some(14), None)).is_ok());
+        assert!(s.check(&sdq(None, Some("SDQ2"))).is_ok());
+        for bad in [
+            sdq(Some(41), None),
+            sdq(None, None),
+            sdq(Some(3), Some("SDQ4")),
+        ] {
+            let refused = s.check(&bad).unwrap_err().to_string();
+            assert!(refused.starts_with("score:"), "{refused}");
+        }
+        let received_not_offered = ev(
+            2,
+            30,
+            EventKind::SubstanceMisuse {
+                intervention_offered: false,
+                intervention_received: true,
+            },
+        );
+        assert!(s.check(&received_not_offered).is_err());
+        assert!(s.check(&ev(2, 30, EventKind::Convicted)).is_ok());
+    }
+
+    #[test]
     fn plans_before_the_record_count_as_previous_plans() {
         let plan = |seq, day, previous_plans| {
             ev(
@@ -1331,6 +1404,10 @@ mod tests {
                 reason_place_change: Some("CARPL".parse().unwrap())
             }),
             Just(EventKind::AdoptionDecided),
+            Just(EventKind::HealthChecked {
+                check: crate::events::HealthCheck::HealthAssessment
+            }),
+            Just(EventKind::Convicted),
             Just(EventKind::AdoptersMatched {
                 adopters: 1,
                 sex: "F1".parse().unwrap(),

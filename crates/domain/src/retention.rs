@@ -476,6 +476,10 @@ fn classes_of(kind: &EventKind) -> &'static [RetentionClass] {
         | EventKind::AdoptionDecided
         | EventKind::AdoptersMatched { .. }
         | EventKind::AdoptionDecisionReversed { .. }
+        | EventKind::HealthChecked { .. }
+        | EventKind::SdqAssessed { .. }
+        | EventKind::SubstanceMisuse { .. }
+        | EventKind::Convicted
         | EventKind::MissingEpisode { .. } => &[C::LookedAfter],
         EventKind::LookedAfterEnded { reason } => {
             if is_adoption(reason.as_str()) {
@@ -785,6 +789,7 @@ mod tests {
             upn_unknown: None,
             language: None,
             uasc: false,
+            uasc_ceased: None,
         }
     }
 

@@ -106,6 +106,18 @@ enum External {
     AdoptionDecisionReversed {
         reason: ReasonPlacedCeased,
     },
+    HealthChecked {
+        check: HealthCheck,
+    },
+    SdqAssessed {
+        score: Option<u8>,
+        reason: Option<SdqReason>,
+    },
+    SubstanceMisuse {
+        intervention_offered: bool,
+        intervention_received: bool,
+    },
+    Convicted,
     MissingEpisode {
         missing: MissingType,
         end: Option<NaiveDate>,

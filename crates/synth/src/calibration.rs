@@ -689,6 +689,7 @@ mod tests {
             upn_unknown: Some("UN1".parse().unwrap()),
             language: None,
             uasc: false,
+            uasc_ceased: None,
         };
         let ev = |seq: i64, d: NaiveDate, kind: EventKind| JourneyEvent {
             seq: EventSeq(seq),

@@ -26,7 +26,8 @@ use stepwise_domain::events::{AllocationRole, EventKind, JourneyEvent, Supersess
 use stepwise_domain::ids::{EventSeq, HouseholdId, PersonId, WorkerId};
 use stepwise_domain::org::{Authority, Locality, Team, Worker};
 use stepwise_domain::people::{
-    Address, Household, HouseholdMember, NameKind, Person, PersonName, Relationship,
+    Address, Household, HouseholdMember, NameKind, Person, PersonKind, PersonName, Relationship,
+    RelationshipKind,
 };
 
 use crate::days::{Cal, Day, add_months, date, day};
@@ -239,6 +240,12 @@ fn assemble(
                 upn_unknown: p.upn_unknown.map(str::parse).transpose()?,
                 language: p.language.map(str::to_string),
                 uasc: p.uasc,
+                // Asylum-seeking children stop being so at 18 (SSDA903 DUC).
+                uasc_ceased: p
+                    .dob
+                    .map(|b| days::birthday(b, 18))
+                    .filter(|d| p.uasc && *d <= today)
+                    .map(date),
             })
         })
         .collect::<Result<_, _>>()?;
@@ -281,7 +288,7 @@ fn assemble(
             addresses,
         });
     }
-    let relationships: Vec<Relationship> = pop
+    let mut relationships: Vec<Relationship> = pop
         .relationships
         .iter()
         .filter(|(a, b, _)| ids[*a] > 0 && ids[*b] > 0)
@@ -291,6 +298,65 @@ fn assemble(
             kind: *k,
         })
         .collect();
+
+    // Mothers in care (SSDA903 MOTHER and MC_DOB): now and then a girl of 16 or 17 looked
+    // after on `today` has a baby of her own, born after her 16th birthday.
+    let mut people = people;
+    let mut mrng = stream(config.seed, 0x4d4f_5448, 0, 0);
+    let mut next_id = people.iter().map(|p| p.id.0).max().unwrap_or(0);
+    let mut candidates = 0usize;
+    for j in journeys.iter().filter(|j| j.looked_after) {
+        let girl = &pop.people[j.person];
+        let Some(dob) = girl.dob else { continue };
+        if girl.sex != "F" || !(16..=17).contains(&days::age(dob, today)) {
+            continue;
+        }
+        // One girl in sixteen, taken in turn so that every council has its few.
+        candidates += 1;
+        if candidates % 16 != 8 {
+            continue;
+        }
+        // Born after her 16th birthday, up to about 16 months ago.
+        let earliest = days::birthday(dob, 16).max(today - 480);
+        if earliest > today - 20 || ids[j.person] == 0 {
+            continue;
+        }
+        let born = mrng.int(earliest, today - 20);
+        next_id += 1;
+        let sex = if mrng.chance(0.5) { "F" } else { "M" };
+        let family = girl
+            .names
+            .first()
+            .map(|n| n.family.clone())
+            .unwrap_or_default();
+        people.push(Person {
+            id: PersonId(next_id),
+            kind: PersonKind::Child,
+            names: vec![PersonName {
+                given: names::given(&mut mrng, girl.heritage, sex).to_string(),
+                family,
+                kind: NameKind::Current,
+            }],
+            date_of_birth: Some(date(born)),
+            expected_date_of_birth: None,
+            date_of_death: None,
+            sex: sex.parse()?,
+            ethnicity: girl.ethnicity.parse()?,
+            disabilities: Vec::new(),
+            nhs_number: None,
+            upn: None,
+            former_upn: None,
+            upn_unknown: Some("UN1".parse()?),
+            language: None,
+            uasc: false,
+            uasc_ceased: None,
+        });
+        relationships.push(Relationship {
+            person: PersonId(ids[j.person]),
+            related: PersonId(next_id),
+            kind: RelationshipKind::Parent,
+        });
+    }
 
     // Staff enough workers for the work open on `today`.
     let mut load = Workload {

@@ -16,6 +16,11 @@
 //!   arrangements order ending an earlier period of care), with now and then one made
 //!   elsewhere, otherwise none (Z1).
 //!
+//! * **Health and offending** (SSDA903 OC2): health assessments on the statutory cycle, and in
+//!   each year of care dental checks, development assessments (under 5), immunisations, the
+//!   Strengths and Difficulties Questionnaire (4 to 16), and now and then substance misuse or
+//!   a conviction for older children.
+//!
 //! Every decision and match falls on a working day, never before the period of care it
 //! belongs to (or, for a period shown from the start of the record's window, its first day)
 //! and never after `today`.
@@ -41,11 +46,150 @@ pub(crate) fn add(
     rng: &mut ChaCha8Rng,
     cal: &Cal,
     today: Day,
+    dob: Day,
 ) -> Result<(), DomainError> {
     previous_plans_and_permanence(ev, rng)?;
-    let added = adoption(ev, rng, cal, today)?;
+    let mut added = adoption(ev, rng, cal, today)?;
+    added.extend(health(ev, rng, cal, today, dob)?);
     insert(ev, added, today);
     Ok(())
+}
+
+/// The health and offending data of each period of care (SSDA903 OC2): the initial health
+/// assessment within about 20 working days, then one every six months under 5 and every year
+/// from 5, most of them on time; in each year of care a dental check, a development assessment
+/// (under 5), immunisations found up to date, and a Strengths and Difficulties Questionnaire
+/// (4 to 16: a score, or the reason there is none), for most children; and now and then for
+/// older children, a substance misuse problem identified or a conviction, final warning or
+/// reprimand.
+fn health(
+    ev: &[Raw],
+    rng: &mut ChaCha8Rng,
+    cal: &Cal,
+    today: Day,
+    dob: Day,
+) -> Result<Vec<Added>, DomainError> {
+    use stepwise_domain::events::HealthCheck as H;
+    let mut periods = Vec::new();
+    let mut start: Option<Day> = None;
+    for r in ev {
+        match &r.ev.kind {
+            EventKind::LookedAfterStarted { .. } if r.ev.supersedes.is_none() => {
+                start = Some(r.day)
+            }
+            EventKind::LookedAfterEnded { .. } if r.ev.supersedes.is_none() => {
+                if let Some(s) = start.take() {
+                    periods.push((s, r.day));
+                }
+            }
+            _ => {}
+        }
+    }
+    if let Some(s) = start {
+        periods.push((s, today));
+    }
+    let mut out = Vec::new();
+    for (start, end) in periods {
+        let within = |d: Day| d > start.max(dob) && d < end && d < today;
+        let push = |out: &mut Vec<Added>, d: Day, kind: EventKind| {
+            let d = cal.on_or_after(d);
+            if within(d) {
+                out.push(Added { day: d, kind });
+            }
+        };
+        let age = |d: Day| crate::days::age(dob, d);
+        // Health assessments: the first within about 20 working days, then on the cycle.
+        let mut due = cal.add(start, rng.int(8, 30));
+        while due < end.min(today) {
+            if rng.chance(0.9) {
+                push(
+                    &mut out,
+                    due,
+                    EventKind::HealthChecked {
+                        check: H::HealthAssessment,
+                    },
+                );
+            }
+            let gap = if age(due) < 5 { 182 } else { 365 };
+            due += gap + rng.int(-25, 35);
+        }
+        // Each year of the period.
+        let mut year = start;
+        while year < end.min(today) {
+            let at = |rng: &mut ChaCha8Rng| year + rng.int(30, 340);
+            let a = age(year);
+            if a >= 1 && rng.chance(0.8) {
+                let d = at(rng);
+                push(
+                    &mut out,
+                    d,
+                    EventKind::HealthChecked {
+                        check: H::DentalCheck,
+                    },
+                );
+            }
+            if a < 5 && rng.chance(0.88) {
+                let d = at(rng);
+                push(
+                    &mut out,
+                    d,
+                    EventKind::HealthChecked {
+                        check: H::DevelopmentCheck,
+                    },
+                );
+            }
+            if rng.chance(0.84) {
+                let d = at(rng);
+                push(
+                    &mut out,
+                    d,
+                    EventKind::HealthChecked {
+                        check: H::ImmunisationsUpToDate,
+                    },
+                );
+            }
+            let d = at(rng);
+            if (4..=16).contains(&age(d)) {
+                let kind = if rng.chance(0.78) {
+                    let score = (14.0 + 7.0 * rng.normal()).round().clamp(0.0, 40.0) as u8;
+                    EventKind::SdqAssessed {
+                        score: Some(score),
+                        reason: None,
+                    }
+                } else {
+                    let reason = rng.pick(&[
+                        ("SDQ2", 35.0),
+                        ("SDQ3", 15.0),
+                        ("SDQ4", 35.0),
+                        ("SDQ5", 15.0),
+                    ]);
+                    EventKind::SdqAssessed {
+                        score: None,
+                        reason: Some(reason.parse()?),
+                    }
+                };
+                push(&mut out, d, kind);
+            }
+            if a >= 11 && rng.chance(0.03) {
+                let offered = rng.chance(0.85);
+                let d = at(rng);
+                push(
+                    &mut out,
+                    d,
+                    EventKind::SubstanceMisuse {
+                        intervention_offered: offered,
+                        intervention_received: offered && rng.chance(0.65),
+                    },
+                );
+            }
+            if a >= 10 && rng.chance(0.025) {
+                let d = at(rng);
+                push(&mut out, d, EventKind::Convicted);
+            }
+            year += 365;
+        }
+    }
+    Ok(out)
 }
 
 fn previous_plans_and_permanence(ev: &mut [Raw], rng: &mut ChaCha8Rng) -> Result<(), DomainError> {

@@ -390,3 +390,61 @@ fn the_events_carry_what_the_returns_need_about_adoption_plans_and_permanence() 
         ) >= 3
     );
 }
+
+/// Children looked after for a year at 31 March (the OC2 cohort) have their health data: most
+/// had a health assessment, a dental check and up-to-date immunisations in the year, and most
+/// of those aged 4 to 16 an SDQ. England's figures are about 90%, 75 to 80%, 80 to 85% and 75
+/// to 80% (DfE, Children looked after in England, outcomes tables; approximate).
+#[test]
+fn children_looked_after_for_a_year_have_their_health_data() {
+    let (n, ha, dental, imm, sdq) = realism::oc2_shares(logs(), 3);
+    assert!(n >= 100, "{n} children in the OC2 cohort");
+    for (what, got, lo, hi) in [
+        ("health assessments", ha, 80.0, 97.0),
+        ("dental checks", dental, 65.0, 90.0),
+        ("immunisations", imm, 70.0, 92.0),
+        ("SDQs, a score or the reason there is none", sdq, 65.0, 96.0),
+    ] {
+        assert!((lo..=hi).contains(&got), "{what}: {got:.1}% of {n}");
+    }
+}
+
+/// An unaccompanied asylum-seeking child stops being one at 18 (SSDA903 UASC DUC): everyone
+/// who arrived as one and is 18 or over has the date, and no one younger does.
+#[test]
+fn asylum_seeking_status_ends_at_eighteen() {
+    let a = authority();
+    let uasc: Vec<_> = a.people.iter().filter(|p| p.uasc).collect();
+    assert!(uasc.len() >= 10, "{} UASC", uasc.len());
+    let mut ceased = 0;
+    for p in uasc {
+        let dob = p.date_of_birth.unwrap();
+        let eighteen = realism::birthday(dob, 18);
+        if eighteen <= today() {
+            assert_eq!(p.uasc_ceased, Some(eighteen), "{}", p.display_name());
+            ceased += 1;
+        } else {
+            assert_eq!(p.uasc_ceased, None, "{}", p.display_name());
+        }
+    }
+    assert!(ceased > 0, "some have turned 18");
+}
+
+/// Some girls looked after are mothers (SSDA903 MOTHER, with MC_DOB from their child's date of
+/// birth), each 16 or over when her child was born: the generator makes a mother of one in
+/// sixteen of the girls of 16 and 17 looked after on `today`, a few in each council.
+#[test]
+fn some_girls_in_care_are_mothers() {
+    for seed in SEEDS {
+        let m = mixes_for(seed);
+        assert!(
+            (1..=10).contains(&m.mothers_in_care),
+            "seed {seed}: {} mothers in care",
+            m.mothers_in_care
+        );
+        assert!(
+            m.youngest_mother_age.is_some_and(|a| a >= 16),
+            "seed {seed}"
+        );
+    }
+}

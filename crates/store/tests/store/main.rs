@@ -134,6 +134,7 @@ fn person(
         upn_unknown: None,
         language: None,
         uasc: false,
+        uasc_ceased: None,
     }
 }
 

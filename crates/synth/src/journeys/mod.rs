@@ -506,7 +506,7 @@ fn settle(
     // What the statutory returns need beyond the journey: adoption decisions and matches,
     // previous plans, previous permanence.
     let mut rng = stream(ctx.seed, TAG_RETURNS, kid.person as u64, 0);
-    crate::returns::add(&mut ev, &mut rng, ctx.cal, ctx.today + 1)?;
+    crate::returns::add(&mut ev, &mut rng, ctx.cal, ctx.today + 1, kid.dob)?;
     // Check every event against the domain's rules, in order.
     let mut state = ChildState::new(PersonId(0));
     let mut kept = Vec::with_capacity(ev.len());

@@ -644,6 +644,10 @@ pub struct Mixes {
     /// services (2B), health services (3A-3F), housing (4), LA services (5A-5D), police (6),
     /// other legal agency (7), other (8), anonymous (9), unknown (10).
     pub referral_source: Vec<(&'static str, Share)>,
+    /// Girls looked after on `today` who are mothers (SSDA903 MOTHER: a `Parent` relationship
+    /// to a child), and the youngest age at which one of them became a mother (MC_DOB).
+    pub mothers_in_care: usize,
+    pub youngest_mother_age: Option<i32>,
 }
 
 /// The DfE group of a CIN census referral source code.
@@ -822,6 +826,30 @@ pub fn mixes(l: &Logs, years: u32) -> Mixes {
         .zip(sources)
         .map(|(g, n)| (*g, Share { n, of: referrals }))
         .collect();
+    let people: HashMap<PersonId, &Person> = l.a.people.iter().map(|p| (p.id, p)).collect();
+    for (p, log) in &l.by_child {
+        if p.sex != "F" {
+            continue;
+        }
+        let mut s = ChildState::new(p.id);
+        for e in log {
+            s.apply(e);
+        }
+        if s.looked_after.is_none() {
+            continue;
+        }
+        let births: Vec<NaiveDate> =
+            l.a.relationships
+                .iter()
+                .filter(|r| r.person == p.id && r.kind == RelationshipKind::Parent)
+                .filter_map(|r| people.get(&r.related).and_then(|c| c.date_of_birth))
+                .collect();
+        if let (Some(first), Some(dob)) = (births.iter().min(), p.date_of_birth) {
+            m.mothers_in_care += 1;
+            let age = age_on(dob, *first);
+            m.youngest_mother_age = Some(m.youngest_mother_age.map_or(age, |y| y.min(age)));
+        }
+    }
     m
 }
 
@@ -963,4 +991,60 @@ pub fn return_fields_missing(l: &Logs) -> (Found, Found, Found, Found) {
         }
     }
     (ad1, placed, cpp, perm)
+}
+
+/// The SSDA903 OC2 cohort of the collection years (children looked after continuously for 12
+/// months at 31 March, short breaks aside) and the shares of them with each item in the year to
+/// 31 March: (cohort, health assessment, dental check, immunisations up to date, and of those
+/// aged 4 to 16 at 31 March, an SDQ score or a reason).
+pub fn oc2_shares(l: &Logs, years: u32) -> (usize, f64, f64, f64, f64) {
+    let (mut n, mut ha, mut dental, mut imm, mut sdq_n, mut sdq) = (0, 0, 0, 0, 0, 0);
+    for (from, to) in collection_years(l.today, years) {
+        for (p, log) in &l.by_child {
+            let mut s = ChildState::new(p.id);
+            let mut since: Option<NaiveDate> = None;
+            let mut got = [false; 4];
+            for e in log {
+                if e.effective > to {
+                    break;
+                }
+                s.apply(e);
+                match &e.kind {
+                    EventKind::LookedAfterStarted { .. } => since = Some(e.effective),
+                    EventKind::LookedAfterEnded { .. } => since = None,
+                    EventKind::HealthChecked { check } if e.effective >= from => {
+                        use stepwise_domain::events::HealthCheck as H;
+                        match check {
+                            H::HealthAssessment => got[0] = true,
+                            H::DentalCheck => got[1] = true,
+                            H::ImmunisationsUpToDate => got[2] = true,
+                            H::DevelopmentCheck => {}
+                        }
+                    }
+                    EventKind::SdqAssessed { .. } if e.effective >= from => got[3] = true,
+                    _ => {}
+                }
+            }
+            let short_break = s
+                .looked_after
+                .as_ref()
+                .is_some_and(|la| matches!(la.placement.legal_status.as_str(), "V3" | "V4"));
+            let Some(start) = since else { continue };
+            if short_break || start + Days::new(365) > to {
+                continue;
+            }
+            n += 1;
+            ha += usize::from(got[0]);
+            dental += usize::from(got[1]);
+            imm += usize::from(got[2]);
+            if p.date_of_birth
+                .is_some_and(|b| (4..=16).contains(&age_on(b, to)))
+            {
+                sdq_n += 1;
+                sdq += usize::from(got[3]);
+            }
+        }
+    }
+    let pct = |a: usize, b: usize| 100.0 * a as f64 / b.max(1) as f64;
+    (n, pct(ha, n), pct(dental, n), pct(imm, n), pct(sdq, sdq_n))
 }

@@ -270,7 +270,7 @@ pub fn render(
                 @if !p.disabilities.is_empty() && p.disabilities != ["NONE"] {
                     p class="muted" { "Disability: " (p.disabilities.iter().map(|d| d.description().to_string()).collect::<Vec<_>>().join(", ")) }
                 }
-                @if p.uasc { p { span class="tag tag-purple" { "Unaccompanied asylum-seeking child" } } }
+                @if p.uasc { p { span class="tag tag-purple" { "Unaccompanied asylum-seeking child" @if let Some(d) = p.uasc_ceased { " until " (fmt_date(d)) } } } }
             }
             div class="record-status" {
                 div class="badges" {

@@ -215,7 +215,13 @@ pub async fn show(
                     @if narrowed { "Restricted records are left out of a narrowed list. " a href=(format!("{base}#children")) { "Show the whole team" } }
                 }
                 @if listed.is_empty() {
-                    p { @if narrowed { "No open children match." } @else { "No open children." } }
+                    p { @if narrowed { "No open children match." } @else { "No open children are allocated to the team." } }
+                    @if !narrowed && t.team.kind == TeamKind::FrontDoor {
+                        p { "The front door holds contacts rather than allocated children: the contacts awaiting a decision, oldest first, are on My work for front-door practitioners and managers." }
+                    }
+                    @if !narrowed && t.team.kind == TeamKind::QualityAssurance {
+                        p { "Reviewing officers chair the conferences and reviews of children allocated to other teams: each officer's children are on their My work." }
+                    }
                 } @else {
                     div class="table-scroll" tabindex="0" role="region" aria-label="Table: scroll sideways to see every column" {
                         table class="table stack" {

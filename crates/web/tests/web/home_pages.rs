@@ -280,3 +280,32 @@ async fn a_reviewing_officer_sees_the_children_they_review_and_the_meetings_awai
     // Every child shown is named in the list's audit row.
     assert!(app.audit_count("record.list").await > 0);
 }
+
+#[tokio::test]
+async fn the_front_door_and_reviewing_team_pages_say_where_their_work_is() {
+    let app = spawn_app().await;
+    let ig = app
+        .sign_in(&username(Role::InformationGovernance), PASSWORD)
+        .await
+        .unwrap();
+    let teams = app.store.organisation().teams().await.unwrap();
+    for (kind, says) in [
+        (
+            stepwise_domain::org::TeamKind::FrontDoor,
+            "the contacts awaiting a decision, oldest first, are on My work",
+        ),
+        (
+            stepwise_domain::org::TeamKind::QualityAssurance,
+            "each officer's children are on their My work",
+        ),
+    ] {
+        let team = teams.iter().find(|t| t.kind == kind).unwrap();
+        let page = app
+            .get(&format!("/teams/{}", team.id.0), Some(&ig))
+            .await
+            .text()
+            .await
+            .unwrap();
+        assert!(page.contains(says), "{kind:?}: {page}");
+    }
+}

@@ -202,33 +202,29 @@ impl crate::Governance<'_> {
         // Associated: anyone allocated before, or who recorded on the record in the last year.
         let since = time(now - chrono::Duration::days(365));
         let mut associated = BTreeSet::new();
-        // Two narrow reads rather than every event of the record: the allocations, and who
-        // recorded in the last year.
+        // One narrow read rather than every event of the record: the allocations (their
+        // payloads), and who recorded in the last year (their worker only).
         for r in sqlx::query(
-            "SELECT seq, payload_version, payload FROM events WHERE child_id = $1 AND kind = 'worker_allocated'",
-        )
-        .bind(child.0)
-        .fetch_all(&self.pool)
-        .await?
-        {
-            let kind =
-                stepwise_domain::payload::decode(r.i64("payload_version")?, &r.text("payload")?)
-                    .map_err(|e| {
-                        StoreError::corrupt(format!("event {}: {e}", r.i64("seq").unwrap_or(0)))
-                    })?;
-            if let EventKind::WorkerAllocated { worker, .. } = kind {
-                associated.insert(worker.0);
-            }
-        }
-        for r in sqlx::query(
-            "SELECT DISTINCT recorded_by FROM events WHERE child_id = $1 AND recorded_at >= $2",
+            "SELECT seq, payload_version, payload, NULL AS recorded_by FROM events WHERE child_id = $1 AND kind = 'worker_allocated' \
+             UNION ALL SELECT DISTINCT 0 AS seq, 0 AS payload_version, NULL AS payload, recorded_by FROM events WHERE child_id = $1 AND recorded_at >= $2",
         )
         .bind(child.0)
         .bind(&since)
         .fetch_all(&self.pool)
         .await?
         {
-            associated.insert(r.i64("recorded_by")?);
+            if let Some(worker) = r.opt_i64("recorded_by")? {
+                associated.insert(worker);
+                continue;
+            }
+            let kind = stepwise_domain::payload::decode(
+                r.i64("payload_version")?,
+                &r.opt_text("payload")?.unwrap_or_default(),
+            )
+            .map_err(|e| StoreError::corrupt(format!("event {}: {e}", r.i64("seq").unwrap_or(0))))?;
+            if let EventKind::WorkerAllocated { worker, .. } = kind {
+                associated.insert(worker.0);
+            }
         }
         if let Some(w) = facts.allocated_worker {
             associated.remove(&w.0);

@@ -495,12 +495,17 @@ impl crate::Journeys<'_> {
         entry_from_row(&row, &corrections).map(Some)
     }
 
+    /// A page of a child's chronology, newest first, with how many entries match the filter
+    /// and which later entry corrects each: one query (the count is a window over the matches,
+    /// taken before the limit; the correction is found through the `events_supersedes` index).
     pub(crate) async fn chronology(
         &self,
         child: PersonId,
         f: &ChronologyFilter,
     ) -> Result<(Vec<ChronologyEntry>, i64), StoreError> {
-        let mut sql = "SELECT e.seq, e.child_id, e.effective, e.effective_time, e.recorded_at, e.recorded_by, e.kind, e.supersedes, e.supersede_reason, e.payload_version, e.payload, w.name AS worker_name \
+        let mut sql = "SELECT e.seq, e.child_id, e.effective, e.effective_time, e.recorded_at, e.recorded_by, e.kind, e.supersedes, e.supersede_reason, e.payload_version, e.payload, w.name AS worker_name, \
+             COUNT(*) OVER () AS total, \
+             (SELECT MAX(c.seq) FROM events c WHERE c.child_id = e.child_id AND c.supersedes = e.seq) AS corrected_by \
              FROM events e LEFT JOIN workers w ON w.id = e.recorded_by WHERE e.child_id = $1".to_string();
         let mut binds: Vec<String> = Vec::new();
         let mut n = 1;
@@ -528,27 +533,25 @@ impl crate::Journeys<'_> {
         if f.significant_only {
             sql.push_str(" AND e.significant = 1");
         }
-        let count_sql = format!("SELECT COUNT(*) AS n FROM ({sql}) AS q");
         sql.push_str(" ORDER BY e.effective DESC, e.recorded_at DESC, e.seq DESC");
         let limit = if f.limit > 0 { f.limit } else { 500 };
         sql.push_str(&format!(" LIMIT {limit}"));
         let mut q = sqlx::query(&sql).bind(child.0);
-        let mut cq = sqlx::query(&count_sql).bind(child.0);
         for b in &binds {
             q = q.bind(b.clone());
-            cq = cq.bind(b.clone());
         }
         let rows = q.fetch_all(&self.pool).await?;
-        let total = cq.fetch_one(&self.pool).await?.i64("n")?;
-        let corrections: HashMap<i64, i64> = sqlx::query(
-            "SELECT seq, supersedes FROM events WHERE child_id = $1 AND supersedes IS NOT NULL",
-        )
-        .bind(child.0)
-        .fetch_all(&self.pool)
-        .await?
-        .iter()
-        .map(|r| Ok((r.i64("supersedes")?, r.i64("seq")?)))
-        .collect::<Result<_, StoreError>>()?;
+        // No row means nothing matches: the page is never past the end (there is no offset).
+        let total = match rows.first() {
+            Some(r) => r.i64("total")?,
+            None => 0,
+        };
+        let mut corrections: HashMap<i64, i64> = HashMap::new();
+        for r in &rows {
+            if let Some(by) = r.opt_i64("corrected_by")? {
+                corrections.insert(r.i64("seq")?, by);
+            }
+        }
         let entries = rows
             .iter()
             .map(|r| entry_from_row(r, &corrections))

@@ -106,6 +106,11 @@ const MIGRATIONS: &[Migration] = &[
             "../migrations/postgres/20261203000501_child_state_reviewing_officer.sql"
         ),
     },
+    Migration {
+        name: "20261203000601_events_supersedes_index",
+        sqlite: include_str!("../migrations/sqlite/20261203000601_events_supersedes_index.sql"),
+        postgres: include_str!("../migrations/postgres/20261203000601_events_supersedes_index.sql"),
+    },
 ];
 
 /// Applies every migration not yet applied.

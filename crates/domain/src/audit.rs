@@ -113,6 +113,10 @@ audit_actions! {
     UserEnable = "user.enable", "Enabled an account";
     /// An account was linked to the identity provider.
     UserOidcLinked = "user.oidc.linked", "Linked the account to the council's sign-in";
+    /// An API token was made for an account.
+    ApiTokenCreated = "api_token.created", "Made an API token";
+    /// An API token was revoked.
+    ApiTokenRevoked = "api_token.revoked", "Revoked an API token";
     /// A password was changed.
     PasswordChange = "password.change", "Changed their password";
     /// A password change was refused.

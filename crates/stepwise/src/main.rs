@@ -123,6 +123,32 @@ enum Command {
         #[command(subcommand)]
         action: UserCommand,
     },
+    /// API tokens, for other systems that call the API as a user.
+    Token {
+        #[command(subcommand)]
+        action: TokenCommand,
+    },
+}
+
+#[derive(Subcommand)]
+enum TokenCommand {
+    /// Make a token that lets another system call the API as USER, with USER's permissions.
+    /// The token is printed once, on the last line; only its hash is kept. Audited.
+    Create {
+        /// The account the token acts as.
+        #[arg(long)]
+        user: String,
+        /// What the token is for, such as "Police referral portal".
+        #[arg(long)]
+        name: String,
+        /// How many days it lasts, 1 to 366.
+        #[arg(long, default_value_t = 90)]
+        days: i64,
+    },
+    /// List every token: its id, user, name, when it ends and whether it is in use.
+    List,
+    /// Revoke a token at once, by its id (from `stepwise token list`). Audited.
+    Revoke { id: i64 },
 }
 
 #[derive(Subcommand)]
@@ -309,6 +335,80 @@ async fn run(cli: Cli) -> Result<std::process::ExitCode> {
                     Ok(std::process::ExitCode::from(2))
                 }
             }
+        }
+        Command::Token {
+            action: TokenCommand::Create { user, name, days },
+        } => {
+            let store = open(&cli.database, cli.audit_key_file.as_deref(), false).await?;
+            let account = store
+                .accounts()
+                .user_by_username(&user)
+                .await?
+                .ok_or_else(|| anyhow!("there is no user {user:?}"))?;
+            let token = stepwise_web::api_tokens::new_token();
+            let kept = store
+                .accounts()
+                .create_api_token(
+                    &Actor::System("cli"),
+                    "-",
+                    account.id,
+                    &name,
+                    &stepwise_web::auth::token_hash(&token),
+                    days,
+                )
+                .await?;
+            println!(
+                "token {} for {} ({}), until {}; it acts with the permissions of the role {}",
+                kept.id,
+                account.username,
+                kept.name,
+                stepwise_domain::localtime::show(kept.expires_at),
+                account.role.as_str()
+            );
+            println!(
+                "send it as the header \"Authorization: Bearer TOKEN\"; it is shown only now, so keep it in the calling system's secret store"
+            );
+            println!("{token}");
+            Ok(std::process::ExitCode::SUCCESS)
+        }
+        Command::Token {
+            action: TokenCommand::List,
+        } => {
+            let store = open(&cli.database, cli.audit_key_file.as_deref(), false).await?;
+            let now = store.now();
+            let tokens = store.accounts().all_api_tokens().await?;
+            if tokens.is_empty() {
+                println!("no API tokens");
+            }
+            for (t, username) in tokens {
+                println!(
+                    "{}\t{}\t{}\t{}\tuntil {}\tlast used {}",
+                    t.id,
+                    username,
+                    t.name,
+                    stepwise_web::api_tokens::state_of(&t, now),
+                    stepwise_domain::localtime::show(t.expires_at),
+                    t.last_used_at
+                        .map(stepwise_domain::localtime::show)
+                        .unwrap_or_else(|| "never".to_string())
+                );
+            }
+            Ok(std::process::ExitCode::SUCCESS)
+        }
+        Command::Token {
+            action: TokenCommand::Revoke { id },
+        } => {
+            let store = open(&cli.database, cli.audit_key_file.as_deref(), false).await?;
+            if store
+                .accounts()
+                .revoke_api_token(&Actor::System("cli"), "-", id, None)
+                .await?
+            {
+                println!("token {id} is revoked");
+            } else {
+                println!("token {id} was already revoked; nothing has changed");
+            }
+            Ok(std::process::ExitCode::SUCCESS)
         }
         Command::User {
             action: UserCommand::ResetSecondFactor { username },

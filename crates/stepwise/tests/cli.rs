@@ -475,3 +475,119 @@ fn serve_says_it_is_running_only_once_it_listens() {
         "{stderr}"
     );
 }
+
+/// `stepwise token create` prints the token once, on the last line, and keeps only its hash;
+/// `token list` shows it without the token; `token revoke` ends it, once; bad arguments are
+/// refused with the reason and make nothing.
+#[tokio::test]
+async fn tokens_are_made_listed_and_revoked_on_the_command_line() {
+    let (_path, url) = temp_db("tokens");
+    let out = stepwise()
+        .args([
+            "demo",
+            "--no-serve",
+            "--scale",
+            "0.01",
+            "--today",
+            "2026-11-23",
+            "--database",
+            &url,
+        ])
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let run = |args: &[&str]| {
+        let mut all = vec!["token"];
+        all.extend_from_slice(args);
+        all.extend_from_slice(&["--database", &url]);
+        let out = stepwise().args(&all).output().unwrap();
+        (
+            out.status.success(),
+            String::from_utf8_lossy(&out.stdout).to_string(),
+            String::from_utf8_lossy(&out.stderr).to_string(),
+        )
+    };
+    let (ok, stdout, stderr) = run(&[
+        "create",
+        "--user",
+        "front.door",
+        "--name",
+        "Police referral portal",
+        "--days",
+        "30",
+    ]);
+    assert!(ok, "{stderr}");
+    let token = stdout.lines().last().unwrap().to_string();
+    assert!(
+        token.starts_with("stepwise_") && token.len() == 9 + 64,
+        "{stdout}"
+    );
+    assert!(stdout.contains("front.door") && stdout.contains("Police referral portal"));
+    // Only the hash is in the database.
+    let hash = stepwise_web::auth::token_hash(&token);
+    assert_eq!(
+        sql(
+            &url,
+            &format!("UPDATE api_tokens SET name = name WHERE token_hash = '{hash}'")
+        )
+        .await,
+        1
+    );
+    assert_eq!(
+        sql(
+            &url,
+            &format!("UPDATE api_tokens SET name = name WHERE token_hash = '{token}'")
+        )
+        .await,
+        0
+    );
+
+    let (ok, list, _) = run(&["list"]);
+    assert!(ok);
+    assert!(
+        list.contains("front.door") && list.contains("active"),
+        "{list}"
+    );
+    assert!(!list.contains(&token[9..]), "the list never shows a token");
+    let id = list.split('\t').next().unwrap().trim().to_string();
+
+    for (args, says) in [
+        (
+            vec!["create", "--user", "nobody", "--name", "x"],
+            "there is no user",
+        ),
+        (
+            vec!["create", "--user", "front.door", "--name", " "],
+            "needs a name",
+        ),
+        (
+            vec![
+                "create",
+                "--user",
+                "front.door",
+                "--name",
+                "x",
+                "--days",
+                "400",
+            ],
+            "1 to 366 days",
+        ),
+        (vec!["revoke", "999999"], "not found"),
+    ] {
+        let (ok, _, stderr) = run(&args);
+        assert!(!ok && stderr.contains(says), "{args:?}: {stderr}");
+    }
+    let (_, list_after, _) = run(&["list"]);
+    assert_eq!(list_after, list, "a refused command makes nothing");
+
+    let (ok, stdout, _) = run(&["revoke", &id]);
+    assert!(ok && stdout.contains("is revoked"), "{stdout}");
+    let (ok, stdout, _) = run(&["revoke", &id]);
+    assert!(ok && stdout.contains("already revoked"), "{stdout}");
+    let (_, list, _) = run(&["list"]);
+    assert!(list.contains("revoked"), "{list}");
+}

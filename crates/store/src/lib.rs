@@ -8,6 +8,7 @@
 //! the wire (`api_json`) and builds its JSON from them.
 
 mod access;
+mod api_tokens;
 mod audit;
 mod bulk;
 mod capabilities;
@@ -31,6 +32,7 @@ pub use access::{
     GRANTS_CAP, GrantRow, MAX_GRANT_DAYS, NewGrant, REASON_HOURS, RestrictedOpening,
     RestrictionRow, without_restriction_notes,
 };
+pub use api_tokens::{ApiToken, MAX_TOKEN_DAYS, check_token_name};
 pub use audit::{
     Actor, AnchorSource, AuditAnchor, AuditEntry, AuditKey, AuditProblem, AuditVerification,
 };

@@ -111,6 +111,11 @@ const MIGRATIONS: &[Migration] = &[
         sqlite: include_str!("../migrations/sqlite/20261203000601_events_supersedes_index.sql"),
         postgres: include_str!("../migrations/postgres/20261203000601_events_supersedes_index.sql"),
     },
+    Migration {
+        name: "20261203000701_api_tokens",
+        sqlite: include_str!("../migrations/sqlite/20261203000701_api_tokens.sql"),
+        postgres: include_str!("../migrations/postgres/20261203000701_api_tokens.sql"),
+    },
 ];
 
 /// Applies every migration not yet applied.

@@ -145,9 +145,9 @@ pub struct SessionInfo {
     pub expires_at: DateTime<Utc>,
 }
 
-const USER_COLUMNS: &str = "u.id, u.username, u.display_name, u.role, u.worker_id, u.team_id, u.password_hash, u.disabled, u.totp_confirmed, u.created_by, u.awaiting_approval, u.approval_asked_by, u.approval_asked_at, u.approval_for, u.approved_by, u.setup_issued_by, u.setup_expires_at, u.password_set_by";
+pub(crate) const USER_COLUMNS: &str = "u.id, u.username, u.display_name, u.role, u.worker_id, u.team_id, u.password_hash, u.disabled, u.totp_confirmed, u.created_by, u.awaiting_approval, u.approval_asked_by, u.approval_asked_at, u.approval_for, u.approved_by, u.setup_issued_by, u.setup_expires_at, u.password_set_by";
 
-fn user_from_row(r: &sqlx::any::AnyRow) -> Result<UserAccount, StoreError> {
+pub(crate) fn user_from_row(r: &sqlx::any::AnyRow) -> Result<UserAccount, StoreError> {
     Ok(UserAccount {
         id: UserId(r.i64("id")?),
         username: r.text("username")?,

@@ -38,7 +38,7 @@ pub struct Me {
     /// The worker the account is linked to (whose caseload My work shows), if any.
     pub worker_id: Option<i64>,
     /// The session's anti-forgery token: send it as the `X-CSRF-Token` header with every
-    /// call that changes something.
+    /// call that changes something. Empty for a call that bears an API token, which needs none.
     pub csrf_token: String,
 }
 
@@ -103,23 +103,34 @@ impl Modify for SessionCookie {
             "session",
             SecurityScheme::ApiKey(ApiKey::Cookie(ApiKeyValue::new("stepwise_session"))),
         );
+        components.add_security_scheme(
+            "token",
+            SecurityScheme::Http(
+                utoipa::openapi::security::HttpBuilder::new()
+                    .scheme(utoipa::openapi::security::HttpAuthScheme::Bearer)
+                    .description(Some(
+                        "An API token from `stepwise token create`, as `Authorization: Bearer stepwise_…`",
+                    ))
+                    .build(),
+            ),
+        );
     }
 }
 
 /// The OpenAPI description of the API.
 #[derive(OpenApi)]
 #[openapi(
-    info(title = "Stepwise API", description = "Reads of Stepwise's children's services record, and the recording of casework on it. Every call needs a signed-in session (the stepwise_session cookie) whose role holds the permission the call needs; every read of a person's record is audited, and so is everything recorded. Calls that change something also need the session's anti-forgery token (csrf_token from /api/v1/me) as the X-CSRF-Token header."),
-    paths(me, my_work, search, record, record_access_log, grants, user_activity, teams, team,
+    info(title = "Stepwise API", description = "Reads of Stepwise's children's services record, and the recording of casework on it. Every call needs either an API token (the Authorization: Bearer header; tokens are issued with `stepwise token create`) or a signed-in session (the stepwise_session cookie), and the user's role must hold the permission the call needs; every read of a person's record is audited, and so is everything recorded. A call bearing a token acts as the token's user, ignores cookies and needs no anti-forgery token. A session-cookie call that changes something also needs the session's anti-forgery token (csrf_token from /api/v1/me) as the X-CSRF-Token header."),
+    paths(me, crate::api_tokens::list, crate::api_tokens::revoke, my_work, search, record, record_access_log, grants, user_activity, teams, team,
         team_children,
         crate::casework_api::record_note, crate::casework_api::record_visit,
         crate::casework_api::withdraw, crate::casework_api::correct),
-    components(schemas(Me, SearchResults, TeamRow, AccessLog, UserActivity, TeamChildren, ErrorBody, ErrorDetail, FieldProblem,
+    components(schemas(Me, crate::api_tokens::TokenList, crate::api_tokens::TokenRow, crate::api_tokens::Revoked, SearchResults, TeamRow, AccessLog, UserActivity, TeamChildren, ErrorBody, ErrorDetail, FieldProblem,
         crate::casework_api::RecordedEntry, crate::casework_api::NoteInput,
         crate::casework_api::VisitInput, crate::casework_api::WithdrawInput,
         crate::casework_api::CorrectInput)),
     modifiers(&SessionCookie),
-    security(("session" = []))
+    security(("token" = []), ("session" = []))
 )]
 pub struct ApiDoc;
 

@@ -40,6 +40,9 @@ pub struct CurrentUser {
     /// The password was right but the second factor is still to come: only the second-factor
     /// pages and signing out are open.
     pub second_factor_pending: bool,
+    /// The API token the request bears (its id), when it came from another system rather than
+    /// a signed-in session: such a request needs no CSRF token and ignores cookies.
+    pub api_token: Option<i64>,
 }
 
 impl CurrentUser {
@@ -206,8 +209,23 @@ pub async fn session_user(
     if now - last_seen > Duration::minutes(1) {
         store.accounts().touch_session(&hash, now).await?;
     }
-    let viewer = store.governance().viewer(&user, now).await?;
-    Ok(Some(CurrentUser {
+    current_user(store, user, csrf_token, second_factor_pending, None, cfg)
+        .await
+        .map(Some)
+}
+
+/// The user as handlers see them, with their permissions and the viewer the access policy
+/// decides for, as at the store's clock.
+pub async fn current_user(
+    store: &Store,
+    user: UserAccount,
+    csrf_token: String,
+    second_factor_pending: bool,
+    api_token: Option<i64>,
+    cfg: &WebConfig,
+) -> Result<CurrentUser, WebError> {
+    let viewer = store.governance().viewer(&user, store.now()).await?;
+    Ok(CurrentUser {
         id: user.id,
         username: user.username.clone(),
         display_name: user.display_name.clone(),
@@ -219,7 +237,8 @@ pub async fn session_user(
         viewer,
         account: user,
         second_factor_pending,
-    }))
+        api_token,
+    })
 }
 
 /// Starts a new session for a user; returns the token for the cookie.

@@ -6,6 +6,7 @@
 
 pub mod api;
 pub mod api_json;
+pub mod api_tokens;
 pub mod auth;
 pub mod casework;
 pub mod casework_api;

@@ -230,6 +230,13 @@ pub fn registry() -> Vec<RouteDef> {
         ),
         route(
             Method::POST,
+            "/account/tokens/{id}/revoke",
+            SignedIn,
+            Page,
+            post(crate::api_tokens::revoke_page),
+        ),
+        route(
+            Method::POST,
             "/account/sign-out-everywhere",
             SignedIn,
             Page,
@@ -521,6 +528,20 @@ pub fn registry() -> Vec<RouteDef> {
         route(Method::GET, "/api/v1/me", SignedIn, Api, get(api::me)),
         route(
             Method::GET,
+            "/api/v1/me/tokens",
+            SignedIn,
+            Api,
+            get(crate::api_tokens::list),
+        ),
+        route(
+            Method::POST,
+            "/api/v1/me/tokens/{id}/revoke",
+            SignedIn,
+            Api,
+            post(crate::api_tokens::revoke),
+        ),
+        route(
+            Method::GET,
             "/api/v1/my-work",
             Requires(P::ViewMyWork),
             Api,
@@ -810,7 +831,20 @@ async fn guard(State(g): State<Guard>, req: Request, next: Next) -> Response {
     } else {
         None
     };
-    let user = match session_user(&g.state.store, req.headers(), &cfg).await {
+    // An API call bearing a token acts as the token's user, and its cookies are ignored; a
+    // bad token is refused, never passed over for a session cookie.
+    let bearer = match g.surface {
+        Surface::Api => crate::api_tokens::bearer(req.headers()),
+        _ => None,
+    };
+    let found = match bearer {
+        Some(Ok(token)) => crate::api_tokens::token_user(&g.state.store, &token, &cfg)
+            .await
+            .map(Some),
+        Some(Err(e)) => Err(e),
+        None => session_user(&g.state.store, req.headers(), &cfg).await,
+    };
+    let user = match found {
         Ok(u) => u,
         Err(e) => return refuse(g.surface, e),
     };
@@ -928,7 +962,10 @@ async fn checked(
         _ => {}
     }
     let mut req = req;
-    if req.method() != Method::GET && req.method() != Method::HEAD {
+    // A request bearing an API token needs no CSRF token: a browser never adds an
+    // Authorization header to a request another site makes it send.
+    let bears_token = user.as_ref().is_some_and(|u| u.api_token.is_some());
+    if req.method() != Method::GET && req.method() != Method::HEAD && !bears_token {
         // Every form submission carries the CSRF token of the session (or, for signing in, of
         // the sign-in page's cookie).
         let (parts, body) = req.into_parts();

@@ -22,9 +22,17 @@ use crate::{AppState, WebError};
 pub async fn show(
     State(state): State<AppState>,
     Extension(user): Extension<CurrentUser>,
+    axum::extract::Query(q): axum::extract::Query<AccountQuery>,
 ) -> Result<Response, WebError> {
     let sessions = state.store.accounts().user_sessions(user.id).await?;
+    let tokens = state.store.accounts().api_tokens(user.id).await?;
+    let now = state.store.now();
     let body = html! {
+        @match q.token.as_deref() {
+            Some("revoked") => div class="notice" role="status" { p { "The API token has been revoked: requests bearing it are refused from now on." } },
+            Some("already") => div class="notice" role="status" { p { "That API token had already been revoked. Nothing has changed." } },
+            _ => {}
+        }
         h1 { "Your account" }
         p class="lead" { (user.display_name) " · " (user.username) " · " (user.role.label()) }
         h2 { "What your role may do" }
@@ -57,6 +65,39 @@ pub async fn show(
                 }
             }
         }
+        h2 id="api-tokens" { "API tokens" }
+        @if tokens.is_empty() {
+            p { "No other system calls Stepwise as you. An API token lets one (a partner's referral portal, the council's own forms) use the API with your permissions; whoever runs Stepwise issues them, on request, with " code { "stepwise token create" } "." }
+        } @else {
+            p { "These let other systems call Stepwise's API as you, with your permissions, and everything they do is recorded as yours. Revoke one you no longer need, or that may have been seen by someone else: it stops working at once." }
+            div class="table-scroll" tabindex="0" role="region" aria-label="Table: scroll sideways to see every column" {
+                table class="table" {
+                    caption class="visually-hidden" { "Your API tokens, newest first" }
+                    thead { tr { th scope="col" { "For" } th scope="col" { "Made" } th scope="col" { "Ends" } th scope="col" { "Last used" } th scope="col" { "State" } th scope="col" { span class="visually-hidden" { "Action" } } } }
+                    tbody {
+                        @for t in &tokens {
+                            @let st = crate::api_tokens::state_of(t, now);
+                            tr {
+                                td { (t.name) }
+                                td { (stepwise_domain::localtime::show(t.created_at)) }
+                                td { (stepwise_domain::localtime::show(t.expires_at)) }
+                                td { @match t.last_used_at { Some(at) => (stepwise_domain::localtime::show(at)), None => span class="muted" { "never" } } }
+                                td { @match st { "active" => "Active", "expired" => "Expired", _ => "Revoked" } }
+                                td {
+                                    @if st == "active" {
+                                        form method="post" action=(format!("/account/tokens/{}/revoke", t.id)) {
+                                            input type="hidden" name="csrf" value=(user.csrf_token);
+                                            button type="submit" class="button button-secondary" { "Revoke" span class="visually-hidden" { " the token for " (t.name) } }
+                                        }
+                                    }
+                                }
+                            }
+                        }
+                    }
+                }
+            }
+        }
+        h2 { "Signing out everywhere" }
         p { "If you think someone else has used your account, sign out everywhere and tell your manager and the information governance team." }
         form method="post" action="/account/sign-out-everywhere" {
             input type="hidden" name="csrf" value=(user.csrf_token);
@@ -69,6 +110,13 @@ pub async fn show(
             .body(body)
             .into_response(),
     )
+}
+
+/// What the account page is told after an action.
+#[derive(Debug, Default, serde::Deserialize)]
+pub struct AccountQuery {
+    /// `revoked` or `already`, after the revoke button.
+    pub token: Option<String>,
 }
 
 /// Ends every session of the account, this one included.

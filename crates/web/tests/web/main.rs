@@ -9,6 +9,7 @@
 #![allow(clippy::disallowed_methods)]
 
 mod accessibility;
+mod api_tokens;
 mod browser;
 mod casework;
 mod cdp_selftest;

@@ -67,6 +67,8 @@ fn allowed_answer(path: &str) -> Option<(StatusCode, Option<&'static str>)> {
         | "/api/v1/people/{id}/events/{seq}/correct" => (S::BAD_REQUEST, None),
         "/grants" => (S::BAD_REQUEST, None),
         "/grants/{id}/revoke" => (S::NOT_FOUND, None),
+        // A token the user does not hold (or that does not exist): not found.
+        "/account/tokens/{id}/revoke" | "/api/v1/me/tokens/{id}/revoke" => (S::NOT_FOUND, None),
         "/users" => (S::BAD_REQUEST, None),
         "/users/{id}/disable" | "/users/{id}/enable" | "/users/{id}/reset-second-factor" => {
             (S::SEE_OTHER, Some("/users"))

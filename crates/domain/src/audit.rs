@@ -439,6 +439,8 @@ mod tests {
             "user.disable",
             "user.enable",
             "user.oidc.linked",
+            "api_token.created",
+            "api_token.revoked",
             "password.change",
             "password.change_refused",
             "second_factor.reset",

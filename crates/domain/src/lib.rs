@@ -16,14 +16,17 @@ pub mod error;
 pub mod events;
 pub mod ids;
 pub mod localtime;
+pub mod matching;
 pub mod need;
 pub mod org;
 pub mod payload;
 pub mod people;
 pub mod projection;
 pub mod retention;
+pub mod screening;
 pub mod search;
 mod tagged;
+pub mod threshold;
 pub mod timescales;
 pub mod totp;
 

@@ -144,6 +144,9 @@ const NOT_READS: &[&str] = &[
     "/api/v1/teams/{id}",
     "/api/v1/teams/{id}/children",
     "/grants/{id}/revoke",
+    // Revoking one's own API token: about the account, not a record.
+    "/account/tokens/{id}/revoke",
+    "/api/v1/me/tokens/{id}/revoke",
     // Forms: they record a reason or a restriction (tested below), and read nothing.
     "/people/{id}/reason",
     "/people/{id}/restriction",

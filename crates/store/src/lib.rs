@@ -16,6 +16,7 @@ mod consent;
 mod error;
 mod events;
 mod identity;
+mod matching;
 mod migrate;
 mod org;
 mod paging;
@@ -41,6 +42,7 @@ pub use capabilities::{Accounts, AuditLog, Governance, Journeys, Organisation, P
 pub use consent::{Consent, SharedSummary};
 pub use error::StoreError;
 pub use events::{ChronologyEntry, ChronologyFilter, RecordingHeader};
+pub use matching::PersonCandidate;
 pub use org::{TeamSummary, WorkerCaseload};
 pub use paging::{MAX_PER_PAGE, PageRequest, Paged};
 pub use people::{PersonMatch, SearchQuery};

@@ -12,6 +12,7 @@ pub mod casework;
 pub mod casework_api;
 pub mod csv_export;
 pub mod error;
+pub mod matching_api;
 pub mod oidc;
 pub mod pages;
 pub mod routes;

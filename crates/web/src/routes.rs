@@ -555,6 +555,13 @@ pub fn registry() -> Vec<RouteDef> {
             get(api::search),
         ),
         route(
+            Method::POST,
+            "/api/v1/people/matches",
+            Requires(P::SearchPeople),
+            Api,
+            post(crate::matching_api::matches),
+        ),
+        route(
             Method::GET,
             "/api/v1/people/{id}",
             Requires(P::ViewChildRecord),

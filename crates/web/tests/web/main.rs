@@ -18,6 +18,7 @@ mod dead_ends;
 mod home_pages;
 mod http;
 mod lists;
+mod matching;
 mod request_log;
 mod route_matrix;
 mod sec_accounts;

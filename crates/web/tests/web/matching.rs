@@ -1,0 +1,130 @@
+//! `POST /api/v1/people/matches` (the front door issue, item 3): the people on the record who
+//! might be a person about to be named, ranked with reasons; bad details are all named with 422
+//! and write nothing; the search permission is needed; what is shown is audited.
+
+use reqwest::StatusCode;
+use serde_json::{Value, json};
+
+use stepwise_domain::access::Role;
+use stepwise_domain::people::Person;
+
+use super::support::app::{PASSWORD, TestApp, spawn_app, username};
+
+async fn post(app: &TestApp, cookie: &str, body: &Value) -> (StatusCode, Value) {
+    let me: Value = app
+        .get("/api/v1/me", Some(cookie))
+        .await
+        .json()
+        .await
+        .unwrap();
+    let res = app
+        .client
+        .post(app.url("/api/v1/people/matches"))
+        .header("cookie", cookie)
+        .header("x-csrf-token", me["csrf_token"].as_str().unwrap())
+        .json(body)
+        .send()
+        .await
+        .unwrap();
+    let status = res.status();
+    (status, res.json().await.unwrap_or(Value::Null))
+}
+
+#[tokio::test]
+async fn the_front_door_sees_who_a_named_child_might_be_before_creating_anyone() {
+    let app = spawn_app().await;
+    let fd = app
+        .sign_in(&username(Role::FrontDoorPractitioner), PASSWORD)
+        .await
+        .unwrap();
+    // The child as their social worker's record shows them.
+    let sw = app
+        .sign_in(&username(Role::SocialWorker), PASSWORD)
+        .await
+        .unwrap();
+    let record: Value = app
+        .get(&format!("/api/v1/people/{}", app.child), Some(&sw))
+        .await
+        .json()
+        .await
+        .unwrap();
+    let child: Person = serde_json::from_value(record["person"].clone()).unwrap();
+    let name = &child.names[0];
+    let dob = child.date_of_birth.unwrap();
+
+    // A misspelt family name and the right date of birth: the child, with the reasons.
+    let mut misspelt = name.family.clone();
+    misspelt.push('e');
+    let lists = app.audit_count("record.list").await;
+    let (status, body) = post(
+        &app,
+        &fd,
+        &json!({"given_name": name.given, "family_name": misspelt, "date_of_birth": dob.to_string()}),
+    )
+    .await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    let first = &body["candidates"][0];
+    assert_eq!(first["person_id"], app.child, "{body}");
+    assert!(
+        matches!(first["strength"].as_str(), Some("likely" | "certain")),
+        "{first}"
+    );
+    let reasons: Vec<&str> = first["reasons"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| r["code"].as_str().unwrap())
+        .collect();
+    assert!(reasons.contains(&"same_birth_date"), "{reasons:?}");
+    assert!(
+        first["reasons"][0]["text"]
+            .as_str()
+            .is_some_and(|t| !t.is_empty())
+    );
+    assert!(
+        app.audit_count("record.list").await > lists,
+        "who was shown is audited"
+    );
+
+    // Its NHS number alone finds it for certain.
+    if let Some(nhs) = &child.nhs_number {
+        let (status, body) = post(&app, &fd, &json!({"nhs_number": nhs.as_str()})).await;
+        assert_eq!(status, StatusCode::OK);
+        assert_eq!(body["candidates"][0]["person_id"], app.child);
+        assert_eq!(body["candidates"][0]["strength"], "certain");
+        assert_eq!(body["candidates"][0]["score"], 100);
+    }
+
+    // Bad details are all named at once, and nothing is written.
+    let searches = app.audit_count("search").await;
+    let (status, body) = post(
+        &app,
+        &fd,
+        &json!({"given_name": "A", "family_name": "B", "date_of_birth": "2099-01-01",
+                "nhs_number": "943 476 5918", "postcode": "nowhere"}),
+    )
+    .await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{body}");
+    let fields: Vec<&str> = body["error"]["fields"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| f["field"].as_str().unwrap())
+        .collect();
+    assert_eq!(fields, ["date_of_birth", "nhs_number", "postcode"]);
+    let (status, _) = post(&app, &fd, &json!({"given_name": "A", "surname": "B"})).await;
+    assert_eq!(
+        status,
+        StatusCode::BAD_REQUEST,
+        "unknown fields are refused"
+    );
+    assert_eq!(app.audit_count("search").await, searches);
+
+    // A partner professional may not search the record.
+    let partner = app
+        .sign_in(&username(Role::PartnerProfessional), PASSWORD)
+        .await
+        .unwrap();
+    let (status, _) = post(&app, &partner, &json!({"family_name": name.family})).await;
+    assert_eq!(status, StatusCode::FORBIDDEN);
+}

@@ -51,6 +51,16 @@ struct Cli {
     /// defaults apply.
     #[arg(long, global = true, env = "STEPWISE_RETENTION_SCHEDULE")]
     retention_schedule: Option<PathBuf>,
+    /// The continuum of need the front door decides by: child-concern-model (the default, four
+    /// levels), six-level, families-first, or a threshold file of the authority's own (see
+    /// docs/front-door.md). A file with a mistake is refused, naming the line.
+    #[arg(
+        long,
+        global = true,
+        env = "STEPWISE_THRESHOLD_MODEL",
+        value_name = "PRESET|FILE"
+    )]
+    threshold_model: Option<String>,
     #[command(subcommand)]
     command: Command,
 }
@@ -123,10 +133,25 @@ enum Command {
         #[command(subcommand)]
         action: UserCommand,
     },
+    /// The continuum of need: check a threshold file before using it.
+    Threshold {
+        #[command(subcommand)]
+        action: ThresholdCommand,
+    },
     /// API tokens, for other systems that call the API as a user.
     Token {
         #[command(subcommand)]
         action: TokenCommand,
+    },
+}
+
+#[derive(Subcommand)]
+enum ThresholdCommand {
+    /// Read a threshold file (or a preset: child-concern-model, six-level, families-first) and
+    /// say what it holds, or which line is wrong and why (exit 1).
+    Check {
+        #[arg(value_name = "PRESET|FILE")]
+        model: String,
     },
 }
 
@@ -255,7 +280,41 @@ async fn run(cli: Cli) -> Result<std::process::ExitCode> {
                 .with_context(|| format!("in {}", path.display()))?
         }
     };
+    let threshold = cli
+        .threshold_model
+        .as_deref()
+        .map(load_threshold)
+        .transpose()?
+        .map(std::sync::Arc::new);
     match cli.command {
+        Command::Threshold {
+            action: ThresholdCommand::Check { model },
+        } => {
+            let m = load_threshold(&model)?;
+            println!("{}: the file is sound", m.name());
+            for l in m.levels() {
+                println!(
+                    "  level {} ({}): {} indicator(s); opens {}",
+                    l.level,
+                    l.name,
+                    m.indicators_at(&l.level).count(),
+                    l.opens
+                        .iter()
+                        .map(|o| o.as_str())
+                        .collect::<Vec<_>>()
+                        .join(", ")
+                );
+            }
+            println!(
+                "  a manager authorises: {}",
+                m.authorisation()
+                    .iter()
+                    .map(|o| o.as_str())
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            );
+            Ok(std::process::ExitCode::SUCCESS)
+        }
         Command::Openapi => {
             print!("{}", stepwise_web::api::openapi_json_text()?);
             Ok(std::process::ExitCode::SUCCESS)
@@ -585,6 +644,7 @@ async fn run(cli: Cli) -> Result<std::process::ExitCode> {
                 policy,
                 retention,
                 oidc,
+                threshold,
                 ..WebConfig::default()
             };
             serve(store, addr, config).await?;
@@ -633,6 +693,7 @@ async fn run(cli: Cli) -> Result<std::process::ExitCode> {
                 policy,
                 retention,
                 oidc: None,
+                threshold,
                 ..WebConfig::default()
             };
             serve(store, addr, config).await?;
@@ -669,6 +730,23 @@ fn date_argument(s: &str) -> std::result::Result<chrono::NaiveDate, String> {
 /// Opens the store with its audit key. Only `demo` and `serve` (`create` true) may create a
 /// database, and with it its key; every other command refuses a database that does not exist,
 /// so a mistyped path is reported instead of answered from a new, empty database.
+/// A threshold model by preset name, or read from a file; a mistake names the file and line.
+fn load_threshold(model: &str) -> Result<stepwise_domain::threshold::ThresholdModel> {
+    use stepwise_domain::threshold::{Preset, ThresholdModel};
+    if let Some(p) = Preset::parse(model) {
+        return ThresholdModel::preset(p).with_context(|| format!("the preset {model}"));
+    }
+    let path = std::path::Path::new(model);
+    if !path.exists() {
+        bail!(
+            "{model:?} is neither a preset (child-concern-model, six-level, families-first) nor a file that exists"
+        );
+    }
+    let text = std::fs::read_to_string(path)
+        .with_context(|| format!("reading the threshold file {}", path.display()))?;
+    ThresholdModel::parse(&text).with_context(|| format!("in {}", path.display()))
+}
+
 async fn open(url: &str, key_file: Option<&std::path::Path>, create: bool) -> Result<Store> {
     stepwise_store::check_database_url(url)?;
     if let Some(path) = sqlite_path(url)

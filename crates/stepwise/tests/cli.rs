@@ -591,3 +591,64 @@ async fn tokens_are_made_listed_and_revoked_on_the_command_line() {
     let (_, list, _) = run(&["list"]);
     assert!(list.contains("revoked"), "{list}");
 }
+
+/// `stepwise threshold check` reads a preset or a council's file and says what it holds; a file
+/// with a mistake is refused naming the line, and so is `serve` given it (before it listens).
+#[test]
+fn threshold_files_are_checked_and_a_bad_one_is_refused_naming_the_line() {
+    let ok = stepwise()
+        .args(["threshold", "check", "families-first"])
+        .output()
+        .unwrap();
+    let stdout = String::from_utf8_lossy(&ok.stdout);
+    assert!(ok.status.success(), "{stdout}");
+    assert!(
+        stdout.contains("the file is sound") && stdout.contains("level 3"),
+        "{stdout}"
+    );
+
+    let (path, url) = temp_db("threshold");
+    let bad = path.with_file_name("thresholds.tsv");
+    std::fs::write(
+        &bad,
+        "# ours\nmodel\tOur model\nlevel\t1\tUniversal\tMet by universal services\nopens\t1\tno_further_action\nopens\t1\tsend_a_letter\n",
+    )
+    .unwrap();
+    let out = stepwise()
+        .args(["threshold", "check", bad.to_str().unwrap()])
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(!out.status.success());
+    assert!(
+        stderr.contains("line 5") && stderr.contains("send_a_letter"),
+        "{stderr}"
+    );
+
+    let out = stepwise()
+        .args([
+            "serve",
+            "--database",
+            &url,
+            "--addr",
+            "127.0.0.1:0",
+            "--threshold-model",
+            bad.to_str().unwrap(),
+        ])
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(!out.status.success());
+    assert!(stderr.contains("line 5"), "{stderr}");
+    assert!(!path.exists(), "nothing is created");
+
+    let out = stepwise()
+        .args(["threshold", "check", "seven-level"])
+        .output()
+        .unwrap();
+    assert!(
+        String::from_utf8_lossy(&out.stderr).contains("neither a preset"),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+}

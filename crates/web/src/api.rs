@@ -121,11 +121,11 @@ impl Modify for SessionCookie {
 #[derive(OpenApi)]
 #[openapi(
     info(title = "Stepwise API", description = "Reads of Stepwise's children's services record, and the recording of casework on it. Every call needs either an API token (the Authorization: Bearer header; tokens are issued with `stepwise token create`) or a signed-in session (the stepwise_session cookie), and the user's role must hold the permission the call needs; every read of a person's record is audited, and so is everything recorded. A call bearing a token acts as the token's user, ignores cookies and needs no anti-forgery token. A session-cookie call that changes something also needs the session's anti-forgery token (csrf_token from /api/v1/me) as the X-CSRF-Token header."),
-    paths(me, crate::api_tokens::list, crate::api_tokens::revoke, my_work, search, crate::matching_api::matches, record, record_access_log, grants, user_activity, teams, team,
+    paths(me, crate::pages::threshold::api, crate::api_tokens::list, crate::api_tokens::revoke, my_work, search, crate::matching_api::matches, record, record_access_log, grants, user_activity, teams, team,
         team_children,
         crate::casework_api::record_note, crate::casework_api::record_visit,
         crate::casework_api::withdraw, crate::casework_api::correct),
-    components(schemas(Me, crate::matching_api::MatchInput, crate::matching_api::MatchCandidates, crate::matching_api::MatchCandidate, crate::matching_api::MatchReason, crate::api_tokens::TokenList, crate::api_tokens::TokenRow, crate::api_tokens::Revoked, SearchResults, TeamRow, AccessLog, UserActivity, TeamChildren, ErrorBody, ErrorDetail, FieldProblem,
+    components(schemas(Me, crate::pages::threshold::ThresholdJson, crate::pages::threshold::LevelJson, crate::pages::threshold::IndicatorJson, crate::matching_api::MatchInput, crate::matching_api::MatchCandidates, crate::matching_api::MatchCandidate, crate::matching_api::MatchReason, crate::api_tokens::TokenList, crate::api_tokens::TokenRow, crate::api_tokens::Revoked, SearchResults, TeamRow, AccessLog, UserActivity, TeamChildren, ErrorBody, ErrorDetail, FieldProblem,
         crate::casework_api::RecordedEntry, crate::casework_api::NoteInput,
         crate::casework_api::VisitInput, crate::casework_api::WithdrawInput,
         crate::casework_api::CorrectInput)),

@@ -49,6 +49,9 @@ pub struct WebConfig {
     pub retention: RetentionSchedule,
     /// The authority's identity provider, when people may sign in through it.
     pub oidc: Option<oidc::OidcConfig>,
+    /// The continuum of need the front door decides by (`None`: the four-level Child Concern
+    /// Model that Stepwise ships).
+    pub threshold: Option<Arc<stepwise_domain::threshold::ThresholdModel>>,
 }
 
 impl Default for WebConfig {
@@ -62,6 +65,7 @@ impl Default for WebConfig {
             policy: AccessPolicy::default(),
             retention: RetentionSchedule::default(),
             oidc: None,
+            threshold: None,
         }
     }
 }
@@ -73,6 +77,8 @@ pub struct AppState {
     pub calendar: Arc<WorkingDayCalendar>,
     pub config: Arc<WebConfig>,
     pub authority_name: Arc<String>,
+    /// The continuum of need in force.
+    pub threshold: Arc<stepwise_domain::threshold::ThresholdModel>,
 }
 
 impl AppState {
@@ -85,6 +91,17 @@ impl AppState {
         })?;
         stepwise_domain::codes::all()
             .map_err(|e| WebError::Internal(format!("the DfE code lists cannot be read: {e}")))?;
+        let threshold = match &config.threshold {
+            Some(t) => t.clone(),
+            None => Arc::new(
+                stepwise_domain::threshold::ThresholdModel::preset(
+                    stepwise_domain::threshold::Preset::default(),
+                )
+                .map_err(|e| {
+                    WebError::Internal(format!("the default continuum of need cannot be read: {e}"))
+                })?,
+            ),
+        };
         auth::check_password_hashing()?;
         api::openapi_json_text()?;
         let authority_name = store
@@ -98,6 +115,7 @@ impl AppState {
             calendar: Arc::new(calendar),
             config: Arc::new(config),
             authority_name: Arc::new(authority_name),
+            threshold,
         })
     }
     /// Today (the London date), by the council's clock.

@@ -244,6 +244,13 @@ pub fn registry() -> Vec<RouteDef> {
         ),
         route(
             Method::GET,
+            "/threshold",
+            SignedIn,
+            Page,
+            get(pages::threshold::show),
+        ),
+        route(
+            Method::GET,
             "/my-work",
             Requires(P::ViewMyWork),
             Page,
@@ -526,6 +533,13 @@ pub fn registry() -> Vec<RouteDef> {
             get(api::openapi_json),
         ),
         route(Method::GET, "/api/v1/me", SignedIn, Api, get(api::me)),
+        route(
+            Method::GET,
+            "/api/v1/threshold",
+            SignedIn,
+            Api,
+            get(pages::threshold::api),
+        ),
         route(
             Method::GET,
             "/api/v1/me/tokens",

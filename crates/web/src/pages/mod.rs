@@ -18,6 +18,7 @@ pub mod setup;
 pub mod signin;
 pub mod subject_access;
 pub mod teams;
+pub mod threshold;
 
 use axum::Extension;
 use axum::extract::State;
@@ -124,6 +125,9 @@ impl<'a> Page<'a> {
                 }
                 if u.holds(Permission::ViewShared) {
                     v.push(("shared", "/shared", "Shared with us"));
+                }
+                if u.holds(Permission::RecordFrontDoor) || u.holds(Permission::ViewShared) {
+                    v.push(("threshold", "/threshold", "Levels of need"));
                 }
                 if u.holds(Permission::ViewPseudonymised) {
                     v.push(("analysis", "/analysis", "Analysis"));

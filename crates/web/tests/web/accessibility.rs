@@ -38,6 +38,12 @@ fn pages(app: &TestApp) -> Vec<(Option<Role>, String, &'static str)> {
         (None, "/sign-in".into(), "sign-in"),
         (Some(Role::SocialWorker), "/my-work".into(), "my-work"),
         (
+            Some(Role::FrontDoorPractitioner),
+            "/threshold".into(),
+            "threshold",
+        ),
+        (Some(Role::SocialWorker), "/account".into(), "account"),
+        (
             Some(Role::SocialWorker),
             format!("/people?q={family}"),
             "search",

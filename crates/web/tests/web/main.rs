@@ -26,3 +26,4 @@ mod sec_oidc;
 mod sec_records;
 mod sec_signin;
 mod support;
+mod threshold;

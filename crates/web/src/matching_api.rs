@@ -198,6 +198,43 @@ pub fn incoming(input: &MatchInput, today: NaiveDate) -> Result<Incoming, WebErr
     })
 }
 
+/// The most candidates shown.
+pub const MAX_CANDIDATES: usize = 20;
+
+/// Looks for the person, audited as a search (`via`: "api" or "page"), with everyone shown
+/// listed: the one way the page and the API match.
+pub async fn run(
+    state: &AppState,
+    user: &CurrentUser,
+    incoming: &Incoming,
+    via: &str,
+) -> Result<Vec<stepwise_store::PersonCandidate>, WebError> {
+    state
+        .store
+        .audit_log()
+        .record(
+            &user.actor(),
+            AuditAction::Search,
+            &AuditSubject::People,
+            &current_request_id(),
+            &format!("{via}, matches before creating a person"),
+        )
+        .await?;
+    let mut found = state
+        .store
+        .people()
+        .match_people(incoming, user.holds(Permission::ViewSealedRecords))
+        .await?;
+    found.truncate(MAX_CANDIDATES);
+    let shown: Vec<i64> = found.iter().map(|c| c.found.person_id.0).collect();
+    state
+        .store
+        .people()
+        .audit_list(&user.actor(), &current_request_id(), "match", &shown)
+        .await?;
+    Ok(found)
+}
+
 /// Who on the record might be this person, best first, with the reasons each matched; at most
 /// 20. Sealed records are found only by roles that may see them; a restricted record is shown
 /// only as a certain or likely match, by name alone.
@@ -210,29 +247,7 @@ pub async fn matches(
 ) -> Result<Json<MatchCandidates>, ApiError> {
     let Json(input) = body.map_err(|e| WebError::BadRequest(e.body_text()))?;
     let incoming = incoming(&input, state.today())?;
-    state
-        .store
-        .audit_log()
-        .record(
-            &user.actor(),
-            AuditAction::Search,
-            &AuditSubject::People,
-            &current_request_id(),
-            "api, matches before creating a person",
-        )
-        .await?;
-    let mut found = state
-        .store
-        .people()
-        .match_people(&incoming, user.holds(Permission::ViewSealedRecords))
-        .await?;
-    found.truncate(20);
-    let shown: Vec<i64> = found.iter().map(|c| c.found.person_id.0).collect();
-    state
-        .store
-        .people()
-        .audit_list(&user.actor(), &current_request_id(), "match", &shown)
-        .await?;
+    let found = run(&state, &user, &incoming, "api").await?;
     Ok(Json(MatchCandidates {
         candidates: found
             .into_iter()

@@ -244,6 +244,20 @@ pub fn registry() -> Vec<RouteDef> {
         ),
         route(
             Method::GET,
+            "/people/match",
+            Requires(P::SearchPeople),
+            Page,
+            get(pages::matching::show),
+        ),
+        route(
+            Method::POST,
+            "/people/match",
+            Requires(P::SearchPeople),
+            Page,
+            post(pages::matching::check),
+        ),
+        route(
+            Method::GET,
             "/threshold",
             SignedIn,
             Page,

@@ -8,6 +8,7 @@ pub mod analysis;
 pub mod casework;
 pub mod consent;
 pub mod drafts;
+pub mod matching;
 pub mod mywork;
 pub mod paging;
 pub mod record;

@@ -109,6 +109,7 @@ pub async fn show(
     let body = html! {
         (error_summary(&errors))
         h1 { "Find a person" }
+        p { "Taking a contact about someone who may be new to us? " a href="/people/match" { "Check whether they are already known" } ", with reasons for each possible match, before creating anyone." }
         form method="get" action="/people" class="search-form" role="search" {
             div class=(if errors.iter().any(|e| e.0 == "q") { "field field-error" } else { "field" }) {
                 label for="q" { "Name or identifier" }

@@ -44,6 +44,11 @@ fn pages(app: &TestApp) -> Vec<(Option<Role>, String, &'static str)> {
         ),
         (Some(Role::SocialWorker), "/account".into(), "account"),
         (
+            Some(Role::FrontDoorPractitioner),
+            "/people/match".into(),
+            "person-match",
+        ),
+        (
             Some(Role::SocialWorker),
             format!("/people?q={family}"),
             "search",

@@ -8,7 +8,7 @@ use serde_json::{Value, json};
 use stepwise_domain::access::Role;
 use stepwise_domain::people::Person;
 
-use super::support::app::{PASSWORD, TestApp, spawn_app, username};
+use super::support::app::{PASSWORD, TestApp, post_form, spawn_app, username};
 
 async fn post(app: &TestApp, cookie: &str, body: &Value) -> (StatusCode, Value) {
     let me: Value = app
@@ -127,4 +127,110 @@ async fn the_front_door_sees_who_a_named_child_might_be_before_creating_anyone()
         .unwrap();
     let (status, _) = post(&app, &partner, &json!({"family_name": name.family})).await;
     assert_eq!(status, StatusCode::FORBIDDEN);
+}
+
+/// The same check as a page: the form, every problem beside its field with what was typed kept,
+/// the candidates with their reasons, and the CSRF token required.
+#[tokio::test]
+async fn the_page_checks_whether_a_person_is_already_known() {
+    let app = spawn_app().await;
+    let fd = app
+        .sign_in(&username(Role::FrontDoorPractitioner), PASSWORD)
+        .await
+        .unwrap();
+    let sw = app
+        .sign_in(&username(Role::SocialWorker), PASSWORD)
+        .await
+        .unwrap();
+    let record: Value = app
+        .get(&format!("/api/v1/people/{}", app.child), Some(&sw))
+        .await
+        .json()
+        .await
+        .unwrap();
+    let child: Person = serde_json::from_value(record["person"].clone()).unwrap();
+    let name = &child.names[0];
+    let dob = child.date_of_birth.unwrap().to_string();
+
+    let form = app.get("/people/match", Some(&fd)).await;
+    assert_eq!(form.status(), StatusCode::OK);
+    assert!(
+        form.text()
+            .await
+            .unwrap()
+            .contains("Is this person already known?")
+    );
+    let search = app.get("/people", Some(&fd)).await.text().await.unwrap();
+    assert!(
+        search.contains("href=\"/people/match\""),
+        "search links to the check"
+    );
+
+    // Without the form's CSRF token: refused.
+    let res = app
+        .client
+        .post(app.url("/people/match"))
+        .header("cookie", &fd)
+        .form(&[("family_name", name.family.as_str())])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), StatusCode::FORBIDDEN);
+
+    // Bad details: the form again, naming each, keeping what was typed.
+    let res = post_form(
+        &app,
+        &fd,
+        "/people/match",
+        "/people/match",
+        &[
+            ("given_name", "Zed"),
+            ("family_name", "Quill"),
+            ("date_of_birth", "2099-01-01"),
+            ("nhs_number", "123"),
+        ],
+    )
+    .await;
+    assert_eq!(res.status(), StatusCode::BAD_REQUEST);
+    let page = res.text().await.unwrap();
+    assert!(page.contains("There is a problem"));
+    assert!(
+        page.contains("Date of birth: 2099-01-01 is in the future"),
+        "{page}"
+    );
+    assert!(page.contains("NHS number:"));
+    assert!(page.contains("value=\"Quill\""), "what was typed is kept");
+
+    // Good details: the child, with the reasons.
+    let mut misspelt = name.family.clone();
+    misspelt.push('e');
+    let res = post_form(
+        &app,
+        &fd,
+        "/people/match",
+        "/people/match",
+        &[
+            ("given_name", name.given.as_str()),
+            ("family_name", misspelt.as_str()),
+            ("date_of_birth", dob.as_str()),
+        ],
+    )
+    .await;
+    assert_eq!(res.status(), StatusCode::OK);
+    let page = res.text().await.unwrap();
+    assert!(
+        page.contains(&format!("href=\"/people/{}\"", app.child)),
+        "{page}"
+    );
+    assert!(page.contains("Same date of birth"));
+
+    // A partner may not use it.
+    let partner = app
+        .sign_in(&username(Role::PartnerProfessional), PASSWORD)
+        .await
+        .unwrap();
+    assert_eq!(
+        app.get("/people/match", Some(&partner)).await.status(),
+        StatusCode::FORBIDDEN
+    );
 }

@@ -67,6 +67,8 @@ fn allowed_answer(path: &str) -> Option<(StatusCode, Option<&'static str>)> {
         | "/api/v1/people/{id}/events/{seq}/correct" => (S::BAD_REQUEST, None),
         // Person matching takes JSON: a form body is refused as such.
         "/api/v1/people/matches" => (S::BAD_REQUEST, None),
+        // The check with nothing typed: the form again, asking for a name or an identifier.
+        "/people/match" => (S::BAD_REQUEST, None),
         "/grants" => (S::BAD_REQUEST, None),
         "/grants/{id}/revoke" => (S::NOT_FOUND, None),
         // A token the user does not hold (or that does not exist): not found.

@@ -82,6 +82,16 @@ pub struct MatchCandidates {
     pub candidates: Vec<MatchCandidate>,
 }
 
+/// A domain error's words without its own field name (the answer names the field already).
+fn without_field(e: stepwise_domain::DomainError) -> String {
+    match e {
+        stepwise_domain::DomainError::InvalidIdentifier { value, message, .. } => {
+            format!("{message} (got {value:?})")
+        }
+        other => other.to_string(),
+    }
+}
+
 /// Reads the details into what the matcher takes, or every field's problem at once.
 pub fn incoming(input: &MatchInput, today: NaiveDate) -> Result<Incoming, WebError> {
     let mut errors: Vec<(String, String)> = Vec::new();
@@ -134,7 +144,7 @@ pub fn incoming(input: &MatchInput, today: NaiveDate) -> Result<Incoming, WebErr
             match NhsNumber::parse(&compact) {
                 Ok(n) => Some(n),
                 Err(e) => {
-                    problem("nhs_number", e.to_string());
+                    problem("nhs_number", without_field(e));
                     None
                 }
             }
@@ -145,7 +155,7 @@ pub fn incoming(input: &MatchInput, today: NaiveDate) -> Result<Incoming, WebErr
         Some(s) => match Upn::parse(s) {
             Ok(u) => Some(u),
             Err(e) => {
-                problem("upn", e.to_string());
+                problem("upn", without_field(e));
                 None
             }
         },
@@ -166,7 +176,7 @@ pub fn incoming(input: &MatchInput, today: NaiveDate) -> Result<Incoming, WebErr
         Some(s) => match Postcode::parse(s) {
             Ok(p) => Some(p),
             Err(e) => {
-                problem("postcode", e.to_string());
+                problem("postcode", without_field(e));
                 None
             }
         },

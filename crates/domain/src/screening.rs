@@ -117,6 +117,57 @@ impl ScreeningTargets {
         Ok(self)
     }
 
+    /// Reads an authority's targets written as `red=4,amber=1,green=1` (hours for red, working
+    /// days for amber and green; any of the three may be left out to keep its default), and
+    /// checks them.
+    pub fn parse(text: &str) -> Result<Self, DomainError> {
+        let bad = |message: String| DomainError::InvalidIdentifier {
+            field: "screening targets",
+            value: text.to_string(),
+            message,
+        };
+        let mut t = Self::default();
+        for part in text.split(',').map(str::trim).filter(|p| !p.is_empty()) {
+            let Some((key, value)) = part.split_once('=') else {
+                return Err(bad(format!(
+                    "{part:?} is not NAME=NUMBER (write red=4,amber=1,green=1)"
+                )));
+            };
+            let n: u32 = value
+                .trim()
+                .parse()
+                .map_err(|_| bad(format!("{:?} is not a whole number", value.trim())))?;
+            match key.trim().to_ascii_lowercase().as_str() {
+                "red" => t.red_hours = n,
+                "amber" => t.amber_working_days = n,
+                "green" => t.green_working_days = n,
+                other => {
+                    return Err(bad(format!("{other:?} is not red, amber or green")));
+                }
+            }
+        }
+        t.checked()
+    }
+
+    /// The targets in words, as the pages say them.
+    pub fn describe(&self) -> [(Rag, String); 3] {
+        let days = |n: u32| {
+            if n == 1 {
+                "within one working day".to_string()
+            } else {
+                format!("within {n} working days")
+            }
+        };
+        [
+            (
+                Rag::Red,
+                format!("within {} hours, day or night", self.red_hours),
+            ),
+            (Rag::Amber, days(self.amber_working_days)),
+            (Rag::Green, days(self.green_working_days)),
+        ]
+    }
+
     /// When a contact received at `received` with this rating is due to be decided.
     pub fn decide_by(
         &self,
@@ -257,6 +308,42 @@ mod tests {
             NaiveTime::from_hms_opt(1, 30, 0).unwrap(),
         );
         assert_eq!(twice, Utc.with_ymd_and_hms(2026, 10, 25, 1, 30, 0).unwrap());
+    }
+
+    #[test]
+    fn an_authoritys_targets_are_read_from_a_line_and_bad_ones_named() {
+        assert_eq!(
+            ScreeningTargets::parse("red=2, amber=1,green=3").unwrap(),
+            ScreeningTargets {
+                red_hours: 2,
+                amber_working_days: 1,
+                green_working_days: 3
+            }
+        );
+        assert_eq!(
+            ScreeningTargets::parse("RED=6").unwrap(),
+            ScreeningTargets {
+                red_hours: 6,
+                ..ScreeningTargets::default()
+            }
+        );
+        assert_eq!(
+            ScreeningTargets::parse("").unwrap(),
+            ScreeningTargets::default()
+        );
+        for (bad, says) in [
+            ("red", "NAME=NUMBER"),
+            ("red=four", "whole number"),
+            ("blue=1", "not red, amber or green"),
+            ("red=30", "1 to 24 hours"),
+            ("amber=3,green=2", "longer than green"),
+        ] {
+            let e = ScreeningTargets::parse(bad).unwrap_err().to_string();
+            assert!(e.contains(says), "{bad}: {e}");
+        }
+        let words = ScreeningTargets::default().describe();
+        assert_eq!(words[0].1, "within 4 hours, day or night");
+        assert_eq!(words[1].1, "within one working day");
     }
 
     #[test]

@@ -61,6 +61,11 @@ struct Cli {
         value_name = "PRESET|FILE"
     )]
     threshold_model: Option<String>,
+    /// How soon the front door must decide a contact: hours for red, working days for amber
+    /// and green, such as red=4,amber=1,green=1 (the defaults).
+    #[arg(long, global = true, env = "STEPWISE_SCREENING_TARGETS", value_name = "red=H,amber=D,green=D",
+          value_parser = screening_targets)]
+    screening_targets: Option<stepwise_domain::screening::ScreeningTargets>,
     #[command(subcommand)]
     command: Command,
 }
@@ -286,6 +291,7 @@ async fn run(cli: Cli) -> Result<std::process::ExitCode> {
         .map(load_threshold)
         .transpose()?
         .map(std::sync::Arc::new);
+    let screening = cli.screening_targets;
     match cli.command {
         Command::Threshold {
             action: ThresholdCommand::Check { model },
@@ -645,6 +651,7 @@ async fn run(cli: Cli) -> Result<std::process::ExitCode> {
                 retention,
                 oidc,
                 threshold,
+                screening: screening.unwrap_or_default(),
                 ..WebConfig::default()
             };
             serve(store, addr, config).await?;
@@ -694,6 +701,7 @@ async fn run(cli: Cli) -> Result<std::process::ExitCode> {
                 retention,
                 oidc: None,
                 threshold,
+                screening: screening.unwrap_or_default(),
                 ..WebConfig::default()
             };
             serve(store, addr, config).await?;
@@ -730,6 +738,10 @@ fn date_argument(s: &str) -> std::result::Result<chrono::NaiveDate, String> {
 /// Opens the store with its audit key. Only `demo` and `serve` (`create` true) may create a
 /// database, and with it its key; every other command refuses a database that does not exist,
 /// so a mistyped path is reported instead of answered from a new, empty database.
+fn screening_targets(s: &str) -> Result<stepwise_domain::screening::ScreeningTargets, String> {
+    stepwise_domain::screening::ScreeningTargets::parse(s).map_err(|e| e.to_string())
+}
+
 /// A threshold model by preset name, or read from a file; a mistake names the file and line.
 fn load_threshold(model: &str) -> Result<stepwise_domain::threshold::ThresholdModel> {
     use stepwise_domain::threshold::{Preset, ThresholdModel};

@@ -643,6 +643,23 @@ fn threshold_files_are_checked_and_a_bad_one_is_refused_naming_the_line() {
     assert!(!path.exists(), "nothing is created");
 
     let out = stepwise()
+        .args([
+            "serve",
+            "--database",
+            &url,
+            "--addr",
+            "127.0.0.1:0",
+            "--screening-targets",
+            "red=30",
+        ])
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(!out.status.success());
+    assert!(stderr.contains("1 to 24 hours"), "{stderr}");
+    assert!(!path.exists(), "nothing is created");
+
+    let out = stepwise()
         .args(["threshold", "check", "seven-level"])
         .output()
         .unwrap();

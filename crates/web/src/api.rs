@@ -125,7 +125,7 @@ impl Modify for SessionCookie {
         team_children,
         crate::casework_api::record_note, crate::casework_api::record_visit,
         crate::casework_api::withdraw, crate::casework_api::correct),
-    components(schemas(Me, crate::pages::threshold::ThresholdJson, crate::pages::threshold::LevelJson, crate::pages::threshold::IndicatorJson, crate::matching_api::MatchInput, crate::matching_api::MatchCandidates, crate::matching_api::MatchCandidate, crate::matching_api::MatchReason, crate::api_tokens::TokenList, crate::api_tokens::TokenRow, crate::api_tokens::Revoked, SearchResults, TeamRow, AccessLog, UserActivity, TeamChildren, ErrorBody, ErrorDetail, FieldProblem,
+    components(schemas(Me, crate::pages::threshold::ThresholdJson, crate::pages::threshold::LevelJson, crate::pages::threshold::IndicatorJson, crate::pages::threshold::DecisionLimits, crate::matching_api::MatchInput, crate::matching_api::MatchCandidates, crate::matching_api::MatchCandidate, crate::matching_api::MatchReason, crate::api_tokens::TokenList, crate::api_tokens::TokenRow, crate::api_tokens::Revoked, SearchResults, TeamRow, AccessLog, UserActivity, TeamChildren, ErrorBody, ErrorDetail, FieldProblem,
         crate::casework_api::RecordedEntry, crate::casework_api::NoteInput,
         crate::casework_api::VisitInput, crate::casework_api::WithdrawInput,
         crate::casework_api::CorrectInput)),

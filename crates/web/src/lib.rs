@@ -52,6 +52,8 @@ pub struct WebConfig {
     /// The continuum of need the front door decides by (`None`: the four-level Child Concern
     /// Model that Stepwise ships).
     pub threshold: Option<Arc<stepwise_domain::threshold::ThresholdModel>>,
+    /// How soon the front door must decide a contact, by its RAG rating.
+    pub screening: stepwise_domain::screening::ScreeningTargets,
 }
 
 impl Default for WebConfig {
@@ -66,6 +68,7 @@ impl Default for WebConfig {
             retention: RetentionSchedule::default(),
             oidc: None,
             threshold: None,
+            screening: stepwise_domain::screening::ScreeningTargets::default(),
         }
     }
 }

@@ -34,6 +34,12 @@ pub async fn show(
         @if !authorised.is_empty() {
             p { "A manager authorises these decisions: " strong { (authorised.join(" and ")) } "." }
         }
+        h2 { "How soon the front door decides" }
+        ul {
+            @for (rag, words) in state.config.screening.describe() {
+                li { strong { (rag.label()) } ": " (words) }
+            }
+        }
         nav aria-label="Levels" {
             ul class="plain-list inline-list" {
                 @for l in m.levels() {
@@ -101,11 +107,29 @@ pub struct ThresholdJson {
     pub levels: Vec<LevelJson>,
     /// The outcomes a manager must authorise.
     pub authorisation: Vec<String>,
+    /// How soon a contact must be decided, by its RAG rating.
+    pub decision_limits: DecisionLimits,
 }
 
-impl From<&ThresholdModel> for ThresholdJson {
-    fn from(m: &ThresholdModel) -> Self {
+/// How soon the front door must decide a contact.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct DecisionLimits {
+    /// Hours on the clock, day or night, for a red contact.
+    pub red_hours: u32,
+    /// Working days for an amber contact (at the same London time on that day).
+    pub amber_working_days: u32,
+    /// Working days for a green contact.
+    pub green_working_days: u32,
+}
+
+impl ThresholdJson {
+    fn of(m: &ThresholdModel, t: stepwise_domain::screening::ScreeningTargets) -> Self {
         Self {
+            decision_limits: DecisionLimits {
+                red_hours: t.red_hours,
+                amber_working_days: t.amber_working_days,
+                green_working_days: t.green_working_days,
+            },
             name: m.name().to_string(),
             levels: m
                 .levels()
@@ -133,9 +157,12 @@ impl From<&ThresholdModel> for ThresholdJson {
     }
 }
 
-/// The continuum of need in force: levels, what each opens, indicators, and the outcomes a
-/// manager authorises.
+/// The continuum of need in force: levels, what each opens, indicators, the outcomes a
+/// manager authorises, and how soon a contact must be decided.
 #[utoipa::path(get, path = "/api/v1/threshold", responses((status = 200, body = ThresholdJson), (status = 401, body = crate::api::ErrorBody)))]
 pub async fn api(State(state): State<AppState>) -> Json<ThresholdJson> {
-    Json(ThresholdJson::from(state.threshold.as_ref()))
+    Json(ThresholdJson::of(
+        state.threshold.as_ref(),
+        state.config.screening,
+    ))
 }

@@ -31,6 +31,8 @@ async fn everyone_signed_in_reads_the_continuum_of_need_as_a_page_and_as_data() 
             assert!(page.contains(level), "{role:?}: {level}");
         }
         assert!(page.contains("a manager authorises"), "{role:?}");
+        assert!(page.contains("within 4 hours, day or night"), "{role:?}");
+        assert!(page.contains("within one working day"), "{role:?}");
         assert!(
             page.contains("The child&#x27;s developmental needs")
                 || page.contains("developmental needs")
@@ -61,6 +63,8 @@ async fn everyone_signed_in_reads_the_continuum_of_need_as_a_page_and_as_data() 
             .any(|o| o == "social_care_assessment")
     );
     assert!(m["levels"][0]["indicators"][0]["domain"].is_string());
+    assert_eq!(m["decision_limits"]["red_hours"], 4);
+    assert_eq!(m["decision_limits"]["amber_working_days"], 1);
     assert!(
         m["authorisation"]
             .as_array()

@@ -127,7 +127,12 @@ impl<'a> Page<'a> {
                 if u.holds(Permission::ViewShared) {
                     v.push(("shared", "/shared", "Shared with us"));
                 }
-                if u.holds(Permission::RecordFrontDoor) || u.holds(Permission::ViewShared) {
+                // The levels of need are what the front door decides by, what partners refer
+                // against, and what practitioners step children up and down by.
+                if u.holds(Permission::RecordFrontDoor)
+                    || u.holds(Permission::ViewShared)
+                    || u.holds(Permission::ViewMyWork)
+                {
                     v.push(("threshold", "/threshold", "Levels of need"));
                 }
                 if u.holds(Permission::ViewPseudonymised) {

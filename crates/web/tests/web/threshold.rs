@@ -27,6 +27,10 @@ async fn everyone_signed_in_reads_the_continuum_of_need_as_a_page_and_as_data() 
         assert_eq!(res.status(), StatusCode::OK, "{role:?}");
         let page = res.text().await.unwrap();
         assert!(page.contains("Child Concern Model"), "{role:?}");
+        assert!(
+            page.contains("href=\"/threshold\""),
+            "{role:?}: in the navigation"
+        );
         for level in ["Level 1: Universal", "Level 4: Specialist"] {
             assert!(page.contains(level), "{role:?}: {level}");
         }

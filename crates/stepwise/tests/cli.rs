@@ -41,10 +41,9 @@ fn temp_db(name: &str) -> (std::path::PathBuf, String) {
     (path, url)
 }
 
-#[tokio::test]
-async fn demo_then_verify_then_tamper_then_serve() {
-    let (path, url) = temp_db("demo");
-    let out = stepwise()
+/// Generates a small demo council (1% of the default) into `url`, without serving it.
+fn small_demo(url: &str) -> std::process::Output {
+    stepwise()
         .args([
             "demo",
             "--no-serve",
@@ -53,10 +52,16 @@ async fn demo_then_verify_then_tamper_then_serve() {
             "--today",
             "2026-11-23",
             "--database",
-            &url,
+            url,
         ])
         .output()
-        .unwrap();
+        .unwrap()
+}
+
+#[tokio::test]
+async fn demo_then_verify_then_tamper_then_serve() {
+    let (path, url) = temp_db("demo");
+    let out = small_demo(&url);
     let stdout = String::from_utf8_lossy(&out.stdout);
     assert!(
         out.status.success(),
@@ -304,19 +309,7 @@ fn bad_arguments_get_clear_errors() {
 #[tokio::test]
 async fn audit_verify_catches_a_truncated_log_and_prints_its_head() {
     let (path, url) = temp_db("truncate");
-    let demo = stepwise()
-        .args([
-            "demo",
-            "--no-serve",
-            "--scale",
-            "0.01",
-            "--today",
-            "2026-11-23",
-            "--database",
-            &url,
-        ])
-        .output()
-        .unwrap();
+    let demo = small_demo(&url);
     assert!(demo.status.success());
     let verify = |extra: &[&str]| {
         let mut c = stepwise();
@@ -482,19 +475,7 @@ fn serve_says_it_is_running_only_once_it_listens() {
 #[tokio::test]
 async fn tokens_are_made_listed_and_revoked_on_the_command_line() {
     let (_path, url) = temp_db("tokens");
-    let out = stepwise()
-        .args([
-            "demo",
-            "--no-serve",
-            "--scale",
-            "0.01",
-            "--today",
-            "2026-11-23",
-            "--database",
-            &url,
-        ])
-        .output()
-        .unwrap();
+    let out = small_demo(&url);
     assert!(
         out.status.success(),
         "{}",

@@ -548,20 +548,20 @@ pub async fn teams(State(state): State<AppState>) -> Result<Json<Vec<TeamRow>>, 
     ))
 }
 
-/// One team: workers, caseloads, overdue work and unallocated children.
-#[utoipa::path(get, path = "/api/v1/teams/{id}", params(("id" = i64, Path, description = "Team key")), responses((status = 200, body = TeamSummary), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody)))]
-pub async fn team(
-    State(state): State<AppState>,
-    Extension(user): Extension<CurrentUser>,
-    Path(raw): Path<String>,
-) -> Result<Json<TeamSummary>, ApiError> {
+/// The team a path names (its key), as the caller may see it; "not found" for a key that is
+/// not a team.
+async fn team_summary_for(
+    state: &AppState,
+    user: &CurrentUser,
+    raw: &str,
+) -> Result<stepwise_store::TeamSummary, WebError> {
     let actor = user.actor();
     let id = raw
         .parse::<i64>()
         .ok()
         .filter(|n| *n > 0)
         .ok_or_else(|| WebError::NotFound(format!("Team {raw:?}")))?;
-    let t = state
+    state
         .store
         .organisation()
         .team_summary(
@@ -571,7 +571,17 @@ pub async fn team(
             &state.calendar,
         )
         .await?
-        .ok_or_else(|| WebError::NotFound(format!("Team {id}")))?;
+        .ok_or_else(|| WebError::NotFound(format!("Team {id}")))
+}
+
+/// One team: workers, caseloads, overdue work and unallocated children.
+#[utoipa::path(get, path = "/api/v1/teams/{id}", params(("id" = i64, Path, description = "Team key")), responses((status = 200, body = TeamSummary), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody)))]
+pub async fn team(
+    State(state): State<AppState>,
+    Extension(user): Extension<CurrentUser>,
+    Path(raw): Path<String>,
+) -> Result<Json<TeamSummary>, ApiError> {
+    let t = team_summary_for(&state, &user, &raw).await?;
     Ok(Json(TeamSummary::from(t)))
 }
 
@@ -613,23 +623,9 @@ pub async fn team_children(
     Path(raw): Path<String>,
     RawQuery(q): RawQuery,
 ) -> Result<Json<TeamChildren>, ApiError> {
+    let t = team_summary_for(&state, &user, &raw).await?;
     let actor = user.actor();
-    let id = raw
-        .parse::<i64>()
-        .ok()
-        .filter(|n| *n > 0)
-        .ok_or_else(|| WebError::NotFound(format!("Team {raw:?}")))?;
-    let t = state
-        .store
-        .organisation()
-        .team_summary(
-            &user.reader(&actor, &state.config.policy),
-            TeamId(id),
-            state.today(),
-            &state.calendar,
-        )
-        .await?
-        .ok_or_else(|| WebError::NotFound(format!("Team {id}")))?;
+    let id = t.team.id.0;
     if !crate::pages::teams::may_list_children(&user, &t.team) {
         // Refused as a route is refused: audited, naming the scope that did not reach.
         state

@@ -30,14 +30,8 @@ async fn post(app: &TestApp, cookie: &str, body: &Value) -> (StatusCode, Value) 
     (status, res.json().await.unwrap_or(Value::Null))
 }
 
-#[tokio::test]
-async fn the_front_door_sees_who_a_named_child_might_be_before_creating_anyone() {
-    let app = spawn_app().await;
-    let fd = app
-        .sign_in(&username(Role::FrontDoorPractitioner), PASSWORD)
-        .await
-        .unwrap();
-    // The child as their social worker's record shows them.
+/// The test child as their social worker's record shows them.
+async fn the_child(app: &TestApp) -> Person {
     let sw = app
         .sign_in(&username(Role::SocialWorker), PASSWORD)
         .await
@@ -48,7 +42,17 @@ async fn the_front_door_sees_who_a_named_child_might_be_before_creating_anyone()
         .json()
         .await
         .unwrap();
-    let child: Person = serde_json::from_value(record["person"].clone()).unwrap();
+    serde_json::from_value(record["person"].clone()).unwrap()
+}
+
+#[tokio::test]
+async fn the_front_door_sees_who_a_named_child_might_be_before_creating_anyone() {
+    let app = spawn_app().await;
+    let fd = app
+        .sign_in(&username(Role::FrontDoorPractitioner), PASSWORD)
+        .await
+        .unwrap();
+    let child = the_child(&app).await;
     let name = &child.names[0];
     let dob = child.date_of_birth.unwrap();
 
@@ -138,17 +142,7 @@ async fn the_page_checks_whether_a_person_is_already_known() {
         .sign_in(&username(Role::FrontDoorPractitioner), PASSWORD)
         .await
         .unwrap();
-    let sw = app
-        .sign_in(&username(Role::SocialWorker), PASSWORD)
-        .await
-        .unwrap();
-    let record: Value = app
-        .get(&format!("/api/v1/people/{}", app.child), Some(&sw))
-        .await
-        .json()
-        .await
-        .unwrap();
-    let child: Person = serde_json::from_value(record["person"].clone()).unwrap();
+    let child = the_child(&app).await;
     let name = &child.names[0];
     let dob = child.date_of_birth.unwrap().to_string();
 

@@ -92,11 +92,14 @@ pub enum Permission {
     RecordCaseNotes,
     /// Correct or withdraw an entry (also needs the permission to record the entry's family).
     RecordCorrections,
+    /// Authorise a front-door decision that the threshold model says a manager must sign off
+    /// (by default closing a contact with no further action, and calling a strategy discussion).
+    AuthoriseDecisions,
 }
 
 impl Permission {
     /// Every permission.
-    pub const ALL: [Permission; 29] = [
+    pub const ALL: [Permission; 30] = [
         Self::ViewMyWork,
         Self::SearchPeople,
         Self::ViewChildRecord,
@@ -126,6 +129,7 @@ impl Permission {
         Self::RecordVisits,
         Self::RecordCaseNotes,
         Self::RecordCorrections,
+        Self::AuthoriseDecisions,
     ];
     /// The permission that records events of a family: the `record_*` family.
     pub fn to_record(c: EventCategory) -> Self {
@@ -181,6 +185,7 @@ impl Permission {
             Self::RecordVisits => "record_visits",
             Self::RecordCaseNotes => "record_case_notes",
             Self::RecordCorrections => "record_corrections",
+            Self::AuthoriseDecisions => "authorise_decisions",
         }
     }
     /// Reads a stored name.
@@ -219,6 +224,7 @@ impl Permission {
             Self::RecordVisits => "Record visits",
             Self::RecordCaseNotes => "Write case notes",
             Self::RecordCorrections => "Correct or withdraw entries",
+            Self::AuthoriseDecisions => "Authorise front-door decisions",
         }
     }
     /// Whether the permission is about children's records, so that its scope limits which
@@ -232,6 +238,7 @@ impl Permission {
                 | Self::ManageRestrictions
                 | Self::ExportSubjectAccess
                 | Self::RecordConsent
+                | Self::AuthoriseDecisions
         ) || self.records().is_some()
     }
     /// Whether holding the permission lets a user reach children's case records, directly or
@@ -266,7 +273,8 @@ impl Permission {
             | Self::RecordAllocation
             | Self::RecordVisits
             | Self::RecordCaseNotes
-            | Self::RecordCorrections => true,
+            | Self::RecordCorrections
+            | Self::AuthoriseDecisions => true,
             Self::ViewTeams
             | Self::ViewAudit
             | Self::ManageUsers
@@ -586,14 +594,13 @@ impl Default for AccessPolicy {
             Role::FrontDoorPractitioner,
             records(practitioner(S::All), &front_door, S::All),
         );
-        roles.insert(
-            Role::FrontDoorManager,
-            records(
-                manager(S::Service, S::All),
-                &with_management(&front_door),
-                S::All,
-            ),
+        let mut front_door_manager = records(
+            manager(S::Service, S::All),
+            &with_management(&front_door),
+            S::All,
         );
+        front_door_manager.insert(P::AuthoriseDecisions, S::All);
+        roles.insert(Role::FrontDoorManager, front_door_manager);
         roles.insert(
             Role::EarlyHelpKeyworker,
             records(practitioner(S::Locality), &early_help, S::Locality),

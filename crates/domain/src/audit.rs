@@ -133,6 +133,18 @@ audit_actions! {
     SecondFactorReplaceRefused = "second_factor.replace_refused", "Second factor replacement refused";
     /// A journey event was recorded.
     EventRecord = "event.record", "Recorded an event";
+    /// A contact was received at the front door (one row for each child it names).
+    ContactReceived = "contact.received", "Received a contact";
+    /// A person was added to the record by a contact that named someone not yet on it.
+    PersonCreated = "person.created", "Added a person to the record";
+    /// A contact was opened on the front door's pages or through the API.
+    ContactView = "contact.view", "Opened a contact";
+    /// A contact was rated, or a partner check was requested or answered.
+    ContactStep = "contact.step", "Screened a contact";
+    /// A decision that needs a manager's authorisation was proposed.
+    ContactDecisionProposed = "contact.decision_proposed", "Proposed a front-door decision";
+    /// A contact was decided and routed (one row for each child).
+    ContactDecided = "contact.decided", "Decided a contact";
     /// A family's consent to share was recorded.
     ConsentRecord = "consent.record", "Recorded consent to share";
     /// Consent to share was withdrawn.
@@ -449,6 +461,12 @@ mod tests {
             "second_factor.replaced",
             "second_factor.replace_refused",
             "event.record",
+            "contact.received",
+            "person.created",
+            "contact.view",
+            "contact.step",
+            "contact.decision_proposed",
+            "contact.decided",
             "consent.record",
             "consent.withdraw",
             "retention.decision",

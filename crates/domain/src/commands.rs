@@ -34,7 +34,8 @@ pub struct NewEvent {
 /// One thing wrong with what was sent: the field, and what to do about it.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct FieldError {
-    pub field: &'static str,
+    /// The field's name, or its path in a JSON body (`children[0].nhs_number`).
+    pub field: String,
     pub message: String,
 }
 
@@ -57,8 +58,8 @@ impl From<Invalid> for DomainError {
     fn from(i: Invalid) -> Self {
         match i.0.into_iter().next() {
             Some(e) => DomainError::Field {
-                field: e.field,
-                message: e.message,
+                field: "command",
+                message: format!("{}: {}", e.field, e.message),
             },
             None => DomainError::Field {
                 field: "command",
@@ -80,12 +81,12 @@ pub trait Command {
 
 /// Collects the field errors of one command.
 #[derive(Default)]
-struct Check(Vec<FieldError>);
+pub(crate) struct Check(pub(crate) Vec<FieldError>);
 
 impl Check {
-    fn fail(&mut self, field: &'static str, message: impl Into<String>) {
+    pub(crate) fn fail(&mut self, field: impl Into<String>, message: impl Into<String>) {
         self.0.push(FieldError {
-            field,
+            field: field.into(),
             message: message.into(),
         });
     }
@@ -102,7 +103,7 @@ impl Check {
         }
     }
     /// Text that must be given, trimmed, of at most `max` characters.
-    fn text(&mut self, field: &'static str, what: &str, t: &str, max: usize) -> String {
+    pub(crate) fn text(&mut self, field: &str, what: &str, t: &str, max: usize) -> String {
         let t = t.trim();
         if t.is_empty() {
             self.fail(field, format!("Enter {what}"));
@@ -135,7 +136,7 @@ impl Check {
     }
 }
 
-fn capitalise(s: &str) -> String {
+pub(crate) fn capitalise(s: &str) -> String {
     let mut c = s.chars();
     match c.next() {
         Some(f) => f.to_uppercase().chain(c).collect(),

@@ -55,6 +55,27 @@ pub enum ContactOutcome {
     InformationAndAdvice,
     EarlyHelp,
     SocialCareReferral,
+    /// Signposted to universal services (a school, a health visitor, a children's centre).
+    SignpostUniversal,
+    /// A strategy discussion (child protection), with the referral it needs.
+    StrategyDiscussion,
+    /// The child is already open: the contact goes to their allocated worker.
+    PassToAllocatedWorker,
+}
+
+impl From<crate::threshold::Outcome> for ContactOutcome {
+    fn from(o: crate::threshold::Outcome) -> Self {
+        use crate::threshold::Outcome as O;
+        match o {
+            O::NoFurtherAction => Self::NoFurtherAction,
+            O::InformationAndAdvice => Self::InformationAndAdvice,
+            O::SignpostUniversal => Self::SignpostUniversal,
+            O::EarlyHelp => Self::EarlyHelp,
+            O::SocialCareAssessment => Self::SocialCareReferral,
+            O::StrategyDiscussion => Self::StrategyDiscussion,
+            O::PassToAllocatedWorker => Self::PassToAllocatedWorker,
+        }
+    }
 }
 
 /// What an assessment concluded.
@@ -244,6 +265,10 @@ pub enum EventKind {
     EarlyHelpOpened { level: LevelOfNeed },
     /// The early help episode ended.
     EarlyHelpClosed { reason: EarlyHelpClosure },
+    /// The child waits for a worker in a team: the front door routed them there (early help to
+    /// the locality's team, a referral to an assessment team). Until a worker is allocated the
+    /// child is on the team's unallocated list.
+    AllocationRequested { team: TeamId },
     /// A worker was allocated (or changed). `reason` is an SW_REASON code on a change.
     WorkerAllocated {
         worker: WorkerId,
@@ -444,6 +469,7 @@ impl EventKind {
         match self {
             Self::ContactReceived { .. } => "contact_received",
             Self::ContactDecided { .. } => "contact_decided",
+            Self::AllocationRequested { .. } => "allocation_requested",
             Self::EarlyHelpOpened { .. } => "early_help_opened",
             Self::EarlyHelpClosed { .. } => "early_help_closed",
             Self::WorkerAllocated { .. } => "worker_allocated",
@@ -519,7 +545,7 @@ impl EventKind {
             Self::CareLeaverStarted | Self::CareLeaverContact { .. } | Self::CareLeaverEnded => {
                 C::CareLeaver
             }
-            Self::WorkerAllocated { .. } => C::Allocation,
+            Self::WorkerAllocated { .. } | Self::AllocationRequested { .. } => C::Allocation,
             Self::Visit { .. } => C::Visit,
             Self::CaseNote { .. } => C::Note,
             Self::Withdrawn => C::Correction,
@@ -560,6 +586,7 @@ impl EventKind {
                 )
             }
             Self::EarlyHelpOpened { level } => format!("Early help opened at level {level}"),
+            Self::AllocationRequested { .. } => "Waiting for allocation in a team".to_string(),
             Self::EarlyHelpClosed { reason } => {
                 format!("Early help closed: {}", early_help_closure_label(*reason))
             }
@@ -886,6 +913,9 @@ pub fn outcome_label(o: ContactOutcome) -> &'static str {
         ContactOutcome::InformationAndAdvice => "information and advice",
         ContactOutcome::EarlyHelp => "early help",
         ContactOutcome::SocialCareReferral => "referral to social care",
+        ContactOutcome::SignpostUniversal => "signposted to universal services",
+        ContactOutcome::StrategyDiscussion => "strategy discussion",
+        ContactOutcome::PassToAllocatedWorker => "passed to the allocated worker",
     }
 }
 

@@ -11,6 +11,7 @@ pub mod calendar;
 pub mod clock;
 pub mod codes;
 pub mod commands;
+pub mod contact;
 pub mod credentials;
 pub mod error;
 pub mod events;

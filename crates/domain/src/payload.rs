@@ -27,6 +27,7 @@ pub fn version(kind: &EventKind) -> u32 {
         | K::ContactDecided { .. }
         | K::EarlyHelpOpened { .. }
         | K::EarlyHelpClosed { .. }
+        | K::AllocationRequested { .. }
         | K::WorkerAllocated { .. }
         | K::ReferralOpened { .. }
         | K::ReferralClosed { .. }
@@ -191,9 +192,10 @@ mod tests {
             K::SdqAssessed { .. } => 35,
             K::SubstanceMisuse { .. } => 36,
             K::Convicted => 37,
+            K::AllocationRequested { .. } => 38,
         }
     }
-    const KINDS: usize = 38;
+    const KINDS: usize = 39;
 
     fn from_json<T: serde::de::DeserializeOwned>(s: &str) -> T {
         serde_json::from_str(s).unwrap()
@@ -222,6 +224,7 @@ mod tests {
                 r#"{"type":"contact_decided","level":"3","outcome":"social_care_referral","reason":"Needs assessment"}"#,
             ),
             k(r#"{"type":"early_help_opened","level":"2"}"#),
+            k(r#"{"type":"allocation_requested","team":4}"#),
             EventKind::EarlyHelpClosed {
                 reason: EarlyHelpClosure::NeedsMet,
             },

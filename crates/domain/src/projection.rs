@@ -185,6 +185,15 @@ pub struct ChildState {
     #[schema(value_type = Option<String>)]
     pub level_of_need: Option<LevelOfNeed>,
     pub allocated: Option<Allocation>,
+    /// The team the child waits in for a worker, after the front door routed them there and
+    /// until a worker is allocated or nothing is open any more.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schema(value_type = Option<i64>)]
+    pub awaiting_team: Option<TeamId>,
+    /// The day the front door decided a strategy discussion is needed, until one is held or the
+    /// referral closes: the receiving team's task.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub strategy_requested: Option<NaiveDate>,
     /// The independent reviewing officer appointed while a child protection plan or a period
     /// of care is open; cleared when neither is.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -279,6 +288,9 @@ impl ChildState {
             }
             EventKind::EarlyHelpClosed { .. } if self.early_help.is_none() => {
                 refuse("there is no open early help episode")
+            }
+            EventKind::AllocationRequested { .. } if !self.is_open() => {
+                refuse("nothing is open for a team to allocate")
             }
             EventKind::ReferralOpened { .. } if self.referral.is_some() => {
                 refuse("a referral is already open; close it first")
@@ -413,6 +425,9 @@ impl ChildState {
             }
             EventKind::ContactDecided { level, outcome, .. } => {
                 self.pending_contact = None;
+                if *outcome == ContactOutcome::StrategyDiscussion {
+                    self.strategy_requested = Some(on);
+                }
                 if !matches!(
                     outcome,
                     ContactOutcome::NoFurtherAction | ContactOutcome::InformationAndAdvice
@@ -446,9 +461,13 @@ impl ChildState {
                     since: on,
                 });
             }
+            EventKind::AllocationRequested { team } => {
+                self.awaiting_team = Some(*team);
+            }
             EventKind::WorkerAllocated {
                 worker, team, role, ..
             } => {
+                self.awaiting_team = None;
                 self.allocated = Some(Allocation {
                     worker: *worker,
                     team: *team,
@@ -481,6 +500,7 @@ impl ChildState {
             EventKind::ReferralClosed { .. } => {
                 self.referral = None;
                 self.cin_plan = None;
+                self.strategy_requested = None;
                 self.after_close();
             }
             EventKind::AssessmentStarted => {
@@ -498,6 +518,7 @@ impl ChildState {
                 }
             }
             EventKind::StrategyDiscussion { .. } => {
+                self.strategy_requested = None;
                 if let Some(r) = self.referral.as_mut() {
                     r.strategy_discussion = Some(on);
                 }
@@ -693,6 +714,8 @@ impl ChildState {
         {
             self.level_of_need = None;
             self.allocated = None;
+            self.awaiting_team = None;
+            self.strategy_requested = None;
         }
     }
 

@@ -446,9 +446,16 @@ fn classes_of(kind: &EventKind) -> &'static [RetentionClass] {
         }
         EventKind::ContactDecided { outcome, .. } => match outcome {
             ContactOutcome::EarlyHelp => &[C::EarlyHelp],
-            ContactOutcome::SocialCareReferral => &[C::ChildInNeed],
-            ContactOutcome::NoFurtherAction | ContactOutcome::InformationAndAdvice => &[],
+            ContactOutcome::SocialCareReferral | ContactOutcome::StrategyDiscussion => {
+                &[C::ChildInNeed]
+            }
+            ContactOutcome::NoFurtherAction
+            | ContactOutcome::InformationAndAdvice
+            | ContactOutcome::SignpostUniversal
+            | ContactOutcome::PassToAllocatedWorker => &[],
         },
+        // Routing only: the episode or referral it waits in carries the class.
+        EventKind::AllocationRequested { .. } => &[],
         EventKind::EarlyHelpOpened { .. } | EventKind::EarlyHelpClosed { .. } => &[C::EarlyHelp],
         EventKind::WorkerAllocated { role, .. } => match role {
             AllocationRole::Keyworker => &[C::EarlyHelp],

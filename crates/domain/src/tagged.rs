@@ -36,6 +36,9 @@ enum External {
     EarlyHelpClosed {
         reason: EarlyHelpClosure,
     },
+    AllocationRequested {
+        team: TeamId,
+    },
     WorkerAllocated {
         worker: WorkerId,
         team: TeamId,

@@ -12,6 +12,9 @@ use crate::projection::ChildState;
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Timescales {
     pub contact_decision_working_days: u32,
+    /// From the front door's decision that a strategy discussion is needed to holding it.
+    #[serde(default = "one")]
+    pub strategy_discussion_working_days: u32,
     pub assessment_working_days: u32,
     pub icpc_working_days: u32,
     pub cp_visit_working_days: u32,
@@ -31,6 +34,7 @@ impl Default for Timescales {
     fn default() -> Self {
         Self {
             contact_decision_working_days: 1,
+            strategy_discussion_working_days: 1,
             assessment_working_days: 45,
             icpc_working_days: 15,
             cp_visit_working_days: 10,
@@ -46,6 +50,10 @@ impl Default for Timescales {
             care_leaver_contact_months: 2,
         }
     }
+}
+
+fn one() -> u32 {
+    1
 }
 
 /// Something due for a child.
@@ -79,6 +87,13 @@ pub fn due_items(state: &ChildState, cal: &WorkingDayCalendar, t: &Timescales) -
             "Front-door decision",
             cal.add_working_days(c.received, t.contact_decision_working_days),
             "STAT-GUID",
+        );
+    }
+    if let Some(d) = state.strategy_requested {
+        push(
+            "Strategy discussion",
+            cal.add_working_days(d, t.strategy_discussion_working_days),
+            "LOCAL",
         );
     }
     if let Some(r) = &state.referral {

@@ -10,6 +10,7 @@
 //! | [`Accounts`] | `sessions`, `identity` | users, sign-in, sessions, second factors, set-up links, drafts, single sign-on links |
 //! | [`AuditLog`] | `audit` | recording audit entries, reading them, verifying the chain and its checkpoint |
 //! | [`Governance`] | `access`, `consent`, `retention`, `subject_access` | restricted and sealed records, grants, stated reasons, consent, retention decisions, subject access packs |
+//! | [`FrontDoor`] | `contacts` | contacts received (and the people they add), screening steps, partner checks, decisions and their routing, the queue |
 //!
 //! A view is a borrowed handle (`store.journeys().record(…)`), free to make. It dereferences to the
 //! `Store` so that a capability's code reaches the shared parts (`self.pool`, `self.write()`,
@@ -73,4 +74,9 @@ capability!(
     /// Restricted and sealed records, grants, reasons, consent, retention and subject access.
     Governance,
     governance
+);
+capability!(
+    /// The front door: contacts received, screened and decided, and the queue.
+    FrontDoor,
+    front_door
 );

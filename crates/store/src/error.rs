@@ -41,6 +41,10 @@ pub enum StoreError {
     /// A value was refused at the edge (a duplicate username, say).
     #[error("{0}")]
     Invalid(String),
+    /// The change does not fit what it changes as it now stands (a contact already decided);
+    /// nothing was written.
+    #[error("{0}")]
+    Conflict(String),
 }
 
 impl StoreError {

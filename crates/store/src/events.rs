@@ -137,7 +137,12 @@ impl StateRow {
             ],
             level: s.level_of_need.as_ref().map(|l| l.to_string()),
             worker: s.allocated.as_ref().map(|a| a.worker.0),
-            team: s.allocated.as_ref().map(|a| a.team.0),
+            // The team holding the child: their worker's, or the one they wait in for a worker.
+            team: s
+                .allocated
+                .as_ref()
+                .map(|a| a.team.0)
+                .or(s.awaiting_team.map(|t| t.0)),
             reviewing_officer: s.reviewing_officer.as_ref().map(|a| a.worker.0),
             legal_status: s
                 .looked_after
@@ -226,9 +231,33 @@ impl crate::Journeys<'_> {
         new: NewEvent,
     ) -> Result<JourneyEvent, StoreError> {
         let mut tx = self.write().await?;
+        let recorded_by = author(tx.tx(), actor).await?;
+        let e = self.append(tx.tx(), recorded_by, new).await?;
+        tx.audit(
+            actor,
+            AuditAction::EventRecord,
+            &AuditSubject::Person(e.child),
+            request_id,
+            &format!("event {} {}", e.seq, e.kind.type_name()),
+        )
+        .await?;
+        tx.commit().await?;
+        Ok(e)
+    }
+
+    /// Appends one event inside a write that the caller commits (with its audit row): the
+    /// checks and the projection update of [`Self::record`], for a change that writes several
+    /// events at once (a contact about siblings, a decision and its routing). If it fails, the
+    /// caller's write must not be committed.
+    pub(crate) async fn append(
+        &self,
+        tx: &mut Transaction<'static, Any>,
+        recorded_by: WorkerId,
+        new: NewEvent,
+    ) -> Result<JourneyEvent, StoreError> {
         let kind = sqlx::query("SELECT kind FROM persons WHERE id = $1")
             .bind(new.child.0)
-            .fetch_optional(&mut *tx)
+            .fetch_optional(&mut **tx)
             .await?
             .map(|r| r.text("kind"))
             .transpose()?;
@@ -242,7 +271,6 @@ impl crate::Journeys<'_> {
             }
             _ => {}
         }
-        let recorded_by = author(tx.tx(), actor).await?;
         let mut e = JourneyEvent {
             seq: EventSeq(0),
             child: new.child,
@@ -258,7 +286,7 @@ impl crate::Journeys<'_> {
             "SELECT {STATE_COLUMNS} FROM child_state WHERE child_id = $1"
         ))
         .bind(e.child.0)
-        .fetch_optional(&mut *tx)
+        .fetch_optional(&mut **tx)
         .await?
         .map(|r| state_from_row(&r))
         .transpose()?;
@@ -266,7 +294,7 @@ impl crate::Journeys<'_> {
         let (state, log) = match stored {
             Some(s) if s.can_append_in_order(&e) => (s, None),
             stored => {
-                let log = load_log(tx.tx(), e.child).await?;
+                let log = load_log(tx, e.child).await?;
                 let s = stored.unwrap_or_else(|| replay(e.child, &log));
                 (s, Some(log))
             }
@@ -292,7 +320,7 @@ impl crate::Journeys<'_> {
         .bind(e.supersedes.as_ref().map(|s| s.reason.clone()))
         .bind(i64::from(version))
         .bind(payload)
-        .fetch_one(&mut *tx)
+        .fetch_one(&mut **tx)
         .await?
         .i64("seq")?;
         e.seq = EventSeq(seq);
@@ -309,7 +337,6 @@ impl crate::Journeys<'_> {
                 // needs (a late "referral closed" before an assessment, a withdrawn plan start
                 // before its review). Breaches the history already held do not count.
                 if let Some(b) = new_breaches(e.child, &log, &after).into_iter().next() {
-                    tx.rollback().await?;
                     return Err(StoreError::Rule(DomainError::Transition {
                         event: e.kind.type_name().to_string(),
                         rule: format!(
@@ -324,16 +351,7 @@ impl crate::Journeys<'_> {
                 replay(e.child, &after)
             }
         };
-        save_state(tx.tx(), &next).await?;
-        tx.audit(
-            actor,
-            AuditAction::EventRecord,
-            &AuditSubject::Person(e.child),
-            request_id,
-            &format!("event {seq} {}", e.kind.type_name()),
-        )
-        .await?;
-        tx.commit().await?;
+        save_state(tx, &next).await?;
         Ok(e)
     }
 
@@ -563,7 +581,10 @@ impl crate::Journeys<'_> {
 /// The worker who records an entry: the acting user's own worker in the establishment, read
 /// here rather than taken from the caller. Stepwise itself (an import, the demo) records as
 /// worker 0, shown as "Stepwise".
-async fn author(tx: &mut Transaction<'static, Any>, actor: &Actor) -> Result<WorkerId, StoreError> {
+pub(crate) async fn author(
+    tx: &mut Transaction<'static, Any>,
+    actor: &Actor,
+) -> Result<WorkerId, StoreError> {
     match actor {
         Actor::User { id, .. } => {
             let worker = sqlx::query("SELECT worker_id FROM users WHERE id = $1")

@@ -13,6 +13,7 @@ mod audit;
 mod bulk;
 mod capabilities;
 mod consent;
+mod contacts;
 mod error;
 mod events;
 mod identity;
@@ -38,8 +39,12 @@ pub use audit::{
     Actor, AnchorSource, AuditAnchor, AuditEntry, AuditKey, AuditProblem, AuditVerification,
 };
 pub use bulk::BulkLoad;
-pub use capabilities::{Accounts, AuditLog, Governance, Journeys, Organisation, People};
+pub use capabilities::{Accounts, AuditLog, FrontDoor, Governance, Journeys, Organisation, People};
 pub use consent::{Consent, SharedSummary};
+pub use contacts::{
+    ContactDetail, ContactPerson, ContactStep, Decided, NamedCandidates, PartnerCheck, QueueItem,
+    ReceivedContact, Refused,
+};
 pub use error::StoreError;
 pub use events::{ChronologyEntry, ChronologyFilter, RecordingHeader};
 pub use matching::PersonCandidate;

@@ -116,6 +116,11 @@ const MIGRATIONS: &[Migration] = &[
         sqlite: include_str!("../migrations/sqlite/20261203000701_api_tokens.sql"),
         postgres: include_str!("../migrations/postgres/20261203000701_api_tokens.sql"),
     },
+    Migration {
+        name: "20261203000801_contacts",
+        sqlite: include_str!("../migrations/sqlite/20261203000801_contacts.sql"),
+        postgres: include_str!("../migrations/postgres/20261203000801_contacts.sql"),
+    },
 ];
 
 /// Applies every migration not yet applied.

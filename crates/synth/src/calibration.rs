@@ -138,9 +138,12 @@ pub fn measure(a: &SyntheticAuthority, today: NaiveDate) -> Result<Vec<Measure>,
                         }
                         let i = match outcome {
                             ContactOutcome::NoFurtherAction
-                            | ContactOutcome::InformationAndAdvice => 0,
+                            | ContactOutcome::InformationAndAdvice
+                            | ContactOutcome::SignpostUniversal
+                            | ContactOutcome::PassToAllocatedWorker => 0,
                             ContactOutcome::EarlyHelp => 1,
-                            ContactOutcome::SocialCareReferral => 2,
+                            ContactOutcome::SocialCareReferral
+                            | ContactOutcome::StrategyDiscussion => 2,
                         };
                         t.outcomes[i] += 1;
                     }

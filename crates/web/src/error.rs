@@ -60,6 +60,7 @@ impl From<StoreError> for WebError {
             }
             StoreError::Rule(r) => Self::BadRequest(r.to_string()),
             StoreError::Invalid(m) => Self::BadRequest(m),
+            StoreError::Conflict(m) => Self::Conflict(m),
             other if other.is_contention() => Self::Busy,
             other => Self::Internal(other.to_string()),
         }

@@ -1938,6 +1938,7 @@ async fn the_disposal_queue_follows_the_schedule_and_records_each_decision() {
 }
 mod api_tokens;
 mod audit_batching;
+mod contacts;
 mod lists;
 mod matching;
 mod reviewing;

@@ -579,13 +579,16 @@ impl<'a> Case<'a> {
             return Ok(());
         };
         match outcome {
-            ContactOutcome::NoFurtherAction | ContactOutcome::InformationAndAdvice => {
+            ContactOutcome::NoFurtherAction
+            | ContactOutcome::InformationAndAdvice
+            | ContactOutcome::SignpostUniversal
+            | ContactOutcome::PassToAllocatedWorker => {
                 for k in &mut self.kids {
                     k.active = false;
                 }
             }
             ContactOutcome::EarlyHelp => self.early_help(d, false)?,
-            ContactOutcome::SocialCareReferral => {
+            ContactOutcome::SocialCareReferral | ContactOutcome::StrategyDiscussion => {
                 let source = self.kids.first().map(|_| self.last_source).unwrap_or("10");
                 self.referral(d, source, false)?;
             }
@@ -719,12 +722,16 @@ impl<'a> Case<'a> {
             ContactOutcome::NoFurtherAction
         };
         let (level, why) = match outcome {
-            ContactOutcome::NoFurtherAction => ("1", "nfa"),
+            ContactOutcome::NoFurtherAction
+            | ContactOutcome::SignpostUniversal
+            | ContactOutcome::PassToAllocatedWorker => ("1", "nfa"),
             ContactOutcome::InformationAndAdvice => {
                 (if self.rng.chance(0.5) { "1" } else { "2" }, "advice")
             }
             ContactOutcome::EarlyHelp => (if self.rng.chance(0.4) { "2" } else { "3" }, "eh"),
-            ContactOutcome::SocialCareReferral => ("4", "referral"),
+            ContactOutcome::SocialCareReferral | ContactOutcome::StrategyDiscussion => {
+                ("4", "referral")
+            }
         };
         let reason = notes::decision_reason(&mut self.rng, why).to_string();
         let dt = if dd == d {

@@ -205,7 +205,7 @@ impl ContactInput {
             None | Some("") => {
                 c.fail(
                     "source",
-                    "Enter the referral source (a CIN census code such as 2A for police)",
+                    "Enter the referral source (a CIN census code such as 6 for police)",
                 );
                 None
             }
@@ -215,7 +215,7 @@ impl ContactInput {
                     c.fail(
                         "source",
                         format!(
-                            "{s:?} is not a referral source code for {year}-{:02} (codes are 1A to 9, such as 2A for police)",
+                            "{s:?} is not a referral source code for {year}-{:02} (codes 1A to 10, such as 6 for police)",
                             (year + 1) % 100
                         ),
                     );
@@ -469,7 +469,7 @@ fn identifier_message(e: &crate::DomainError) -> String {
             field,
             value,
             message,
-        } => format!("{value:?} is not an {field}: it {message}"),
+        } => format!("{value:?} is not a valid {field}: {message}"),
         other => other.to_string(),
     }
 }
@@ -874,7 +874,7 @@ mod tests {
     fn good() -> ContactInput {
         serde_json::from_value(serde_json::json!({
             "received_at": "2026-12-03T09:30:00Z",
-            "source": "2A",
+            "source": "6",
             "referrer": {"name": "PC Amy Hart", "agency": "Police", "role": "Officer",
                          "phone": "01632 960123", "email": "amy.hart@police.example"},
             "concerns": "Domestic incident overnight; two children present.",
@@ -890,7 +890,7 @@ mod tests {
     #[test]
     fn a_good_contact_is_read_whole() {
         let c = good().check(now()).unwrap();
-        assert_eq!(c.source.as_str(), "2A");
+        assert_eq!(c.source.as_str(), "6");
         assert_eq!(c.consent, ConsentStatus::NotSought);
         assert_eq!(c.rag, Rag::Amber);
         assert_eq!(c.children.len(), 2);

@@ -18,6 +18,14 @@ pub fn london_date(t: DateTime<Utc>) -> NaiveDate {
     london(t).date_naive()
 }
 
+/// A wall-clock time typed in England, as a moment: the earlier reading when the clocks go
+/// back, and none for a time skipped when they go forward.
+pub fn from_london(t: chrono::NaiveDateTime) -> Option<DateTime<Utc>> {
+    t.and_local_timezone(London)
+        .earliest()
+        .map(|l| l.with_timezone(&Utc))
+}
+
 /// A moment for people to read: `4 Jul 2026 14:05` in England's time.
 pub fn show(t: DateTime<Utc>) -> String {
     london(t).format("%-d %b %Y %H:%M").to_string()

@@ -16,7 +16,19 @@ use crate::calendar::WorkingDayCalendar;
 use crate::localtime::london;
 
 /// The screener's rating of how urgent a contact is.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[derive(
+    Debug,
+    Clone,
+    Copy,
+    PartialEq,
+    Eq,
+    Hash,
+    PartialOrd,
+    Ord,
+    Serialize,
+    Deserialize,
+    utoipa::ToSchema,
+)]
 #[serde(rename_all = "snake_case")]
 pub enum Rag {
     /// A child may be at immediate risk of significant harm.

@@ -71,6 +71,9 @@ pub struct TeamRow {
 #[derive(Serialize, ToSchema)]
 pub struct ErrorBody {
     pub error: ErrorDetail,
+    /// For `invalid` (422): each field refused, and why (the same list as `error.fields`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub errors: Option<Vec<FieldProblem>>,
 }
 
 /// What went wrong, with a stable code and a reference to quote.
@@ -124,11 +127,30 @@ impl Modify for SessionCookie {
     paths(me, crate::pages::threshold::api, crate::api_tokens::list, crate::api_tokens::revoke, my_work, search, crate::matching_api::matches, record, record_access_log, grants, user_activity, teams, team,
         team_children,
         crate::casework_api::record_note, crate::casework_api::record_visit,
-        crate::casework_api::withdraw, crate::casework_api::correct),
+        crate::casework_api::withdraw, crate::casework_api::correct,
+        crate::contacts_api::create, crate::contacts_api::queue, crate::contacts_api::show,
+        crate::contacts_api::decision, crate::contacts_api::authorisation,
+        crate::contacts_api::rating, crate::contacts_api::request_check,
+        crate::contacts_api::answer_check),
     components(schemas(Me, crate::pages::threshold::ThresholdJson, crate::pages::threshold::LevelJson, crate::pages::threshold::IndicatorJson, crate::pages::threshold::DecisionLimits, crate::matching_api::MatchInput, crate::matching_api::MatchCandidates, crate::matching_api::MatchCandidate, crate::matching_api::MatchReason, crate::api_tokens::TokenList, crate::api_tokens::TokenRow, crate::api_tokens::Revoked, SearchResults, TeamRow, AccessLog, UserActivity, TeamChildren, ErrorBody, ErrorDetail, FieldProblem,
         crate::casework_api::RecordedEntry, crate::casework_api::NoteInput,
         crate::casework_api::VisitInput, crate::casework_api::WithdrawInput,
-        crate::casework_api::CorrectInput)),
+        crate::casework_api::CorrectInput,
+        stepwise_domain::contact::ContactInput, stepwise_domain::contact::PersonInput,
+        stepwise_domain::contact::ConsentInput, stepwise_domain::contact::Referrer,
+        stepwise_domain::contact::DecisionInput, stepwise_domain::contact::ChildDecisionInput,
+        stepwise_domain::contact::RecordedDecision, stepwise_domain::contact::ChildDecided,
+        stepwise_domain::contact::Channel, stepwise_domain::contact::ContactStatus,
+        stepwise_domain::contact::Agency, stepwise_domain::contact::ConsentStatus,
+        stepwise_domain::screening::Rag,
+        crate::contacts_api::ContactReceipt, crate::contacts_api::PersonRef,
+        crate::contacts_api::ContactCandidates, crate::contacts_api::ContactCandidate,
+        crate::contacts_api::ContactPersonJson, crate::contacts_api::QueueEntry,
+        crate::contacts_api::ContactQueue, crate::contacts_api::CheckJson,
+        crate::contacts_api::DecisionJson, crate::contacts_api::ContactJson,
+        crate::contacts_api::DecisionResult, crate::contacts_api::RatingInput,
+        crate::contacts_api::CheckInput, crate::contacts_api::CheckResponseInput,
+        crate::contacts_api::AuthorisationInput, crate::contacts_api::StepWritten)),
     modifiers(&SessionCookie),
     security(("token" = []), ("session" = []))
 )]

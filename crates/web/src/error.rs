@@ -156,10 +156,14 @@ impl IntoResponse for ApiError {
         self.0.log(&reference);
         let mut body = serde_json::json!({"error": {"code": self.0.code(), "message": self.0.public_message(), "reference": reference}});
         if let WebError::Invalid(fields) = &self.0 {
-            body["error"]["fields"] = fields
+            let list: serde_json::Value = fields
                 .iter()
                 .map(|(f, m)| serde_json::json!({"field": f, "message": m}))
                 .collect();
+            // Both places: `errors` at the top is the front door's contract; `error.fields`
+            // is where earlier clients read them.
+            body["error"]["fields"] = list.clone();
+            body["errors"] = list;
         }
         let mut res = (self.0.status(), axum::Json(body)).into_response();
         if matches!(self.0, WebError::Busy) {

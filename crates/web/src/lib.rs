@@ -10,6 +10,7 @@ pub mod api_tokens;
 pub mod auth;
 pub mod casework;
 pub mod casework_api;
+pub mod contacts_api;
 pub mod csv_export;
 pub mod error;
 pub mod matching_api;

@@ -114,7 +114,7 @@ fn input(v: serde_json::Value) -> ContactInput {
 /// adult.
 fn police_contact(s: &Store) -> NewContact {
     input(serde_json::json!({
-        "source": "2A",
+        "source": "6",
         "referrer": {"name": "PC Lee", "agency": "Police", "phone": "01632 960000", "email": "lee@police.example"},
         "concerns": "Domestic incident at the home last night; children present.",
         "consent": {"status": "not_sought", "basis": "Seeking consent would increase the risk"},
@@ -179,7 +179,7 @@ async fn a_contact_is_acknowledged_whole_with_its_new_people_and_each_childs_eve
             let log = s.journeys().child_log(*child).await.unwrap();
             let last = log.last().unwrap();
             assert!(
-                matches!(&last.kind, EventKind::ContactReceived { source, consent, .. } if source.as_str() == "2A" && !consent),
+                matches!(&last.kind, EventKind::ContactReceived { source, consent, .. } if source.as_str() == "6" && !consent),
                 "{name}: {last:?}"
             );
             assert_eq!(last.recorded_by, WorkerId(3), "{name}");
@@ -337,7 +337,7 @@ async fn a_refused_contact_names_the_field_and_writes_nothing() {
             ),
         ] {
             let mut v = serde_json::json!({
-                "source": "2A",
+                "source": "6",
                 "referrer": {"name": "PC Lee", "agency": "Police"},
                 "concerns": "x",
                 "consent": {"status": "given"}

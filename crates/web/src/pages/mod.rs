@@ -8,6 +8,7 @@ pub mod analysis;
 pub mod casework;
 pub mod consent;
 pub mod drafts;
+pub mod front_door;
 pub mod matching;
 pub mod mywork;
 pub mod paging;
@@ -117,6 +118,9 @@ impl<'a> Page<'a> {
                 let mut v = Vec::new();
                 if u.holds(Permission::ViewMyWork) {
                     v.push(("my-work", "/my-work", "My work"));
+                }
+                if u.holds(Permission::RecordFrontDoor) {
+                    v.push(("front-door", "/front-door", "Front door"));
                 }
                 if u.holds(Permission::SearchPeople) {
                     v.push(("people", "/people", "Find a person"));

@@ -12,7 +12,7 @@ use stepwise_store::Actor;
 use super::support::app::{PASSWORD, TestApp, post_form, spawn_app, username};
 
 /// Makes a token for a role's account, as `stepwise token create` does; returns (id, token).
-async fn token_for(app: &TestApp, r: Role, name: &str) -> (i64, String) {
+pub(crate) async fn token_for(app: &TestApp, r: Role, name: &str) -> (i64, String) {
     let user = app
         .store
         .accounts()
@@ -37,7 +37,7 @@ async fn token_for(app: &TestApp, r: Role, name: &str) -> (i64, String) {
     (kept.id, token)
 }
 
-async fn bearer_get(
+pub(crate) async fn bearer_get(
     app: &TestApp,
     token: &str,
     path: &str,
@@ -53,7 +53,12 @@ async fn bearer_get(
     r.send().await.unwrap()
 }
 
-async fn bearer_post(app: &TestApp, token: &str, path: &str, body: &Value) -> (StatusCode, Value) {
+pub(crate) async fn bearer_post(
+    app: &TestApp,
+    token: &str,
+    path: &str,
+    body: &Value,
+) -> (StatusCode, Value) {
     let res = app
         .client
         .post(app.url(path))

@@ -14,6 +14,7 @@ mod browser;
 mod casework;
 mod cdp_selftest;
 mod clock;
+mod contacts;
 mod dead_ends;
 mod home_pages;
 mod http;

@@ -19,6 +19,7 @@ const MISSING: i64 = 987_654_321;
 /// A requestable URL for a state-changing route.
 fn concrete(path: &str, app: &TestApp, target_user: stepwise_domain::ids::UserId) -> String {
     path.replace("{consent}", &MISSING.to_string())
+        .replace("{check}", &MISSING.to_string())
         .replace("{seq}", &MISSING.to_string())
         .replace(
             "{id}",
@@ -67,6 +68,21 @@ fn allowed_answer(path: &str) -> Option<(StatusCode, Option<&'static str>)> {
         | "/api/v1/people/{id}/events/{seq}/correct" => (S::BAD_REQUEST, None),
         // Person matching takes JSON: a form body is refused as such.
         "/api/v1/people/matches" => (S::BAD_REQUEST, None),
+        // The contact form sent empty: the form again, naming what is missing.
+        "/contacts" => (S::BAD_REQUEST, None),
+        // A contact that does not exist.
+        "/contacts/{id}/decision"
+        | "/contacts/{id}/authorisation"
+        | "/contacts/{id}/rating"
+        | "/contacts/{id}/checks"
+        | "/contacts/{id}/checks/{check}/response" => (S::NOT_FOUND, None),
+        // So do the front door's calls.
+        "/api/v1/contacts"
+        | "/api/v1/contacts/{id}/decision"
+        | "/api/v1/contacts/{id}/authorisation"
+        | "/api/v1/contacts/{id}/rating"
+        | "/api/v1/contacts/{id}/checks"
+        | "/api/v1/contacts/{id}/checks/{check}/response" => (S::BAD_REQUEST, None),
         // The check with nothing typed: the form again, asking for a name or an identifier.
         "/people/match" => (S::BAD_REQUEST, None),
         "/grants" => (S::BAD_REQUEST, None),

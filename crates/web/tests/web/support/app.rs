@@ -137,6 +137,19 @@ pub async fn spawn_app_with(
         .and_then(|(w, _)| a.workers.iter().find(|x| x.id.0 == *w))
         .map(|w| (w.id.0, w.team.0));
     let team = a.teams[0].id.0;
+    // Two workers of the front door, for the front door's accounts (a decision is recorded
+    // under the deciding worker).
+    let front_door: Vec<(i64, i64)> = a
+        .workers
+        .iter()
+        .filter(|w| {
+            a.teams
+                .iter()
+                .any(|t| t.id == w.team && t.kind == stepwise_domain::org::TeamKind::FrontDoor)
+        })
+        .map(|w| (w.id.0, w.team.0))
+        .take(2)
+        .collect();
     store
         .journeys()
         .bulk_load(
@@ -161,6 +174,14 @@ pub async fn spawn_app_with(
     for r in Role::ALL {
         // The social worker is the child's worker; the team manager manages that team.
         let (worker_id, team_id) = match r {
+            Role::FrontDoorPractitioner => (
+                front_door.first().map(|x| x.0),
+                front_door.first().map(|x| x.1),
+            ),
+            Role::FrontDoorManager => (
+                front_door.get(1).map(|x| x.0),
+                front_door.get(1).map(|x| x.1),
+            ),
             Role::SocialWorker => (sw.map(|x| x.0), sw.map(|x| x.1)),
             Role::TeamManager => (manager, sw.map(|x| x.1)),
             Role::IndependentReviewingOfficer => (iro.map(|x| x.0), iro.map(|x| x.1)),

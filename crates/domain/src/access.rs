@@ -95,11 +95,14 @@ pub enum Permission {
     /// Authorise a front-door decision that the threshold model says a manager must sign off
     /// (by default closing a contact with no further action, and calling a strategy discussion).
     AuthoriseDecisions,
+    /// Send a contact to the front door, and see the decision and feedback on one's own
+    /// contacts. Partners describe the people; the front door matches them to the record.
+    SubmitContacts,
 }
 
 impl Permission {
     /// Every permission.
-    pub const ALL: [Permission; 30] = [
+    pub const ALL: [Permission; 31] = [
         Self::ViewMyWork,
         Self::SearchPeople,
         Self::ViewChildRecord,
@@ -130,6 +133,7 @@ impl Permission {
         Self::RecordCaseNotes,
         Self::RecordCorrections,
         Self::AuthoriseDecisions,
+        Self::SubmitContacts,
     ];
     /// The permission that records events of a family: the `record_*` family.
     pub fn to_record(c: EventCategory) -> Self {
@@ -186,6 +190,7 @@ impl Permission {
             Self::RecordCaseNotes => "record_case_notes",
             Self::RecordCorrections => "record_corrections",
             Self::AuthoriseDecisions => "authorise_decisions",
+            Self::SubmitContacts => "submit_contacts",
         }
     }
     /// Reads a stored name.
@@ -225,6 +230,7 @@ impl Permission {
             Self::RecordCaseNotes => "Write case notes",
             Self::RecordCorrections => "Correct or withdraw entries",
             Self::AuthoriseDecisions => "Authorise front-door decisions",
+            Self::SubmitContacts => "Send contacts to the front door",
         }
     }
     /// Whether the permission is about children's records, so that its scope limits which
@@ -274,7 +280,8 @@ impl Permission {
             | Self::RecordVisits
             | Self::RecordCaseNotes
             | Self::RecordCorrections
-            | Self::AuthoriseDecisions => true,
+            | Self::AuthoriseDecisions
+            | Self::SubmitContacts => true,
             Self::ViewTeams
             | Self::ViewAudit
             | Self::ManageUsers
@@ -590,16 +597,16 @@ impl Default for AccessPolicy {
         let front_door = [C::FrontDoor, C::Note];
         let early_help = [C::EarlyHelp, C::Visit, C::Note];
         let mut roles = BTreeMap::new();
-        roles.insert(
-            Role::FrontDoorPractitioner,
-            records(practitioner(S::All), &front_door, S::All),
-        );
+        let mut front_door_practitioner = records(practitioner(S::All), &front_door, S::All);
+        front_door_practitioner.insert(P::SubmitContacts, S::All);
+        roles.insert(Role::FrontDoorPractitioner, front_door_practitioner);
         let mut front_door_manager = records(
             manager(S::Service, S::All),
             &with_management(&front_door),
             S::All,
         );
         front_door_manager.insert(P::AuthoriseDecisions, S::All);
+        front_door_manager.insert(P::SubmitContacts, S::All);
         roles.insert(Role::FrontDoorManager, front_door_manager);
         roles.insert(
             Role::EarlyHelpKeyworker,
@@ -648,7 +655,9 @@ impl Default for AccessPolicy {
         );
         roles.insert(
             Role::PartnerProfessional,
-            [(P::ViewShared, S::Own)].into_iter().collect(),
+            [(P::ViewShared, S::Own), (P::SubmitContacts, S::Own)]
+                .into_iter()
+                .collect(),
         );
         roles.insert(
             Role::InformationGovernance,

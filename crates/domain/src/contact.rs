@@ -348,6 +348,18 @@ fn named(
         .collect()
 }
 
+/// Checks one person as described (the details a partner or the public gave, kept on the
+/// contact until the front door matches them), naming fields under `at` (`children[0]`).
+pub fn described_person(at: &str, p: PersonInput, today: NaiveDate) -> Result<NewPerson, Invalid> {
+    let mut c = Check::default();
+    let mut p = p;
+    p.person_id = None;
+    match person(&mut c, at, p, today, collection_year(today)) {
+        Some(Named::New(n)) if c.0.is_empty() => Ok(n),
+        _ => Err(Invalid(c.0)),
+    }
+}
+
 fn person(c: &mut Check, at: &str, p: PersonInput, today: NaiveDate, year: i32) -> Option<Named> {
     let given_any = [
         &p.given_name,
@@ -648,6 +660,14 @@ pub enum StepData {
         decision: RecordedDecision,
         authorised_by: Option<String>,
     },
+    /// A person a partner or the public described was matched to the record (or added to it)
+    /// by the front door; for a child, `received` is their `ContactReceived` event.
+    Matched {
+        ordinal: i64,
+        person_id: i64,
+        created: bool,
+        received: Option<i64>,
+    },
 }
 
 impl StepData {
@@ -660,6 +680,7 @@ impl StepData {
             Self::DecisionProposed { .. } => "decision_proposed",
             Self::DecisionReturned { .. } => "decision_returned",
             Self::Decided { .. } => "decided",
+            Self::Matched { .. } => "matched",
         }
     }
 }

@@ -12,6 +12,7 @@ pub mod clock;
 pub mod codes;
 pub mod commands;
 pub mod contact;
+pub mod contact_record;
 pub mod credentials;
 pub mod error;
 pub mod events;

@@ -884,6 +884,7 @@ async fn load_demo(
         households: a.households,
         relationships: a.relationships,
         events: a.events,
+        contacts: a.contacts,
     };
     let t = Instant::now();
     let mut last = 0;

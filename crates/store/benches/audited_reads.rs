@@ -241,6 +241,7 @@ fn main() {
             households: a.households,
             relationships: a.relationships,
             events: a.events,
+            contacts: a.contacts,
         };
         println!(
             "authority at scale {scale}: {} people, {} events",

@@ -346,6 +346,7 @@ fn main() {
             households: a.households,
             relationships: a.relationships,
             events: a.events,
+            contacts: a.contacts,
         };
         println!(
             "default authority generated in {:.1} s: {} events; an event in memory is {} bytes before its strings",

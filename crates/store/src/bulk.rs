@@ -1,13 +1,15 @@
 //! Loading a whole authority at once (the synthetic demo council, or a migration from another
-//! system): organisation, people, families and the journey log, with every child's projection
-//! computed by replay. Rows go in batches inside one transaction, recorded by one audit entry
-//! per table that states how many rows it wrote and a digest of them.
+//! system): organisation, people, families, the journey log and the front door's contacts, with
+//! every child's projection computed by replay. Rows go in batches inside one transaction,
+//! recorded by one audit entry per table that states how many rows it wrote and a digest of
+//! them.
 
 use sha2::{Digest, Sha256};
 use sqlx::{Any, Transaction};
 use std::collections::BTreeMap;
 use stepwise_domain::audit::{AuditAction, AuditSubject};
 
+use stepwise_domain::contact_record::ContactRecord;
 use stepwise_domain::events::JourneyEvent;
 use stepwise_domain::org::{Authority, Employment, Locality, Team, Worker};
 use stepwise_domain::people::{Household, Person, PersonKind, Relationship};
@@ -19,7 +21,9 @@ use crate::events::StateRow;
 use crate::sql::{date, opt_date, time};
 use crate::{Backend, StoreError};
 
-/// Everything a bulk load writes. Event positions (`seq`) must run 1..=N in log order.
+/// Everything a bulk load writes. Event positions (`seq`) must run 1..=N in log order; contact
+/// keys must rise in the order received, and step keys be unique, so that contacts and steps
+/// recorded afterwards are numbered after them.
 #[derive(Debug, Clone, Default)]
 pub struct BulkLoad {
     pub authority: Option<Authority>,
@@ -30,6 +34,9 @@ pub struct BulkLoad {
     pub households: Vec<Household>,
     pub relationships: Vec<Relationship>,
     pub events: Vec<JourneyEvent>,
+    /// The front door's record of the contacts in the log (ADR 0007): each contact row, the
+    /// people it names and its screening steps.
+    pub contacts: Vec<ContactRecord>,
 }
 
 /// A value bound into a batch insert.
@@ -108,6 +115,55 @@ async fn insert_rows(
     Ok(n)
 }
 
+/// Checks that the contacts of a load fit the rest of it: keys that rise in the order received,
+/// unique step keys, and every child's `ContactReceived` in the load's log.
+fn check_contacts(load: &BulkLoad) -> Result<(), StoreError> {
+    let bad = |m: String| Err(StoreError::Invalid(m));
+    let mut step_ids = std::collections::HashSet::new();
+    let mut last: Option<(i64, chrono::DateTime<chrono::Utc>)> = None;
+    for c in &load.contacts {
+        if let Some((id, at)) = last
+            && (c.id <= id || c.received_at < at)
+        {
+            return bad(format!(
+                "contact {} comes after contact {id} in the load: contacts must be numbered in the order received",
+                c.id
+            ));
+        }
+        if c.id < 1 {
+            return bad(format!("contact {} has no positive key", c.id));
+        }
+        last = Some((c.id, c.received_at));
+        for k in &c.children {
+            let ok = usize::try_from(k.received.0 - 1)
+                .ok()
+                .and_then(|i| load.events.get(i))
+                .is_some_and(|e| {
+                    e.child == k.person
+                        && matches!(
+                            e.kind,
+                            stepwise_domain::events::EventKind::ContactReceived { .. }
+                        )
+                });
+            if !ok {
+                return bad(format!(
+                    "contact {}: event {} is not a ContactReceived for child {}",
+                    c.id, k.received, k.person
+                ));
+            }
+        }
+        for st in &c.steps {
+            if st.id < 1 || !step_ids.insert(st.id) {
+                return bad(format!(
+                    "contact {}: step {} is not a new positive key",
+                    c.id, st.id
+                ));
+            }
+        }
+    }
+    Ok(())
+}
+
 impl crate::Journeys<'_> {
     /// Whether the database already holds an authority or any journey events.
     pub async fn is_empty(&self) -> Result<bool, StoreError> {
@@ -141,7 +197,8 @@ impl crate::Journeys<'_> {
                 )));
             }
         }
-        let total = load.events.len() + load.people.len();
+        check_contacts(load)?;
+        let total = load.events.len() + load.people.len() + load.contacts.len();
         let mut tx = self.write().await?;
         let audit = |what: &str, rows: usize, d: Sha256| {
             (what.to_string(), rows, hex::encode(d.finalize()))
@@ -433,6 +490,144 @@ impl crate::Journeys<'_> {
             sqlx::query("SELECT setval(pg_get_serial_sequence('events', 'seq'), GREATEST((SELECT COALESCE(MAX(seq), 0) FROM events), 1))")
                 .execute(&mut *tx)
                 .await?;
+        }
+
+        // The front door's contacts: the rows as acknowledged, the people they name, and
+        // their steps.
+        let mut d = Sha256::new();
+        let mut people_d = Sha256::new();
+        let mut steps_d = Sha256::new();
+        let (mut people_n, mut steps_n) = (0, 0);
+        for chunk in load.contacts.chunks(5000) {
+            let mut rows = Vec::with_capacity(chunk.len());
+            let mut named = Vec::new();
+            let mut steps = Vec::new();
+            for c in chunk {
+                rows.push(vec![
+                    V::I(c.id),
+                    V::T(time(c.received_at)),
+                    V::T(time(c.recorded_at)),
+                    V::T(c.recorded_by.clone()),
+                    V::OI(None),
+                    V::T(c.channel.as_str().to_string()),
+                    V::T(c.source.as_str().to_string()),
+                    V::T(c.referrer.name.clone()),
+                    V::T(c.referrer.agency.clone()),
+                    V::T(c.referrer.role.clone()),
+                    V::T(c.referrer.phone.clone()),
+                    V::T(c.referrer.email.clone()),
+                    V::T(c.concerns.clone()),
+                    V::T(c.consent.as_str().to_string()),
+                    V::T(c.consent_basis.clone()),
+                    V::T(c.rag.as_str().to_string()),
+                    V::T(time(c.decide_by)),
+                ]);
+                let people = c
+                    .children
+                    .iter()
+                    .map(|k| ("child", k.person.0, Some(k.received.0)))
+                    .chain(c.adults.iter().map(|a| ("adult", a.0, None)));
+                for (ordinal, (role, person, seq)) in people.enumerate() {
+                    named.push(vec![
+                        V::I(c.id),
+                        V::I(ordinal as i64),
+                        V::T(role.to_string()),
+                        V::OI(Some(person)),
+                        V::I(0),
+                        V::T("{}".to_string()),
+                        V::OI(seq),
+                    ]);
+                }
+                for st in &c.steps {
+                    let json = serde_json::to_string(&st.data)
+                        .map_err(|e| StoreError::corrupt(e.to_string()))?;
+                    steps.push(vec![
+                        V::I(st.id),
+                        V::I(c.id),
+                        V::T(time(st.at)),
+                        V::OI(None),
+                        V::T(st.by.clone()),
+                        V::T(st.data.kind().to_string()),
+                        V::T(json),
+                    ]);
+                }
+            }
+            insert_rows(
+                tx.tx(),
+                self.backend,
+                "contacts",
+                &[
+                    "id",
+                    "received_at",
+                    "recorded_at",
+                    "recorded_by",
+                    "user_id",
+                    "channel",
+                    "source",
+                    "referrer_name",
+                    "referrer_agency",
+                    "referrer_role",
+                    "referrer_phone",
+                    "referrer_email",
+                    "concerns",
+                    "consent",
+                    "consent_basis",
+                    "rag",
+                    "decide_by",
+                ],
+                rows,
+                &mut d,
+            )
+            .await?;
+            people_n += insert_rows(
+                tx.tx(),
+                self.backend,
+                "contact_people",
+                &[
+                    "contact_id",
+                    "ordinal",
+                    "role",
+                    "person_id",
+                    "created",
+                    "described",
+                    "received_seq",
+                ],
+                named,
+                &mut people_d,
+            )
+            .await?;
+            steps_n += insert_rows(
+                tx.tx(),
+                self.backend,
+                "contact_steps",
+                &[
+                    "id",
+                    "contact_id",
+                    "at",
+                    "user_id",
+                    "by_name",
+                    "kind",
+                    "data",
+                ],
+                steps,
+                &mut steps_d,
+            )
+            .await?;
+            done += chunk.len();
+            progress(done, total, "front-door contacts");
+        }
+        audits.push(audit("contacts", load.contacts.len(), d));
+        audits.push(audit("contact_people", people_n, people_d));
+        audits.push(audit("contact_steps", steps_n, steps_d));
+        if self.backend == Backend::Postgres && !load.contacts.is_empty() {
+            // Contacts and steps recorded from now on are numbered after the loaded ones.
+            for table in ["contacts", "contact_steps"] {
+                sqlx::query(&format!(
+                    "SELECT setval(pg_get_serial_sequence('{table}', 'id'), GREATEST((SELECT COALESCE(MAX(id), 0) FROM {table}), 1))"
+                ))
+                .execute(&mut *tx)
+                .await?;
+            }
         }
 
         let mut by_child: BTreeMap<i64, Vec<JourneyEvent>> = BTreeMap::new();

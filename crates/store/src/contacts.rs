@@ -25,7 +25,8 @@ use stepwise_domain::codes::{Ethnicity, PrimaryNeed, ReferralSource, collection_
 use stepwise_domain::commands::{FieldError, NewEvent};
 use stepwise_domain::contact::{
     Agency, Channel, ChildDecided, ConsentStatus, ContactStatus, Decision, DecisionInput, Named,
-    NewContact, NewPerson, RecordedDecision, Referrer, StepData, field_error,
+    NewContact, NewPerson, PersonInput, RecordedDecision, Referrer, StepData, described_person,
+    field_error,
 };
 use stepwise_domain::events::{ContactOutcome, EventKind, JourneyEvent};
 use stepwise_domain::ids::{PersonId, TeamId, WorkerId, local_person_id};
@@ -155,10 +156,24 @@ pub struct ContactDetail {
     pub status: ContactStatus,
     pub children: Vec<ContactPerson>,
     pub adults: Vec<ContactPerson>,
+    /// People a partner or the public described, still to be matched to the record.
+    pub unmatched: Vec<UnmatchedPerson>,
     pub checks: Vec<PartnerCheck>,
     pub steps: Vec<ContactStep>,
     pub proposal: Option<RecordedDecision>,
     pub decision: Option<(RecordedDecision, Option<String>, DateTime<Utc>)>,
+}
+
+/// A contact as the person who sent it sees it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct SentContact {
+    pub id: i64,
+    pub received_at: DateTime<Utc>,
+    pub status: ContactStatus,
+    /// Each child by the name given, with the outcome decided for them.
+    pub children: Vec<(String, Option<Outcome>)>,
+    pub feedback: Option<String>,
+    pub decided_at: Option<DateTime<Utc>>,
 }
 
 /// One line of the screening queue.
@@ -174,6 +189,9 @@ pub struct QueueItem {
     /// The start of the concerns; empty when a child is shown by name only.
     pub concerns: String,
     pub children: Vec<ContactPerson>,
+    /// Children described by a partner or the public, still to be matched (their names as
+    /// given).
+    pub to_match: Vec<String>,
     pub checks_outstanding: usize,
     /// The earliest due time of an unanswered check.
     pub next_check_due: Option<DateTime<Utc>>,
@@ -235,12 +253,37 @@ fn contact_from_row(r: &sqlx::any::AnyRow) -> Result<ContactRow, StoreError> {
     })
 }
 
-/// A named person's stored row.
+/// A named person's stored row (matched to the record, when it was made or since).
 #[derive(Debug, Clone)]
 struct NamedRow {
     role: String,
     person: PersonId,
     created: bool,
+}
+
+/// A person a partner or the public described, not yet matched to the record by the front
+/// door.
+#[derive(Debug, Clone, PartialEq)]
+pub struct UnmatchedPerson {
+    /// Their place on the contact, which the match names.
+    pub ordinal: i64,
+    /// `child` or `adult`.
+    pub role: String,
+    /// As the referrer gave them.
+    pub described: PersonInput,
+}
+
+impl UnmatchedPerson {
+    /// The name as given.
+    pub fn name(&self) -> String {
+        format!(
+            "{} {}",
+            self.described.given_name.as_deref().unwrap_or(""),
+            self.described.family_name.as_deref().unwrap_or("")
+        )
+        .trim()
+        .to_string()
+    }
 }
 
 /// The steps of a contact, folded: its current rating, status, checks and decision.
@@ -306,6 +349,7 @@ fn fold(row: &ContactRow, steps: &[ContactStep]) -> Folded {
                 f.proposal = None;
                 f.status = ContactStatus::Decided;
             }
+            StepData::Matched { .. } => {}
         }
     }
     f
@@ -333,6 +377,11 @@ impl crate::FrontDoor<'_> {
         calendar: &WorkingDayCalendar,
     ) -> Result<ReceivedContact, Refused> {
         let received_on = london_date(contact.received_at);
+        if channel != Channel::Professional {
+            return self
+                .receive_described(reader, request_id, contact, channel, targets, calendar)
+                .await;
+        }
         let mut errors = Vec::new();
         // People already on the record.
         let existing: Vec<(String, &'static str, PersonId)> =
@@ -468,29 +517,15 @@ impl crate::FrontDoor<'_> {
                 ordinal += 1;
             }
         }
-        let id = sqlx::query(&format!(
-            "INSERT INTO contacts ({}) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16) RETURNING id",
-            &CONTACT_COLUMNS["id, ".len()..].replace("recorded_by, ", "recorded_by, user_id, ")
-        ))
-        .bind(time(contact.received_at))
-        .bind(time(self.now()))
-        .bind(reader.actor.label())
-        .bind(user_id(reader.actor))
-        .bind(channel.as_str())
-        .bind(contact.source.as_str())
-        .bind(&contact.referrer.name)
-        .bind(&contact.referrer.agency)
-        .bind(&contact.referrer.role)
-        .bind(&contact.referrer.phone)
-        .bind(&contact.referrer.email)
-        .bind(&contact.concerns)
-        .bind(contact.consent.as_str())
-        .bind(&contact.consent_basis)
-        .bind(rag.as_str())
-        .bind(time(decide_by))
-        .fetch_one(&mut *tx)
-        .await?
-        .i64("id")?;
+        let id = insert_contact(
+            tx.tx(),
+            &contact,
+            reader.actor,
+            channel,
+            self.now(),
+            decide_by,
+        )
+        .await?;
         let local = london(contact.received_at);
         let mut children = Vec::new();
         let mut adults = Vec::new();
@@ -586,7 +621,9 @@ impl crate::FrontDoor<'_> {
         .collect::<Result<_, _>>()?;
         let ids: Vec<i64> = rows.iter().map(|r| r.id).collect();
         let steps = self.steps_of(&ids).await?;
-        let named = self.named_of(&ids).await?;
+        let people = self.people_of(&ids).await?;
+        let named: HashMap<i64, Vec<NamedRow>> =
+            people.iter().map(|(k, v)| (*k, v.0.clone())).collect();
         let child_ids: Vec<i64> = named
             .values()
             .flatten()
@@ -632,6 +669,15 @@ impl crate::FrontDoor<'_> {
                 checks_outstanding: outstanding.len(),
                 next_check_due: outstanding.iter().map(|c| c.due_at).min(),
                 children,
+                to_match: people
+                    .get(&row.id)
+                    .map(|p| {
+                        p.1.iter()
+                            .filter(|u| u.role == "child")
+                            .map(UnmatchedPerson::name)
+                            .collect()
+                    })
+                    .unwrap_or_default(),
             });
         }
         out.sort_by(|a, b| a.decide_by.cmp(&b.decide_by).then(a.id.cmp(&b.id)));
@@ -639,11 +685,7 @@ impl crate::FrontDoor<'_> {
             .iter()
             .flat_map(|q| q.children.iter().map(|c| c.person_id))
             .collect();
-        self.people()
-            .disclosures(reader, request_id, &shown, "front door queue")
-            .await?;
-        self.people()
-            .audit_list(reader.actor, request_id, "front door queue", &shown)
+        self.shown_in_list(reader, request_id, &shown, "front door queue")
             .await?;
         Ok(out)
     }
@@ -660,6 +702,7 @@ impl crate::FrontDoor<'_> {
         let (row, named) = self.checked(reader, request_id, id).await?;
         let steps = self.steps_of(&[id]).await?.remove(&id).unwrap_or_default();
         let f = fold(&row, &steps);
+        let (_, unmatched) = self.people_of(&[id]).await?.remove(&id).unwrap_or_default();
         let mut children = Vec::new();
         let mut adults = Vec::new();
         for n in &named {
@@ -699,6 +742,7 @@ impl crate::FrontDoor<'_> {
             status: f.status,
             children,
             adults,
+            unmatched,
             checks: f.checks,
             steps,
             proposal: f.proposal,
@@ -846,6 +890,7 @@ impl crate::FrontDoor<'_> {
                 StoreError::Conflict(format!("contact {id} has already been decided")).into(),
             );
         }
+        self.all_matched(id).await?;
         let kids: Vec<PersonId> = named
             .iter()
             .filter(|n| n.role == "child")
@@ -1126,6 +1171,428 @@ impl crate::FrontDoor<'_> {
             .collect()
     }
 
+    /// A contact from a partner or the public: the people are kept as described, not matched
+    /// or created (the referrer may not see the record, and is shown nothing of it); the front
+    /// door matches each one (`match_person`) before deciding. No journey event is written
+    /// until then. Audited as received, on the contact.
+    async fn receive_described(
+        &self,
+        reader: &Reader<'_>,
+        request_id: &str,
+        contact: NewContact,
+        channel: Channel,
+        targets: &ScreeningTargets,
+        calendar: &WorkingDayCalendar,
+    ) -> Result<ReceivedContact, Refused> {
+        let mut errors = Vec::new();
+        for (side, list) in [("children", &contact.children), ("adults", &contact.adults)] {
+            for (i, n) in list.iter().enumerate() {
+                match n {
+                    Named::Existing(_) => errors.push(field_error(
+                        format!("{side}[{i}].person_id"),
+                        "Describe the person (name, date of birth, address): the front door finds their record",
+                    )),
+                    Named::New(p)
+                        if side == "children"
+                            && p.date_of_birth.is_some_and(|d| {
+                                age_on(d, london_date(contact.received_at)) >= 18
+                            }) =>
+                    {
+                        errors.push(field_error(
+                            format!("{side}[{i}].date_of_birth"),
+                            "This person is 18 or over: name them under adults",
+                        ))
+                    }
+                    Named::New(_) => {}
+                }
+            }
+        }
+        if !errors.is_empty() {
+            return Err(Refused::Fields(errors));
+        }
+        let rag = contact.rag;
+        let decide_by = targets.decide_by(contact.received_at, rag, calendar);
+        let mut tx = self.write().await?;
+        let id = insert_contact(
+            tx.tx(),
+            &contact,
+            reader.actor,
+            channel,
+            self.now(),
+            decide_by,
+        )
+        .await?;
+        let mut ordinal = 0;
+        for (role, list) in [("child", &contact.children), ("adult", &contact.adults)] {
+            for n in list {
+                if let Named::New(p) = n {
+                    sqlx::query("INSERT INTO contact_people (contact_id, ordinal, role, person_id, created, described, received_seq) VALUES ($1, $2, $3, NULL, 0, $4, NULL)")
+                        .bind(id)
+                        .bind(ordinal)
+                        .bind(role)
+                        .bind(describe(p))
+                        .execute(&mut *tx)
+                        .await?;
+                    ordinal += 1;
+                }
+            }
+        }
+        tx.audit(
+            reader.actor,
+            AuditAction::ContactReceived,
+            &AuditSubject::Route(format!("/contacts/{id}")),
+            request_id,
+            &format!(
+                "contact {id} from {} ({}), {}, {} to match",
+                contact.source.as_str(),
+                channel.as_str(),
+                rag.as_str(),
+                ordinal
+            ),
+        )
+        .await?;
+        tx.commit().await?;
+        Ok(ReceivedContact {
+            id,
+            children: Vec::new(),
+            adults: Vec::new(),
+            created: Vec::new(),
+            rag,
+            decide_by,
+        })
+    }
+
+    /// Who on the record might be a person a contact describes, best first: for the front door
+    /// to choose from when matching them.
+    pub async fn candidates_for(
+        &self,
+        reader: &Reader<'_>,
+        request_id: &str,
+        id: i64,
+        ordinal: i64,
+    ) -> Result<Vec<PersonCandidate>, StoreError> {
+        let (_, unmatched) = self.unmatched(reader, request_id, id).await?;
+        let Some(u) = unmatched.iter().find(|u| u.ordinal == ordinal) else {
+            return Ok(Vec::new());
+        };
+        let p = &u.described;
+        let incoming = Incoming {
+            given_name: p.given_name.clone().unwrap_or_default(),
+            family_name: p.family_name.clone().unwrap_or_default(),
+            date_of_birth: p
+                .date_of_birth
+                .as_deref()
+                .and_then(|d| NaiveDate::parse_from_str(d, "%Y-%m-%d").ok()),
+            sex: None,
+            nhs_number: p
+                .nhs_number
+                .as_deref()
+                .and_then(|n| stepwise_domain::ids::NhsNumber::parse(n).ok()),
+            upn: None,
+            local_id: None,
+            postcode: p
+                .postcode
+                .as_deref()
+                .and_then(|n| stepwise_domain::ids::Postcode::parse(n).ok()),
+        };
+        let include_sealed = reader
+            .policy
+            .holds(reader.viewer.role, Permission::ViewSealedRecords);
+        let found = self
+            .people()
+            .match_people(&incoming, include_sealed)
+            .await?;
+        let shown: Vec<i64> = found.iter().map(|c| c.found.person_id.0).collect();
+        self.people()
+            .audit_list(reader.actor, request_id, "match", &shown)
+            .await?;
+        Ok(found)
+    }
+
+    /// Matches a person a partner or the public described to someone on the record
+    /// (`Some(person)`), or adds them to it (`None`; refused when an identifier matches someone
+    /// already there). For a child, their `ContactReceived` is recorded, dated when the contact
+    /// arrived; the match is a step, written with it in one audited write.
+    pub async fn match_person(
+        &self,
+        reader: &Reader<'_>,
+        request_id: &str,
+        id: i64,
+        ordinal: i64,
+        to: Option<PersonId>,
+    ) -> Result<PersonId, Refused> {
+        let (row, unmatched) = self.unmatched(reader, request_id, id).await?;
+        self.still_open(&row).await?;
+        let Some(u) = unmatched.into_iter().find(|u| u.ordinal == ordinal) else {
+            return Err(Refused::Fields(vec![field_error(
+                "ordinal",
+                "This person has already been matched",
+            )]));
+        };
+        let received_on = london_date(row.received_at);
+        let new = match to {
+            Some(p) => {
+                let people = self.people().people_by_id(&[p.0]).await?;
+                let missing = || {
+                    Refused::Fields(vec![field_error(
+                        "person_id",
+                        format!("There is no person {} on the record", local_person_id(p)),
+                    )])
+                };
+                let Some(person) = people.get(&p.0) else {
+                    return Err(missing());
+                };
+                if u.role == "child" && person.kind == PersonKind::Adult {
+                    return Err(Refused::Fields(vec![field_error(
+                        "person_id",
+                        format!("{} is an adult on the record", local_person_id(p)),
+                    )]));
+                }
+                match self
+                    .people()
+                    .check_record_access(reader, request_id, p, Permission::RecordFrontDoor)
+                    .await
+                {
+                    Ok(_) => {}
+                    Err(StoreError::NotFound(_)) => return Err(missing()),
+                    Err(e) => return Err(e.into()),
+                }
+                None
+            }
+            None => {
+                let at = if u.role == "child" {
+                    "children"
+                } else {
+                    "adults"
+                };
+                let p = described_person(
+                    &format!("{at}[{ordinal}]"),
+                    u.described.clone(),
+                    received_on,
+                )
+                .map_err(|i| Refused::Fields(i.0))?;
+                if p.nhs_number.is_some() {
+                    let incoming = Incoming {
+                        given_name: p.given_name.clone(),
+                        family_name: p.family_name.clone(),
+                        nhs_number: p.nhs_number.clone(),
+                        ..Incoming::default()
+                    };
+                    let found: Vec<PersonCandidate> = self
+                        .people()
+                        .match_people(&incoming, true)
+                        .await?
+                        .into_iter()
+                        .filter(|c| c.found.strength == Strength::Certain)
+                        .collect();
+                    if !found.is_empty() {
+                        return Err(Refused::Candidates(vec![NamedCandidates {
+                            field: format!("{at}[{ordinal}]"),
+                            candidates: found,
+                            blocking: true,
+                        }]));
+                    }
+                }
+                Some(p)
+            }
+        };
+        let mut tx = self.write().await?;
+        let recorded_by = contact_author(tx.tx(), reader.actor).await?;
+        let (person, created) = match (to, &new) {
+            (Some(p), _) => (p, false),
+            (None, Some(p)) => {
+                let pid = PersonId(
+                    sqlx::query("SELECT COALESCE(MAX(id), 0) + 1 AS n FROM persons")
+                        .fetch_one(&mut *tx)
+                        .await?
+                        .i64("n")?,
+                );
+                let kind = if u.role == "child" {
+                    PersonKind::Child
+                } else {
+                    PersonKind::Adult
+                };
+                create_person(tx.tx(), pid, kind, p, received_on, &mut BTreeMap::new()).await?;
+                (pid, true)
+            }
+            (None, None) => return Err(StoreError::corrupt("a match with no person").into()),
+        };
+        let received = if u.role == "child" {
+            let e = self
+                .journeys()
+                .append(
+                    tx.tx(),
+                    recorded_by,
+                    NewEvent {
+                        child: person,
+                        effective: received_on,
+                        effective_time: Some(london(row.received_at).time()),
+                        supersedes: None,
+                        kind: EventKind::ContactReceived {
+                            source: row.source,
+                            concerns: row.concerns.clone(),
+                            consent: row.consent == ConsentStatus::Given,
+                        },
+                    },
+                )
+                .await?;
+            Some(e.seq.0)
+        } else {
+            None
+        };
+        let data = StepData::Matched {
+            ordinal,
+            person_id: person.0,
+            created,
+            received,
+        };
+        insert_step(tx.tx(), id, self.now(), reader.actor, &data).await?;
+        if created {
+            tx.audit(
+                reader.actor,
+                AuditAction::PersonCreated,
+                &AuditSubject::Person(person),
+                request_id,
+                &format!("described on contact {id}"),
+            )
+            .await?;
+        }
+        tx.audit(
+            reader.actor,
+            if u.role == "child" {
+                AuditAction::ContactReceived
+            } else {
+                AuditAction::ContactStep
+            },
+            &AuditSubject::Person(person),
+            request_id,
+            &format!("contact {id} matched"),
+        )
+        .await?;
+        tx.commit().await?;
+        Ok(person)
+    }
+
+    /// The contact (checked as `checked` checks it) and the people on it still to be matched.
+    async fn unmatched(
+        &self,
+        reader: &Reader<'_>,
+        request_id: &str,
+        id: i64,
+    ) -> Result<(ContactRow, Vec<UnmatchedPerson>), StoreError> {
+        let (row, _) = self.checked(reader, request_id, id).await?;
+        let (_, unmatched) = self.people_of(&[id]).await?.remove(&id).unwrap_or_default();
+        Ok((row, unmatched))
+    }
+
+    /// Refuses a decision while a child on the contact is still to be matched.
+    async fn all_matched(&self, id: i64) -> Result<(), Refused> {
+        let (_, unmatched) = self.people_of(&[id]).await?.remove(&id).unwrap_or_default();
+        if unmatched.iter().any(|u| u.role == "child") {
+            return Err(StoreError::Conflict(format!(
+                "contact {id} names children not yet matched to the record: match them first"
+            ))
+            .into());
+        }
+        Ok(())
+    }
+
+    /// The contacts a user sent (a partner's own), newest first, with the decision on each
+    /// child and the feedback given to them: what the referrer may see. Children are shown by
+    /// the names the referrer gave, never by what the record holds. Audited as one view.
+    pub async fn sent_by(
+        &self,
+        actor: &Actor,
+        request_id: &str,
+        limit: i64,
+    ) -> Result<Vec<SentContact>, StoreError> {
+        let Some(user) = user_id(actor) else {
+            return Ok(Vec::new());
+        };
+        let rows: Vec<ContactRow> = sqlx::query(&format!(
+            "SELECT {CONTACT_COLUMNS} FROM contacts WHERE user_id = $1 ORDER BY id DESC LIMIT $2"
+        ))
+        .bind(user)
+        .bind(limit)
+        .fetch_all(&self.pool)
+        .await?
+        .iter()
+        .map(contact_from_row)
+        .collect::<Result<_, _>>()?;
+        let ids: Vec<i64> = rows.iter().map(|r| r.id).collect();
+        let steps = self.steps_of(&ids).await?;
+        let mut out = Vec::new();
+        for row in rows {
+            let steps = steps.get(&row.id).map(Vec::as_slice).unwrap_or(&[]);
+            let f = fold(&row, steps);
+            // Each child as given, and the record they were matched to (if they were).
+            let mut matched: HashMap<i64, i64> = HashMap::new();
+            for s in steps {
+                if let StepData::Matched {
+                    ordinal, person_id, ..
+                } = &s.data
+                {
+                    matched.insert(*ordinal, *person_id);
+                }
+            }
+            let mut children = Vec::new();
+            for r in sqlx::query("SELECT ordinal, person_id, described FROM contact_people WHERE contact_id = $1 AND role = 'child' ORDER BY ordinal")
+                .bind(row.id)
+                .fetch_all(&self.pool)
+                .await?
+            {
+                let ordinal = r.i64("ordinal")?;
+                let described: PersonInput =
+                    serde_json::from_str(&r.text("described")?).unwrap_or_default();
+                let person = r.opt_i64("person_id")?.or(matched.get(&ordinal).copied());
+                let outcome = f.decision.as_ref().and_then(|(d, _, _)| {
+                    d.children
+                        .iter()
+                        .find(|c| Some(c.person_id) == person)
+                        .map(|c| c.outcome)
+                });
+                children.push((
+                    UnmatchedPerson {
+                        ordinal,
+                        role: "child".into(),
+                        described,
+                    }
+                    .name(),
+                    outcome,
+                ));
+            }
+            out.push(SentContact {
+                id: row.id,
+                received_at: row.received_at,
+                status: f.status,
+                feedback: f
+                    .decision
+                    .as_ref()
+                    .map(|(d, _, _)| d.feedback_to_referrer.clone()),
+                decided_at: f.decision.as_ref().map(|(_, _, at)| *at),
+                children,
+            });
+        }
+        if !out.is_empty() {
+            self.audit_log()
+                .record(
+                    actor,
+                    AuditAction::ContactView,
+                    &AuditSubject::List("contacts sent".into()),
+                    request_id,
+                    &format!(
+                        "contacts {}",
+                        out.iter()
+                            .map(|c| c.id.to_string())
+                            .collect::<Vec<_>>()
+                            .join(",")
+                    ),
+                )
+                .await?;
+        }
+        Ok(out)
+    }
+
     /// The contact row and the people it names, after checking that `reader` may record on
     /// every child it names. A contact that does not exist, and one naming a sealed child the
     /// reader may not see, are both "not found".
@@ -1144,7 +1611,7 @@ impl crate::FrontDoor<'_> {
         .map(|r| contact_from_row(&r))
         .transpose()?
         .ok_or_else(|| StoreError::NotFound(format!("contact {id}")))?;
-        let named = self.named_of(&[id]).await?.remove(&id).unwrap_or_default();
+        let (named, _) = self.people_of(&[id]).await?.remove(&id).unwrap_or_default();
         for n in named.iter().filter(|n| n.role == "child") {
             match self
                 .people()
@@ -1240,27 +1707,73 @@ impl crate::FrontDoor<'_> {
         Ok(out)
     }
 
-    async fn named_of(&self, ids: &[i64]) -> Result<HashMap<i64, Vec<NamedRow>>, StoreError> {
-        let mut out: HashMap<i64, Vec<NamedRow>> = HashMap::new();
+    /// The people each contact names: those matched to the record (when the contact was made,
+    /// or since by a `matched` step), and those still to be matched, in the contact's order.
+    async fn people_of(
+        &self,
+        ids: &[i64],
+    ) -> Result<HashMap<i64, (Vec<NamedRow>, Vec<UnmatchedPerson>)>, StoreError> {
+        let mut out: HashMap<i64, (Vec<NamedRow>, Vec<UnmatchedPerson>)> = HashMap::new();
         for chunk in ids.chunks(500) {
             if chunk.is_empty() {
                 continue;
             }
             let ph: Vec<String> = (1..=chunk.len()).map(|i| format!("${i}")).collect();
             let sql = format!(
-                "SELECT contact_id, ordinal, role, person_id, created FROM contact_people WHERE contact_id IN ({}) AND person_id IS NOT NULL ORDER BY contact_id, ordinal",
+                "SELECT contact_id, ordinal, role, person_id, created, described FROM contact_people WHERE contact_id IN ({}) ORDER BY contact_id, ordinal",
                 ph.join(", ")
             );
             let mut q = sqlx::query(&sql);
             for id in chunk {
                 q = q.bind(*id);
             }
+            let rows = q.fetch_all(&self.pool).await?;
+            // Matches made since, by ordinal.
+            let sql = format!(
+                "SELECT contact_id, data FROM contact_steps WHERE contact_id IN ({}) AND kind = 'matched' ORDER BY id",
+                ph.join(", ")
+            );
+            let mut q = sqlx::query(&sql);
+            for id in chunk {
+                q = q.bind(*id);
+            }
+            let mut matched: HashMap<(i64, i64), (i64, bool)> = HashMap::new();
             for r in q.fetch_all(&self.pool).await? {
-                out.entry(r.i64("contact_id")?).or_default().push(NamedRow {
-                    role: r.text("role")?,
-                    person: PersonId(r.i64("person_id")?),
-                    created: r.i64("created")? != 0,
-                });
+                let contact = r.i64("contact_id")?;
+                if let StepData::Matched {
+                    ordinal,
+                    person_id,
+                    created,
+                    ..
+                } = serde_json::from_str(&r.text("data")?).map_err(|e| {
+                    StoreError::corrupt(format!("a match step of contact {contact}: {e}"))
+                })? {
+                    matched.insert((contact, ordinal), (person_id, created));
+                }
+            }
+            for r in rows {
+                let contact = r.i64("contact_id")?;
+                let ordinal = r.i64("ordinal")?;
+                let role = r.text("role")?;
+                let entry = out.entry(contact).or_default();
+                let person = match r.opt_i64("person_id")? {
+                    Some(p) => Some((p, r.i64("created")? != 0)),
+                    None => matched.get(&(contact, ordinal)).copied(),
+                };
+                match person {
+                    Some((p, created)) => entry.0.push(NamedRow {
+                        role,
+                        person: PersonId(p),
+                        created,
+                    }),
+                    None => entry.1.push(UnmatchedPerson {
+                        ordinal,
+                        role,
+                        described: serde_json::from_str(&r.text("described")?).map_err(|e| {
+                            StoreError::corrupt(format!("a person named on contact {contact}: {e}"))
+                        })?,
+                    }),
+                }
             }
         }
         Ok(out)
@@ -1455,6 +1968,40 @@ async fn contact_author(
     }
 }
 
+/// The contact's own row, as acknowledged; its id.
+async fn insert_contact(
+    tx: &mut Transaction<'static, Any>,
+    contact: &NewContact,
+    actor: &Actor,
+    channel: Channel,
+    now: DateTime<Utc>,
+    decide_by: DateTime<Utc>,
+) -> Result<i64, StoreError> {
+    sqlx::query(&format!(
+        "INSERT INTO contacts ({}) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16) RETURNING id",
+        &CONTACT_COLUMNS["id, ".len()..].replace("recorded_by, ", "recorded_by, user_id, ")
+    ))
+    .bind(time(contact.received_at))
+    .bind(time(now))
+    .bind(actor.label())
+    .bind(user_id(actor))
+    .bind(channel.as_str())
+    .bind(contact.source.as_str())
+    .bind(&contact.referrer.name)
+    .bind(&contact.referrer.agency)
+    .bind(&contact.referrer.role)
+    .bind(&contact.referrer.phone)
+    .bind(&contact.referrer.email)
+    .bind(&contact.concerns)
+    .bind(contact.consent.as_str())
+    .bind(&contact.consent_basis)
+    .bind(contact.rag.as_str())
+    .bind(time(decide_by))
+    .fetch_one(&mut **tx)
+    .await?
+    .i64("id")
+}
+
 async fn insert_step(
     tx: &mut Transaction<'static, Any>,
     contact: i64,
@@ -1638,4 +2185,162 @@ async fn route_team(
         }
     }
     Ok(best.map(|(id, _)| TeamId(id)))
+}
+
+/// One contact as the front door's dashboard counts it: no names, only what the figures need.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ContactFact {
+    pub id: i64,
+    pub received_at: DateTime<Utc>,
+    pub decided_at: Option<DateTime<Utc>>,
+    pub source: ReferralSource,
+    pub rag: Rag,
+    /// The locality of the first child's address, when known.
+    pub locality: Option<String>,
+    /// The outcomes decided for its children.
+    pub outcomes: Vec<Outcome>,
+    /// A child on it had a referral in the 12 months before this one's decision opened another.
+    pub re_referral: bool,
+    /// A child on it had another contact in the 12 months before.
+    pub repeat: bool,
+    /// The children it names who are on the record.
+    pub children: Vec<PersonId>,
+}
+
+impl crate::FrontDoor<'_> {
+    /// Every contact received since `since`, and every one still waiting, as facts for the
+    /// dashboard. Reads no names, so it is not audited; the lists behind each figure are.
+    pub async fn contact_facts(
+        &self,
+        since: DateTime<Utc>,
+    ) -> Result<Vec<ContactFact>, StoreError> {
+        let rows: Vec<ContactRow> = sqlx::query(&format!(
+            "SELECT {CONTACT_COLUMNS} FROM contacts c WHERE received_at >= $1 OR NOT EXISTS (SELECT 1 FROM contact_steps s WHERE s.contact_id = c.id AND s.kind = 'decided') ORDER BY id"
+        ))
+        .bind(time(since))
+        .fetch_all(&self.pool)
+        .await?
+        .iter()
+        .map(contact_from_row)
+        .collect::<Result<_, _>>()?;
+        let ids: Vec<i64> = rows.iter().map(|r| r.id).collect();
+        let steps = self.steps_of(&ids).await?;
+        let people = self.people_of(&ids).await?;
+        let localities: HashMap<i64, String> = sqlx::query("SELECT id, name FROM localities")
+            .fetch_all(&self.pool)
+            .await?
+            .iter()
+            .map(|r| Ok((r.i64("id")?, r.text("name")?)))
+            .collect::<Result<_, StoreError>>()?;
+        let mut out = Vec::with_capacity(rows.len());
+        for row in rows {
+            let f = fold(&row, steps.get(&row.id).map(Vec::as_slice).unwrap_or(&[]));
+            let children: Vec<PersonId> = people
+                .get(&row.id)
+                .map(|p| {
+                    p.0.iter()
+                        .filter(|n| n.role == "child")
+                        .map(|n| n.person)
+                        .collect()
+                })
+                .unwrap_or_default();
+            let day = london_date(row.received_at);
+            let year_before = date(day - chrono::Months::new(REPEAT_MONTHS));
+            let mut locality = None;
+            let mut repeat = false;
+            let mut re_referral = false;
+            let outcomes: Vec<Outcome> = f
+                .decision
+                .as_ref()
+                .map(|(d, _, _)| d.children.iter().map(|c| c.outcome).collect())
+                .unwrap_or_default();
+            let referred = outcomes.iter().any(|o| {
+                matches!(
+                    o,
+                    Outcome::SocialCareAssessment | Outcome::StrategyDiscussion
+                )
+            });
+            for c in &children {
+                if locality.is_none()
+                    && let Some(r) = sqlx::query("SELECT a.locality_id FROM household_members m JOIN addresses a ON a.household_id = m.household_id WHERE m.person_id = $1 AND m.to_date IS NULL AND a.end_date IS NULL LIMIT 1")
+                        .bind(c.0)
+                        .fetch_optional(&self.pool)
+                        .await?
+                {
+                    locality = localities.get(&r.i64("locality_id")?).cloned();
+                }
+                let earlier = sqlx::query("SELECT kind, COUNT(*) AS n FROM events WHERE child_id = $1 AND kind IN ('contact_received', 'referral_opened') AND effective >= $2 AND effective < $3 AND supersedes IS NULL GROUP BY kind")
+                    .bind(c.0)
+                    .bind(&year_before)
+                    .bind(date(day))
+                    .fetch_all(&self.pool)
+                    .await?;
+                for r in earlier {
+                    let n = r.i64("n")?;
+                    match r.text("kind")?.as_str() {
+                        "contact_received" if n > 0 => repeat = true,
+                        "referral_opened" if n > 0 && referred => re_referral = true,
+                        _ => {}
+                    }
+                }
+            }
+            out.push(ContactFact {
+                id: row.id,
+                received_at: row.received_at,
+                decided_at: f.decision.as_ref().map(|(_, _, at)| *at),
+                source: row.source,
+                rag: f.rag,
+                locality,
+                outcomes,
+                re_referral,
+                repeat,
+                children,
+            });
+        }
+        Ok(out)
+    }
+
+    /// The names of the children on a list of contacts, as `reader` may see them (a sealed
+    /// child left out, a restricted one by name only), audited as one `record.list`.
+    pub async fn child_names(
+        &self,
+        reader: &Reader<'_>,
+        request_id: &str,
+        children: &[i64],
+        list: &str,
+    ) -> Result<HashMap<i64, (String, bool)>, StoreError> {
+        let decided = self.people().disclosure_map(reader, children).await?;
+        let people = self.people().people_by_id(children).await?;
+        let mut out = HashMap::new();
+        for id in children {
+            let name_only = match decided.get(id) {
+                Some(Disclosure::Full { .. }) => false,
+                Some(Disclosure::NameOnly) => true,
+                _ => continue,
+            };
+            if let Some(p) = people.get(id) {
+                out.insert(*id, (p.display_name(), name_only));
+            }
+        }
+        let shown: Vec<i64> = out.keys().copied().collect();
+        self.shown_in_list(reader, request_id, &shown, list).await?;
+        Ok(out)
+    }
+
+    /// Logs the children a list shows: each protected child's sight on their access log
+    /// (`record.reveal`), and the list as one `record.list`.
+    async fn shown_in_list(
+        &self,
+        reader: &Reader<'_>,
+        request_id: &str,
+        shown: &[i64],
+        list: &str,
+    ) -> Result<(), StoreError> {
+        self.people()
+            .disclosures(reader, request_id, shown, list)
+            .await?;
+        self.people()
+            .audit_list(reader.actor, request_id, list, shown)
+            .await
+    }
 }

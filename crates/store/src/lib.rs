@@ -42,8 +42,8 @@ pub use bulk::BulkLoad;
 pub use capabilities::{Accounts, AuditLog, FrontDoor, Governance, Journeys, Organisation, People};
 pub use consent::{Consent, SharedSummary};
 pub use contacts::{
-    ContactDetail, ContactPerson, ContactStep, Decided, NamedCandidates, PartnerCheck, QueueItem,
-    ReceivedContact, Refused,
+    ContactDetail, ContactFact, ContactPerson, ContactStep, Decided, NamedCandidates, PartnerCheck,
+    QueueItem, ReceivedContact, Refused, SentContact, UnmatchedPerson,
 };
 pub use error::StoreError;
 pub use events::{ChronologyEntry, ChronologyFilter, RecordingHeader};

@@ -817,6 +817,17 @@ impl crate::People<'_> {
                     }
                 })
                 .collect();
+            // A new contact about one of the worker's children waits at the front door: say
+            // so on the child's line, so the worker knows before the decision reaches them.
+            let pending: Vec<ChildState> = states
+                .iter()
+                .filter(|s| s.pending_contact.is_some())
+                .cloned()
+                .collect();
+            let waiting = self.waiting_contacts(&pending).await?;
+            for c in &mut children {
+                c.waiting = waiting.get(&c.id).cloned();
+            }
             children = self
                 .protect_list(reader, request_id, children, "my work")
                 .await?;

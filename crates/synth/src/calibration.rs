@@ -737,6 +737,7 @@ mod tests {
                     },
                 ),
             ],
+            contacts: Vec::new(),
         };
         let m = measure(&a, today).unwrap();
         let cp = m

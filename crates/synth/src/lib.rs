@@ -3,14 +3,16 @@
 //! half-siblings, addresses and moves, test-range NHS numbers and UPNs), and five years of
 //! children's journeys through the front door, early help, child in need, child protection,
 //! care and leaving care, as `stepwise_domain::events::JourneyEvent`s that pass the domain's
-//! rules. The same config always gives the same authority, byte for byte. Rates are calibrated
-//! to the England figures; `calibration::measure` shows how close a generated authority is.
+//! rules, with the front door's own record of every contact (`front_door`). The same config
+//! always gives the same authority, byte for byte. Rates are calibrated to the England
+//! figures; `calibration::measure` shows how close a generated authority is.
 //! Everything is invented: no real person, address or identifier appears.
 
 pub mod calibration;
 mod days;
 mod dist;
 mod families;
+pub mod front_door;
 mod journeys;
 mod names;
 mod notes;
@@ -22,6 +24,7 @@ mod reviewing;
 use chrono::{DateTime, NaiveDate, Utc};
 use serde::Serialize;
 use stepwise_domain::DomainError;
+use stepwise_domain::contact_record::ContactRecord;
 use stepwise_domain::events::{AllocationRole, EventKind, JourneyEvent, Supersession};
 use stepwise_domain::ids::{EventSeq, HouseholdId, PersonId, WorkerId};
 use stepwise_domain::org::{Authority, Locality, Team, Worker};
@@ -94,6 +97,10 @@ pub struct SyntheticAuthority {
     pub relationships: Vec<Relationship>,
     /// The journey log: `seq` runs 1..=N in the order recorded (`recorded_at` ascending).
     pub events: Vec<JourneyEvent>,
+    /// The front door's own record of every contact in the log (ADR 0007), numbered in the
+    /// order received: the referrer, channel, rating, partner checks and decision. Those
+    /// without a decision are the front door's work waiting on `today`.
+    pub contacts: Vec<ContactRecord>,
 }
 
 /// Problems met while generating (all zero when the generator is correct).
@@ -153,7 +160,9 @@ pub fn generate_with_report(
         p: &params,
     };
     let (journeys, report) = journeys::simulate(&ctx, &pop)?;
-    let authority = assemble(config, authority, localities, plan, pop, journeys)?;
+    let authority = assemble(
+        config, authority, localities, plan, pop, journeys, &cal, &places,
+    )?;
     Ok((
         authority,
         GenerationReport {
@@ -165,6 +174,7 @@ pub fn generate_with_report(
     ))
 }
 
+#[allow(clippy::too_many_arguments)]
 fn assemble(
     config: &SynthConfig,
     authority: Authority,
@@ -172,6 +182,8 @@ fn assemble(
     plan: TeamPlan,
     mut pop: families::Population,
     mut journeys: Vec<journeys::ChildJourney>,
+    cal: &Cal,
+    places: &Places,
 ) -> Result<SyntheticAuthority, DomainError> {
     let today = day(config.today);
     let mut rng = stream(config.seed, 0x4153_4d42, 0, 0);
@@ -390,6 +402,30 @@ fn assemble(
             reviewing::appoint(j, reviewing.id);
         }
     }
+    // The front door's work waiting on `today`, then what its record reads of every journey.
+    front_door::last_evening(
+        &front_door::Evening {
+            seed: config.seed,
+            today: today - 1,
+            now: config.now(),
+            cal,
+            children: config.children,
+        },
+        &pop,
+        &mut journeys,
+    )?;
+    let marked: Vec<front_door::Marked> = journeys
+        .iter()
+        .map(|j| front_door::Marked {
+            household: j.household,
+            marks: front_door::marks(j),
+        })
+        .collect();
+    let open_today: std::collections::HashSet<i64> = journeys
+        .iter()
+        .filter(|j| j.final_team.is_some())
+        .map(|j| ids[j.person])
+        .collect();
 
     // Resolve workers and recorders, then put the log in recording order.
     struct Item {
@@ -505,6 +541,24 @@ fn assemble(
             events.push(e);
         }
     }
+    let contacts = front_door::contacts(
+        &front_door::Sources {
+            seed: config.seed,
+            today: today - 1,
+            now: config.now(),
+            pop: &pop,
+            ids: &ids,
+            places,
+            authority: &authority.name,
+            teams: &plan.teams,
+            workers: &staff.workers,
+            manager: staff.manager(plan.front_door),
+            open: &open_today,
+        },
+        &marked,
+        &seqs,
+        &events,
+    )?;
     Ok(SyntheticAuthority {
         authority,
         localities,
@@ -514,6 +568,7 @@ fn assemble(
         households,
         relationships,
         events,
+        contacts,
     })
 }
 

@@ -448,3 +448,409 @@ fn some_girls_in_care_are_mothers() {
         );
     }
 }
+
+// The front door's own record (ADR 0007): every contact in the log as the front door's tables
+// keep it, and the work waiting on `today`.
+
+mod front_door {
+    use super::*;
+    use std::collections::{HashMap, HashSet};
+    use stepwise_domain::contact::{Channel, ConsentStatus, StepData};
+    use stepwise_domain::contact_record::ContactRecord;
+    use stepwise_domain::events::{ContactOutcome, EventKind, JourneyEvent};
+    use stepwise_domain::ids::PersonId;
+    use stepwise_domain::projection::{ChildState, Involvement};
+    use stepwise_domain::screening::{Rag, ScreeningTargets};
+    use stepwise_domain::threshold::{Outcome, Preset, ThresholdModel};
+    use stepwise_synth::front_door::{MANAGER, outcome_of};
+
+    fn event(seq: i64) -> &'static JourneyEvent {
+        let e = &authority().events[(seq - 1) as usize];
+        assert_eq!(e.seq.0, seq);
+        e
+    }
+
+    fn decided(
+        c: &ContactRecord,
+    ) -> Option<(&stepwise_domain::contact::RecordedDecision, &Option<String>)> {
+        c.steps.iter().find_map(|s| match &s.data {
+            StepData::Decided {
+                decision,
+                authorised_by,
+            } => Some((decision, authorised_by)),
+            _ => None,
+        })
+    }
+
+    #[test]
+    fn every_contact_received_belongs_to_exactly_one_contact() {
+        let a = authority();
+        let mut seen: HashMap<i64, usize> = HashMap::new();
+        let mut last = None;
+        for c in &a.contacts {
+            assert!(!c.children.is_empty(), "contact {} names no child", c.id);
+            if let Some((id, at)) = last {
+                assert!(
+                    c.id > id && c.received_at >= at,
+                    "contact {} out of order",
+                    c.id
+                );
+            }
+            last = Some((c.id, c.received_at));
+            for k in &c.children {
+                *seen.entry(k.received.0).or_default() += 1;
+                let e = event(k.received.0);
+                assert_eq!(e.child, k.person, "contact {}", c.id);
+                let EventKind::ContactReceived {
+                    source,
+                    concerns,
+                    consent,
+                } = &e.kind
+                else {
+                    panic!(
+                        "contact {}: event {} is {}",
+                        c.id,
+                        e.seq,
+                        e.kind.type_name()
+                    );
+                };
+                assert_eq!(source.as_str(), c.source.as_str(), "contact {}", c.id);
+                assert_eq!(concerns, &c.concerns, "contact {}", c.id);
+                assert_eq!(
+                    *consent,
+                    c.consent == ConsentStatus::Given,
+                    "contact {}",
+                    c.id
+                );
+                assert_eq!(
+                    stepwise_domain::localtime::london_date(c.received_at),
+                    e.effective,
+                    "contact {}",
+                    c.id
+                );
+            }
+            // The adults are adults, and nobody is named twice.
+            let mut named: Vec<PersonId> = c.children.iter().map(|k| k.person).collect();
+            named.extend(&c.adults);
+            let n = named.len();
+            named.sort();
+            named.dedup();
+            assert_eq!(named.len(), n, "contact {} names someone twice", c.id);
+        }
+        let received: Vec<i64> = a
+            .events
+            .iter()
+            .filter(|e| matches!(e.kind, EventKind::ContactReceived { .. }))
+            .map(|e| e.seq.0)
+            .collect();
+        assert!(received.len() > 1_000);
+        for s in &received {
+            assert_eq!(seen.get(s), Some(&1), "ContactReceived {s}");
+        }
+        assert_eq!(seen.len(), received.len());
+    }
+
+    #[test]
+    fn every_decision_agrees_with_the_childrens_contact_decided_events() {
+        let a = authority();
+        let model = ThresholdModel::preset(Preset::default()).unwrap();
+        let now = realism::start_of_today(today());
+        // Each child's log in journey order, to find the decision that follows each contact.
+        let mut next_decision: HashMap<i64, i64> = HashMap::new();
+        for (_, log) in &logs().by_child {
+            let mut pending = None;
+            for e in log {
+                match e.kind {
+                    EventKind::ContactReceived { .. } => pending = Some(e.seq.0),
+                    EventKind::ContactDecided { .. } => {
+                        if let Some(r) = pending.take() {
+                            next_decision.insert(r, e.seq.0);
+                        }
+                    }
+                    _ => {}
+                }
+            }
+        }
+        let mut decisions_on_steps = HashSet::new();
+        let mut decided_contacts = 0;
+        for c in &a.contacts {
+            let mut t = c.received_at;
+            for s in &c.steps {
+                assert!(
+                    s.at >= t && s.at < now,
+                    "contact {} step {} at {}",
+                    c.id,
+                    s.id,
+                    s.at
+                );
+                t = s.at;
+            }
+            let Some((d, authorised_by)) = decided(c) else {
+                continue;
+            };
+            decided_contacts += 1;
+            assert_eq!(d.children.len(), c.children.len(), "contact {}", c.id);
+            let mut needs = false;
+            for (k, x) in c.children.iter().zip(&d.children) {
+                assert_eq!(x.person_id, k.person.0, "contact {}", c.id);
+                let seq = next_decision
+                    .get(&k.received.0)
+                    .unwrap_or_else(|| panic!("contact {}: child {} undecided", c.id, k.person));
+                assert_eq!(x.events.first(), Some(seq), "contact {}", c.id);
+                assert!(x.events.iter().all(|s| event(*s).child == k.person));
+                let EventKind::ContactDecided {
+                    level,
+                    outcome,
+                    reason,
+                } = &event(*seq).kind
+                else {
+                    unreachable!()
+                };
+                assert_eq!(&x.level, level, "contact {}", c.id);
+                assert_eq!(x.outcome, outcome_of(*outcome), "contact {}", c.id);
+                assert_eq!(ContactOutcome::from(x.outcome), *outcome);
+                assert!(d.rationale.contains(reason.as_str()), "contact {}", c.id);
+                needs |= model.needs_authorisation(x.outcome);
+                decisions_on_steps.insert(*seq);
+            }
+            assert!(!d.feedback_to_referrer.is_empty(), "contact {}", c.id);
+            assert_eq!(
+                authorised_by.as_deref(),
+                needs.then_some(MANAGER),
+                "contact {}",
+                c.id
+            );
+            // Every check asked was answered before the decision.
+            let asked: Vec<i64> = c
+                .steps
+                .iter()
+                .filter(|s| matches!(s.data, StepData::CheckRequested { .. }))
+                .map(|s| s.id)
+                .collect();
+            let answered: Vec<i64> = c
+                .steps
+                .iter()
+                .filter_map(|s| match s.data {
+                    StepData::CheckAnswered { check, .. } => Some(check),
+                    _ => None,
+                })
+                .collect();
+            assert_eq!(asked.len(), answered.len(), "contact {}", c.id);
+            assert!(
+                answered.iter().all(|x| asked.contains(x)),
+                "contact {}",
+                c.id
+            );
+        }
+        assert!(decided_contacts > 1_000);
+        // And every decision in the log is on a contact's step.
+        let all: Vec<i64> = a
+            .events
+            .iter()
+            .filter(|e| matches!(e.kind, EventKind::ContactDecided { .. }))
+            .map(|e| e.seq.0)
+            .collect();
+        let missing = all
+            .iter()
+            .filter(|s| !decisions_on_steps.contains(s))
+            .count();
+        assert_eq!(
+            missing,
+            0,
+            "{missing} of {} decisions on no contact",
+            all.len()
+        );
+    }
+
+    /// Mostly amber, some green, more red where the decision was a referral; partner checks on
+    /// somewhere between a third and a half of decided contacts.
+    #[test]
+    fn ratings_and_partner_checks_are_in_their_bounds() {
+        let a = authority();
+        let done: Vec<&ContactRecord> =
+            a.contacts.iter().filter(|c| decided(c).is_some()).collect();
+        let n = done.len() as f64;
+        let pct = |f: &dyn Fn(&&ContactRecord) -> bool| {
+            100.0 * done.iter().filter(|c| f(c)).count() as f64 / n
+        };
+        let red = pct(&|c| c.rag == Rag::Red);
+        let amber = pct(&|c| c.rag == Rag::Amber);
+        let green = pct(&|c| c.rag == Rag::Green);
+        assert!((4.0..=20.0).contains(&red), "red {red:.1}%");
+        assert!((50.0..=80.0).contains(&amber), "amber {amber:.1}%");
+        assert!((10.0..=35.0).contains(&green), "green {green:.1}%");
+        let referral = |c: &&ContactRecord| {
+            decided(c).is_some_and(|(d, _)| {
+                d.children.iter().any(|x| {
+                    matches!(
+                        x.outcome,
+                        Outcome::SocialCareAssessment | Outcome::StrategyDiscussion
+                    )
+                })
+            })
+        };
+        let red_of = |want: bool| {
+            let v: Vec<_> = done.iter().filter(|c| referral(c) == want).collect();
+            100.0 * v.iter().filter(|c| c.rag == Rag::Red).count() as f64 / v.len().max(1) as f64
+        };
+        assert!(
+            red_of(true) > 3.0 * red_of(false),
+            "red: {:.1}% of referrals, {:.1}% of the rest",
+            red_of(true),
+            red_of(false)
+        );
+        let checked = pct(&|c| {
+            c.steps
+                .iter()
+                .any(|s| matches!(s.data, StepData::CheckRequested { .. }))
+        });
+        assert!(
+            (30.0..=60.0).contains(&checked),
+            "with partner checks {checked:.1}%"
+        );
+        // Decided when due: each contact's time is the screening targets' for its rating.
+        let cal = WorkingDayCalendar::england().unwrap();
+        let targets = ScreeningTargets::default();
+        for c in &a.contacts {
+            assert_eq!(c.decide_by, targets.decide_by(c.received_at, c.rag, &cal));
+        }
+        // Most contacts are taken by the front door; partners and the public send some.
+        let channel = |ch: Channel| {
+            100.0 * a.contacts.iter().filter(|c| c.channel == ch).count() as f64
+                / a.contacts.len() as f64
+        };
+        assert!(channel(Channel::Professional) > 60.0);
+        assert!((5.0..=35.0).contains(&channel(Channel::Partner)));
+        assert!((1.0..=15.0).contains(&channel(Channel::Public)));
+    }
+
+    /// Only invented details: telephone numbers in Ofcom's ranges for drama, email addresses at
+    /// `.example` domains, and a referrer who fits the source.
+    #[test]
+    fn referrers_fit_their_source_and_can_only_be_invented() {
+        for c in &authority().contacts {
+            let r = &c.referrer;
+            let digits: String = r.phone.chars().filter(char::is_ascii_digit).collect();
+            assert!(
+                digits.is_empty()
+                    || (digits.len() == 11
+                        && (digits.starts_with("01632960") || digits.starts_with("07700900"))),
+                "contact {}: {}",
+                c.id,
+                r.phone
+            );
+            assert!(
+                r.email.is_empty() || (r.email.ends_with(".example") && r.email.contains('@')),
+                "contact {}: {}",
+                c.id,
+                r.email
+            );
+            assert!(
+                !r.name.is_empty() && !r.agency.is_empty(),
+                "contact {}",
+                c.id
+            );
+            match c.source.as_str() {
+                "6" => assert!(r.agency.ends_with("Police"), "{r:?}"),
+                "2A" => assert!(
+                    r.agency.contains("School") || r.agency.contains("Academy"),
+                    "{r:?}"
+                ),
+                "3A" => assert_eq!(r.role, "GP"),
+                "3B" => assert_eq!(r.role, "Health visitor"),
+                "9" => assert!(r.phone.is_empty() && r.email.is_empty(), "{r:?}"),
+                _ => {}
+            }
+        }
+    }
+
+    /// The front door on `today`: the contacts not yet decided were received since the start
+    /// of the last working day, and among them are red contacts, partner checks still to come
+    /// back (due later today), a contact about children already open to a worker, and one
+    /// decision waiting for a manager.
+    #[test]
+    fn todays_work_is_waiting_at_the_front_door() {
+        let a = authority();
+        let now = realism::start_of_today(today());
+        let cal = WorkingDayCalendar::england().unwrap();
+        let mut last_working = today() - chrono::Days::new(1);
+        while !cal.is_working_day(last_working) {
+            last_working = last_working - chrono::Days::new(1);
+        }
+        let waiting: Vec<&ContactRecord> =
+            a.contacts.iter().filter(|c| decided(c).is_none()).collect();
+        assert!(
+            (4..=15).contains(&waiting.len()),
+            "{} waiting",
+            waiting.len()
+        );
+        let states: HashMap<PersonId, ChildState> = logs()
+            .by_child
+            .iter()
+            .map(|(p, log)| (p.id, stepwise_domain::projection::replay(p.id, log)))
+            .collect();
+        let (mut red, mut outstanding, mut open, mut proposed) = (0, 0, 0, 0);
+        for c in &waiting {
+            assert!(
+                stepwise_domain::localtime::london_date(c.received_at) >= last_working
+                    && c.received_at < now,
+                "contact {} received {}",
+                c.id,
+                c.received_at
+            );
+            for k in &c.children {
+                let s = &states[&k.person];
+                assert!(
+                    s.pending_contact.is_some(),
+                    "contact {}: {}",
+                    c.id,
+                    k.person
+                );
+            }
+            red += usize::from(c.rag == Rag::Red);
+            let answered: Vec<i64> = c
+                .steps
+                .iter()
+                .filter_map(|s| match s.data {
+                    StepData::CheckAnswered { check, .. } => Some(check),
+                    _ => None,
+                })
+                .collect();
+            for s in &c.steps {
+                assert!(s.at < now && s.at >= c.received_at, "contact {}", c.id);
+                if let StepData::CheckRequested { due_at, .. } = s.data
+                    && !answered.contains(&s.id)
+                {
+                    outstanding += 1;
+                    assert_eq!(
+                        stepwise_domain::localtime::london_date(due_at),
+                        today(),
+                        "contact {}: a check still to come back is due today",
+                        c.id
+                    );
+                }
+            }
+            if c.children.iter().any(|k| {
+                let s = &states[&k.person];
+                s.allocated.is_some()
+                    && s.involvements()
+                        .iter()
+                        .any(|i| *i != Involvement::FrontDoor)
+            }) {
+                open += 1;
+            }
+            proposed += usize::from(
+                c.steps
+                    .iter()
+                    .any(|s| matches!(s.data, StepData::DecisionProposed { .. })),
+            );
+        }
+        assert!(red >= 1, "no red contact waiting");
+        assert!(outstanding >= 3, "{outstanding} partner checks outstanding");
+        assert!(
+            (1..=3).contains(&open),
+            "{open} contacts about children open to a worker"
+        );
+        assert_eq!(proposed, 1, "decisions waiting for a manager");
+    }
+}

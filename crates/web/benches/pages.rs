@@ -143,6 +143,7 @@ fn main() {
                     households: a.households,
                     relationships: a.relationships,
                     events: a.events,
+                    contacts: a.contacts,
                 },
                 &Actor::System("bench"),
                 |_, _, _| {},

@@ -209,6 +209,9 @@ pub struct ContactJson {
     pub status: ContactStatus,
     pub children: Vec<ContactPersonJson>,
     pub adults: Vec<ContactPersonJson>,
+    /// People a partner or the public described, still to be matched to the record
+    /// (`POST /api/v1/contacts/{id}/people/{ordinal}/match`).
+    pub to_match: Vec<ToMatch>,
     pub checks: Vec<CheckJson>,
     /// A decision waiting for a manager's authorisation.
     pub proposal: Option<DecisionJson>,
@@ -233,6 +236,15 @@ impl From<ContactDetail> for ContactJson {
             status: c.status,
             children: c.children.into_iter().map(Into::into).collect(),
             adults: c.adults.into_iter().map(Into::into).collect(),
+            to_match: c
+                .unmatched
+                .into_iter()
+                .map(|u| ToMatch {
+                    ordinal: u.ordinal,
+                    role: u.role,
+                    described: u.described,
+                })
+                .collect(),
             checks: c
                 .checks
                 .into_iter()
@@ -262,6 +274,63 @@ impl From<ContactDetail> for ContactJson {
                 }),
         }
     }
+}
+
+/// A person described on a contact, to be matched.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct ToMatch {
+    pub ordinal: i64,
+    /// `child` or `adult`.
+    pub role: String,
+    /// As the referrer gave them.
+    pub described: stepwise_domain::contact::PersonInput,
+}
+
+/// Who a described person is.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct MatchChoice {
+    /// Someone on the record; leave out (with `create_new` true) to add them as someone new.
+    pub person_id: Option<i64>,
+    #[serde(default)]
+    pub create_new: bool,
+}
+
+/// The person a described person was matched to (or added as).
+#[derive(Debug, Serialize, ToSchema)]
+pub struct Matched {
+    pub person_id: i64,
+}
+
+/// Candidates for one described person.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct DescribedCandidates {
+    pub candidates: Vec<ContactCandidate>,
+}
+
+/// A contact as the person who sent it sees it.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct SentJson {
+    pub id: i64,
+    pub received_at: DateTime<Utc>,
+    pub status: ContactStatus,
+    pub children: Vec<SentChild>,
+    /// The front door's feedback, once decided.
+    pub feedback: Option<String>,
+    pub decided_at: Option<DateTime<Utc>>,
+}
+
+/// A child on a sent contact, by the name given, with the outcome decided.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct SentChild {
+    pub name: String,
+    pub outcome: Option<stepwise_domain::threshold::Outcome>,
+}
+
+/// The contacts a user sent, newest first.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct SentList {
+    pub contacts: Vec<SentJson>,
 }
 
 /// What a decision did.
@@ -830,4 +899,131 @@ pub async fn answer(
         .answer_check(&reader, &current_request_id(), id, check, response)
         .await
         .map_err(|r| ContactRefusal::from(r).into())
+}
+
+/// Who on the record might be a person a partner or the public described on a contact, best
+/// first (at most 20), audited as a search.
+#[utoipa::path(get, path = "/api/v1/contacts/{id}/people/{ordinal}/candidates",
+    params(("id" = i64, Path, description = "The contact"), ("ordinal" = i64, Path, description = "The person's place on the contact")),
+    responses((status = 200, body = DescribedCandidates), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody)))]
+pub async fn described_candidates(
+    State(state): State<AppState>,
+    Extension(user): Extension<CurrentUser>,
+    Path((id, ordinal)): Path<(String, String)>,
+) -> Result<Json<DescribedCandidates>, ApiError> {
+    let id = contact_id(&id)?;
+    let ordinal: i64 = ordinal
+        .parse()
+        .map_err(|_| ApiError(WebError::NotFound(format!("person {ordinal:?}"))))?;
+    let found = candidates(&state, &user, id, ordinal).await?;
+    Ok(Json(DescribedCandidates {
+        candidates: candidates_json(vec![NamedCandidates {
+            field: format!("{ordinal}"),
+            candidates: found,
+            blocking: false,
+        }]),
+    }))
+}
+
+/// Candidates for a described person: the one way for the page and the API.
+pub async fn candidates(
+    state: &AppState,
+    user: &CurrentUser,
+    id: i64,
+    ordinal: i64,
+) -> Result<Vec<stepwise_store::PersonCandidate>, WebError> {
+    let actor = user.actor();
+    let reader = user.reader(&actor, &state.config.policy);
+    let mut found = state
+        .store
+        .front_door()
+        .candidates_for(&reader, &current_request_id(), id, ordinal)
+        .await?;
+    found.truncate(crate::matching_api::MAX_CANDIDATES);
+    Ok(found)
+}
+
+/// Matches a person a partner or the public described to someone on the record, or adds them
+/// as someone new (`create_new`; refused with 409 when their NHS number is already on the
+/// record). For a child, their `contact_received` is recorded, dated when the contact arrived.
+#[utoipa::path(post, path = "/api/v1/contacts/{id}/people/{ordinal}/match", request_body = MatchChoice,
+    params(("id" = i64, Path, description = "The contact"), ("ordinal" = i64, Path, description = "The person's place on the contact")),
+    responses((status = 201, body = Matched), (status = 400, body = ErrorBody), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody), (status = 409, body = ErrorBody), (status = 422, body = ErrorBody)))]
+pub async fn match_described(
+    State(state): State<AppState>,
+    Extension(user): Extension<CurrentUser>,
+    Path((id, ordinal)): Path<(String, String)>,
+    b: Result<Json<MatchChoice>, JsonRejection>,
+) -> Result<Response, ApiError> {
+    let id = contact_id(&id)?;
+    let ordinal: i64 = ordinal
+        .parse()
+        .map_err(|_| ApiError(WebError::NotFound(format!("person {ordinal:?}"))))?;
+    let choice = body(b)?;
+    let to = match (choice.person_id, choice.create_new) {
+        (Some(p), false) => Some(stepwise_domain::ids::PersonId(p)),
+        (None, true) => None,
+        _ => {
+            return Err(ApiError(WebError::Invalid(vec![(
+                "person_id".into(),
+                "Give the person_id of someone on the record, or create_new true, not both".into(),
+            )])));
+        }
+    };
+    let p = match_one(&state, &user, id, ordinal, to).await?;
+    Ok((StatusCode::CREATED, Json(Matched { person_id: p.0 })).into_response())
+}
+
+/// A match: the one way for the page and the API.
+pub async fn match_one(
+    state: &AppState,
+    user: &CurrentUser,
+    id: i64,
+    ordinal: i64,
+    to: Option<stepwise_domain::ids::PersonId>,
+) -> Result<stepwise_domain::ids::PersonId, WebError> {
+    let actor = user.actor();
+    let reader = user.reader(&actor, &state.config.policy);
+    state
+        .store
+        .front_door()
+        .match_person(&reader, &current_request_id(), id, ordinal, to)
+        .await
+        .map_err(|r| ContactRefusal::from(r).into())
+}
+
+/// The contacts the caller sent (a partner's own), newest first, with the outcome for each
+/// child and the feedback the front door gave. Children are named as the caller named them.
+#[utoipa::path(get, path = "/api/v1/contacts/sent",
+    responses((status = 200, body = SentList), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody)))]
+pub async fn sent(
+    State(state): State<AppState>,
+    Extension(user): Extension<CurrentUser>,
+) -> Result<Json<SentList>, ApiError> {
+    Ok(Json(SentList {
+        contacts: sent_by(&state, &user).await?,
+    }))
+}
+
+/// The caller's own contacts: the one way for the page and the API.
+pub async fn sent_by(state: &AppState, user: &CurrentUser) -> Result<Vec<SentJson>, WebError> {
+    Ok(state
+        .store
+        .front_door()
+        .sent_by(&user.actor(), &current_request_id(), 100)
+        .await?
+        .into_iter()
+        .map(|c| SentJson {
+            id: c.id,
+            received_at: c.received_at,
+            status: c.status,
+            children: c
+                .children
+                .into_iter()
+                .map(|(name, outcome)| SentChild { name, outcome })
+                .collect(),
+            feedback: c.feedback,
+            decided_at: c.decided_at,
+        })
+        .collect())
 }

@@ -83,6 +83,8 @@ pub struct AppState {
     pub authority_name: Arc<String>,
     /// The continuum of need in force.
     pub threshold: Arc<stepwise_domain::threshold::ThresholdModel>,
+    /// The public contact form's hourly allowance, by source.
+    pub public_limiter: pages::public_contact::PublicLimiter,
 }
 
 impl AppState {
@@ -120,6 +122,7 @@ impl AppState {
             config: Arc::new(config),
             authority_name: Arc::new(authority_name),
             threshold,
+            public_limiter: Default::default(),
         })
     }
     /// Today (the London date), by the council's clock.

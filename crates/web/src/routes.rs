@@ -265,10 +265,52 @@ pub fn registry() -> Vec<RouteDef> {
         ),
         route(
             Method::GET,
+            "/contact-us",
+            Public,
+            Page,
+            get(pages::public_contact::show),
+        ),
+        route(
+            Method::POST,
+            "/contact-us",
+            Public,
+            Page,
+            post(pages::public_contact::submit),
+        ),
+        route(
+            Method::GET,
+            "/shared/refer",
+            Requires(P::SubmitContacts),
+            Page,
+            get(pages::front_door::refer_form),
+        ),
+        route(
+            Method::POST,
+            "/shared/refer",
+            Requires(P::SubmitContacts),
+            Page,
+            post(pages::front_door::refer),
+        ),
+        route(
+            Method::GET,
             "/front-door",
             Requires(P::RecordFrontDoor),
             Page,
             get(pages::front_door::queue),
+        ),
+        route(
+            Method::GET,
+            "/front-door/dashboard",
+            Requires(P::RecordFrontDoor),
+            Page,
+            get(pages::front_door_dashboard::show_page),
+        ),
+        route(
+            Method::GET,
+            "/front-door/contacts",
+            Requires(P::RecordFrontDoor),
+            Page,
+            get(pages::front_door_dashboard::list),
         ),
         route(
             Method::GET,
@@ -304,6 +346,13 @@ pub fn registry() -> Vec<RouteDef> {
             Requires(P::AuthoriseDecisions),
             Page,
             post(pages::front_door::authorise),
+        ),
+        route(
+            Method::POST,
+            "/contacts/{id}/people/{ordinal}/match",
+            Requires(P::RecordFrontDoor),
+            Page,
+            post(pages::front_door::match_person),
         ),
         route(
             Method::POST,
@@ -655,9 +704,37 @@ pub fn registry() -> Vec<RouteDef> {
         route(
             Method::POST,
             "/api/v1/contacts",
-            Requires(P::RecordFrontDoor),
+            Requires(P::SubmitContacts),
             Api,
             post(crate::contacts_api::create),
+        ),
+        route(
+            Method::GET,
+            "/api/v1/contacts/dashboard",
+            Requires(P::RecordFrontDoor),
+            Api,
+            get(pages::front_door_dashboard::api),
+        ),
+        route(
+            Method::GET,
+            "/api/v1/contacts/sent",
+            Requires(P::SubmitContacts),
+            Api,
+            get(crate::contacts_api::sent),
+        ),
+        route(
+            Method::GET,
+            "/api/v1/contacts/{id}/people/{ordinal}/candidates",
+            Requires(P::RecordFrontDoor),
+            Api,
+            get(crate::contacts_api::described_candidates),
+        ),
+        route(
+            Method::POST,
+            "/api/v1/contacts/{id}/people/{ordinal}/match",
+            Requires(P::RecordFrontDoor),
+            Api,
+            post(crate::contacts_api::match_described),
         ),
         route(
             Method::GET,
@@ -1225,6 +1302,7 @@ mod tests {
                             | "/assets/stepwise.css"
                             | "/healthz"
                             | "/api/v1/openapi.json"
+                            | "/contact-us"
                     ),
                     "{m} {p} is public but should not be"
                 );

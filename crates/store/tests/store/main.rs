@@ -335,6 +335,7 @@ fn fixture() -> BulkLoad {
             },
         ],
         events,
+        contacts: Vec::new(),
     }
 }
 
@@ -1939,6 +1940,7 @@ async fn the_disposal_queue_follows_the_schedule_and_records_each_decision() {
 mod api_tokens;
 mod audit_batching;
 mod contacts;
+mod contacts_load;
 mod lists;
 mod matching;
 mod reviewing;

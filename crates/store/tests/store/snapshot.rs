@@ -174,6 +174,7 @@ async fn a_large_log_read_in_parts_equals_a_per_child_read() {
         households: a.households,
         relationships: a.relationships,
         events: a.events,
+        contacts: a.contacts,
     };
     for (name, s, url) in stores_with_urls().await {
         s.journeys()

@@ -129,6 +129,9 @@ pub struct Ctx<'a> {
 #[derive(Debug, Clone)]
 pub struct ChildJourney {
     pub person: usize,
+    /// The household the child's cases came from (an index past the population's households
+    /// for an unaccompanied child, who arrives alone).
+    pub household: usize,
     pub events: Vec<Raw>,
     pub recorded: Vec<DateTime<Utc>>,
     pub corrections: Vec<(Raw, DateTime<Utc>, usize)>,
@@ -548,6 +551,7 @@ fn settle(
     let corrections = finish::corrections(&mut rng, &kept, &recorded, ctx.now)?;
     Ok(Some(ChildJourney {
         person: kid.person,
+        household: hh_index,
         events: kept,
         recorded,
         corrections,

@@ -181,7 +181,17 @@ pub async fn withdraw(
 pub async fn shared_index(
     State(state): State<AppState>,
     Extension(user): Extension<CurrentUser>,
+    axum::extract::RawQuery(q): axum::extract::RawQuery,
 ) -> Result<Response, WebError> {
+    let just_sent = super::query_pairs(q.as_deref())
+        .into_iter()
+        .find(|(k, _)| k == "sent")
+        .and_then(|(_, v)| v.parse::<i64>().ok());
+    let sent = if user.holds(stepwise_domain::access::Permission::SubmitContacts) {
+        Some(super::front_door::sent_section(&state, &user, just_sent).await?)
+    } else {
+        None
+    };
     let agency = state.store.governance().user_agency(user.id).await?;
     let rows = match &agency {
         Some(a) => {
@@ -227,7 +237,7 @@ pub async fn shared_index(
                 }
             }
         }
-        p class="muted" { "Contacts your agency sends to the front door will also appear here when that service opens." }
+        @if let Some(s) = sent { (s) }
     };
     Ok(Page::new(
         "Shared with your agency",

@@ -124,6 +124,8 @@ pub async fn queue(
             a class="button" href="/contacts/new" { "Record a contact" }
             " "
             a class="button button-secondary" href="/people/match" { "Is this person already known?" }
+            " "
+            a class="button button-secondary" href="/front-door/dashboard" { "How the front door is doing" }
         }
         h1 { "Front door" }
         p class="lead" { "Contacts waiting for a decision, the one due first at the top. Red contacts are due within " (state.config.screening.red_hours) " hours; the rest within the working-day limit." }
@@ -154,7 +156,12 @@ pub async fn queue(
                                     span class=(if late { "error-message" } else { "muted" }) { (left) }
                                 }
                                 td { (rag_tag(i.rag)) }
-                                td { ul class="plain-list" { @for c in &i.children { li { (person_line(c)) } } } }
+                                td {
+                                    ul class="plain-list" {
+                                        @for c in &i.children { li { (person_line(c)) } }
+                                        @for n in &i.to_match { li { (n) " " span class="tag tag-small tag-amber" { "To match" } } }
+                                    }
+                                }
                                 td { (i.agency) br; span class="muted" { (i.source.description()) } br; span class="muted" { "Received " (show(i.received_at)) } }
                                 td {
                                     @if i.concerns.is_empty() { span class="muted" { "Restricted: open the contact to read" } }
@@ -353,6 +360,13 @@ fn refused(mut r: Response) -> Response {
     r
 }
 
+/// Who is filling the contact form in: the front door, or a partner professional referring.
+#[derive(Clone, Copy, PartialEq, Eq)]
+pub enum FormFor {
+    FrontDoor,
+    Partner,
+}
+
 fn form_page(
     state: &AppState,
     user: &CurrentUser,
@@ -360,9 +374,30 @@ fn form_page(
     errors: &[(String, String)],
     candidates: &[NamedCandidates],
 ) -> Response {
+    contact_form(state, user, pairs, errors, candidates, FormFor::FrontDoor)
+}
+
+/// The contact form, for the front door or for a partner.
+pub fn contact_form(
+    state: &AppState,
+    user: &CurrentUser,
+    pairs: &Pairs,
+    errors: &[(String, String)],
+    candidates: &[NamedCandidates],
+    who: FormFor,
+) -> Response {
+    let partner = who == FormFor::Partner;
     let year = collection_year(state.today());
     let sources = ReferralSource::all_in(year).unwrap_or_default();
-    let value = |name: &str| get(pairs, name).to_string();
+    // A partner's own name is offered on a fresh form; they can change it.
+    let value = |name: &str| {
+        let v = get(pairs, name).to_string();
+        if partner && pairs.is_empty() && name == "referrer.name" {
+            user.display_name.clone()
+        } else {
+            v
+        }
+    };
     let text = |name: String, label: &str, hint: Option<&str>| -> Markup {
         html! {
             div class=(field_class(errors, &name)) {
@@ -401,8 +436,10 @@ fn form_page(
                             }
                         }
                     }
-                    div class="filter-row" {
-                        (text(at("local_id"), "Already on the record? Local ID", Some("Such as P0001234; leave the rest empty")))
+                    @if !partner {
+                        div class="filter-row" {
+                            (text(at("local_id"), "Already on the record? Local ID", Some("Such as P0001234; leave the rest empty")))
+                        }
                     }
                     div class="filter-row" {
                         (text(at("given_name"), "Given name", None))
@@ -436,11 +473,16 @@ fn form_page(
     let consent = value("consent.status");
     let body = html! {
         (error_summary(errors))
-        h1 { "Record a contact" }
-        p class="lead" { "Everything the referrer tells you, in their words. The people named are checked against the record before anyone new is created." }
-        form method="post" action="/contacts" novalidate class="record-form" {
+        @if partner {
+            h1 { "Refer a child to the front door" }
+            p class="lead" { "Tell the front door what worries you about a child, in your own words. The front door decides what help is needed within one working day and tells you what it decided. If a child is in immediate danger, call 999." }
+        } @else {
+            h1 { "Record a contact" }
+            p class="lead" { "Everything the referrer tells you, in their words. The people named are checked against the record before anyone new is created." }
+        }
+        form method="post" action=(if partner { "/shared/refer" } else { "/contacts" }) novalidate class="record-form" {
             input type="hidden" name="csrf" value=(user.csrf_token);
-            h2 { "Who is referring" }
+            h2 { @if partner { "You" } @else { "Who is referring" } }
             div class="filter-row" {
                 (text("referrer.name".into(), "Name", None))
                 (text("referrer.agency".into(), "Agency", Some("Such as Police, Northbridge Primary School, a relative")))
@@ -461,7 +503,7 @@ fn form_page(
                     }
                 }
             }
-            div class="filter-row" {
+            @if !partner { div class="filter-row" {
                 div class=(field_class(errors, "received_at")) {
                     label for="received_at" { "Received" }
                     p class="hint" { "Leave empty for now" }
@@ -477,7 +519,7 @@ fn form_page(
                         }
                     }
                 }
-            }
+            } }
             h2 { "The concerns" }
             div class=(field_class(errors, "concerns")) {
                 label for="concerns" { "What the referrer is worried about, in their words" }
@@ -508,13 +550,21 @@ fn form_page(
             (person_rows("children", CHILD_ROWS, "Child"))
             h2 { "Adults" }
             (person_rows("adults", ADULT_ROWS, "Adult"))
-            button type="submit" class="button" { "Record the contact" }
+            button type="submit" class="button" { @if partner { "Send to the front door" } @else { "Record the contact" } }
         }
     };
-    Page::new("Record a contact", Some(user), &state.authority_name)
-        .active("front-door")
-        .body(body)
-        .into_response()
+    Page::new(
+        if partner {
+            "Refer a child"
+        } else {
+            "Record a contact"
+        },
+        Some(user),
+        &state.authority_name,
+    )
+    .active(if partner { "shared" } else { "front-door" })
+    .body(body)
+    .into_response()
 }
 
 /// One contact: who, what, the checks, and the decision (or the form to make it).
@@ -554,6 +604,12 @@ async fn contact_page(
     let year = collection_year(state.today());
     let needs = PrimaryNeed::all_in(year).unwrap_or_default();
     let open = c.status != ContactStatus::Decided;
+    let mut to_match = Vec::new();
+    for u in &c.unmatched {
+        let found = contacts_api::candidates(state, user, c.id, u.ordinal).await?;
+        to_match.push((u, found));
+    }
+    let children_to_match = c.unmatched.iter().any(|u| u.role == "child");
     let value = |name: &str| get(sent, name).to_string();
     let csrf = html! { input type="hidden" name="csrf" value=(user.csrf_token); };
     let body = html! {
@@ -597,6 +653,41 @@ async fn contact_page(
                 @if !c.adults.is_empty() {
                     h2 { "Adults" }
                     ul class="plain-list" { @for p in &c.adults { li { (person_line(p)) } } }
+                }
+            }
+        }
+        @if !to_match.is_empty() {
+            h2 id="match" { "People to match" }
+            p { "The referrer described these people; they are not linked to anyone's record yet. Choose who each one is, or add them as someone new. A child's contact appears in their chronology once they are matched." }
+            @for (u, found) in &to_match {
+                section class="search-form" {
+                    h3 { (u.name()) " " span class="muted" { "(" (if u.role == "child" { "child" } else { "adult" }) ")" } }
+                    p class="muted" {
+                        @if let Some(d) = &u.described.date_of_birth { "Born " (d) ". " }
+                        @if let Some(n) = &u.described.nhs_number { "NHS number " (n) ". " }
+                        @if let Some(a) = &u.described.address { (a) " " }
+                        @if let Some(pc) = &u.described.postcode { (pc) }
+                    }
+                    form method="post" action=(format!("/contacts/{}/people/{}/match", c.id, u.ordinal)) {
+                        (csrf)
+                        fieldset {
+                            legend { "Who is this?" }
+                            @for f in found {
+                                div class="checkbox" {
+                                    input type="radio" id=(format!("m{}-{}", u.ordinal, f.found.person_id.0)) name="person" value=(f.found.person_id.0);
+                                    label for=(format!("m{}-{}", u.ordinal, f.found.person_id.0)) {
+                                        a href=(format!("/people/{}", f.found.person_id.0)) { (f.name) } " (" (f.local_id) ", " (fmt_opt_date(f.date_of_birth)) "): " (f.found.strength.as_str())
+                                        @if f.restriction.is_none() { ", " (f.found.reasons.iter().map(|r| r.describe()).collect::<Vec<_>>().join("; ")) }
+                                    }
+                                }
+                            }
+                            div class="checkbox" {
+                                input type="radio" id=(format!("m{}-new", u.ordinal)) name="person" value="new";
+                                label for=(format!("m{}-new", u.ordinal)) { "Someone new: add them to the record" }
+                            }
+                        }
+                        button type="submit" class="button button-secondary" { "Match" }
+                    }
                 }
             }
         }
@@ -684,6 +775,8 @@ async fn contact_page(
                     button type="submit" name="approve" value="false" class="button button-secondary" { "Send it back" }
                 }
             }
+        } @else if children_to_match {
+            p { "Match the children named to the record (above) before deciding." }
         } @else {
             form method="post" action=(format!("/contacts/{}/decision", c.id)) class="record-form" {
                 (csrf)
@@ -884,6 +977,117 @@ pub async fn answer(
         .await
         .map(|_| ());
     after(&state, &user, id, &pairs, r, "checks").await
+}
+
+/// Matches a described person (the match form on a contact).
+pub async fn match_person(
+    State(state): State<AppState>,
+    Extension(user): Extension<CurrentUser>,
+    Path((id, ordinal)): Path<(String, String)>,
+    Form(pairs): Form<Pairs>,
+) -> Result<Response, WebError> {
+    let id = contact_id(&id)?;
+    let ordinal: i64 = ordinal
+        .parse()
+        .map_err(|_| WebError::NotFound(format!("person {ordinal:?}")))?;
+    let to = match get(&pairs, "person") {
+        "new" => Ok(None),
+        p => match p.parse::<i64>() {
+            Ok(p) => Ok(Some(stepwise_domain::ids::PersonId(p))),
+            Err(_) => Err(WebError::Invalid(vec![(
+                "match".into(),
+                "Choose who this person is, or someone new".into(),
+            )])),
+        },
+    };
+    let r = match to {
+        Ok(to) => contacts_api::match_one(&state, &user, id, ordinal, to)
+            .await
+            .map(|_| ()),
+        Err(e) => Err(e),
+    };
+    after(&state, &user, id, &pairs, r, "match").await
+}
+
+/// A partner's referral form.
+pub async fn refer_form(
+    State(state): State<AppState>,
+    Extension(user): Extension<CurrentUser>,
+) -> Result<Response, WebError> {
+    Ok(contact_form(
+        &state,
+        &user,
+        &Vec::new(),
+        &[],
+        &[],
+        FormFor::Partner,
+    ))
+}
+
+/// A partner's referral: on to "Shared with us", which lists it with its reference; or the form
+/// again naming each problem.
+pub async fn refer(
+    State(state): State<AppState>,
+    Extension(user): Extension<CurrentUser>,
+    Form(pairs): Form<Pairs>,
+) -> Result<Response, WebError> {
+    let (input, _) = contact_input(&pairs)?;
+    match contacts_api::receive(
+        &state,
+        &user,
+        input,
+        stepwise_domain::contact::Channel::Partner,
+    )
+    .await
+    {
+        Ok(r) => Ok(see_other(&format!("/shared?sent={}#sent", r.id))),
+        Err(ContactRefusal::Web(WebError::Invalid(errors))) => Ok(refused(contact_form(
+            &state,
+            &user,
+            &pairs,
+            &errors,
+            &[],
+            FormFor::Partner,
+        ))),
+        Err(e) => Err(e.into()),
+    }
+}
+
+/// The contacts a partner sent, with what was decided: a section of "Shared with us".
+pub async fn sent_section(
+    state: &AppState,
+    user: &CurrentUser,
+    just_sent: Option<i64>,
+) -> Result<Markup, WebError> {
+    let sent = contacts_api::sent_by(state, user).await?;
+    Ok(html! {
+        h2 id="sent" { "Contacts you sent" }
+        @if let Some(id) = just_sent {
+            div class="notice" role="status" { p { strong { "Your contact was received. Its reference is " (id) "." } " The front door decides within one working day, and its decision and feedback will appear here." } }
+        }
+        p { a class="button" href="/shared/refer" { "Refer a child" } }
+        @if sent.is_empty() {
+            p class="muted" { "You have not sent any contacts." }
+        } @else {
+            div class="table-scroll" tabindex="0" role="region" aria-label="Table: scroll sideways to see every column" {
+                table class="table" {
+                    caption class="visually-hidden" { "Contacts you sent, newest first" }
+                    thead { tr { th scope="col" { "Reference" } th scope="col" { "Sent" } th scope="col" { "Children" } th scope="col" { "Decision" } th scope="col" { "Feedback" } } }
+                    tbody {
+                        @for c in &sent {
+                            tr {
+                                td { (c.id) }
+                                td { (show(c.received_at)) }
+                                td { ul class="plain-list" { @for k in &c.children { li { (k.name) @if let Some(o) = k.outcome { ": " strong { (o.label()) } } } } } }
+                                td { (status_tag(c.status)) @if let Some(d) = c.decided_at { br; span class="muted" { (show(d)) } } }
+                                td { @if let Some(f) = &c.feedback { (f) } @else { span class="muted" { "Not yet decided" } } }
+                            }
+                        }
+                    }
+                }
+            }
+        }
+    })
 }
 
 #[cfg(test)]

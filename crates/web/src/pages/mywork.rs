@@ -255,7 +255,13 @@ pub async fn show(
                                     @if c.restriction.is_some() {
                                         (not_shown(4))
                                     } @else {
-                                    td data-label="Open" { (badges(&c.open)) }
+                                    td data-label="Open" {
+                                        (badges(&c.open))
+                                        @if let Some(w) = &c.waiting {
+                                            br; span class="tag tag-amber" { "New contact" } " "
+                                            span class="muted" { (fmt_date(w.received)) " from " (w.source) ": " (w.concerns) }
+                                        }
+                                    }
                                     td data-label="Level" { (c.level_of_need.as_ref().map_or("–", |l| l.as_str())) }
                                     td data-label="Most urgent" {
                                         @if let Some(d) = c.due.first() {

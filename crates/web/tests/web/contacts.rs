@@ -326,17 +326,296 @@ async fn a_decision_the_threshold_reserves_is_authorised_by_a_manager() {
 }
 
 #[tokio::test]
-async fn roles_without_the_front_door_cannot_reach_its_api() {
+async fn roles_outside_the_front_door_cannot_reach_its_queue() {
     let app = spawn_app().await;
     for role in [
-        Role::PartnerProfessional,
         Role::PerformanceAnalyst,
         Role::SocialWorker,
+        Role::PartnerProfessional,
     ] {
         let (_, token) = token_for(&app, role, "t").await;
         let (status, _) = bearer_post(&app, &token, "/api/v1/contacts", &contact("Nope")).await;
-        assert_eq!(status, StatusCode::FORBIDDEN, "{role:?}");
+        // A partner sends contacts (and only that: the queue is the front door's).
+        let sends = role == Role::PartnerProfessional;
+        let want = if sends {
+            StatusCode::CREATED
+        } else {
+            StatusCode::FORBIDDEN
+        };
+        assert_eq!(status, want, "{role:?}");
         let res = bearer_get(&app, &token, "/api/v1/contacts", None).await;
         assert_eq!(res.status(), StatusCode::FORBIDDEN, "{role:?}");
     }
+}
+
+/// A partner describes the children; the front door matches them, decides, and the partner
+/// reads the outcome and the feedback. A partner is shown nothing of the record on the way.
+#[tokio::test]
+async fn a_partner_refers_and_later_reads_the_decision_and_feedback() {
+    let app = spawn_app().await;
+    let (_, partner) = token_for(&app, Role::PartnerProfessional, "school").await;
+    let (_, front) = token_for(&app, Role::FrontDoorPractitioner, "portal").await;
+    // Naming a record by its key is the front door's to do.
+    let mut by_key = contact("x");
+    by_key["children"] = json!([{"person_id": app.child}]);
+    let (status, got) = bearer_post(&app, &partner, "/api/v1/contacts", &by_key).await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{got}");
+    assert_eq!(got["errors"][0]["field"], "children[0].person_id");
+
+    let (status, got) = bearer_post(&app, &partner, "/api/v1/contacts", &contact("Juniper")).await;
+    assert_eq!(status, StatusCode::CREATED, "{got}");
+    let id = got["id"].as_i64().unwrap();
+    assert!(
+        got["children"].as_array().unwrap().is_empty(),
+        "nothing of the record: {got}"
+    );
+    let sent: Value = bearer_get(&app, &partner, "/api/v1/contacts/sent", None)
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(sent["contacts"][0]["id"], id);
+    assert_eq!(sent["contacts"][0]["status"], "awaiting");
+    assert_eq!(
+        sent["contacts"][0]["children"][0]["name"],
+        "Juniper Zephyrine"
+    );
+
+    // The front door sees it to match, and cannot decide before matching.
+    let c: Value = bearer_get(&app, &front, &format!("/api/v1/contacts/{id}"), None)
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(c["to_match"].as_array().unwrap().len(), 2, "{c}");
+    let (status, _) = bearer_post(
+        &app,
+        &front,
+        &format!("/api/v1/contacts/{id}/decision"),
+        &json!({"children": [], "rationale": "r", "feedback_to_referrer": "f"}),
+    )
+    .await;
+    assert_eq!(status, StatusCode::CONFLICT);
+    let (status, child) = bearer_post(
+        &app,
+        &front,
+        &format!("/api/v1/contacts/{id}/people/0/match"),
+        &json!({"create_new": true}),
+    )
+    .await;
+    assert_eq!(status, StatusCode::CREATED, "{child}");
+    let child = child["person_id"].as_i64().unwrap();
+    let (status, _) = bearer_post(
+        &app,
+        &front,
+        &format!("/api/v1/contacts/{id}/people/1/match"),
+        &json!({"create_new": true}),
+    )
+    .await;
+    assert_eq!(status, StatusCode::CREATED);
+    let record: Value = bearer_get(&app, &front, &format!("/api/v1/people/{child}"), None)
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(
+        record["chronology"][0]["type"], "contact_received",
+        "{record}"
+    );
+    let (status, got) = bearer_post(
+        &app,
+        &front,
+        &format!("/api/v1/contacts/{id}/decision"),
+        &json!({"children": [{"person_id": child, "level": "2", "outcome": "early_help"}],
+                "rationale": "Needs met by a family support worker.",
+                "feedback_to_referrer": "Thank you: the family will be offered early help."}),
+    )
+    .await;
+    assert_eq!(status, StatusCode::CREATED, "{got}");
+    let sent: Value = bearer_get(&app, &partner, "/api/v1/contacts/sent", None)
+        .await
+        .json()
+        .await
+        .unwrap();
+    let mine = &sent["contacts"][0];
+    assert_eq!(mine["status"], "decided");
+    assert_eq!(mine["children"][0]["outcome"], "early_help");
+    assert_eq!(
+        mine["feedback"],
+        "Thank you: the family will be offered early help."
+    );
+    assert!(
+        mine.get("rationale").is_none(),
+        "the rationale stays at the front door"
+    );
+    // The partner cannot open the contact itself.
+    let res = bearer_get(&app, &partner, &format!("/api/v1/contacts/{id}"), None).await;
+    assert_eq!(res.status(), StatusCode::FORBIDDEN);
+}
+
+/// The public form: no sign-in, nothing about anyone shown, a trap field that writes nothing,
+/// and an hourly allowance per source.
+#[tokio::test]
+async fn the_public_form_takes_a_concern_and_is_guarded() {
+    let app = spawn_app().await;
+    let client = app.client.clone();
+    let res = client.get(app.url("/contact-us")).send().await.unwrap();
+    let cookies = super::support::app::set_cookies(&res);
+    let cookie = format!("stepwise_signin={}", cookies["stepwise_signin"]);
+    let page = res.text().await.unwrap();
+    let csrf = super::support::app::csrf_in(&page);
+    let send = |extra: Vec<(&'static str, &'static str)>| {
+        let client = client.clone();
+        let url = app.url("/contact-us");
+        let csrf = csrf.clone();
+        let cookie = cookie.clone();
+        async move {
+            let mut form: Vec<(&str, String)> = vec![
+                ("csrf", csrf),
+                ("children[0].given_name", "Rowan".into()),
+                ("children[0].family_name", "Quenby".into()),
+                ("concerns", "The children are left alone at night.".into()),
+                ("relationship", "acquaintance".into()),
+                ("phone", "07700 900123".into()),
+            ];
+            for (k, v) in extra {
+                form.retain(|(f, _)| *f != k);
+                form.push((k, v.to_string()));
+            }
+            let res = client
+                .post(url)
+                .header("cookie", cookie)
+                .form(&form)
+                .send()
+                .await
+                .unwrap();
+            (res.status(), res.text().await.unwrap())
+        }
+    };
+    let received = || app.audit_count("contact.received");
+    let before = received().await;
+    let (status, body) = send(vec![("concerns", "")]).await;
+    assert_eq!(
+        status,
+        StatusCode::BAD_REQUEST,
+        "a missing concern is named"
+    );
+    assert!(body.contains("Enter the concerns"), "{body}");
+    let (status, body) = send(vec![("website", "http://spam.example")]).await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(body.contains("Thank you"));
+    assert_eq!(received().await, before, "the trap wrote nothing");
+    let (status, body) = send(vec![]).await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    assert!(body.contains("Thank you") && !body.contains("Rowan Quenby"));
+    assert_eq!(received().await, before + 1);
+    for _ in 1..stepwise_web::pages::public_contact::PER_SOURCE_PER_HOUR {
+        assert_eq!(send(vec![]).await.0, StatusCode::OK);
+    }
+    let (status, _) = send(vec![]).await;
+    assert_eq!(status, StatusCode::TOO_MANY_REQUESTS);
+    assert_eq!(
+        received().await,
+        before + stepwise_web::pages::public_contact::PER_SOURCE_PER_HOUR
+    );
+    // On the front door's queue, to match.
+    let (_, front) = token_for(&app, Role::FrontDoorPractitioner, "portal").await;
+    let q: Value = bearer_get(&app, &front, "/api/v1/contacts", None)
+        .await
+        .json()
+        .await
+        .unwrap();
+    let public = q["contacts"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|c| c["source"] == "1B")
+        .expect("the public contact is on the queue");
+    assert_eq!(public["agency"], "Member of the public");
+}
+
+/// The dashboard counts what happened and every figure opens its list, which is audited.
+#[tokio::test]
+async fn the_dashboard_counts_the_day_and_each_figure_opens_its_contacts() {
+    let app = spawn_app().await;
+    let (_, token) = token_for(&app, Role::FrontDoorPractitioner, "portal").await;
+    let before: Value = bearer_get(&app, &token, "/api/v1/contacts/dashboard", None)
+        .await
+        .json()
+        .await
+        .unwrap();
+    let (_, got) = bearer_post(&app, &token, "/api/v1/contacts", &contact("Marigold")).await;
+    let id = got["id"].as_i64().unwrap();
+    let child = got["children"][0]["person_id"].as_i64().unwrap();
+    bearer_post(
+        &app,
+        &token,
+        &format!("/api/v1/contacts/{id}/decision"),
+        &json!({"children": [{"person_id": child, "level": "2", "outcome": "early_help"}],
+                "rationale": "r", "feedback_to_referrer": "f"}),
+    )
+    .await;
+    let d: Value = bearer_get(&app, &token, "/api/v1/contacts/dashboard", None)
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(
+        d["today"]["count"].as_u64().unwrap(),
+        before["today"]["count"].as_u64().unwrap() + 1,
+        "{d}"
+    );
+    assert_eq!(
+        d["to_early_help"]["count"].as_u64().unwrap(),
+        before["to_early_help"]["count"].as_u64().unwrap() + 1
+    );
+    // Decided at once: within one working day.
+    let list = d["decided_in_time"]["list"].as_str().unwrap();
+    let cookie = app
+        .sign_in("front.door.practitioner", super::support::app::PASSWORD)
+        .await
+        .unwrap();
+    let lists = app.audit_count("record.list").await;
+    let res = app.get(list, Some(&cookie)).await;
+    assert_eq!(res.status(), StatusCode::OK);
+    let html = res.text().await.unwrap();
+    assert!(
+        html.contains(&format!("/contacts/{id}\"")),
+        "the contact is listed"
+    );
+    assert!(html.contains("Marigold Zephyrine"));
+    assert_eq!(app.audit_count("record.list").await, lists + 1);
+    let page = app.get("/front-door/dashboard", Some(&cookie)).await;
+    assert_eq!(page.status(), StatusCode::OK);
+    let html = page.text().await.unwrap();
+    assert!(html.contains("<svg") && html.contains("f=in_time"));
+    let bad = app
+        .get("/front-door/contacts?f=everything", Some(&cookie))
+        .await;
+    assert_eq!(bad.status(), StatusCode::BAD_REQUEST);
+}
+
+/// A contact about a child already open reaches their worker's My work at once.
+#[tokio::test]
+async fn a_contact_about_an_open_child_shows_in_their_workers_my_work() {
+    let app = spawn_app().await;
+    let (_, token) = token_for(&app, Role::FrontDoorPractitioner, "portal").await;
+    let mut v = contact("x");
+    v["children"] = json!([{"person_id": app.child}]);
+    v["adults"] = json!([]);
+    v["concerns"] = json!("School says the child has not been in for a week.");
+    let (status, got) = bearer_post(&app, &token, "/api/v1/contacts", &v).await;
+    assert_eq!(status, StatusCode::CREATED, "{got}");
+    let cookie = app
+        .sign_in("social.worker", super::support::app::PASSWORD)
+        .await
+        .unwrap();
+    let html = app
+        .get("/my-work", Some(&cookie))
+        .await
+        .text()
+        .await
+        .unwrap();
+    assert!(html.contains("New contact"), "the worker is told");
+    assert!(html.contains("has not been in for a week"));
 }

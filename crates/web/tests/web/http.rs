@@ -28,6 +28,7 @@ fn concrete(path: &str, app: &TestApp) -> String {
     } else {
         path.replace("{id}", &id.to_string())
             .replace("{seq}", &app.note_entry.to_string())
+            .replace("{ordinal}", "0")
     };
     if p == "/api/v1/people" {
         format!("{p}?q=smith")
@@ -135,7 +136,9 @@ fn allowed_get(path: &str, policy: &AccessPolicy, role: Role) -> (StatusCode, Op
         // A set-up link that names no account (the tests use a made-up token).
         "/set-up/{token}" => (StatusCode::NOT_FOUND, None),
         // No contact has the id the test gives.
-        "/api/v1/contacts/{id}" | "/contacts/{id}" => (StatusCode::NOT_FOUND, None),
+        "/api/v1/contacts/{id}"
+        | "/contacts/{id}"
+        | "/api/v1/contacts/{id}/people/{ordinal}/candidates" => (StatusCode::NOT_FOUND, None),
         _ => (StatusCode::OK, None),
     }
 }
@@ -179,6 +182,9 @@ const NOT_READS: &[&str] = &[
     // route's id, so they answer "not found"; contacts.rs tests their audit rows
     // (`contact.view`, `contact.step`, `contact.decided`).
     "/api/v1/contacts/{id}",
+    "/api/v1/contacts/{id}/people/{ordinal}/candidates",
+    "/api/v1/contacts/{id}/people/{ordinal}/match",
+    "/contacts/{id}/people/{ordinal}/match",
     "/contacts/{id}",
     "/contacts/{id}/decision",
     "/contacts/{id}/authorisation",

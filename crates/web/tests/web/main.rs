@@ -16,6 +16,7 @@ mod cdp_selftest;
 mod clock;
 mod contacts;
 mod dead_ends;
+mod front_door_browser;
 mod home_pages;
 mod http;
 mod lists;

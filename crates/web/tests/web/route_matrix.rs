@@ -20,6 +20,7 @@ const MISSING: i64 = 987_654_321;
 fn concrete(path: &str, app: &TestApp, target_user: stepwise_domain::ids::UserId) -> String {
     path.replace("{consent}", &MISSING.to_string())
         .replace("{check}", &MISSING.to_string())
+        .replace("{ordinal}", "0")
         .replace("{seq}", &MISSING.to_string())
         .replace(
             "{id}",
@@ -68,8 +69,9 @@ fn allowed_answer(path: &str) -> Option<(StatusCode, Option<&'static str>)> {
         | "/api/v1/people/{id}/events/{seq}/correct" => (S::BAD_REQUEST, None),
         // Person matching takes JSON: a form body is refused as such.
         "/api/v1/people/matches" => (S::BAD_REQUEST, None),
-        // The contact form sent empty: the form again, naming what is missing.
-        "/contacts" => (S::BAD_REQUEST, None),
+        // The contact forms sent empty: the form again, naming what is missing.
+        "/contacts" | "/shared/refer" | "/contact-us" => (S::BAD_REQUEST, None),
+        "/contacts/{id}/people/{ordinal}/match" => (S::NOT_FOUND, None),
         // A contact that does not exist.
         "/contacts/{id}/decision"
         | "/contacts/{id}/authorisation"
@@ -82,7 +84,8 @@ fn allowed_answer(path: &str) -> Option<(StatusCode, Option<&'static str>)> {
         | "/api/v1/contacts/{id}/authorisation"
         | "/api/v1/contacts/{id}/rating"
         | "/api/v1/contacts/{id}/checks"
-        | "/api/v1/contacts/{id}/checks/{check}/response" => (S::BAD_REQUEST, None),
+        | "/api/v1/contacts/{id}/checks/{check}/response"
+        | "/api/v1/contacts/{id}/people/{ordinal}/match" => (S::BAD_REQUEST, None),
         // The check with nothing typed: the form again, asking for a name or an identifier.
         "/people/match" => (S::BAD_REQUEST, None),
         "/grants" => (S::BAD_REQUEST, None),

@@ -162,6 +162,7 @@ pub async fn spawn_app_with(
                 households: a.households,
                 relationships: a.relationships,
                 events: a.events,
+                contacts: a.contacts,
             },
             &Actor::System("test"),
             |_, _, _| {},

@@ -316,13 +316,13 @@ fn bars(caption: &str, bars: &[Bar], counts: bool) -> Markup {
                 @for (i, b) in bars.iter().enumerate() {
                     @let y = i * row_h + 4;
                     @let fraction = if counts { b.share.count as f64 / max as f64 } else { b.share.percent.unwrap_or(0.0) / 100.0 };
-                    @let w = (fraction * 300.0).round();
+                    @let w = (fraction * 230.0).round();
                     a href=(b.share.list) {
                         title { (b.label) ": " (value(&b.share, counts)) }
                         text x="0" y=(y + 17) font-size="13" fill="#1b1f23" { (truncate(&b.label, 38)) }
-                        rect x="280" y=(y + 4) width="300" height="18" fill="#e1e6ea" {}
-                        rect x="280" y=(y + 4) width=(w) height="18" fill="#1d4f5c" {}
-                        text x=(290.0 + w.min(230.0)) y=(y + 17) font-size="13" fill=(if w > 230.0 { "#ffffff" } else { "#1b1f23" }) { (value(&b.share, counts)) }
+                        rect x="270" y=(y + 4) width="230" height="18" fill="#e1e6ea" {}
+                        rect x="270" y=(y + 4) width=(w) height="18" fill="#1d4f5c" {}
+                        text x="510" y=(y + 17) font-size="13" fill="#1b1f23" { (value(&b.share, counts)) }
                     }
                 }
             }
@@ -380,14 +380,10 @@ pub async fn show_page(
             (stat("referrals that were re-referrals", &d.re_referrals, true))
             (stat("repeat contacts", &d.repeat_contacts, true))
         }
-        div class="record-columns" {
-            section { (bars("Contacts received each day, last 14 days", &d.per_day, true)) }
-            section { (bars("Waiting now, by time since received", &d.queue_age, true)) }
-        }
-        div class="record-columns" {
-            section { (bars("Decided within one working day, by source", &d.by_source, false)) }
-            section { (bars("Decided within one working day, by locality", &d.by_locality, false)) }
-        }
+        (bars("Waiting now, by time since received", &d.queue_age, true))
+        (bars("Contacts received each day, last 14 days", &d.per_day, true))
+        (bars("Decided within one working day, by locality", &d.by_locality, false))
+        (bars("Decided within one working day, by source", &d.by_source, false))
     };
     Ok(
         Page::new("Front door dashboard", Some(&user), &state.authority_name)

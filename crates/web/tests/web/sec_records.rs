@@ -252,7 +252,13 @@ async fn protected_children_stay_out_of_every_list() {
         assert!(!body.contains(&contact_name), "{path}: nor the contacts");
     }
     let (_, work) = json(&app, "/api/v1/my-work", &fd).await;
-    assert_eq!(work["contacts_waiting_total"].as_i64(), Some(total - 1));
+    // The child (whose contact is waiting) and the first waiting child are sealed: one child
+    // fewer when they are the same, two when the synthetic council had another waiting first.
+    let sealed_waiting = if contact == app.child { 1 } else { 2 };
+    assert_eq!(
+        work["contacts_waiting_total"].as_i64(),
+        Some(total - sealed_waiting)
+    );
 
     protect(&app, app.child, RestrictionKind::Restricted).await;
     protect(&app, contact, RestrictionKind::Restricted).await;

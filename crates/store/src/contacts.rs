@@ -44,7 +44,7 @@ use crate::audit::Actor;
 use crate::events::{STATE_COLUMNS, author, state_from_row};
 use crate::matching::PersonCandidate;
 use crate::records::Reader;
-use crate::sql::{Col, date, parse_time, time};
+use crate::sql::{Col, date, parse_time, rows_for_ids, time};
 
 /// A contact as acknowledged.
 #[derive(Debug, Clone, PartialEq)]
@@ -1676,33 +1676,25 @@ impl crate::FrontDoor<'_> {
 
     async fn steps_of(&self, ids: &[i64]) -> Result<HashMap<i64, Vec<ContactStep>>, StoreError> {
         let mut out: HashMap<i64, Vec<ContactStep>> = HashMap::new();
-        for chunk in ids.chunks(500) {
-            if chunk.is_empty() {
-                continue;
-            }
-            let ph: Vec<String> = (1..=chunk.len()).map(|i| format!("${i}")).collect();
-            let sql = format!(
-                "SELECT id, contact_id, at, user_id, by_name, data FROM contact_steps WHERE contact_id IN ({}) ORDER BY id",
-                ph.join(", ")
-            );
-            let mut q = sqlx::query(&sql);
-            for id in chunk {
-                q = q.bind(*id);
-            }
-            for r in q.fetch_all(&self.pool).await? {
-                let id = r.i64("id")?;
-                let data: StepData = serde_json::from_str(&r.text("data")?)
-                    .map_err(|e| StoreError::corrupt(format!("contact step {id}: {e}")))?;
-                out.entry(r.i64("contact_id")?)
-                    .or_default()
-                    .push(ContactStep {
-                        id,
-                        at: parse_time(&r.text("at")?)?,
-                        by: r.text("by_name")?,
-                        user_id: r.opt_i64("user_id")?,
-                        data,
-                    });
-            }
+        for r in rows_for_ids(
+            &self.pool,
+            "SELECT id, contact_id, at, user_id, by_name, data FROM contact_steps WHERE contact_id IN ({ids}) ORDER BY id",
+            ids,
+        )
+        .await?
+        {
+            let id = r.i64("id")?;
+            let data: StepData = serde_json::from_str(&r.text("data")?)
+                .map_err(|e| StoreError::corrupt(format!("contact step {id}: {e}")))?;
+            out.entry(r.i64("contact_id")?)
+                .or_default()
+                .push(ContactStep {
+                    id,
+                    at: parse_time(&r.text("at")?)?,
+                    by: r.text("by_name")?,
+                    user_id: r.opt_i64("user_id")?,
+                    data,
+                });
         }
         Ok(out)
     }
@@ -1714,66 +1706,55 @@ impl crate::FrontDoor<'_> {
         ids: &[i64],
     ) -> Result<HashMap<i64, (Vec<NamedRow>, Vec<UnmatchedPerson>)>, StoreError> {
         let mut out: HashMap<i64, (Vec<NamedRow>, Vec<UnmatchedPerson>)> = HashMap::new();
-        for chunk in ids.chunks(500) {
-            if chunk.is_empty() {
-                continue;
+        let rows = rows_for_ids(
+            &self.pool,
+            "SELECT contact_id, ordinal, role, person_id, created, described FROM contact_people WHERE contact_id IN ({ids}) ORDER BY contact_id, ordinal",
+            ids,
+        )
+        .await?;
+        // Matches made since, by ordinal.
+        let mut matched: HashMap<(i64, i64), (i64, bool)> = HashMap::new();
+        for r in rows_for_ids(
+            &self.pool,
+            "SELECT contact_id, data FROM contact_steps WHERE contact_id IN ({ids}) AND kind = 'matched' ORDER BY id",
+            ids,
+        )
+        .await?
+        {
+            let contact = r.i64("contact_id")?;
+            if let StepData::Matched {
+                ordinal,
+                person_id,
+                created,
+                ..
+            } = serde_json::from_str(&r.text("data")?).map_err(|e| {
+                StoreError::corrupt(format!("a match step of contact {contact}: {e}"))
+            })? {
+                matched.insert((contact, ordinal), (person_id, created));
             }
-            let ph: Vec<String> = (1..=chunk.len()).map(|i| format!("${i}")).collect();
-            let sql = format!(
-                "SELECT contact_id, ordinal, role, person_id, created, described FROM contact_people WHERE contact_id IN ({}) ORDER BY contact_id, ordinal",
-                ph.join(", ")
-            );
-            let mut q = sqlx::query(&sql);
-            for id in chunk {
-                q = q.bind(*id);
-            }
-            let rows = q.fetch_all(&self.pool).await?;
-            // Matches made since, by ordinal.
-            let sql = format!(
-                "SELECT contact_id, data FROM contact_steps WHERE contact_id IN ({}) AND kind = 'matched' ORDER BY id",
-                ph.join(", ")
-            );
-            let mut q = sqlx::query(&sql);
-            for id in chunk {
-                q = q.bind(*id);
-            }
-            let mut matched: HashMap<(i64, i64), (i64, bool)> = HashMap::new();
-            for r in q.fetch_all(&self.pool).await? {
-                let contact = r.i64("contact_id")?;
-                if let StepData::Matched {
-                    ordinal,
-                    person_id,
+        }
+        for r in rows {
+            let contact = r.i64("contact_id")?;
+            let ordinal = r.i64("ordinal")?;
+            let role = r.text("role")?;
+            let entry = out.entry(contact).or_default();
+            let person = match r.opt_i64("person_id")? {
+                Some(p) => Some((p, r.i64("created")? != 0)),
+                None => matched.get(&(contact, ordinal)).copied(),
+            };
+            match person {
+                Some((p, created)) => entry.0.push(NamedRow {
+                    role,
+                    person: PersonId(p),
                     created,
-                    ..
-                } = serde_json::from_str(&r.text("data")?).map_err(|e| {
-                    StoreError::corrupt(format!("a match step of contact {contact}: {e}"))
-                })? {
-                    matched.insert((contact, ordinal), (person_id, created));
-                }
-            }
-            for r in rows {
-                let contact = r.i64("contact_id")?;
-                let ordinal = r.i64("ordinal")?;
-                let role = r.text("role")?;
-                let entry = out.entry(contact).or_default();
-                let person = match r.opt_i64("person_id")? {
-                    Some(p) => Some((p, r.i64("created")? != 0)),
-                    None => matched.get(&(contact, ordinal)).copied(),
-                };
-                match person {
-                    Some((p, created)) => entry.0.push(NamedRow {
-                        role,
-                        person: PersonId(p),
-                        created,
-                    }),
-                    None => entry.1.push(UnmatchedPerson {
-                        ordinal,
-                        role,
-                        described: serde_json::from_str(&r.text("described")?).map_err(|e| {
-                            StoreError::corrupt(format!("a person named on contact {contact}: {e}"))
-                        })?,
-                    }),
-                }
+                }),
+                None => entry.1.push(UnmatchedPerson {
+                    ordinal,
+                    role,
+                    described: serde_json::from_str(&r.text("described")?).map_err(|e| {
+                        StoreError::corrupt(format!("a person named on contact {contact}: {e}"))
+                    })?,
+                }),
             }
         }
         Ok(out)

@@ -73,3 +73,23 @@ impl Col for AnyRow {
             .map_err(|e| StoreError::corrupt(format!("column {c}: {e}")))
     }
 }
+
+/// The rows of `sql` for a list of keys, asked 500 at a time: `sql` names where the list goes
+/// as `{ids}` (`... WHERE contact_id IN ({ids}) ...`), and the keys are bound, never written in.
+pub(crate) async fn rows_for_ids(
+    pool: &sqlx::AnyPool,
+    sql: &str,
+    ids: &[i64],
+) -> Result<Vec<sqlx::any::AnyRow>, crate::StoreError> {
+    let mut out = Vec::new();
+    for chunk in ids.chunks(500) {
+        let ph: Vec<String> = (1..=chunk.len()).map(|i| format!("${i}")).collect();
+        let sql = sql.replace("{ids}", &ph.join(", "));
+        let mut q = sqlx::query(&sql);
+        for id in chunk {
+            q = q.bind(*id);
+        }
+        out.extend(q.fetch_all(pool).await?);
+    }
+    Ok(out)
+}
